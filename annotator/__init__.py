@@ -1,0 +1,3 @@
+"""annotator: a desktop workbench in which scholars annotate their sources."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,387 @@
+"""`annotator` entry point: no argument opens the GUI; subcommands run the core.
+
+Only argparse is imported at start-up, so `annotator --help` is instant; each command
+imports what it needs (Qt only for the GUI, PyMuPDF only to read paged sources).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="annotator",
+        description="Annotate historical sources: transcriptions beside their scans, "
+                    "entities, themes and notes, in one SQLite project file. "
+                    "Without a command, opens the workbench.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--author", help="your name on new annotations "
+                        "(default: $ANNOTATOR_AUTHOR or your login name)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("gui", help="open the workbench (the default)")
+    p.add_argument("project", nargs="?", help="project file to open")
+
+    p = sub.add_parser("new", help="create a project file")
+    p.add_argument("project")
+    p.add_argument("--title", default="")
+    p.add_argument("--empty-codebook", action="store_true",
+                   help="start without the default entity types")
+
+    p = sub.add_parser("import", help="import sources (text, Markdown, HTML, PDF, images)")
+    p.add_argument("project")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--password", help="password of encrypted PDFs")
+    p.add_argument("--transcription-of", metavar="DOC",
+                   help="link the imported text(s) as transcription of this document")
+
+    p = sub.add_parser("info", help="documents, pages, annotations per tag, authors")
+    p.add_argument("project")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("annotate", help="annotate a passage or a region of a document")
+    p.add_argument("project")
+    p.add_argument("document", help="document id, id prefix, title or file name")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--quote", help="the passage, as it stands in the text")
+    where.add_argument("--span", metavar="START:END", help="code-point offsets")
+    where.add_argument("--region", metavar="PAGE:X,Y,W,H", help="a rectangle in page points")
+    p.add_argument("--occurrence", type=int, default=1, help="which occurrence of --quote")
+    p.add_argument("--tag", action="append", default=[], help="tag name or Theme/Sub-theme "
+                   "(repeatable; an unknown theme is created)")
+    p.add_argument("--entity", help="link to this entity (found by name or alias, or created)")
+    p.add_argument("--entity-type", help="type of a new entity (default: the entity-type tag)")
+    p.add_argument("--note", default="")
+    p.add_argument("--date", default="", help="normalised date, ISO 8601 (1927-06-17, 1927)")
+
+    p = sub.add_parser("list", help="list annotations")
+    p.add_argument("project")
+    p.add_argument("--tag")
+    p.add_argument("--doc")
+    p.add_argument("--author")
+    p.add_argument("--entity")
+    p.add_argument("--contains", help="words in quote or note")
+    p.add_argument("--state", choices=["ok", "moved", "orphaned"])
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("check", help="integrity, orphaned anchors, schema version")
+    p.add_argument("project")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("tags", help="list the codebook, or add a theme")
+    p.add_argument("project")
+    p.add_argument("--add", metavar="NAME", help="add a theme (Parent/Child for a sub-theme)")
+    p.add_argument("--color", default="")
+    p.add_argument("--shortcut", default="")
+
+    p = sub.add_parser("link", help="link a transcription to its scan")
+    p.add_argument("project")
+    p.add_argument("text", help="the transcription (document)")
+    p.add_argument("scan", help="the scan it transcribes (document)")
+    p.add_argument("--relation", default="transcription")
+    p.add_argument("--page-starts", metavar="JSON",
+                   help='page alignment, e.g. \'{"1": 0, "2": 1450}\'')
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.version:
+        from annotator import __version__
+
+        print(f"annotator {__version__}")
+        return EXIT_OK
+    if args.command in (None, "gui"):
+        from annotator.gui.app import run
+
+        return run(getattr(args, "project", None), author=args.author)
+    from annotator.core.errors import AnnotatorError
+
+    try:
+        return COMMANDS[args.command](args)
+    except AnnotatorError as exc:
+        print(f"annotator: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("annotator: interrupted; the project holds every finished action.",
+              file=sys.stderr)
+        return EXIT_ERROR
+
+
+# -- commands ------------------------------------------------------------------------
+
+
+def _open(args, **kw):
+    from annotator.core.project import Project
+
+    return Project.open(args.project, author=args.author, **kw)
+
+
+def cmd_new(args) -> int:
+    from annotator.core.project import Project
+
+    with Project.create(args.project, args.title, author=args.author,
+                        default_codebook=not args.empty_codebook) as project:
+        print(f"created {project.path} “{project.title}”")
+    return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    with _open(args) as project:
+        target = None
+        if args.transcription_of:
+            target = _document(project, args.transcription_of)
+        failed = 0
+        files = [f for f in args.files]
+        for i, path in enumerate(files, 1):
+            reports = project.documents.import_files([path], password=args.password)
+            report = reports[0]
+            prefix = f"[{i}/{len(files)}] {Path(path).name}:"
+            if report.status == "failed":
+                failed += 1
+                print(f"{prefix} FAILED — {report.message}")
+                continue
+            doc = report.document
+            assert doc is not None
+            what = (f"{doc.page_count} page(s)" if doc.kind == "paged"
+                    else f"{len(project.documents.text(doc.id)):,} characters")
+            state = "already in project" if report.status == "existing" else "imported"
+            print(f"{prefix} {state} as “{doc.title}” ({what}) id {doc.id[:8]}")
+            for warning in report.warnings:
+                print(f"    warning: {warning}")
+            if target is not None and doc.kind == "text" and report.status == "imported":
+                project.documents.link(doc.id, target.id)
+                print(f"    linked as transcription of “{target.title}”")
+        ok = len(files) - failed
+        print(f"{ok} of {len(files)} file(s) in the project" +
+              (f"; {failed} failed (nothing of them was written)" if failed else ""))
+    return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def cmd_info(args) -> int:
+    with _open(args, read_only=True) as project:
+        data = project.info()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{data['title']}  ({data['path']}, file format {data['schema_version']})")
+    print(f"\n{len(data['documents'])} document(s), {data['pages']} page(s), "
+          f"{data['annotations']} annotation(s), {data['entities']} entit(y/ies)")
+    for d in data["documents"]:
+        size = f"{d['pages']} p." if d["kind"] == "paged" else f"{d['chars']:,} chars"
+        print(f"  {d['id'][:8]}  {d['title'][:60]:<60}  {size:>12}  "
+              f"{d['annotations']:>5} annotation(s)")
+    print("\nAnnotations per tag:")
+    for t in data["tags"]:
+        print(f"  {t['name']:<30} {t['kind']:<12} {t['annotations']:>6}")
+    print("\nAuthors:")
+    for a in data["authors"] or [{"name": "(none yet)", "annotations": 0}]:
+        print(f"  {a['name']:<30} {a['annotations']:>6}")
+    return EXIT_OK
+
+
+def cmd_annotate(args) -> int:
+    from annotator.core.model import RegionSelector, TagKind
+    from annotator.core.text_layer import find_quote
+
+    with _open(args) as project:
+        doc = _document(project, args.document)
+        tags = [project.tags.find(name) or project.tags.ensure(name) for name in args.tag]
+        entity_id = None
+        if args.entity:
+            type_tag = (project.tags.find(args.entity_type) if args.entity_type else
+                        next((t for t in tags if t.kind == TagKind.ENTITY_TYPE), None))
+            if type_tag is None or type_tag.kind != TagKind.ENTITY_TYPE:
+                raise _error("--entity needs an entity type: tag the passage Person, Place, "
+                             "... or give --entity-type")
+            entity = project.entities.find(args.entity, type_tag.id)
+            with project.transaction():
+                if entity is None:
+                    entity = project.entities.create(args.entity, type_tag.id).value
+                entity_id = entity.id
+                result = _annotate(project, doc, args, [t.id for t in tags], entity_id,
+                                   RegionSelector, find_quote)
+        else:
+            result = _annotate(project, doc, args, [t.id for t in tags], None,
+                               RegionSelector, find_quote)
+        ann = result.value
+        where = (f"{ann.text.start}–{ann.text.end}" if ann.text else
+                 f"page {ann.region.page}")  # type: ignore[union-attr]
+        print(f"annotated “{_short(ann.quote, 60)}” ({where}) in “{doc.title}” "
+              f"id {ann.id[:8]}")
+    return EXIT_OK
+
+
+def _annotate(project, doc, args, tag_ids, entity_id, RegionSelector, find_quote):
+    common = dict(tag_ids=tag_ids, entity_id=entity_id, note=args.note, date_value=args.date)
+    if args.region:
+        try:
+            page, rect = args.region.split(":")
+            x, y, w, h = (float(v) for v in rect.split(","))
+            region = RegionSelector(int(page), x, y, w, h)
+        except ValueError:
+            raise _error("--region is PAGE:X,Y,W,H, e.g. 1:72,100,200,40") from None
+        return project.annotations.add(doc.id, region=region, **common)
+    if args.span:
+        try:
+            start, end = (int(v) for v in args.span.split(":"))
+        except ValueError:
+            raise _error("--span is START:END in characters, e.g. 120:135") from None
+        return project.annotations.add(doc.id, start=start, end=end, **common)
+    if doc.kind == "text":
+        start, end = project.annotations.locate(doc.id, args.quote, args.occurrence)
+        return project.annotations.add(doc.id, start=start, end=end, **common)
+    region = find_quote(project.documents.pages(doc.id, with_words=True), args.quote,
+                        args.occurrence)
+    if region is None:
+        raise _error(f"“{args.quote}” is not on the text layer of “{doc.title}” "
+                     "(a scan without OCR has none: use --region)")
+    return project.annotations.add(doc.id, region=region, **common)
+
+
+def cmd_list(args) -> int:
+    with _open(args, read_only=True) as project:
+        filters = {}
+        if args.tag:
+            tag = project.tags.find(args.tag)
+            if tag is None:
+                raise _error(f"no tag {args.tag!r}")
+            filters["tag_id"] = tag.id
+        if args.doc:
+            filters["document_id"] = _document(project, args.doc).id
+        if args.author:
+            author = project.authors.find(args.author)
+            if author is None:
+                raise _error(f"no author {args.author!r}")
+            filters["author_id"] = author.id
+        if args.entity:
+            entity = project.entities.find(args.entity)
+            if entity is None:
+                raise _error(f"no entity {args.entity!r}")
+            filters["entity_id"] = entity.id
+        annotations = project.annotations.list(contains=args.contains,
+                                               anchor_state=args.state, **filters)
+        titles = {d.id: d.title for d in project.documents.list()}
+        tag_names = {t.id: t.name for t in project.tags.list()}
+        entities = {e.id: e.name for e in project.entities.list()}
+        authors = {a.id: a.name for a in project.authors.list()}
+        rows = [{
+            "id": a.id, "document": titles.get(a.document_id, "?"), "quote": a.quote,
+            "start": a.text.start if a.text else None, "end": a.text.end if a.text else None,
+            "page": a.region.page if a.region else None,
+            "tags": [tag_names[t] for t in a.tag_ids if t in tag_names],
+            "entity": entities.get(a.entity_id or ""), "date": a.date_value, "note": a.note,
+            "author": authors.get(a.author_id, ""), "state": str(a.anchor_state),
+            "modified_at": a.modified_at,
+        } for a in annotations]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for r in rows:
+        where = f"p.{r['page']}" if r["page"] else f"@{r['start']}"
+        extra = "".join([f" → {r['entity']}" if r["entity"] else "",
+                         f" [{r['date']}]" if r["date"] else "",
+                         f" ({r['state']})" if r["state"] != "ok" else ""])
+        print(f"{r['id'][:8]}  {_short(r['document'], 28):<28} {where:>7}  "
+              f"“{_short(r['quote'], 48)}”  {', '.join(r['tags'])}{extra}")
+        if r["note"]:
+            print(f"{'':10}note: {_short(r['note'], 100)}")
+    print(f"{len(rows)} annotation(s)")
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    with _open(args, read_only=True) as project:
+        report = project.check()
+    if args.json:
+        print(json.dumps({"ok": report.ok, "problems": report.problems,
+                          "notices": report.notices, "stats": report.stats}, indent=2))
+    else:
+        stats = report.stats
+        print(f"file format {stats.get('schema_version')}; "
+              + ", ".join(f"{stats[k]} {k}" for k in ("documents", "annotations", "tags",
+                                                       "entities", "authors") if k in stats))
+        for line in report.problems:
+            print(f"PROBLEM: {line}")
+        for line in report.notices:
+            print(f"note: {line}")
+        print("ok" if report.ok else f"{len(report.problems)} problem(s) found")
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def cmd_tags(args) -> int:
+    from annotator.core.model import TagKind
+
+    with _open(args, read_only=not args.add) as project:
+        if args.add:
+            tag = project.tags.ensure(args.add, TagKind.THEME)
+            if args.color or args.shortcut:
+                project.tags.update(tag.id, **{k: v for k, v in (("color", args.color),
+                                    ("shortcut", args.shortcut)) if v})
+            print(f"theme “{args.add}” id {tag.id[:8]}")
+        counts = project.tags.counts()
+        tags = project.tags.list()
+        children: dict = {}
+        for t in tags:
+            children.setdefault(t.parent_id, []).append(t)
+
+        def show(parent, depth):
+            for t in children.get(parent, []):
+                key = f"[{t.shortcut}] " if t.shortcut else ""
+                print(f"{'  ' * depth}{key}{t.name} ({t.kind}, {t.color}) "
+                      f"{counts.get(t.id, 0)} annotation(s)")
+                show(t.id, depth + 1)
+
+        show(None, 0)
+    return EXIT_OK
+
+
+def cmd_link(args) -> int:
+    with _open(args) as project:
+        text = _document(project, args.text)
+        scan = _document(project, args.scan)
+        alignment = {}
+        if args.page_starts:
+            try:
+                alignment = {int(k): int(v) for k, v in json.loads(args.page_starts).items()}
+            except (ValueError, AttributeError):
+                raise _error('--page-starts is JSON like {"1": 0, "2": 1450}') from None
+        link = project.documents.link(text.id, scan.id, args.relation, alignment).value
+        print(f"linked “{text.title}” as {link.relation} of “{scan.title}”")
+    return EXIT_OK
+
+
+COMMANDS = {"new": cmd_new, "import": cmd_import, "info": cmd_info, "annotate": cmd_annotate,
+            "list": cmd_list, "check": cmd_check, "tags": cmd_tags, "link": cmd_link}
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def _document(project, ref: str):
+    doc = project.documents.find(ref)
+    if doc is None:
+        raise _error(f"no document {ref!r} in this project (see `annotator info`)")
+    return doc
+
+
+def _error(message: str):
+    from annotator.core.errors import AnnotatorError
+
+    return AnnotatorError(message)
+
+
+def _short(text: str, width: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,503 @@
+"""Find text annotations again after their transcription was corrected.
+
+A text annotation stores code-point offsets *and* its quote with up to ``CONTEXT``
+characters either side (a :class:`TextSelector`). Offsets alone break as soon as a
+scholar fixes a typo earlier in the page; the quote and its context let us find the
+passage again, and never losing an annotation matters more than always finding it:
+what cannot be found is ORPHANED (kept, shown, offsets clamped), never dropped.
+
+Everything here is pure Python and stdlib only, and built for 5 MB texts with
+thousands of annotations: exact searches are ``str.find`` (C speed), fuzzy matching
+is a bit-parallel edit distance (Myers 1999, Python ints as bit vectors) run over a
+bounded window, and :func:`reanchor_all` diffs the old and new text once and maps
+every offset through it instead of searching for each annotation.
+
+:class:`Utf16Map` converts offsets for Qt, whose QTextDocument counts UTF-16 units.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from annotator.core.model import AnchorState, TextSelector
+
+CONTEXT = 32
+
+_CONTEXT_WEIGHT = 0.25  # how much matching context may outweigh a few extra edits
+_MAX_FUZZY_CANDIDATES = 32  # end positions verified per searched region
+_SEED_BUDGET = 50_000  # seed occurrences examined in a whole-text fuzzy search
+_MAX_SEEDS = 16
+_CHAR_DIFF_CELLS = 400_000  # len(a) * len(b) up to which a char-level diff is affordable
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a selector was found in the current text. ``score`` is 1.0 when the quote
+    was found verbatim, the quote's similarity (1 - edits/len) when found fuzzily,
+    0.0 when orphaned."""
+
+    start: int
+    end: int
+    state: AnchorState
+    score: float
+
+
+def describe(text: str, start: int, end: int, context: int = CONTEXT) -> TextSelector:
+    """The selector for ``text[start:end]``, with its context so it can be found again."""
+    if not 0 <= start <= end <= len(text):
+        raise ValueError(f"span {start}:{end} outside text of length {len(text)}")
+    context = max(0, context)
+    return TextSelector(
+        start=start,
+        end=end,
+        exact=text[start:end],
+        prefix=text[max(0, start - context) : start],
+        suffix=text[end : end + context],
+    )
+
+
+# --- small string helpers -------------------------------------------------------------
+
+
+def _common_prefix(a: str, a0: int, b: str, b0: int, limit: int) -> int:
+    """Length of the common run of a[a0:] and b[b0:], at most ``limit``. Galloping
+    slice comparisons keep it C speed on megabytes: O(n) characters compared."""
+    done, step = 0, 64
+    while done < limit:
+        size = min(step, limit - done)
+        if a[a0 + done : a0 + done + size] == b[b0 + done : b0 + done + size]:
+            done += size
+            step *= 2
+            continue
+        while size > 1:  # the first mismatch lies in [done, done + size)
+            half = size // 2
+            if a[a0 + done : a0 + done + half] == b[b0 + done : b0 + done + half]:
+                done += half
+                size -= half
+            else:
+                size = half
+        return done
+    return done
+
+
+def _common_suffix(a: str, a1: int, b: str, b1: int, limit: int) -> int:
+    """Length of the common run ending at a[:a1] and b[:b1], at most ``limit``."""
+    done, step = 0, 64
+    while done < limit:
+        size = min(step, limit - done)
+        if a[a1 - done - size : a1 - done] == b[b1 - done - size : b1 - done]:
+            done += size
+            step *= 2
+            continue
+        while size > 1:
+            half = size // 2
+            if a[a1 - done - half : a1 - done] == b[b1 - done - half : b1 - done]:
+                done += half
+                size -= half
+            else:
+                size = half
+        return done
+    return done
+
+
+def _context_match(text: str, start: int, end: int, prefix: str, suffix: str) -> int:
+    """How many context characters agree around text[start:end] (0 .. len(prefix+suffix))."""
+    p = 0
+    limit = min(len(prefix), start)
+    while p < limit and prefix[-1 - p] == text[start - 1 - p]:
+        p += 1
+    s = 0
+    limit = min(len(suffix), len(text) - end)
+    while s < limit and suffix[s] == text[end + s]:
+        s += 1
+    return p + s
+
+
+def _similarity(a: str, b: str) -> float:
+    if not a and not b:
+        return 1.0
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+# --- bit-parallel edit distance -------------------------------------------------------
+
+
+def _myers(pattern: str, text: str, anchored: bool) -> list[int]:
+    """Edit distances of ``pattern`` against text, one per end position j in 0..len(text).
+
+    Searching (anchored=False): the best distance to any substring ending at j.
+    Anchored: the distance to text[:j]. Myers' bit-vector algorithm (Hyyrö's form)
+    with Python ints as bit vectors: O(len(text) * ceil(len(pattern)/64)) machine
+    work, about a dozen int operations per text character instead of a DP row.
+    """
+    m = len(pattern)
+    peq: dict[str, int] = {}
+    for i, ch in enumerate(pattern):
+        peq[ch] = peq.get(ch, 0) | (1 << i)
+    mask, high = (1 << m) - 1, 1 << (m - 1)
+    pv, mv, score = mask, 0, m
+    carry = 1 if anchored else 0
+    scores = [m]
+    append, get = scores.append, peq.get
+    for ch in text:
+        eq = get(ch, 0)
+        xv = eq | mv
+        xh = (((eq & pv) + pv) ^ pv) | eq
+        ph = mv | ~(xh | pv)
+        mh = pv & xh
+        if ph & high:
+            score += 1
+        elif mh & high:
+            score -= 1
+        ph = (ph << 1) | carry
+        mh <<= 1
+        pv = (mh | ~(xv | ph)) & mask
+        mv = ph & xv & mask
+        append(score)
+    return scores
+
+
+def _fuzzy_in(
+    text: str, pattern: str, lo: int, hi: int, k: int, pos: int
+) -> list[tuple[int, int, int]]:
+    """Approximate occurrences (start, end, edits <= k) of ``pattern`` in text[lo:hi].
+
+    One searching pass finds the ends (local minima of the distance), then a short
+    anchored pass over the reversed pattern finds each start. O((hi - lo) + C * (m + k))
+    bit-vector steps for C <= _MAX_FUZZY_CANDIDATES candidates.
+    """
+    m = len(pattern)
+    scores = _myers(pattern, text[lo:hi], anchored=False)
+    ends = [
+        j
+        for j in range(1, len(scores))
+        if scores[j] <= k
+        and scores[j] <= scores[j - 1]
+        and (j + 1 == len(scores) or scores[j] <= scores[j + 1])
+    ]
+    ends.sort(key=lambda j: (scores[j], abs(lo + j - m - pos)))
+    found: dict[tuple[int, int], int] = {}
+    reverse = pattern[::-1]
+    for j in ends[:_MAX_FUZZY_CANDIDATES]:
+        end = lo + j
+        seg_lo = max(0, end - m - k)
+        back = _myers(reverse, text[seg_lo:end][::-1], anchored=True)
+        r = min(range(len(back)), key=lambda r: (back[r], abs(r - m)))
+        if back[r] <= k:
+            found.setdefault((end - r, end), back[r])
+    return [(s, e, d) for (s, e), d in found.items()]
+
+
+def _best_fuzzy(
+    text: str, sel_prefix: str, sel_suffix: str, pattern: str,
+    cands: list[tuple[int, int, int]], pos: int,
+) -> tuple[int, int, float] | None:
+    """The candidate with the best quote similarity plus weighted context similarity,
+    ties going to the one nearest ``pos``."""
+    best: tuple[float, int, int, int, float] | None = None
+    m = len(pattern)
+    for s, e, d in cands:
+        quote = 1.0 - d / m
+        ctx = _similarity(sel_prefix, text[max(0, s - len(sel_prefix)) : s])
+        ctx += _similarity(sel_suffix, text[e : e + len(sel_suffix)])
+        key = (quote + _CONTEXT_WEIGHT * ctx / 2, -abs(s - pos), s, e, quote)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    return None if best is None else (best[2], best[3], best[4])
+
+
+def _fuzzy(
+    text: str, pattern: str, prefix: str, suffix: str, pos: int, threshold: float
+) -> tuple[int, int, float] | None:
+    """Best approximate match of ``pattern`` with similarity >= threshold, or None.
+
+    First a window of +-(4m + 2000) around ``pos`` (where a corrected passage almost
+    always is): O(window * ceil(m/64)). Only if that fails, the whole text, bounded:
+    the pattern is cut into up to 16 pieces (with k allowed edits, k + 1 pieces
+    guarantee one survives intact), the rarest pieces are located with ``str.find``
+    (C speed, at most _SEED_BUDGET hits in all), hits vote for a start position and
+    only the best-voted spots are verified: O(pieces * n) in C plus
+    O(32 * (m + k) * ceil(m/64)) in Python - never quadratic in the text.
+    """
+    m = len(pattern)
+    k = int((1.0 - threshold) * m + 1e-9)
+    if m == 0 or k <= 0:
+        return None
+    n = len(text)
+    pos = min(max(pos, 0), n)
+    radius = 4 * m + 2000
+    lo, hi = max(0, pos - radius), min(n, pos + m + radius)
+    best = _best_fuzzy(text, prefix, suffix, pattern, _fuzzy_in(text, pattern, lo, hi, k, pos), pos)
+    if best is not None or (lo == 0 and hi == n):
+        return best
+    size = max(3, m // (k + 1))
+    offsets = list(range(0, m - size + 1, size))
+    if len(offsets) > _MAX_SEEDS:
+        offsets = [offsets[i * len(offsets) // _MAX_SEEDS] for i in range(_MAX_SEEDS)]
+    seeds = sorted((text.count(pattern[o : o + size]), o) for o in offsets)
+    votes: Counter[int] = Counter()
+    bucket = k + 1
+    budget = _SEED_BUDGET
+    for count, o in seeds:
+        if count == 0 or count > budget:
+            continue
+        budget -= count
+        piece, i = pattern[o : o + size], text.find(pattern[o : o + size])
+        while i != -1:
+            votes[(i - o) // bucket] += 1
+            i = text.find(piece, i + 1)
+    cands: dict[tuple[int, int], int] = {}
+    for b, _ in votes.most_common(_MAX_FUZZY_CANDIDATES):
+        s = b * bucket
+        for c in _fuzzy_in(text, pattern, max(0, s - 2 * k - 2), min(n, s + m + 3 * k + 4), k, s):
+            cands.setdefault(c[:2], c[2])
+    flat = [(s, e, d) for (s, e), d in cands.items()]
+    return _best_fuzzy(text, prefix, suffix, pattern, flat, pos)
+
+
+# --- anchoring -------------------------------------------------------------------------
+
+
+def _orphan(text: str, selector: TextSelector) -> Anchor:
+    start = min(max(selector.start, 0), len(text))
+    end = min(max(selector.end, start), len(text))
+    return Anchor(start, end, AnchorState.ORPHANED, 0.0)
+
+
+def _found(selector: TextSelector, start: int, end: int, score: float) -> Anchor:
+    same = (start, end) == (selector.start, selector.end) and score == 1.0
+    return Anchor(start, end, AnchorState.OK if same else AnchorState.MOVED, score)
+
+
+def _anchor_point(
+    text: str, selector: TextSelector, threshold: float, pos: int
+) -> Anchor:
+    """A zero-length annotation (a caret mark): its context is all there is to find."""
+    prefix, suffix, n = selector.prefix, selector.suffix, len(text)
+    if 0 <= pos <= n and pos >= len(prefix) and text.startswith(prefix, pos - len(prefix)):
+        if text.startswith(suffix, pos):
+            return _found(selector, pos, pos, 1.0)
+    pattern = prefix + suffix
+    if not pattern:
+        return _orphan(text, selector)
+    best, i = -1, text.find(pattern)
+    while i != -1:
+        if best == -1 or abs(i + len(prefix) - pos) < abs(best + len(prefix) - pos):
+            best = i
+        i = text.find(pattern, i + 1)
+    if best != -1:
+        return _found(selector, best + len(prefix), best + len(prefix), 1.0)
+    fuzzy = _fuzzy(text, pattern, "", "", pos, threshold)
+    if fuzzy is None:
+        return _orphan(text, selector)
+    s, e, score = fuzzy
+    point = _OffsetMap.between(pattern, text[s:e]).map(len(prefix))[0] + s
+    return Anchor(point, point, AnchorState.MOVED, score)
+
+
+def anchor(
+    text: str, selector: TextSelector, threshold: float = 0.75, hint: int | None = None
+) -> Anchor:
+    """Find ``selector`` in ``text``; never raises, always 0 <= start <= end <= len(text).
+
+    In order: (1) the quote is still at its offsets (at ``hint`` when given, e.g. the
+    offset mapped through a diff) -> OK, or MOVED if the hint differs from the stored
+    start; (2) the quote occurs verbatim elsewhere: the occurrence whose context
+    agrees best, then the nearest -> MOVED; (3) a fuzzy match with similarity >=
+    ``threshold``, context breaking near-ties -> MOVED (the caller should store the
+    new quote); (4) ORPHANED at the stored offsets, clamped.
+
+    Cost: (1) O(m); (2) one ``str.find`` pass, O(n) in C, plus O(occurrences) cheap
+    context checks; (3) see :func:`_fuzzy` - a bounded window, then a seeded search.
+    """
+    try:
+        return _anchor(text, selector, threshold, hint)
+    except Exception:  # a corrupt selector must not lose the annotation
+        return _orphan(text, selector)
+
+
+def _anchor(text: str, selector: TextSelector, threshold: float, hint: int | None) -> Anchor:
+    exact = selector.exact
+    pos = selector.start if hint is None else hint
+    if not exact:
+        return _anchor_point(text, selector, threshold, pos)
+    m, n = len(exact), len(text)
+    if 0 <= pos <= n - m and text.startswith(exact, pos):
+        return _found(selector, pos, pos + m, 1.0)
+    prefix, suffix = selector.prefix, selector.suffix
+    full = prefix + exact + suffix
+    i = text.find(full)
+    if i != -1:  # the quote with all its context: the best any occurrence can do
+        best = i
+        while (i := text.find(full, i + 1)) != -1:
+            if abs(i + len(prefix) - pos) < abs(best + len(prefix) - pos):
+                best = i
+        return _found(selector, best + len(prefix), best + len(prefix) + m, 1.0)
+    best_key: tuple[int, int] | None = None
+    best = -1
+    i = text.find(exact)
+    while i != -1:
+        key = (_context_match(text, i, i + m, prefix, suffix), -abs(i - pos))
+        if best_key is None or key > best_key:
+            best_key, best = key, i
+        i = text.find(exact, i + 1)
+    if best != -1:
+        return _found(selector, best, best + m, 1.0)
+    fuzzy = _fuzzy(text, exact, prefix, suffix, pos, threshold)
+    if fuzzy is None:
+        return _orphan(text, selector)
+    s, e, score = fuzzy
+    return Anchor(s, e, AnchorState.MOVED, score)
+
+
+# --- re-anchoring after an edit --------------------------------------------------------
+
+
+class _OffsetMap:
+    """Old-text offsets to new-text offsets through the equal runs of a diff."""
+
+    def __init__(self, blocks: list[tuple[int, int, int]], old_len: int, new_len: int) -> None:
+        # The sentinels pin both ends: offset 0 and the old end map to 0 and the new end.
+        blocks = [(0, 0, 0), *sorted(b for b in blocks if b[2] > 0), (old_len, new_len, 0)]
+        self.old = [b[0] for b in blocks]
+        self.new = [b[1] for b in blocks]
+        self.size = [b[2] for b in blocks]
+
+    @classmethod
+    def between(cls, old: str, new: str) -> _OffsetMap:
+        """Diff once. Common prefix/suffix are trimmed at C speed (the usual edit is
+        one local correction), the rest is split at unique shared chunks and only
+        small pieces get a char-level SequenceMatcher: about O(n log n) in C plus
+        O(_CHAR_DIFF_CELLS) per changed spot, instead of difflib's quadratic worst."""
+        blocks: list[tuple[int, int, int]] = []
+        _diff(old, new, 0, len(old), 0, len(new), blocks, 0)
+        return cls(blocks, len(old), len(new))
+
+    def map(self, x: int, right: bool = False) -> tuple[int, bool]:
+        """(new offset, whether x lay in unchanged text). An offset inside a changed
+        region goes to that region's left edge in the new text (right edge if
+        ``right``), so a span that lost its text shrinks to where it was."""
+        i = max(0, bisect_right(self.old, x) - 1)  # the (0, 0, 0) sentinel: i >= 0
+        if x <= self.old[i] + self.size[i]:
+            return self.new[i] + x - self.old[i], True
+        if right and i + 1 < len(self.new):
+            return self.new[i + 1], False
+        return self.new[i] + self.size[i], False
+
+
+def _diff(
+    a: str, b: str, a0: int, a1: int, b0: int, b1: int,
+    out: list[tuple[int, int, int]], depth: int,
+) -> None:
+    """Append the equal runs between a[a0:a1] and b[b0:b1] to ``out``."""
+    p = _common_prefix(a, a0, b, b0, min(a1 - a0, b1 - b0))
+    out.append((a0, b0, p))
+    a0, b0 = a0 + p, b0 + p
+    s = _common_suffix(a, a1, b, b1, min(a1 - a0, b1 - b0))
+    out.append((a1 - s, b1 - s, s))
+    a1, b1 = a1 - s, b1 - s
+    if a0 == a1 or b0 == b1:
+        return
+    if (a1 - a0) * (b1 - b0) <= _CHAR_DIFF_CELLS:
+        matcher = SequenceMatcher(None, a[a0:a1], b[b0:b1], autojunk=False)
+        out.extend((a0 + i, b0 + j, size) for i, j, size in matcher.get_matching_blocks())
+        return
+    if depth > 64:
+        return  # give up: the span counts as changed, anchor() will search for it
+    probe_len = max(8, min(64, (a1 - a0) // 16))
+    for frac in (2, 3, 6, 1.5, 1.2, 12):  # chunks from the middle out, then further off
+        i = a0 + int((a1 - a0 - probe_len) / frac)
+        probe = a[i : i + probe_len]
+        j = b.find(probe, b0, b1)
+        if (
+            len(probe) == probe_len
+            and j != -1
+            and b.find(probe, j + 1, b1) == -1
+            and a.find(probe, a0, i) == -1
+            and a.find(probe, i + 1, a1) == -1
+        ):
+            _diff(a, b, a0, i, b0, j, out, depth + 1)
+            out.append((i, j, probe_len))
+            _diff(a, b, i + probe_len, a1, j + probe_len, b1, out, depth + 1)
+            return
+
+
+def reanchor_all(
+    old_text: str,
+    new_text: str,
+    selectors: Iterable[tuple[str, TextSelector]],
+    threshold: float = 0.75,
+) -> dict[str, Anchor]:
+    """Re-anchor every annotation of a text after an edit; one entry per input id.
+
+    The diff of old -> new is computed once; each selector's offsets are mapped
+    through it in O(log b) and accepted when the mapped span still holds the quote
+    (OK if the offsets did not change, MOVED otherwise). Only annotations whose
+    own text was edited fall back to :func:`anchor` with the mapped start as hint.
+    An orphan is placed at its mapped span, where its passage used to be.
+    """
+    offsets = _OffsetMap.between(old_text, new_text)
+    result: dict[str, Anchor] = {}
+    n_old = len(old_text)
+    for key, sel in selectors:
+        try:
+            s0 = min(max(sel.start, 0), n_old)
+            e0 = min(max(sel.end, s0), n_old)
+            start, start_kept = offsets.map(s0)
+            end = max(start, offsets.map(e0, right=True)[0])
+            if (sel.exact and new_text[start:end] == sel.exact) or (not sel.exact and start_kept):
+                result[key] = _found(sel, start, end, 1.0)
+                continue
+            found = anchor(new_text, sel, threshold, hint=start)
+            if found.state is AnchorState.ORPHANED:
+                found = Anchor(start, end, AnchorState.ORPHANED, 0.0)
+        except Exception:  # never lose an annotation, whatever its selector holds
+            found = _orphan(new_text, sel)
+        result[key] = found
+    return result
+
+
+# --- UTF-16 offsets for Qt --------------------------------------------------------------
+
+
+class Utf16Map:
+    """Code-point offsets <-> UTF-16 code units for one text (QTextDocument counts the
+    latter: every character beyond the BMP is a surrogate pair, two units).
+
+    Built once per text in O(n) at C speed (a regex over the text); each conversion is
+    O(log a) by bisection over the a non-BMP characters, O(1) for an all-BMP text.
+    Offsets out of range are clamped, so the GUI never gets a position past the end.
+    """
+
+    __slots__ = ("_astral", "_astral_u16", "length", "utf16_length")
+
+    def __init__(self, text: str) -> None:
+        self.length = len(text)
+        if text.isascii():
+            self._astral: list[int] = []
+        else:
+            self._astral = [m.start() for m in _ASTRAL.finditer(text)]
+        self._astral_u16 = [cp + i for i, cp in enumerate(self._astral)]
+        self.utf16_length = self.length + len(self._astral)
+
+    def to_utf16(self, cp: int) -> int:
+        cp = min(max(cp, 0), self.length)
+        if not self._astral:
+            return cp
+        return cp + bisect_right(self._astral, cp - 1)
+
+    def to_codepoint(self, u16: int) -> int:
+        """A unit inside a surrogate pair maps to the start of its character."""
+        u16 = min(max(u16, 0), self.utf16_length)
+        if not self._astral:
+            return u16
+        before = bisect_right(self._astral_u16, u16 - 2)  # pairs wholly before u16
+        if before < len(self._astral_u16) and self._astral_u16[before] == u16 - 1:
+            return self._astral[before]
+        return u16 - before

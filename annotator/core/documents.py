@@ -1,0 +1,364 @@
+"""Documents: importing sources into the project file and reading them back.
+
+The original bytes of every source are stored (with their SHA-256) so the project
+file is self-contained; re-importing the same bytes finds the existing document.
+Each import is one transaction: a bad file never leaves half a document behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from annotator.core.changes import OpChanges, OpResult
+from annotator.core.errors import AnnotatorError, ImportFailed
+from annotator.core.model import Document, DocumentKind, DocumentLink, Page
+from annotator.core.util import dumps, loads, new_id, now
+
+if TYPE_CHECKING:
+    from annotator.core.importers.base import ImportedSource
+    from annotator.core.project import Project
+
+_COLUMNS = ("id, title, kind, media_type, filename, sha256, page_count, language, metadata, "
+            "size, created_at, modified_at, deleted")
+_LINK_COLUMNS = "id, source_id, target_id, relation, alignment, created_at, modified_at, deleted"
+#: SQLite stores at most 1 GB in one value; a larger source cannot live in the file.
+MAX_SOURCE_BYTES = 900 * 1024 * 1024
+METADATA_FIELDS = ("date", "creator", "archive", "shelfmark", "url", "rights", "notes")
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """How one file of a batch fared: ``imported``, ``existing`` or ``failed``."""
+
+    path: str
+    status: str
+    message: str = ""
+    document: Document | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _document(row: tuple) -> Document:
+    return Document(row[0], row[1], DocumentKind(row[2]), row[3], row[4], row[5], row[6] or 0,
+                    row[7], loads(row[8], {}), None, row[9], row[10], row[11], bool(row[12]))
+
+
+def _doc_link(row: tuple) -> DocumentLink:
+    alignment = {int(k): int(v) for k, v in loads(row[4], {}).items()
+                 if str(k).isdigit() and isinstance(v, int)}
+    return DocumentLink(row[0], row[1], row[2], row[3], alignment, row[5], row[6], bool(row[7]))
+
+
+class DocumentStore:
+    def __init__(self, project: Project) -> None:
+        self._p = project
+        self._texts: dict[str, str] = {}
+
+    def forget_cache(self) -> None:
+        self._texts.clear()
+
+    # -- reading ---------------------------------------------------------------------
+
+    def list(self, *, include_deleted: bool = False) -> list[Document]:
+        where = "" if include_deleted else "WHERE deleted = 0"
+        return [_document(r) for r in self._p.conn.execute(
+            f"SELECT {_COLUMNS} FROM documents {where} ORDER BY title COLLATE NOCASE")]
+
+    def get(self, document_id: str) -> Document | None:
+        row = self._p.conn.execute(f"SELECT {_COLUMNS} FROM documents WHERE id = ?",
+                                   (document_id,)).fetchone()
+        return _document(row) if row else None
+
+    def find(self, ref: str) -> Document | None:
+        """A live document by id, id prefix (6+ characters), title or file name."""
+        doc = self.get(ref)
+        if doc is not None and not doc.deleted:
+            return doc
+        conn = self._p.conn
+        for sql, arg in (
+            ("id LIKE ? ESCAPE '\\'", _like_prefix(ref) if len(ref) >= 6 else None),
+            ("title = ? COLLATE NOCASE", ref),
+            ("filename = ?", ref),
+            ("filename = ?", Path(ref).name),
+        ):
+            if arg is None:
+                continue
+            rows = conn.execute(f"SELECT {_COLUMNS} FROM documents WHERE deleted = 0 AND {sql}",
+                                (arg,)).fetchall()
+            if len(rows) == 1:
+                return _document(rows[0])
+            if len(rows) > 1:
+                raise AnnotatorError(f"{ref!r} names {len(rows)} documents; use the id.")
+        return None
+
+    def text(self, document_id: str) -> str:
+        """The normalised text of a text document ('' for a paged one). Cached: the
+        text of the open document is read once, not per annotation."""
+        text = self._texts.get(document_id)
+        if text is None:
+            row = self._p.conn.execute("SELECT text FROM documents WHERE id = ?",
+                                       (document_id,)).fetchone()
+            if row is None:
+                raise AnnotatorError(f"no document {document_id!r} in this project.")
+            text = row[0] or ""
+            self._texts[document_id] = text
+        return text
+
+    def data(self, document_id: str) -> bytes:
+        """The original bytes of the source, as imported."""
+        row = self._p.conn.execute("SELECT data FROM document_data WHERE document_id = ?",
+                                   (document_id,)).fetchone()
+        if row is None:
+            raise AnnotatorError(f"the source bytes of document {document_id!r} are missing.")
+        return bytes(row[0])
+
+    def pages(self, document_id: str, *, with_words: bool = False) -> list[Page]:
+        words = "words" if with_words else "'[]'"
+        rows = self._p.conn.execute(
+            f"SELECT document_id, number, width, height, text, {words}, is_scan FROM pages "
+            "WHERE document_id = ? ORDER BY number", (document_id,))
+        return [_page(r) for r in rows]
+
+    def page(self, document_id: str, number: int) -> Page | None:
+        row = self._p.conn.execute(
+            "SELECT document_id, number, width, height, text, words, is_scan FROM pages "
+            "WHERE document_id = ? AND number = ?", (document_id, number)).fetchone()
+        return _page(row) if row else None
+
+    def annotation_counts(self) -> dict[str, int]:
+        return dict(self._p.conn.execute(
+            "SELECT document_id, count(*) FROM annotations WHERE deleted = 0 "
+            "GROUP BY document_id").fetchall())
+
+    def by_sha256(self, sha256: str) -> Document | None:
+        row = self._p.conn.execute(
+            f"SELECT {_COLUMNS} FROM documents WHERE sha256 = ? ORDER BY deleted LIMIT 1",
+            (sha256,)).fetchone()
+        return _document(row) if row else None
+
+    # -- importing -------------------------------------------------------------------
+
+    def import_file(self, path: str | Path, *, password: str | None = None,
+                    title: str | None = None) -> OpResult[ImportReport]:
+        """Import one source file. Raises ImportFailed with a message for the scholar;
+        on failure nothing is written."""
+        path = Path(path)
+        try:
+            if path.is_dir():
+                raise ImportFailed(f"{path.name} is a folder; choose the files in it.")
+            size = path.stat().st_size
+            if size > MAX_SOURCE_BYTES:
+                raise ImportFailed(f"{path.name} is {size // 2**20} MB; a project file can "
+                                   f"hold sources up to {MAX_SOURCE_BYTES // 2**20} MB each.")
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ImportFailed(f"{path} does not exist.") from None
+        except PermissionError:
+            raise ImportFailed(f"{path} cannot be read (permission denied).") from None
+        except OSError as exc:
+            raise ImportFailed(f"{path} cannot be read: {exc.strerror or exc}.") from None
+        return self.import_bytes(data, path.name, password=password, title=title)
+
+    def import_bytes(self, data: bytes, filename: str, *, password: str | None = None,
+                     title: str | None = None) -> OpResult[ImportReport]:
+        sha256 = hashlib.sha256(data).hexdigest()
+        existing = self.by_sha256(sha256)
+        if existing is not None and not existing.deleted:
+            return OpResult(ImportReport(filename, "existing",
+                                         f"already in the project as “{existing.title}”",
+                                         existing), OpChanges())
+        if existing is not None:  # imported before, then deleted: bring it back as it was
+            restored = self.restore(existing)
+            return OpResult(ImportReport(filename, "imported", "restored a deleted document",
+                                         restored.value), restored.changes)
+        from annotator.core.importers import read_source
+
+        source = read_source(Path(filename), data=data, password=password)
+        if title:
+            source.title = title
+        document = self.add_source(source, sha256)
+        return OpResult(ImportReport(filename, "imported", "", document, list(source.warnings)),
+                        OpChanges(documents={document.id}))
+
+    def import_files(self, paths: Iterable[str | Path], *, password: str | None = None,
+                     progress: Callable[[int, str], bool] | None = None) -> list[ImportReport]:
+        """Import a batch, one transaction per file; a bad file never stops the others.
+        ``progress(i, name)`` is called before each file; returning False cancels."""
+        reports = []
+        for i, path in enumerate(paths):
+            if progress is not None and progress(i, Path(path).name) is False:
+                break
+            try:
+                reports.append(self.import_file(path, password=password).value)
+            except ImportFailed as exc:
+                reports.append(ImportReport(str(path), "failed", str(exc)))
+        return reports
+
+    def add_source(self, source: ImportedSource, sha256: str | None = None) -> Document:
+        """Write an imported source (document, bytes, pages) in one transaction."""
+        sha256 = sha256 or hashlib.sha256(source.data).hexdigest()
+        stamp = now()
+        metadata = dict(source.metadata)
+        if source.warnings:
+            metadata["import_warnings"] = list(source.warnings)
+        doc = Document(new_id(), source.title or source.filename, DocumentKind(source.kind),
+                       source.media_type, source.filename, sha256, len(source.pages),
+                       source.language, metadata, None, len(source.data), stamp, stamp)
+        with self._p.transaction() as conn:
+            conn.execute(f"INSERT INTO documents ({_COLUMNS}, text) "
+                         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?)",
+                         (doc.id, doc.title, str(doc.kind), doc.media_type, doc.filename,
+                          doc.sha256, doc.page_count, doc.language, dumps(doc.metadata),
+                          doc.size, stamp, stamp, source.text))
+            conn.execute("INSERT INTO document_data (document_id, data) VALUES (?, ?)",
+                         (doc.id, source.data))
+            conn.executemany(
+                "INSERT INTO pages (document_id, number, width, height, text, words, is_scan) "
+                "VALUES (?,?,?,?,?,?,?)",
+                [(doc.id, p.number, p.width, p.height, p.text or "",
+                  dumps([list(w) for w in p.words]), int(p.is_scan)) for p in source.pages])
+        return doc
+
+    # -- editing ---------------------------------------------------------------------
+
+    def update(self, document_id: str, *, title: str | None = None,
+               language: str | None = None, metadata: dict | None = None) -> OpResult[Document]:
+        """Change title, language or metadata (date, creator, archive, shelfmark, url,
+        rights, notes); ``metadata`` keys given replace those stored, others stay."""
+        doc = self._live(document_id)
+        new_meta = dict(doc.metadata)
+        for key, value in (metadata or {}).items():
+            if value in (None, ""):
+                new_meta.pop(key, None)
+            else:
+                new_meta[key] = value
+        new = replace(doc, title=doc.title if title is None else title.strip() or doc.title,
+                      language=doc.language if language is None else language,
+                      metadata=new_meta, modified_at=now())
+        with self._p.transaction() as conn:
+            conn.execute("UPDATE documents SET title=?, language=?, metadata=?, modified_at=? "
+                         "WHERE id=?", (new.title, new.language, dumps(new.metadata),
+                                        new.modified_at, document_id))
+        return OpResult(new, OpChanges(documents={document_id}))
+
+    def set_text(self, document_id: str, new_text: str) -> OpResult[dict]:
+        """Correct a transcription and re-anchor its annotations (never dropping one).
+        The value maps annotation ids to their new Anchor."""
+        import unicodedata
+
+        from annotator.core.anchoring import reanchor_all
+
+        doc = self._live(document_id)
+        if doc.kind != DocumentKind.TEXT:
+            raise AnnotatorError("only a text document's transcription can be edited.")
+        new_text = unicodedata.normalize("NFC", new_text.replace("\r\n", "\n").replace("\r", "\n"))
+        old_text = self.text(document_id)
+        annotations = self._p.annotations.for_document(document_id)
+        selectors = [(a.id, a.text) for a in annotations if a.text is not None]
+        anchors = reanchor_all(old_text, new_text, selectors)
+        stamp = now()
+        with self._p.transaction() as conn:
+            conn.execute("UPDATE documents SET text = ?, modified_at = ? WHERE id = ?",
+                         (new_text, stamp, document_id))
+            self._p.annotations.apply_anchors(document_id, new_text, anchors, stamp)
+        self._texts[document_id] = new_text
+        return OpResult(anchors, OpChanges(documents={document_id}, annotations=set(anchors)))
+
+    def delete(self, document_id: str) -> OpResult[Document]:
+        """Tombstone a document; its annotations stay in the file, hidden with it, so
+        undo (or re-importing the same bytes) brings everything back."""
+        doc = self._live(document_id)
+        with self._p.transaction() as conn:
+            conn.execute("UPDATE documents SET deleted = 1, modified_at = ? WHERE id = ?",
+                         (now(), document_id))
+        return OpResult(doc, OpChanges(documents={document_id}))
+
+    def restore(self, document: Document) -> OpResult[Document]:
+        with self._p.transaction() as conn:
+            conn.execute("UPDATE documents SET deleted = 0, modified_at = ? WHERE id = ?",
+                         (now(), document.id))
+        return OpResult(self._live(document.id), OpChanges(documents={document.id}))
+
+    # -- transcriptions and their scans -----------------------------------------------
+
+    def link(self, source_id: str, target_id: str, relation: str = "transcription",
+             alignment: dict[int, int] | None = None) -> OpResult[DocumentLink]:
+        """Say that ``source`` (a text) transcribes ``target`` (usually a scan)."""
+        if source_id == target_id:
+            raise AnnotatorError("a document cannot be linked to itself.")
+        self._live(source_id)
+        self._live(target_id)
+        stamp = now()
+        link = DocumentLink(new_id(), source_id, target_id, relation,
+                            dict(alignment or {}), stamp, stamp)
+        with self._p.transaction() as conn:
+            conn.execute(f"INSERT INTO document_links ({_LINK_COLUMNS}) VALUES (?,?,?,?,?,?,?,0)",
+                         (link.id, source_id, target_id, relation,
+                          dumps({str(k): v for k, v in link.alignment.items()}), stamp, stamp))
+        return OpResult(link, OpChanges(document_links={link.id},
+                                        documents={source_id, target_id}))
+
+    def set_alignment(self, link_id: str, alignment: dict[int, int]) -> OpResult[DocumentLink]:
+        """Set which text offset starts each page ("this offset starts page N")."""
+        stamp = now()
+        with self._p.transaction() as conn:
+            changed = conn.execute(
+                "UPDATE document_links SET alignment = ?, modified_at = ? "
+                "WHERE id = ? AND deleted = 0",
+                (dumps({str(k): int(v) for k, v in sorted(alignment.items())}), stamp, link_id))
+            if changed.rowcount != 1:
+                raise AnnotatorError(f"no document link {link_id!r}.")
+        link = self.get_link(link_id)
+        assert link is not None
+        return OpResult(link, OpChanges(document_links={link_id}))
+
+    def get_link(self, link_id: str) -> DocumentLink | None:
+        row = self._p.conn.execute(f"SELECT {_LINK_COLUMNS} FROM document_links WHERE id = ?",
+                                   (link_id,)).fetchone()
+        return _doc_link(row) if row else None
+
+    def links(self, document_id: str | None = None) -> list[DocumentLink]:
+        sql = f"SELECT {_LINK_COLUMNS} FROM document_links WHERE deleted = 0"
+        args: tuple = ()
+        if document_id:
+            sql += " AND (source_id = ? OR target_id = ?)"
+            args = (document_id, document_id)
+        return [_doc_link(r) for r in self._p.conn.execute(sql + " ORDER BY created_at", args)]
+
+    def unlink(self, link_id: str) -> OpResult[DocumentLink]:
+        link = self.get_link(link_id)
+        if link is None or link.deleted:
+            raise AnnotatorError(f"no document link {link_id!r}.")
+        with self._p.transaction() as conn:
+            conn.execute("UPDATE document_links SET deleted = 1, modified_at = ? WHERE id = ?",
+                         (now(), link_id))
+        return OpResult(link, OpChanges(document_links={link_id}))
+
+    def _live(self, document_id: str) -> Document:
+        doc = self.get(document_id)
+        if doc is None or doc.deleted:
+            raise AnnotatorError(f"no document {document_id!r} in this project.")
+        return doc
+
+
+def page_for_offset(alignment: dict[int, int], offset: int) -> int | None:
+    """The page on which a text offset falls, by the link's page alignment."""
+    best = None
+    for number, start in sorted(alignment.items(), key=lambda item: item[1]):
+        if start <= offset:
+            best = number
+        else:
+            break
+    return best
+
+
+def _page(row: tuple) -> Page:
+    words = [tuple(w) for w in loads(row[5], []) if isinstance(w, list) and len(w) == 5]
+    return Page(row[0], row[1], row[2], row[3], row[4], words, bool(row[6]))  # type: ignore[arg-type]
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -1,0 +1,18 @@
+"""Errors a scholar may see. Their messages are written for her, not for a developer:
+they say what is wrong and what to do."""
+
+
+class AnnotatorError(Exception):
+    """Base of every error the app reports to the user."""
+
+
+class ProjectError(AnnotatorError):
+    """The project file cannot be opened or used as asked."""
+
+
+class ImportFailed(AnnotatorError):
+    """A source file could not be imported; nothing was written."""
+
+
+class PasswordRequired(ImportFailed):
+    """The PDF is encrypted; ask for its password and try again."""

@@ -1,0 +1,300 @@
+"""The project file: open, create, migrate, and the one transaction per user action.
+
+A project is one SQLite file, self-contained so it can be mailed. Each user action is
+one ``with project.transaction():`` block that commits (WAL, synchronous=FULL) before
+the caller reports it done: a crash or a power cut loses at most the action in flight.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from annotator import __version__
+from annotator.core import schema
+from annotator.core.changes import OpChanges, OpResult
+from annotator.core.errors import ProjectError
+from annotator.core.util import new_id, now
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def default_author_name() -> str:
+    """Who is annotating: $ANNOTATOR_AUTHOR, else the login name. The GUI asks once
+    and passes the answer explicitly."""
+    name = os.environ.get("ANNOTATOR_AUTHOR", "").strip()
+    if name:
+        return name
+    try:
+        import getpass
+
+        return getpass.getuser() or "Anonymous"
+    except Exception:  # no login name in some sandboxes and services
+        return "Anonymous"
+
+
+class Project:
+    """An open project file. Use :meth:`create` or :meth:`open`; close when done
+    (or use it as a context manager)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, read_only: bool,
+                 author: str | None) -> None:
+        from annotator.core.annotations import AnnotationStore
+        from annotator.core.authors import AuthorStore
+        from annotator.core.codebook import TagStore
+        from annotator.core.documents import DocumentStore
+        from annotator.core.entities import EntityStore
+        from annotator.core.links import LinkStore
+
+        self.conn = conn
+        self.path = path
+        self.read_only = read_only
+        self.db = sqlite_utils.Database(conn)
+        self._depth = 0
+        self._author_name = author or default_author_name()
+        self.authors = AuthorStore(self)
+        self.documents = DocumentStore(self)
+        self.annotations = AnnotationStore(self)
+        self.tags = TagStore(self)
+        self.entities = EntityStore(self)
+        self.links = LinkStore(self)
+
+    # -- opening ---------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: str | Path, title: str = "", *, author: str | None = None,
+               default_codebook: bool = True) -> Project:
+        """Create a new project file; refuses to overwrite an existing file."""
+        path = Path(path)
+        if path.exists():
+            raise ProjectError(f"{path} already exists; choose another name or open it.")
+        if not path.parent.exists():
+            raise ProjectError(f"the folder {path.parent} does not exist.")
+        conn = _connect(path, read_only=False)
+        project = cls(conn, path, read_only=False, author=author)
+        try:
+            with project.transaction():
+                schema.create(conn)
+                stamp = now()
+                for key, value in (("id", new_id()), ("title", title or path.stem),
+                                   ("created_at", stamp), ("app_version", __version__)):
+                    conn.execute("INSERT INTO project (key, value) VALUES (?, ?)", (key, value))
+                if default_codebook:
+                    project.tags.create_default_codebook()
+        except BaseException:
+            conn.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+            raise
+        return project
+
+    @classmethod
+    def open(cls, path: str | Path, *, read_only: bool = False,
+             author: str | None = None) -> Project:
+        """Open a project file, migrating an older one after a backup copy. A newer
+        or foreign file is refused before anything is written to it."""
+        path = Path(path)
+        version = _inspect(path)
+        if version < schema.SCHEMA_VERSION and read_only:
+            raise ProjectError(
+                f"{path.name} uses an older file format (version {version}) and must be "
+                "upgraded before it can be read; open it without read-only to upgrade it "
+                "(a backup copy is kept)."
+            )
+        conn = _connect(path, read_only=read_only)
+        try:
+            if version < schema.SCHEMA_VERSION:
+                backup_copy(conn, backup_path(path, f"before-v{schema.SCHEMA_VERSION}"))
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    schema.migrate(conn, version)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            missing = set(schema.TABLES) - set(sqlite_utils.Database(conn).table_names())
+            if missing:
+                raise ProjectError(
+                    f"{path.name} is damaged or not an annotator project: it lacks the "
+                    f"tables {', '.join(sorted(missing))}."
+                )
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path, read_only=read_only, author=author)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            if not self.read_only:
+                try:  # fold the WAL back so the single .annot file is complete to mail
+                    self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                except sqlite3.Error:
+                    pass
+            self.conn.close()
+            self.conn = None  # type: ignore[assignment]
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions ----------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One user action: commits on success, rolls back on any error. Nested
+        blocks join the outer one, so an operation can be part of a larger one."""
+        if self.read_only:
+            raise ProjectError(f"{self.path.name} is open read-only; nothing can be changed.")
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self.conn
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            self.forget_caches()
+            raise
+        self._depth = 0
+        self.conn.execute("COMMIT")
+
+    def forget_caches(self) -> None:
+        """Drop every cached row: after a rollback or when another writer changed the file."""
+        self.authors.forget_cache()
+        self.documents.forget_cache()
+
+    # -- project metadata ------------------------------------------------------------
+
+    def meta(self, key: str, default: str = "") -> str:
+        row = self.conn.execute("SELECT value FROM project WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    @property
+    def title(self) -> str:
+        return self.meta("title", self.path.stem)
+
+    @property
+    def id(self) -> str:
+        return self.meta("id")
+
+    def set_meta(self, key: str, value: str) -> OpResult[str]:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO project (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+        return OpResult(value, OpChanges(project=True))
+
+    def set_title(self, title: str) -> OpResult[str]:
+        return self.set_meta("title", title)
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    # -- checks ---------------------------------------------------------------------
+
+    def check(self, *, verify_sources: bool = True):
+        """Integrity, schema version, references, sources, anchors (see integrity.py)."""
+        from annotator.core.integrity import check
+
+        return check(self, verify_sources=verify_sources)
+
+    def info(self) -> dict:
+        from annotator.core.integrity import info
+
+        return info(self)
+
+    # -- who is annotating -----------------------------------------------------------
+
+    @property
+    def author_name(self) -> str:
+        return self._author_name
+
+    def author_id(self) -> str:
+        """The current author's id, created on first use (inside the caller's
+        transaction), so opening a project never writes to it."""
+        return self.authors.ensure(self._author_name).id
+
+    def set_author(self, name: str) -> None:
+        self._author_name = name.strip() or default_author_name()
+
+
+def backup_path(path: Path, reason: str) -> Path:
+    stamp = now()[:19].replace(":", "").replace("-", "")
+    return path.with_name(f"{path.stem}.{reason}.{stamp}.bak{path.suffix or '.annot'}")
+
+
+def backup_copy(conn: sqlite3.Connection, target: Path) -> Path:
+    """A consistent copy through SQLite's backup API (safe while the file is open)."""
+    dest = sqlite3.connect(target)
+    try:
+        conn.backup(dest)
+    finally:
+        dest.close()
+    return target
+
+
+def _inspect(path: Path) -> int:
+    """Check that ``path`` is one of our project files and return its schema version,
+    without writing anything (a newer or foreign file must stay untouched)."""
+    if not path.exists():
+        raise ProjectError(f"there is no project file at {path}.")
+    if path.is_dir():
+        raise ProjectError(f"{path} is a folder, not a project file.")
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(100)
+    except OSError as exc:
+        raise ProjectError(f"cannot read {path}: {exc.strerror}.") from None
+    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
+        raise ProjectError(f"{path.name} is not an annotator project (not an SQLite file).")
+    application_id = int.from_bytes(header[68:72], "big")
+    user_version = int.from_bytes(header[60:64], "big", signed=True)
+    if application_id != schema.APPLICATION_ID:
+        raise ProjectError(
+            f"{path.name} is an SQLite database but not an annotator project "
+            f"(application id {application_id:#x})."
+        )
+    if user_version > schema.SCHEMA_VERSION:
+        raise ProjectError(
+            f"{path.name} was written by a newer version of annotator (file format "
+            f"{user_version}; this version reads up to {schema.SCHEMA_VERSION}). Update "
+            "annotator to open it; the file has not been changed."
+        )
+    if user_version < 1:
+        raise ProjectError(f"{path.name} has no valid file-format version ({user_version}).")
+    return user_version
+
+
+def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
+    if read_only:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                               isolation_level=None, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA trusted_schema = OFF")  # never run a file's own SQL functions
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 5000")
+        if not read_only:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise ProjectError(f"cannot use write-ahead logging on {path} ({mode}).")
+            conn.execute("PRAGMA synchronous = FULL")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise ProjectError(f"{path.name} cannot be opened: {exc}.") from None
+    return conn

@@ -1,0 +1,168 @@
+"""Tables, indexes and migrations of the project file, keyed by ``PRAGMA user_version``.
+
+The DDL is written out in SQL (not generated) because it *is* the file format: a
+colleague's copy is checked against it before anything of theirs is read, and a
+migration is a reviewed change of it. Every row a colleague may also have carries a
+UUID, ``created_at``, ``modified_at`` and a ``deleted`` tombstone so two copies merge
+without asking which is "the" original.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+#: ``PRAGMA application_id``: "ANNT" — tells our files from any other SQLite file.
+APPLICATION_ID = 0x414E4E54
+#: The schema this version of annotator writes. Older files are migrated; newer refused.
+SCHEMA_VERSION = 1
+
+_ROW_META = """
+    created_at TEXT NOT NULL,
+    modified_at TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1))"""
+
+SCHEMA_V1 = f"""
+CREATE TABLE project (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE authors (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    color TEXT NOT NULL DEFAULT '#4a7bd0',{_ROW_META}
+);
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('text', 'paged')),
+    media_type TEXT NOT NULL,
+    filename TEXT NOT NULL DEFAULT '',
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL DEFAULT 0,
+    text TEXT,
+    page_count INTEGER NOT NULL DEFAULT 0,
+    language TEXT NOT NULL DEFAULT '',
+    metadata TEXT NOT NULL DEFAULT '{{}}',{_ROW_META}
+);
+CREATE INDEX documents_sha256 ON documents (sha256);
+-- The original bytes live apart from the documents row, so listing documents never
+-- reads megabytes of PDF.
+CREATE TABLE document_data (
+    document_id TEXT PRIMARY KEY REFERENCES documents (id),
+    data BLOB NOT NULL
+);
+CREATE TABLE pages (
+    document_id TEXT NOT NULL REFERENCES documents (id),
+    number INTEGER NOT NULL CHECK (number >= 1),
+    width REAL NOT NULL,
+    height REAL NOT NULL,
+    text TEXT NOT NULL DEFAULT '',
+    words TEXT NOT NULL DEFAULT '[]',
+    is_scan INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (document_id, number)
+);
+CREATE TABLE document_links (
+    id TEXT PRIMARY KEY,
+    source_id TEXT NOT NULL REFERENCES documents (id),
+    target_id TEXT NOT NULL REFERENCES documents (id),
+    relation TEXT NOT NULL DEFAULT 'transcription',
+    alignment TEXT NOT NULL DEFAULT '{{}}',{_ROW_META}
+);
+CREATE INDEX document_links_source ON document_links (source_id);
+CREATE INDEX document_links_target ON document_links (target_id);
+CREATE TABLE tags (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('entity_type', 'theme')),
+    parent_id TEXT REFERENCES tags (id),
+    color TEXT NOT NULL DEFAULT '#ffd54f',
+    shortcut TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    position INTEGER NOT NULL DEFAULT 0,{_ROW_META}
+);
+CREATE TABLE entities (
+    id TEXT PRIMARY KEY,
+    type_id TEXT NOT NULL REFERENCES tags (id),
+    name TEXT NOT NULL,
+    aliases TEXT NOT NULL DEFAULT '[]',
+    identifiers TEXT NOT NULL DEFAULT '{{}}',
+    description TEXT NOT NULL DEFAULT '',
+    dates TEXT NOT NULL DEFAULT '',{_ROW_META}
+);
+CREATE INDEX entities_type ON entities (type_id);
+CREATE TABLE annotations (
+    id TEXT PRIMARY KEY,
+    document_id TEXT NOT NULL REFERENCES documents (id),
+    author_id TEXT NOT NULL REFERENCES authors (id),
+    -- text selector: code points of documents.text, with the quote and its context
+    start_offset INTEGER,
+    end_offset INTEGER,
+    exact TEXT,
+    prefix TEXT,
+    suffix TEXT,
+    -- region selector: a rectangle on a page in page points (quads: JSON highlight boxes)
+    page INTEGER,
+    x REAL,
+    y REAL,
+    w REAL,
+    h REAL,
+    quads TEXT,
+    note TEXT NOT NULL DEFAULT '',
+    color TEXT NOT NULL DEFAULT '',
+    entity_id TEXT REFERENCES entities (id),
+    date_value TEXT NOT NULL DEFAULT '',
+    anchor_state TEXT NOT NULL DEFAULT 'ok' CHECK (anchor_state IN ('ok', 'moved', 'orphaned')),{_ROW_META},
+    CHECK (start_offset IS NOT NULL OR page IS NOT NULL),
+    CHECK (start_offset IS NULL OR (start_offset >= 0 AND end_offset >= start_offset))
+);
+CREATE INDEX annotations_document ON annotations (document_id, start_offset);
+CREATE INDEX annotations_entity ON annotations (entity_id) WHERE entity_id IS NOT NULL;
+CREATE TABLE annotation_tags (
+    annotation_id TEXT NOT NULL REFERENCES annotations (id),
+    tag_id TEXT NOT NULL REFERENCES tags (id),
+    PRIMARY KEY (annotation_id, tag_id)
+) WITHOUT ROWID;
+CREATE INDEX annotation_tags_tag ON annotation_tags (tag_id, annotation_id);
+CREATE TABLE links (
+    id TEXT PRIMARY KEY,
+    source_id TEXT NOT NULL REFERENCES annotations (id),
+    target_id TEXT NOT NULL REFERENCES annotations (id),
+    relation TEXT NOT NULL DEFAULT 'related',
+    note TEXT NOT NULL DEFAULT '',{_ROW_META}
+);
+CREATE INDEX links_source ON links (source_id);
+CREATE INDEX links_target ON links (target_id);
+"""
+
+#: Tables every project file of the current schema has (checked on open and by ``check``).
+TABLES = (
+    "project", "authors", "documents", "document_data", "pages", "document_links", "tags",
+    "entities", "annotations", "annotation_tags", "links",
+)
+
+#: migrations[n] turns a version-n file into a version-(n+1) file, inside one transaction.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+
+
+def create(conn: sqlite3.Connection) -> None:
+    """Create the current schema in an empty database (caller holds the transaction)."""
+    for statement in _statements(SCHEMA_V1):
+        conn.execute(statement)
+    for version in range(1, SCHEMA_VERSION):
+        MIGRATIONS[version](conn)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def migrate(conn: sqlite3.Connection, from_version: int) -> None:
+    """Bring a file from ``from_version`` to SCHEMA_VERSION (caller holds the transaction)."""
+    for version in range(from_version, SCHEMA_VERSION):
+        MIGRATIONS[version](conn)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _statements(script: str) -> list[str]:
+    """Split a DDL script into statements (executescript would commit behind our back)."""
+    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
