@@ -77,7 +77,7 @@ ANNOTATIONS = [
      "Franco-Soviet Treaty of Mutual Assistance", "", ""),
     (LETTER, "May 2, 1935", 1, ["Date"], None, "1935-05-02", ""),
     (LETTER, "Aristide Briand", 2, ["Person"], "Aristide Briand", "", "Addressee."),
-    (LETTER, "Paris", 2, ["Place"], "Paris", "", ""),
+    (LETTER, "Paris", 1, ["Place"], "Paris", "", ""),
     (LETTER, "17 June 1927", 1, ["Date"], None, "1927-06-17", "Date line of the letter."),
     (LETTER, "Azerbaijan", 1, ["Place"], "Azerbaijan", "", ""),
     (LETTER, "Georgia", 1, ["Place"], "Georgia", "", ""),
@@ -86,7 +86,7 @@ ANNOTATIONS = [
     (LETTER, "we have decided to unite our efforts", 1, ["Émigré politics"], None, "",
      "The joint front of the four delegations, announced to France."),
     (LETTER, "the spirit of Locarno", 1, ["Collective security"], None, "", ""),
-    (LETTER, "League of Nations", 3, ["Organisation"], "League of Nations", "", ""),
+    (LETTER, "League of Nations", 2, ["Organisation"], "League of Nations", "", ""),
     (LETTER, "We have in mind the question of the debt of the former Russian Empire to France "
      "and its nationals.", 1, ["Imperial debt"], None, "", "The core of the letter: the debt "
      "question raised at the Franco-Soviet conference."),
@@ -140,10 +140,24 @@ def build(out: Path) -> Project:
                              metadata={"date": "1927-06-17", "creator": "Representatives of "
                                        "Azerbaijan, Georgia, the North Caucasus and Ukraine",
                                        "rights": "see sample_documents/README.md"})
-    project.documents.update(docs[RECOGNITION].id, language="en",
+    project.documents.update(docs[FACSIMILE].id, language="en",
+                             metadata={"date": "1927-06-17", "rights": "generated facsimile, "
+                                       "see sample_documents/README.md"})
+    project.documents.update(docs[HELMS].id, title="Helms to Spry, 26 November 1968 (NARA JFK "
+                             "records 104-10009-10222)", language="en",
+                             metadata={"date": "1968-11-26", "archive": "NARA, JFK Assassination "
+                                       "Records", "shelfmark": "104-10009-10222",
+                                       "rights": "public domain (U.S. Government work)"})
+    project.documents.update(docs[VICKSBURG].id, title="The Siege of Vicksburg (1885), pp. 49–55, "
+                             "scan with OCR", language="en",
+                             metadata={"date": "1885", "rights": "BSD-3-Clause (pypdf test "
+                                       "suite)"})
+    project.documents.update(docs[RECOGNITION].id, title="Diplomatic relations between the USSR "
+                             "and France established (Presidential Library)", language="en",
                              metadata={"date": "1924-10-28",
                                        "creator": "Presidential Library (Russia)"})
-    project.documents.update(docs[ARTICLE].id, language="en",
+    project.documents.update(docs[ARTICLE].id, title="France–Soviet Union relations "
+                             "(encyclopedia article)", language="en",
                              metadata={"rights": "CC BY-SA 4.0 (Wikipedia-derived)"})
     alignment = json.loads((HERE / "letter_to_briand_1927_facsimile.alignment.json").read_text())
     project.documents.link(docs[LETTER].id, docs[FACSIMILE].id, "transcription",
@@ -175,11 +189,16 @@ def build(out: Path) -> Project:
     # The scan side: the addressee block on the facsimile, linked to its transcription.
     briand = project.entities.find("Aristide Briand")
     region = project.annotations.add(
-        docs[FACSIMILE].id, region=RegionSelector(1, 60, 60, 420, 70, (), "His Excellency / "
-                                                  "Mr. Aristide Briand"),
+        docs[FACSIMILE].id, region=RegionSelector(1, 68, 86, 230, 68, (), "His Excellency / "
+                                                  "Mr. Aristide Briand / Minister for "
+                                                  "Foreign Affairs"),
         tag_ids=[project.tags.find("Person").id], entity_id=briand.id,
         note="Addressee block, as typed.").value
     project.links.create(made[(LETTER, "Aristide Briand", 2)].id, region.id, "transcribes")
+    dateline = project.annotations.add(
+        docs[FACSIMILE].id, region=RegionSelector(1, 385, 182, 150, 22, (), "Paris, 17 June 1927"),
+        tag_ids=[project.tags.find("Date").id], date_value="1927-06-17").value
+    project.links.create(made[(LETTER, "17 June 1927", 1)].id, dateline.id, "transcribes")
     # Two accounts of the same event: recognition in the Russian summary and the article.
     project.links.create(made[(RECOGNITION, "France acknowledges de jure the government of the "
                                "SSR Union", 1)].id,

@@ -1,10 +1,11 @@
 """The model and every operation on it. Imports no Qt (and PyMuPDF only lazily),
 so the CLI, the tests and the GUI share one code path."""
 
-from annotator.core.errors import AnnotatorError, ProjectError, ImportFailed, PasswordRequired
+from annotator.core.changes import OpChanges, OpResult
+from annotator.core.errors import AnnotatorError, ImportFailed, PasswordRequired, ProjectError
 from annotator.core.model import (
-    Annotation,
     AnchorState,
+    Annotation,
     Author,
     Document,
     DocumentLink,
@@ -15,7 +16,6 @@ from annotator.core.model import (
     Tag,
     TextSelector,
 )
-from annotator.core.changes import OpChanges, OpResult
 from annotator.core.project import Project
 
 __all__ = [

@@ -18,21 +18,23 @@ every offset through it instead of searching for each annotation.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from itertools import product
 
 from annotator.core.model import AnchorState, TextSelector
 
 CONTEXT = 32
 
 _CONTEXT_WEIGHT = 0.25  # how much matching context may outweigh a few extra edits
+_SHORT_QUOTE, _SHORT_QUOTE_CONTEXT = 16, 0.6  # a fuzzy short quote needs its context back
 _MAX_FUZZY_CANDIDATES = 32  # end positions verified per searched region
-_SEED_BUDGET = 50_000  # seed occurrences examined in a whole-text fuzzy search
-_MAX_SEEDS = 16
-_CHAR_DIFF_CELLS = 400_000  # len(a) * len(b) up to which a char-level diff is affordable
+_MAX_SEEDS = 6  # pieces of the quote looked up in a whole-text fuzzy search
+_SEED_HITS = 5_000  # hits after which a piece is too common to locate anything
+_CHAR_DIFF_CELLS = 40_000  # len(a) * len(b) up to which a char-level diff is affordable
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
@@ -65,45 +67,32 @@ def describe(text: str, start: int, end: int, context: int = CONTEXT) -> TextSel
 # --- small string helpers -------------------------------------------------------------
 
 
-def _common_prefix(a: str, a0: int, b: str, b0: int, limit: int) -> int:
-    """Length of the common run of a[a0:] and b[b0:], at most ``limit``. Galloping
-    slice comparisons keep it C speed on megabytes: O(n) characters compared."""
+def _gallop(same: Callable[[int, int], bool], limit: int) -> int:
+    """Length (<= limit) of the run where ``same(done, size)`` holds for the chunk
+    [done, done + size): chunks doubling, then bisection inside the first failing one,
+    so megabytes are compared by a few dozen C-speed slice comparisons."""
     done, step = 0, 64
     while done < limit:
         size = min(step, limit - done)
-        if a[a0 + done : a0 + done + size] == b[b0 + done : b0 + done + size]:
-            done += size
-            step *= 2
+        if same(done, size):
+            done, step = done + size, step * 2
             continue
         while size > 1:  # the first mismatch lies in [done, done + size)
             half = size // 2
-            if a[a0 + done : a0 + done + half] == b[b0 + done : b0 + done + half]:
-                done += half
-                size -= half
+            if same(done, half):
+                done, size = done + half, size - half
             else:
                 size = half
         return done
     return done
+
+
+def _common_prefix(a: str, a0: int, b: str, b0: int, limit: int) -> int:
+    return _gallop(lambda d, z: a[a0 + d : a0 + d + z] == b[b0 + d : b0 + d + z], limit)
 
 
 def _common_suffix(a: str, a1: int, b: str, b1: int, limit: int) -> int:
-    """Length of the common run ending at a[:a1] and b[:b1], at most ``limit``."""
-    done, step = 0, 64
-    while done < limit:
-        size = min(step, limit - done)
-        if a[a1 - done - size : a1 - done] == b[b1 - done - size : b1 - done]:
-            done += size
-            step *= 2
-            continue
-        while size > 1:
-            half = size // 2
-            if a[a1 - done - half : a1 - done] == b[b1 - done - half : b1 - done]:
-                done += half
-                size -= half
-            else:
-                size = half
-        return done
-    return done
+    return _gallop(lambda d, z: a[a1 - d - z : a1 - d] == b[b1 - d - z : b1 - d], limit)
 
 
 def _context_match(text: str, start: int, end: int, prefix: str, suffix: str) -> int:
@@ -195,18 +184,21 @@ def _fuzzy_in(
 
 
 def _best_fuzzy(
-    text: str, sel_prefix: str, sel_suffix: str, pattern: str,
-    cands: list[tuple[int, int, int]], pos: int,
+    text: str, prefix: str, suffix: str, m: int, cands: list[tuple[int, int, int]], pos: int
 ) -> tuple[int, int, float] | None:
     """The candidate with the best quote similarity plus weighted context similarity,
-    ties going to the one nearest ``pos``."""
+    ties going to the one nearest ``pos``. A short quote (a name) is one or two edits
+    away from many words, so it must also bring back some of its context."""
     best: tuple[float, int, int, int, float] | None = None
-    m = len(pattern)
     for s, e, d in cands:
         quote = 1.0 - d / m
-        ctx = _similarity(sel_prefix, text[max(0, s - len(sel_prefix)) : s])
-        ctx += _similarity(sel_suffix, text[e : e + len(sel_suffix)])
-        key = (quote + _CONTEXT_WEIGHT * ctx / 2, -abs(s - pos), s, e, quote)
+        sides = [_similarity(prefix, text[max(0, s - len(prefix)) : s])] if prefix else []
+        if suffix:
+            sides.append(_similarity(suffix, text[e : e + len(suffix)]))
+        ctx = sum(sides) / len(sides) if sides else 1.0
+        if m < _SHORT_QUOTE and ctx < _SHORT_QUOTE_CONTEXT:
+            continue
+        key = (quote + _CONTEXT_WEIGHT * ctx, -abs(s - pos), s, e, quote)
         if best is None or key[:2] > best[:2]:
             best = key
     return None if best is None else (best[2], best[3], best[4])
@@ -219,10 +211,10 @@ def _fuzzy(
 
     First a window of +-(4m + 2000) around ``pos`` (where a corrected passage almost
     always is): O(window * ceil(m/64)). Only if that fails, the whole text, bounded:
-    the pattern is cut into up to 16 pieces (with k allowed edits, k + 1 pieces
-    guarantee one survives intact), the rarest pieces are located with ``str.find``
-    (C speed, at most _SEED_BUDGET hits in all), hits vote for a start position and
-    only the best-voted spots are verified: O(pieces * n) in C plus
+    up to 6 pieces of 4..32 characters spread over the pattern are located with
+    ``str.find`` (a correction touches a few characters, so some piece survives
+    intact; with k + 1 pieces that is even guaranteed), their hits vote for a start
+    and only the best-voted spots are verified: O(6 n) in C, O(6 * 5000) hits, plus
     O(32 * (m + k) * ceil(m/64)) in Python - never quadratic in the text.
     """
     m = len(pattern)
@@ -233,32 +225,31 @@ def _fuzzy(
     pos = min(max(pos, 0), n)
     radius = 4 * m + 2000
     lo, hi = max(0, pos - radius), min(n, pos + m + radius)
-    best = _best_fuzzy(text, prefix, suffix, pattern, _fuzzy_in(text, pattern, lo, hi, k, pos), pos)
+    best = _best_fuzzy(text, prefix, suffix, m, _fuzzy_in(text, pattern, lo, hi, k, pos), pos)
     if best is not None or (lo == 0 and hi == n):
         return best
-    size = max(3, m // (k + 1))
-    offsets = list(range(0, m - size + 1, size))
-    if len(offsets) > _MAX_SEEDS:
-        offsets = [offsets[i * len(offsets) // _MAX_SEEDS] for i in range(_MAX_SEEDS)]
-    seeds = sorted((text.count(pattern[o : o + size]), o) for o in offsets)
+    pieces = min(k + 1, _MAX_SEEDS)
+    size = max(4, min(32, m // pieces))
+    if size > m:
+        return None
+    offsets = sorted({i * (m - size) // max(1, pieces - 1) for i in range(pieces)})
     votes: Counter[int] = Counter()
     bucket = k + 1
-    budget = _SEED_BUDGET
-    for count, o in seeds:
-        if count == 0 or count > budget:
-            continue
-        budget -= count
-        piece, i = pattern[o : o + size], text.find(pattern[o : o + size])
-        while i != -1:
-            votes[(i - o) // bucket] += 1
+    for o in offsets:
+        piece, hits = pattern[o : o + size], []
+        i = text.find(piece)
+        while i != -1 and len(hits) < _SEED_HITS:
+            hits.append((i - o) // bucket)
             i = text.find(piece, i + 1)
+        if i == -1:  # a piece found everywhere says nothing about where the quote went
+            votes.update(hits)
     cands: dict[tuple[int, int], int] = {}
     for b, _ in votes.most_common(_MAX_FUZZY_CANDIDATES):
         s = b * bucket
         for c in _fuzzy_in(text, pattern, max(0, s - 2 * k - 2), min(n, s + m + 3 * k + 4), k, s):
             cands.setdefault(c[:2], c[2])
     flat = [(s, e, d) for (s, e), d in cands.items()]
-    return _best_fuzzy(text, prefix, suffix, pattern, flat, pos)
+    return _best_fuzzy(text, prefix, suffix, m, flat, pos)
 
 
 # --- anchoring -------------------------------------------------------------------------
@@ -297,7 +288,7 @@ def _anchor_point(
     if fuzzy is None:
         return _orphan(text, selector)
     s, e, score = fuzzy
-    point = _OffsetMap.between(pattern, text[s:e]).map(len(prefix))[0] + s
+    point = _OffsetMap.between(pattern, text[s:e]).map_end(len(prefix))[0] + s
     return Anchor(point, point, AnchorState.MOVED, score)
 
 
@@ -322,6 +313,39 @@ def anchor(
         return _orphan(text, selector)
 
 
+def _best_exact(text: str, exact: str, prefix: str, suffix: str, pos: int) -> int:
+    """Start of the verbatim occurrence whose context agrees best (then the nearest
+    to ``pos``), or -1. A short quote ("1927") may occur 100,000 times in 5 MB, so
+    occurrences are not all scored: needles carrying c = 32, 16, 8 ... characters of
+    context are searched with ``str.find``; every occurrence not yet seen agrees on
+    fewer than c characters each side, so we stop once the best beats 2c - 2.
+    Usually 2-3 C-speed scans of the text."""
+    if text.find(exact) == -1:
+        return -1
+    m, c, top = len(exact), max(len(prefix), len(suffix)), len(prefix) + len(suffix)
+    best, best_key, seen = -1, (-1, 0), set()
+    needles = [(prefix + exact + suffix, len(prefix))]  # all context agrees: nothing beats it
+    while True:
+        if c and len(prefix) >= c:
+            needles.append((prefix[-c:] + exact, c))
+        if c and len(suffix) >= c:
+            needles.append((exact + suffix[:c], 0))
+        for needle, offset in needles:
+            i = text.find(needle)
+            while i != -1:
+                if i + offset not in seen:
+                    seen.add(i + offset)
+                    key = (_context_match(text, i + offset, i + offset + m, prefix, suffix),
+                           -abs(i + offset - pos))
+                    if key > best_key:
+                        best, best_key = i + offset, key
+                i = text.find(needle, i + 1)
+        if best_key[0] == top or best_key[0] > 2 * c - 2 or c == 0:
+            return best
+        needles = [(exact, 0)] if c == 1 else []
+        c //= 2
+
+
 def _anchor(text: str, selector: TextSelector, threshold: float, hint: int | None) -> Anchor:
     exact = selector.exact
     pos = selector.start if hint is None else hint
@@ -331,22 +355,7 @@ def _anchor(text: str, selector: TextSelector, threshold: float, hint: int | Non
     if 0 <= pos <= n - m and text.startswith(exact, pos):
         return _found(selector, pos, pos + m, 1.0)
     prefix, suffix = selector.prefix, selector.suffix
-    full = prefix + exact + suffix
-    i = text.find(full)
-    if i != -1:  # the quote with all its context: the best any occurrence can do
-        best = i
-        while (i := text.find(full, i + 1)) != -1:
-            if abs(i + len(prefix) - pos) < abs(best + len(prefix) - pos):
-                best = i
-        return _found(selector, best + len(prefix), best + len(prefix) + m, 1.0)
-    best_key: tuple[int, int] | None = None
-    best = -1
-    i = text.find(exact)
-    while i != -1:
-        key = (_context_match(text, i, i + m, prefix, suffix), -abs(i - pos))
-        if best_key is None or key > best_key:
-            best_key, best = key, i
-        i = text.find(exact, i + 1)
+    best = _best_exact(text, exact, prefix, suffix, pos)
     if best != -1:
         return _found(selector, best, best + m, 1.0)
     fuzzy = _fuzzy(text, exact, prefix, suffix, pos, threshold)
@@ -379,16 +388,24 @@ class _OffsetMap:
         _diff(old, new, 0, len(old), 0, len(new), blocks, 0)
         return cls(blocks, len(old), len(new))
 
-    def map(self, x: int, right: bool = False) -> tuple[int, bool]:
-        """(new offset, whether x lay in unchanged text). An offset inside a changed
-        region goes to that region's left edge in the new text (right edge if
-        ``right``), so a span that lost its text shrinks to where it was."""
-        i = max(0, bisect_right(self.old, x) - 1)  # the (0, 0, 0) sentinel: i >= 0
+    def map_start(self, x: int) -> int:
+        """A start belongs to the character after it; inside a changed region it goes
+        to the region's left edge in the new text."""
+        i = bisect_right(self.old, x) - 1  # >= 0 thanks to the (0, 0, 0) sentinel
+        if x < self.old[i] + self.size[i] or i == len(self.old) - 1:
+            return self.new[i] + x - self.old[i]
+        return self.new[i] + self.size[i]
+
+    def map_end(self, x: int) -> tuple[int, bool]:
+        """An end (or a caret) belongs to the character before it. Returns the new
+        offset and whether that character survived; inside a changed region it goes
+        to the region's right edge, so a span that lost its text shrinks to a point."""
+        i = bisect_left(self.old, x) - 1
+        if i < 0:
+            return 0, True
         if x <= self.old[i] + self.size[i]:
             return self.new[i] + x - self.old[i], True
-        if right and i + 1 < len(self.new):
-            return self.new[i + 1], False
-        return self.new[i] + self.size[i], False
+        return self.new[i + 1], False
 
 
 def _diff(
@@ -408,24 +425,31 @@ def _diff(
         matcher = SequenceMatcher(None, a[a0:a1], b[b0:b1], autojunk=False)
         out.extend((a0 + i, b0 + j, size) for i, j, size in matcher.get_matching_blocks())
         return
-    if depth > 64:
+    if depth > 64 or min(a1 - a0, b1 - b0) < 64:
         return  # give up: the span counts as changed, anchor() will search for it
-    probe_len = max(8, min(64, (a1 - a0) // 16))
-    for frac in (2, 3, 6, 1.5, 1.2, 12):  # chunks from the middle out, then further off
-        i = a0 + int((a1 - a0 - probe_len) / frac)
-        probe = a[i : i + probe_len]
-        j = b.find(probe, b0, b1)
-        if (
-            len(probe) == probe_len
-            and j != -1
-            and b.find(probe, j + 1, b1) == -1
-            and a.find(probe, a0, i) == -1
-            and a.find(probe, i + 1, a1) == -1
-        ):
-            _diff(a, b, a0, i, b0, j, out, depth + 1)
-            out.append((i, j, probe_len))
-            _diff(a, b, i + probe_len, a1, j + probe_len, b1, out, depth + 1)
-            return
+    # Split at a chunk of ``a`` found once in ``b``: first long chunks unique in the
+    # whole range, then shorter ones unique near where they should be (repetitive
+    # texts, dense corrections).
+    slack = abs((b1 - b0) - (a1 - a0)) + 1024
+    for probe_len, local in ((64, False), (32, True), (12, True)):
+        for frac, step in product((0.5, 0.3, 0.7, 0.1, 0.9), (0, 1, 2)):
+            # a probe may straddle an edit: its neighbours are tried too
+            i = min(a1 - probe_len, a0 + int((a1 - a0 - probe_len) * frac) + step * probe_len)
+            probe = a[i : i + probe_len]
+            expect = b0 + (i - a0) * (b1 - b0) // (a1 - a0)
+            lo, hi = (max(b0, expect - slack), min(b1, expect + slack)) if local else (b0, b1)
+            alo, ahi = (max(a0, i - slack), min(a1, i + slack)) if local else (a0, a1)
+            j = b.find(probe, lo, hi)
+            if (
+                j != -1
+                and b.find(probe, j + 1, hi) == -1
+                and a.find(probe, alo, i) == -1
+                and a.find(probe, i + 1, ahi) == -1
+            ):
+                _diff(a, b, a0, i, b0, j, out, depth + 1)
+                out.append((i, j, probe_len))
+                _diff(a, b, i + probe_len, a1, j + probe_len, b1, out, depth + 1)
+                return
 
 
 def reanchor_all(
@@ -449,9 +473,9 @@ def reanchor_all(
         try:
             s0 = min(max(sel.start, 0), n_old)
             e0 = min(max(sel.end, s0), n_old)
-            start, start_kept = offsets.map(s0)
-            end = max(start, offsets.map(e0, right=True)[0])
-            if (sel.exact and new_text[start:end] == sel.exact) or (not sel.exact and start_kept):
+            end, end_kept = offsets.map_end(e0)
+            start = min(offsets.map_start(s0), end) if sel.exact else end
+            if (sel.exact and new_text[start:end] == sel.exact) or (not sel.exact and end_kept):
                 result[key] = _found(sel, start, end, 1.0)
                 continue
             found = anchor(new_text, sel, threshold, hint=start)

@@ -51,8 +51,8 @@ def check(project: Project, *, verify_sources: bool = True) -> CheckReport:
             f"SELECT count(*) FROM {table} WHERE deleted = 0").fetchone()[0]
 
     if verify_sources:
-        for doc_id, title, sha, data in conn.execute(
-                "SELECT d.id, d.title, d.sha256, dd.data FROM documents d "
+        for title, sha, data in conn.execute(
+                "SELECT d.title, d.sha256, dd.data FROM documents d "
                 "LEFT JOIN document_data dd ON dd.document_id = d.id"):
             if data is None:
                 report.problems.append(f"document “{title}” has lost its source bytes")

@@ -1,0 +1,186 @@
+"""PDF sources: page sizes, text layer and word boxes, read once at import.
+
+PyMuPDF is imported inside the functions: it costs ~300 ms, and the CLI and the
+project code must start without it. MuPDF repairs damaged files silently, so its
+warnings are read after the work and turned into a message for the scholar."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from annotator.core.errors import ImportFailed, PasswordRequired
+from annotator.core.importers.base import ImportedPage, ImportedSource
+from annotator.core.importers.text import title_from_filename
+from annotator.core.model import DocumentKind
+
+MAX_PAGES = 10_000
+MAX_IMAGE_PIXELS = 200_000_000  # an embedded image larger than this is slow to show
+REPAIRED = "this PDF was damaged and has been repaired; check the pages"
+
+
+def load_pymupdf() -> Any:
+    """Import PyMuPDF on first use, with MuPDF's own messages kept off stderr."""
+    import pymupdf
+
+    pymupdf.TOOLS.mupdf_display_errors(False)
+    pymupdf.TOOLS.mupdf_display_warnings(False)
+    return pymupdf
+
+
+def _clean(text: str) -> str:
+    """Text fit for SQLite and for offsets: no NULs, no lone surrogates."""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+def _reason(exc: BaseException) -> str:
+    """MuPDF's reason without PyMuPDF's error codes ('code=7: ...')."""
+    text = re.sub(r"^code=\d+:\s*", "", str(exc).strip()) or type(exc).__name__
+    return text.splitlines()[0][:200]
+
+
+_JUNK_TITLES = re.compile(
+    r"^(untitled.*|none|null|title|no title|document\d*|doc\d+|print|blank|scan\d*|image\d*|"
+    r"img_?\d+|slide \d+|powerpoint presentation|adobe photoshop pdf|microsoft word - .*|"
+    r".*\.(docx?|odt|rtf|txt|pdf|tex|dvi|ps|indd|qxd|html?|xml|jpe?g|tiff?|png))$", re.I)
+
+
+def sensible_title(value: str | None, producer: str | None = None) -> str:
+    """The PDF's /Title if it names the document, '' if it is blank, a file name or
+    a program's name left behind by the software that made the PDF."""
+    title = re.sub(r"\s+", " ", _clean(value or "")).strip()
+    if len(title) < 2 or len(title) > 300 or not any(c.isalpha() for c in title):
+        return ""
+    if producer and title.casefold() == producer.strip().casefold():
+        return ""
+    return "" if _JUNK_TITLES.match(title) else title
+
+
+def _open(pymupdf: Any, data: bytes, password: str | None) -> tuple[Any, bool]:
+    """Open and unlock the PDF, or say why it cannot be; also whether it needed
+    the password."""
+    try:
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except Exception as exc:  # MuPDF raises several types for unreadable files
+        raise ImportFailed(f"this PDF is damaged beyond repair: {_reason(exc)}.") from None
+    needs_pass = bool(doc.needs_pass)
+    if needs_pass:
+        if not password:
+            doc.close()
+            raise PasswordRequired("this PDF is encrypted — give its password "
+                                   "(CLI: --password)")
+        if not doc.authenticate(password):
+            doc.close()
+            raise PasswordRequired("wrong password for this encrypted PDF")
+    return doc, needs_pass
+
+
+def _page(pymupdf: Any, doc: Any, index: int, warnings: list[str]) -> ImportedPage:
+    try:
+        page = doc.load_page(index)
+        rect = page.rect
+        rotate = page.rotation_matrix
+        has_images = bool(page.get_images(full=False))
+    except Exception as exc:
+        raise ImportFailed(f"this PDF is damaged beyond repair: page {index + 1} cannot be "
+                           f"read ({_reason(exc)}).") from None
+    text, words = "", []
+    try:
+        textpage = page.get_textpage()
+        text = _clean(page.get_text("text", textpage=textpage))
+        for x0, y0, x1, y1, word, *_ in page.get_text("words", textpage=textpage):
+            # Word boxes come in unrotated page space; the page is shown rotated.
+            box = pymupdf.Rect(x0, y0, x1, y1) * rotate
+            words.append((round(box.x0, 2), round(box.y0, 2), round(box.x1, 2),
+                          round(box.y1, 2), _clean(word)))
+    except Exception as exc:
+        warnings.append(f"the text of page {index + 1} could not be read ({_reason(exc)}); "
+                        "the page is kept without text")
+        text, words = "", []
+    if not has_images and not words:
+        has_images = _has_inline_images(page)
+    if has_images:
+        _warn_huge_images(page, index, warnings)
+    return ImportedPage(number=index + 1, width=round(rect.width, 2),
+                        height=round(rect.height, 2), text=text, words=words,
+                        is_scan=not words and has_images)
+
+
+def _has_inline_images(page: Any) -> bool:
+    """Inline images (in the content stream) are not listed by get_images()."""
+    try:
+        return bool(page.get_image_info())
+    except Exception:
+        return False
+
+
+def _warn_huge_images(page: Any, index: int, warnings: list[str]) -> None:
+    try:
+        sizes = [(img[2], img[3]) for img in page.get_images(full=False)]
+    except Exception:
+        return
+    for w, h in sizes:
+        if w * h > MAX_IMAGE_PIXELS:
+            warnings.append(f"page {index + 1} holds an image of {w} x {h} pixels; it may be "
+                            "slow to display")
+            return
+
+
+def _metadata(doc: Any, encrypted: bool, password_required: bool) -> dict:
+    info = doc.metadata or {}
+    metadata: dict = {}
+    for key in ("author", "creationDate", "producer"):
+        value = re.sub(r"\s+", " ", _clean(info.get(key) or "")).strip()
+        if value:
+            metadata[key] = value
+    version = (info.get("format") or "").strip()
+    if version:
+        metadata["pdf_version"] = version
+    if encrypted:
+        metadata["encrypted"] = True
+        if info.get("encryption"):
+            metadata["encryption"] = info["encryption"]
+    if password_required:
+        metadata["password_required"] = True  # the viewer must ask for it again
+    return metadata
+
+
+def read_pdf(filename: str, data: bytes, password: str | None = None) -> ImportedSource:
+    """Import a PDF: one ImportedPage per page, with its text layer and word boxes.
+
+    The original bytes are stored (encrypted ones stay encrypted; the password is
+    never stored). Damage MuPDF repaired becomes a warning; damage it cannot get
+    past becomes ImportFailed, so a half-read file is never stored as if whole."""
+    if not data:
+        raise ImportFailed("the file is empty (0 bytes): there is nothing to import.")
+    pymupdf = load_pymupdf()
+    pymupdf.TOOLS.mupdf_warnings(reset=True)
+    doc, password_required = _open(pymupdf, data, password or None)
+    try:
+        info = doc.metadata or {}
+        encrypted = password_required or bool(info.get("encryption"))
+        count = doc.page_count
+        if count == 0:
+            raise ImportFailed("this PDF is damaged beyond repair: no page could be found "
+                               "in it.")
+        if count > MAX_PAGES:
+            raise ImportFailed(f"this PDF has {count:,} pages; annotator imports PDFs of up "
+                               f"to {MAX_PAGES:,} pages — split it first.")
+        warnings: list[str] = []
+        pages = [_page(pymupdf, doc, i, warnings) for i in range(count)]
+        repaired = bool(getattr(doc, "is_repaired", False))
+        mupdf_said = pymupdf.TOOLS.mupdf_warnings(reset=True) or ""
+        if repaired or "repair" in mupdf_said.lower():
+            warnings.insert(0, REPAIRED)
+        title = sensible_title(info.get("title"), info.get("creator") or info.get("producer"))
+        metadata = _metadata(doc, encrypted, password_required)
+    finally:
+        doc.close()
+    if not any(p.words for p in pages) and not any(p.is_scan for p in pages):
+        warnings.append("no page has a text layer or an image: the pages may be blank, or "
+                        "hold only drawings")
+    return ImportedSource(title=title or title_from_filename(filename),
+                          kind=DocumentKind.PAGED, media_type="application/pdf",
+                          filename=filename, data=data, pages=pages, metadata=metadata,
+                          warnings=warnings)
+
