@@ -70,7 +70,7 @@ def test_newer_file_is_refused_untouched(tmp_path):
     with pytest.raises(ProjectError, match="newer version of annotator"):
         Project.open(path)
     assert path.read_bytes() == before
-    assert list(tmp_path.glob("*.bak*")) == []
+    assert list(tmp_path.glob("*.backups")) == []
 
 
 def test_older_file_is_migrated_after_a_backup(tmp_path, monkeypatch):
@@ -88,9 +88,11 @@ def test_older_file_is_migrated_after_a_backup(tmp_path, monkeypatch):
         assert project.schema_version == 2
         assert "checksum_note" in project.db["documents"].columns_dict
         assert project.title == "Old"
-    backups = list(tmp_path.glob("old.before-v2.*.bak.annot"))
-    assert len(backups) == 1
-    assert sqlite3.connect(backups[0]).execute("PRAGMA user_version").fetchone()[0] == 1
+    from annotator.core.backups import list_backups
+
+    made = list_backups(path)
+    assert len(made) == 1 and "upgrade" in made[0].reason
+    assert sqlite3.connect(made[0].path).execute("PRAGMA user_version").fetchone()[0] == 1
 
 
 def test_failed_migration_leaves_the_file_as_it_was(tmp_path, monkeypatch):

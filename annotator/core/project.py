@@ -16,9 +16,9 @@ from pathlib import Path
 import sqlite_utils
 
 from annotator import __version__
-from annotator.core import schema
+from annotator.core import backups, locking, schema
 from annotator.core.changes import OpChanges, OpResult
-from annotator.core.errors import ProjectError
+from annotator.core.errors import ProjectCorrupt, ProjectError
 from annotator.core.util import new_id, now
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -75,6 +75,7 @@ class Project:
             raise ProjectError(f"{path} already exists; choose another name or open it.")
         if not path.parent.exists():
             raise ProjectError(f"the folder {path.parent} does not exist.")
+        locking.acquire(path)
         conn = _connect(path, read_only=False)
         project = cls(conn, path, read_only=False, author=author)
         try:
@@ -88,7 +89,8 @@ class Project:
                     project.tags.create_default_codebook()
         except BaseException:
             conn.close()
-            for suffix in ("", "-wal", "-shm"):
+            locking.release(path)
+            for suffix in ("", "-wal", "-shm", ".lock"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
             raise
         return project
@@ -96,37 +98,41 @@ class Project:
     @classmethod
     def open(cls, path: str | Path, *, read_only: bool = False,
              author: str | None = None) -> Project:
-        """Open a project file, migrating an older one after a backup copy. A newer
-        or foreign file is refused before anything is written to it."""
+        """Open a project file. It is checked first, through a read-only connection:
+        a newer, foreign, damaged or tampered file is refused before anything is
+        written to it. An older file is migrated after a backup. Raises ProjectLocked
+        when another process has it open for writing (open it read-only instead)."""
         path = Path(path)
         version = _inspect(path)
+        immutable = not _writable(path)
+        read_only = read_only or immutable
+        _validate(path, version, immutable)
         if version < schema.SCHEMA_VERSION and read_only:
             raise ProjectError(
                 f"{path.name} uses an older file format (version {version}) and must be "
-                "upgraded before it can be read; open it without read-only to upgrade it "
-                "(a backup copy is kept)."
+                "upgraded before it can be read; open it where it can be written to "
+                "upgrade it (a backup copy is kept)."
             )
-        conn = _connect(path, read_only=read_only)
+        if not read_only:
+            locking.acquire(path)
+        try:
+            conn = _connect(path, read_only=read_only, immutable=immutable)
+        except BaseException:
+            if not read_only:
+                locking.release(path)
+            raise
+        project = cls(conn, path, read_only=read_only, author=author)
         try:
             if version < schema.SCHEMA_VERSION:
-                backup_copy(conn, backup_path(path, f"before-v{schema.SCHEMA_VERSION}"))
-                conn.execute("BEGIN IMMEDIATE")
-                try:
+                backups.make_backup(conn, path, f"before upgrade to format {schema.SCHEMA_VERSION}")
+                with project.transaction():
                     schema.migrate(conn, version)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-            missing = set(schema.TABLES) - set(sqlite_utils.Database(conn).table_names())
-            if missing:
-                raise ProjectError(
-                    f"{path.name} is damaged or not an annotator project: it lacks the "
-                    f"tables {', '.join(sorted(missing))}."
-                )
+            elif not read_only and backups.is_due(path) and project.documents.list():
+                backups.make_backup(conn, path, "daily")
         except BaseException:
-            conn.close()
+            project.close()
             raise
-        return cls(conn, path, read_only=read_only, author=author)
+        return project
 
     def close(self) -> None:
         if self.conn is not None:
@@ -137,6 +143,8 @@ class Project:
                     pass
             self.conn.close()
             self.conn = None  # type: ignore[assignment]
+            if not self.read_only:
+                locking.release(self.path)
 
     def __enter__(self) -> Project:
         return self
@@ -232,21 +240,6 @@ class Project:
         self._author_name = name.strip() or default_author_name()
 
 
-def backup_path(path: Path, reason: str) -> Path:
-    stamp = now()[:19].replace(":", "").replace("-", "")
-    return path.with_name(f"{path.stem}.{reason}.{stamp}.bak{path.suffix or '.annot'}")
-
-
-def backup_copy(conn: sqlite3.Connection, target: Path) -> Path:
-    """A consistent copy through SQLite's backup API (safe while the file is open)."""
-    dest = sqlite3.connect(target)
-    try:
-        conn.backup(dest)
-    finally:
-        dest.close()
-    return target
-
-
 def _inspect(path: Path) -> int:
     """Check that ``path`` is one of our project files and return its schema version,
     without writing anything (a newer or foreign file must stay untouched)."""
@@ -279,9 +272,48 @@ def _inspect(path: Path) -> int:
     return user_version
 
 
-def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
+def _writable(path: Path) -> bool:
+    """False on a read-only medium or folder: then the file is opened immutable."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _validate(path: Path, version: int, immutable: bool) -> None:
+    """Quick integrity check and schema check through a read-only connection, before
+    any write (a WAL switch, a migration, a trigger of someone else's) can happen."""
+    try:
+        conn = _connect(path, read_only=True, immutable=immutable)
+    except ProjectError as exc:
+        raise ProjectCorrupt(str(exc), backups.list_backups(path)) from None
+    try:
+        result = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
+        if result != ["ok"]:
+            raise ProjectCorrupt(
+                f"{path.name} is damaged ({'; '.join(result)[:200]}). Restore the newest good "
+                "backup (File ▸ Restore from backup) — the damaged file is kept.",
+                backups.list_backups(path))
+        problems = schema.foreign_objects(conn, version)
+        if problems:
+            raise ProjectError(
+                f"{path.name} was not opened: it holds database objects annotator did not "
+                f"make ({'; '.join(problems[:5])}{' …' if len(problems) > 5 else ''}). It may "
+                "have been altered by another program or crafted on purpose. Merge it into a "
+                "new project instead: a merge reads only the rows it knows.")
+        problems = schema.type_problems(conn)
+        if problems:
+            raise ProjectError(
+                f"{path.name} was not opened: {'; '.join(problems[:5])}. It may have been "
+                "damaged by another program or crafted on purpose.")
+    except sqlite3.DatabaseError as exc:
+        raise ProjectCorrupt(f"{path.name} is damaged ({exc}). Restore the newest good backup.",
+                             backups.list_backups(path)) from None
+    finally:
+        conn.close()
+
+
+def _connect(path: Path, *, read_only: bool, immutable: bool = False) -> sqlite3.Connection:
     if read_only:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+        mode = "ro&immutable=1" if immutable else "ro"
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True,
                                isolation_level=None, check_same_thread=False)
     else:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)

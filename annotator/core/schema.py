@@ -166,3 +166,66 @@ def _statements(script: str) -> list[str]:
     """Split a DDL script into statements (executescript would commit behind our back)."""
     lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def reference_objects(version: int = SCHEMA_VERSION) -> dict[str, tuple[str, str]]:
+    """name -> (type, normalised SQL) of every schema object a file of ``version`` has,
+    built by creating that schema in memory (so migrated files compare equal)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        for statement in _statements(SCHEMA_V1):
+            conn.execute(statement)
+        for v in range(1, version):
+            MIGRATIONS[v](conn)
+        return _objects(conn)
+    finally:
+        conn.close()
+
+
+def foreign_objects(conn: sqlite3.Connection, version: int) -> list[str]:
+    """What a file holds beyond our schema (triggers, views, altered or extra tables)
+    — a crafted file could run SQL of its author's when we write to it."""
+    expected = reference_objects(version)
+    found = _objects(conn)
+    problems = []
+    for name, (kind, sql) in sorted(found.items()):
+        if name.startswith("sqlite_stat"):
+            continue  # ANALYZE statistics are harmless
+        if name not in expected:
+            problems.append(f"unexpected {kind} “{name}”")
+        elif expected[name] != (kind, sql):
+            problems.append(f"{kind} “{name}” differs from annotator's definition")
+    for name in sorted(set(expected) - set(found)):
+        problems.append(f"missing {expected[name][0]} “{name}”")
+    return problems
+
+
+def _objects(conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:
+    rows = conn.execute("SELECT type, name, sql FROM sqlite_master")
+    return {name: (kind, " ".join((sql or "").split())) for kind, name, sql in rows}
+
+
+_ALLOWED_TYPES = {"INTEGER": ("integer",), "REAL": ("real", "integer"), "TEXT": ("text",),
+                  "BLOB": ("blob",)}
+
+
+def type_problems(conn: sqlite3.Connection) -> list[str]:
+    """Columns holding values of the wrong type (SQLite does not enforce declared
+    types): a crafted file could put text where the app expects an offset."""
+    problems = []
+    for table in TABLES:
+        columns = conn.execute(f"PRAGMA table_info({table})").fetchall()
+        checks, names = [], []
+        for _cid, name, decl, notnull, _default, _pk in columns:
+            allowed = _ALLOWED_TYPES.get((decl or "").upper())
+            if allowed is None:
+                continue
+            kinds = ", ".join(f"'{k}'" for k in (*allowed, *(() if notnull else ("null",))))
+            checks.append(f"coalesce(sum(typeof(\"{name}\") NOT IN ({kinds})), 0)")
+            names.append(name)
+        if not checks:
+            continue
+        counts = conn.execute(f"SELECT {', '.join(checks)} FROM {table}").fetchone()
+        problems.extend(f"{n} row(s) of {table}.{name} hold the wrong type of value"
+                        for name, n in zip(names, counts, strict=True) if n)
+    return problems
