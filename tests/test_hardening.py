@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from annotator.core import backups
-from annotator.core.errors import ProjectCorrupt, ProjectError, ProjectLocked
+from annotator.core.errors import ProjectCorrupt, ProjectError
 from annotator.core.project import Project
 from tests.conftest import LETTER
 

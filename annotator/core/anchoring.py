@@ -55,13 +55,8 @@ def describe(text: str, start: int, end: int, context: int = CONTEXT) -> TextSel
     if not 0 <= start <= end <= len(text):
         raise ValueError(f"span {start}:{end} outside text of length {len(text)}")
     context = max(0, context)
-    return TextSelector(
-        start=start,
-        end=end,
-        exact=text[start:end],
-        prefix=text[max(0, start - context) : start],
-        suffix=text[end : end + context],
-    )
+    before, after = text[max(0, start - context) : start], text[end : end + context]
+    return TextSelector(start, end, text[start:end], prefix=before, suffix=after)
 
 
 # --- small string helpers -------------------------------------------------------------
@@ -79,29 +74,16 @@ def _gallop(same: Callable[[int, int], bool], limit: int) -> int:
             continue
         while size > 1:  # the first mismatch lies in [done, done + size)
             half = size // 2
-            if same(done, half):
-                done, size = done + half, size - half
-            else:
-                size = half
+            done, size = (done + half, size - half) if same(done, half) else (done, half)
         return done
     return done
 
 
-def _common_prefix(a: str, a0: int, b: str, b0: int, limit: int) -> int:
-    return _gallop(lambda d, z: a[a0 + d : a0 + d + z] == b[b0 + d : b0 + d + z], limit)
-
-
-def _common_suffix(a: str, a1: int, b: str, b1: int, limit: int) -> int:
-    return _gallop(lambda d, z: a[a1 - d - z : a1 - d] == b[b1 - d - z : b1 - d], limit)
-
-
 def _context_match(text: str, start: int, end: int, prefix: str, suffix: str) -> int:
     """How many context characters agree around text[start:end] (0 .. len(prefix+suffix))."""
-    p = 0
-    limit = min(len(prefix), start)
+    p, s, limit = 0, 0, min(len(prefix), start)
     while p < limit and prefix[-1 - p] == text[start - 1 - p]:
         p += 1
-    s = 0
     limit = min(len(suffix), len(text) - end)
     while s < limit and suffix[s] == text[end + s]:
         s += 1
@@ -152,9 +134,7 @@ def _myers(pattern: str, text: str, anchored: bool) -> list[int]:
     return scores
 
 
-def _fuzzy_in(
-    text: str, pattern: str, lo: int, hi: int, k: int, pos: int
-) -> list[tuple[int, int, int]]:
+def _fuzzy_in(text: str, pattern: str, lo: int, hi: int, k: int, pos: int) -> list[tuple[int, int, int]]:
     """Approximate occurrences (start, end, edits <= k) of ``pattern`` in text[lo:hi].
 
     One searching pass finds the ends (local minima of the distance), then a short
@@ -163,20 +143,14 @@ def _fuzzy_in(
     """
     m = len(pattern)
     scores = _myers(pattern, text[lo:hi], anchored=False)
-    ends = [
-        j
-        for j in range(1, len(scores))
-        if scores[j] <= k
-        and scores[j] <= scores[j - 1]
-        and (j + 1 == len(scores) or scores[j] <= scores[j + 1])
-    ]
+    scores.append(m + 1)  # a sentinel, so the last end can be a local minimum
+    ends = [j for j in range(1, len(scores) - 1) if scores[j] <= k
+            and scores[j] <= scores[j - 1] and scores[j] <= scores[j + 1]]
     ends.sort(key=lambda j: (scores[j], abs(lo + j - m - pos)))
     found: dict[tuple[int, int], int] = {}
-    reverse = pattern[::-1]
     for j in ends[:_MAX_FUZZY_CANDIDATES]:
         end = lo + j
-        seg_lo = max(0, end - m - k)
-        back = _myers(reverse, text[seg_lo:end][::-1], anchored=True)
+        back = _myers(pattern[::-1], text[max(0, end - m - k) : end][::-1], anchored=True)
         r = min(range(len(back)), key=lambda r: (back[r], abs(r - m)))
         if back[r] <= k:
             found.setdefault((end - r, end), back[r])
@@ -185,10 +159,10 @@ def _fuzzy_in(
 
 def _best_fuzzy(
     text: str, prefix: str, suffix: str, m: int, cands: list[tuple[int, int, int]], pos: int
-) -> tuple[int, int, float] | None:
-    """The candidate with the best quote similarity plus weighted context similarity,
-    ties going to the one nearest ``pos``. A short quote (a name) is one or two edits
-    away from many words, so it must also bring back some of its context."""
+) -> tuple[int, int, float, float] | None:
+    """(start, end, quote similarity, rank) of the candidate ranked best by quote plus
+    weighted context similarity, ties to the nearest ``pos``. A short quote (a name)
+    is an edit or two from many words, so it must also bring back its context."""
     best: tuple[float, int, int, int, float] | None = None
     for s, e, d in cands:
         quote = 1.0 - d / m
@@ -201,12 +175,13 @@ def _best_fuzzy(
         key = (quote + _CONTEXT_WEIGHT * ctx, -abs(s - pos), s, e, quote)
         if best is None or key[:2] > best[:2]:
             best = key
-    return None if best is None else (best[2], best[3], best[4])
+    return None if best is None else (best[2], best[3], best[4], best[0])
 
 
 def _fuzzy(
-    text: str, pattern: str, prefix: str, suffix: str, pos: int, threshold: float
-) -> tuple[int, int, float] | None:
+    text: str, pattern: str, prefix: str, suffix: str, pos: int, threshold: float,
+    window_only: bool = False,
+) -> tuple[int, int, float, float] | None:
     """Best approximate match of ``pattern`` with similarity >= threshold, or None.
 
     First a window of +-(4m + 2000) around ``pos`` (where a corrected passage almost
@@ -221,12 +196,11 @@ def _fuzzy(
     k = int((1.0 - threshold) * m + 1e-9)
     if m == 0 or k <= 0:
         return None
-    n = len(text)
+    n, radius = len(text), 4 * m + 2000
     pos = min(max(pos, 0), n)
-    radius = 4 * m + 2000
     lo, hi = max(0, pos - radius), min(n, pos + m + radius)
     best = _best_fuzzy(text, prefix, suffix, m, _fuzzy_in(text, pattern, lo, hi, k, pos), pos)
-    if best is not None or (lo == 0 and hi == n):
+    if best is not None or window_only or (lo == 0 and hi == n):
         return best
     pieces = min(k + 1, _MAX_SEEDS)
     size = max(4, min(32, m // pieces))
@@ -248,8 +222,7 @@ def _fuzzy(
         s = b * bucket
         for c in _fuzzy_in(text, pattern, max(0, s - 2 * k - 2), min(n, s + m + 3 * k + 4), k, s):
             cands.setdefault(c[:2], c[2])
-    flat = [(s, e, d) for (s, e), d in cands.items()]
-    return _best_fuzzy(text, prefix, suffix, m, flat, pos)
+    return _best_fuzzy(text, prefix, suffix, m, [(*se, d) for se, d in cands.items()], pos)
 
 
 # --- anchoring -------------------------------------------------------------------------
@@ -266,28 +239,23 @@ def _found(selector: TextSelector, start: int, end: int, score: float) -> Anchor
     return Anchor(start, end, AnchorState.OK if same else AnchorState.MOVED, score)
 
 
-def _anchor_point(
-    text: str, selector: TextSelector, threshold: float, pos: int
-) -> Anchor:
+def _anchor_point(text: str, selector: TextSelector, threshold: float, pos: int) -> Anchor:
     """A zero-length annotation (a caret mark): its context is all there is to find."""
     prefix, suffix, n = selector.prefix, selector.suffix, len(text)
-    if 0 <= pos <= n and pos >= len(prefix) and text.startswith(prefix, pos - len(prefix)):
-        if text.startswith(suffix, pos):
-            return _found(selector, pos, pos, 1.0)
+    if len(prefix) <= pos <= n and text.startswith(prefix, pos - len(prefix)) and (
+        text.startswith(suffix, pos)
+    ):
+        return _found(selector, pos, pos, 1.0)
     pattern = prefix + suffix
     if not pattern:
         return _orphan(text, selector)
-    best, i = -1, text.find(pattern)
-    while i != -1:
-        if best == -1 or abs(i + len(prefix) - pos) < abs(best + len(prefix) - pos):
-            best = i
-        i = text.find(pattern, i + 1)
+    best = _best_exact(text, pattern, "", "", pos - len(prefix))[0]  # the nearest
     if best != -1:
         return _found(selector, best + len(prefix), best + len(prefix), 1.0)
     fuzzy = _fuzzy(text, pattern, "", "", pos, threshold)
     if fuzzy is None:
         return _orphan(text, selector)
-    s, e, score = fuzzy
+    s, e, score, _ = fuzzy
     point = _OffsetMap.between(pattern, text[s:e]).map_end(len(prefix))[0] + s
     return Anchor(point, point, AnchorState.MOVED, score)
 
@@ -300,12 +268,16 @@ def anchor(
     In order: (1) the quote is still at its offsets (at ``hint`` when given, e.g. the
     offset mapped through a diff) -> OK, or MOVED if the hint differs from the stored
     start; (2) the quote occurs verbatim elsewhere: the occurrence whose context
-    agrees best, then the nearest -> MOVED; (3) a fuzzy match with similarity >=
-    ``threshold``, context breaking near-ties -> MOVED (the caller should store the
-    new quote); (4) ORPHANED at the stored offsets, clamped.
+    agrees best, then the nearest -> MOVED - unless fewer than half its context
+    characters agree and a fuzzy match near ``pos`` ranks higher with its context
+    ("le ministre" 40 pages on vs. "le Ministre" corrected in place); (3) a fuzzy
+    match with similarity >= ``threshold``, context breaking near-ties -> MOVED with
+    score < 1 (the caller should store the new quote); (4) ORPHANED, clamped offsets.
 
-    Cost: (1) O(m); (2) one ``str.find`` pass, O(n) in C, plus O(occurrences) cheap
-    context checks; (3) see :func:`_fuzzy` - a bounded window, then a seeded search.
+    Cost, n = len(text), m = len(quote): (1) O(m); (2) 1-3 ``str.find`` scans, O(n)
+    in C each (see :func:`_best_exact`); (3) O(window * ceil(m/64)), then a bounded
+    seeded whole-text search of about 6 more C scans (see :func:`_fuzzy`).
+    Typically a few ms on 5 MB; a missing quote about 10 C scans.
     """
     try:
         return _anchor(text, selector, threshold, hint)
@@ -313,22 +285,26 @@ def anchor(
         return _orphan(text, selector)
 
 
-def _best_exact(text: str, exact: str, prefix: str, suffix: str, pos: int) -> int:
-    """Start of the verbatim occurrence whose context agrees best (then the nearest
-    to ``pos``), or -1. A short quote ("1927") may occur 100,000 times in 5 MB, so
-    occurrences are not all scored: needles carrying c = 32, 16, 8 ... characters of
-    context are searched with ``str.find``; every occurrence not yet seen agrees on
-    fewer than c characters each side, so we stop once the best beats 2c - 2.
-    Usually 2-3 C-speed scans of the text."""
+def _best_exact(text: str, exact: str, prefix: str, suffix: str, pos: int) -> tuple[int, int]:
+    """(start or -1, context characters agreeing) of the verbatim occurrence whose
+    context agrees best, then the nearest to ``pos``. "1927" may occur 100,000 times
+    in 5 MB, so not every occurrence is scored: needles carrying all the context, then
+    c = 32, 16, 8 ... characters of it, are searched with ``str.find``; an occurrence
+    not yet seen agrees on fewer than c characters each side, so we stop once the best
+    beats 2c - 2. Usually 2-3 C-speed scans of the text."""
     if text.find(exact) == -1:
-        return -1
-    m, c, top = len(exact), max(len(prefix), len(suffix)), len(prefix) + len(suffix)
+        return -1, 0
+    m, top = len(exact), len(prefix) + len(suffix)
+    levels, c = [-1], max(len(prefix), len(suffix))  # -1: the quote with all its context
+    while c:
+        levels.append(c)
+        c //= 2
     best, best_key, seen = -1, (-1, 0), set()
-    needles = [(prefix + exact + suffix, len(prefix))]  # all context agrees: nothing beats it
-    while True:
-        if c and len(prefix) >= c:
+    for c in [*levels, 0]:
+        needles = [(prefix + exact + suffix, len(prefix))] if c < 0 else [] if c else [(exact, 0)]
+        if c > 0 and len(prefix) >= c:
             needles.append((prefix[-c:] + exact, c))
-        if c and len(suffix) >= c:
+        if c > 0 and len(suffix) >= c:
             needles.append((exact + suffix[:c], 0))
         for needle, offset in needles:
             i = text.find(needle)
@@ -340,10 +316,9 @@ def _best_exact(text: str, exact: str, prefix: str, suffix: str, pos: int) -> in
                     if key > best_key:
                         best, best_key = i + offset, key
                 i = text.find(needle, i + 1)
-        if best_key[0] == top or best_key[0] > 2 * c - 2 or c == 0:
-            return best
-        needles = [(exact, 0)] if c == 1 else []
-        c //= 2
+        if best_key[0] == top or (c > 0 and best_key[0] > 2 * c - 2):
+            break
+    return best, best_key[0]
 
 
 def _anchor(text: str, selector: TextSelector, threshold: float, hint: int | None) -> Anchor:
@@ -355,14 +330,16 @@ def _anchor(text: str, selector: TextSelector, threshold: float, hint: int | Non
     if 0 <= pos <= n - m and text.startswith(exact, pos):
         return _found(selector, pos, pos + m, 1.0)
     prefix, suffix = selector.prefix, selector.suffix
-    best = _best_exact(text, exact, prefix, suffix, pos)
-    if best != -1:
+    best, agree = _best_exact(text, exact, prefix, suffix, pos)
+    top = len(prefix) + len(suffix)
+    if best != -1 and 2 * agree >= top:
         return _found(selector, best, best + m, 1.0)
-    fuzzy = _fuzzy(text, exact, prefix, suffix, pos, threshold)
+    fuzzy = _fuzzy(text, exact, prefix, suffix, pos, threshold, window_only=best != -1)
+    if best != -1 and (fuzzy is None or fuzzy[3] <= 1.0 + _CONTEXT_WEIGHT * agree / top):
+        return _found(selector, best, best + m, 1.0)
     if fuzzy is None:
         return _orphan(text, selector)
-    s, e, score = fuzzy
-    return Anchor(s, e, AnchorState.MOVED, score)
+    return Anchor(fuzzy[0], fuzzy[1], AnchorState.MOVED, fuzzy[2])
 
 
 # --- re-anchoring after an edit --------------------------------------------------------
@@ -409,14 +386,13 @@ class _OffsetMap:
 
 
 def _diff(
-    a: str, b: str, a0: int, a1: int, b0: int, b1: int,
-    out: list[tuple[int, int, int]], depth: int,
+    a: str, b: str, a0: int, a1: int, b0: int, b1: int, out: list[tuple[int, int, int]], depth: int
 ) -> None:
     """Append the equal runs between a[a0:a1] and b[b0:b1] to ``out``."""
-    p = _common_prefix(a, a0, b, b0, min(a1 - a0, b1 - b0))
+    p = _gallop(lambda d, z: a[a0 + d : a0 + d + z] == b[b0 + d : b0 + d + z], min(a1 - a0, b1 - b0))
     out.append((a0, b0, p))
     a0, b0 = a0 + p, b0 + p
-    s = _common_suffix(a, a1, b, b1, min(a1 - a0, b1 - b0))
+    s = _gallop(lambda d, z: a[a1 - d - z : a1 - d] == b[b1 - d - z : b1 - d], min(a1 - a0, b1 - b0))
     out.append((a1 - s, b1 - s, s))
     a1, b1 = a1 - s, b1 - s
     if a0 == a1 or b0 == b1:
@@ -453,9 +429,7 @@ def _diff(
 
 
 def reanchor_all(
-    old_text: str,
-    new_text: str,
-    selectors: Iterable[tuple[str, TextSelector]],
+    old_text: str, new_text: str, selectors: Iterable[tuple[str, TextSelector]],
     threshold: float = 0.75,
 ) -> dict[str, Anchor]:
     """Re-anchor every annotation of a text after an edit; one entry per input id.
@@ -503,18 +477,13 @@ class Utf16Map:
 
     def __init__(self, text: str) -> None:
         self.length = len(text)
-        if text.isascii():
-            self._astral: list[int] = []
-        else:
-            self._astral = [m.start() for m in _ASTRAL.finditer(text)]
+        self._astral = [] if text.isascii() else [m.start() for m in _ASTRAL.finditer(text)]
         self._astral_u16 = [cp + i for i, cp in enumerate(self._astral)]
         self.utf16_length = self.length + len(self._astral)
 
     def to_utf16(self, cp: int) -> int:
         cp = min(max(cp, 0), self.length)
-        if not self._astral:
-            return cp
-        return cp + bisect_right(self._astral, cp - 1)
+        return cp + bisect_left(self._astral, cp) if self._astral else cp
 
     def to_codepoint(self, u16: int) -> int:
         """A unit inside a surrogate pair maps to the start of its character."""
