@@ -32,7 +32,8 @@ CONTEXT = 32
 _CONTEXT_WEIGHT = 0.25  # how much matching context may outweigh a few extra edits
 _SHORT_QUOTE, _SHORT_QUOTE_CONTEXT = 16, 0.6  # a fuzzy short quote needs its context back
 _MAX_FUZZY_CANDIDATES = 32  # end positions verified per searched region
-_MAX_SEEDS = 6  # pieces of the quote looked up in a whole-text fuzzy search
+_MAX_SEEDS = 8  # pieces of the quote looked up in a whole-text fuzzy search
+_LONG_QUOTE, _EDGE = 512, 128  # a longer quote is found by its two ends
 _SEED_HITS = 5_000  # hits after which a piece is too common to locate anything
 _CHAR_DIFF_CELLS = 40_000  # len(a) * len(b) up to which a char-level diff is affordable
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
@@ -91,9 +92,7 @@ def _context_match(text: str, start: int, end: int, prefix: str, suffix: str) ->
 
 
 def _similarity(a: str, b: str) -> float:
-    if not a and not b:
-        return 1.0
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()  # 1.0 for two empty strings
 
 
 # --- bit-parallel edit distance -------------------------------------------------------
@@ -159,8 +158,8 @@ def _fuzzy_in(text: str, pattern: str, lo: int, hi: int, k: int, pos: int) -> li
 
 def _best_fuzzy(
     text: str, prefix: str, suffix: str, m: int, cands: list[tuple[int, int, int]], pos: int
-) -> tuple[int, int, float, float] | None:
-    """(start, end, quote similarity, rank) of the candidate ranked best by quote plus
+) -> tuple[int, int, float] | None:
+    """(start, end, quote similarity) of the candidate ranked best by quote plus
     weighted context similarity, ties to the nearest ``pos``. A short quote (a name)
     is an edit or two from many words, so it must also bring back its context."""
     best: tuple[float, int, int, int, float] | None = None
@@ -175,40 +174,36 @@ def _best_fuzzy(
         key = (quote + _CONTEXT_WEIGHT * ctx, -abs(s - pos), s, e, quote)
         if best is None or key[:2] > best[:2]:
             best = key
-    return None if best is None else (best[2], best[3], best[4], best[0])
+    return None if best is None else (best[2], best[3], best[4])
 
 
 def _fuzzy(
-    text: str, pattern: str, prefix: str, suffix: str, pos: int, threshold: float,
-    window_only: bool = False,
-) -> tuple[int, int, float, float] | None:
+    text: str, pattern: str, prefix: str, suffix: str, pos: int, threshold: float
+) -> tuple[int, int, float] | None:
     """Best approximate match of ``pattern`` with similarity >= threshold, or None.
 
     First a window of +-(4m + 2000) around ``pos`` (where a corrected passage almost
     always is): O(window * ceil(m/64)). Only if that fails, the whole text, bounded:
-    up to 6 pieces of 4..32 characters spread over the pattern are located with
+    up to 8 pieces of 4..24 characters spread over the pattern are located with
     ``str.find`` (a correction touches a few characters, so some piece survives
-    intact; with k + 1 pieces that is even guaranteed), their hits vote for a start
-    and only the best-voted spots are verified: O(6 n) in C, O(6 * 5000) hits, plus
+    intact; k + 1 <= 8 disjoint pieces even guarantee it), their hits vote for a start
+    and only the best-voted spots are verified: O(8 n) in C, O(8 * 5000) hits, plus
     O(32 * (m + k) * ceil(m/64)) in Python - never quadratic in the text.
     """
-    m = len(pattern)
-    k = int((1.0 - threshold) * m + 1e-9)
+    m, k = len(pattern), int((1.0 - threshold) * len(pattern) + 1e-9)
     if m == 0 or k <= 0:
         return None
     n, radius = len(text), 4 * m + 2000
     pos = min(max(pos, 0), n)
     lo, hi = max(0, pos - radius), min(n, pos + m + radius)
     best = _best_fuzzy(text, prefix, suffix, m, _fuzzy_in(text, pattern, lo, hi, k, pos), pos)
-    if best is not None or window_only or (lo == 0 and hi == n):
+    if best is not None or (lo == 0 and hi == n):
         return best
     pieces = min(k + 1, _MAX_SEEDS)
-    size = max(4, min(32, m // pieces))
-    if size > m:
+    if (size := max(4, min(24, m // pieces))) > m:
         return None
     offsets = sorted({i * (m - size) // max(1, pieces - 1) for i in range(pieces)})
-    votes: Counter[int] = Counter()
-    bucket = k + 1
+    votes, bucket = Counter[int](), k + 1
     for o in offsets:
         piece, hits = pattern[o : o + size], []
         i = text.find(piece)
@@ -225,13 +220,30 @@ def _fuzzy(
     return _best_fuzzy(text, prefix, suffix, m, [(*se, d) for se, d in cands.items()], pos)
 
 
+def _fuzzy_long(
+    text: str, exact: str, prefix: str, suffix: str, pos: int, threshold: float
+) -> tuple[int, int, float] | None:
+    """A long passage: a bit-vector scan would cost O(m^2/64) per window, so its first
+    and last 128 characters are found fuzzily (short patterns, cheap) and the span
+    between is scored by the chunked diff, O(m log m) in C: similarity = characters
+    matched / max(len(quote), len(span)), which is 1 - edits/len for substitutions."""
+    m, n, edge = len(exact), len(text), _EDGE
+    head = _fuzzy(text, exact[:edge], prefix, exact[edge : edge + CONTEXT], pos, threshold)
+    guess = head[0] + m - edge if head else pos + m - edge
+    tail = _fuzzy(text, exact[-edge:], exact[-edge - CONTEXT : -edge], suffix, guess, threshold)
+    if (start := head[0] if head else max(0, tail[1] - m) if tail else -1) < 0:
+        return None
+    end = tail[1] if tail and start < tail[1] <= start + 2 * m else min(n, start + m)
+    score = sum(_OffsetMap.between(exact, text[start:end]).size) / max(m, end - start)
+    return (start, end, score) if score >= threshold else None
+
+
 # --- anchoring -------------------------------------------------------------------------
 
 
 def _orphan(text: str, selector: TextSelector) -> Anchor:
     start = min(max(selector.start, 0), len(text))
-    end = min(max(selector.end, start), len(text))
-    return Anchor(start, end, AnchorState.ORPHANED, 0.0)
+    return Anchor(start, min(max(selector.end, start), len(text)), AnchorState.ORPHANED, 0.0)
 
 
 def _found(selector: TextSelector, start: int, end: int, score: float) -> Anchor:
@@ -242,20 +254,19 @@ def _found(selector: TextSelector, start: int, end: int, score: float) -> Anchor
 def _anchor_point(text: str, selector: TextSelector, threshold: float, pos: int) -> Anchor:
     """A zero-length annotation (a caret mark): its context is all there is to find."""
     prefix, suffix, n = selector.prefix, selector.suffix, len(text)
-    if len(prefix) <= pos <= n and text.startswith(prefix, pos - len(prefix)) and (
-        text.startswith(suffix, pos)
-    ):
-        return _found(selector, pos, pos, 1.0)
+    if len(prefix) <= pos <= n and text.startswith(prefix, pos - len(prefix)):
+        if text.startswith(suffix, pos):
+            return _found(selector, pos, pos, 1.0)
     pattern = prefix + suffix
     if not pattern:
         return _orphan(text, selector)
-    best = _best_exact(text, pattern, "", "", pos - len(prefix))[0]  # the nearest
+    best = _best_exact(text, pattern, "", "", pos - len(prefix))  # the nearest
     if best != -1:
         return _found(selector, best + len(prefix), best + len(prefix), 1.0)
     fuzzy = _fuzzy(text, pattern, "", "", pos, threshold)
     if fuzzy is None:
         return _orphan(text, selector)
-    s, e, score, _ = fuzzy
+    s, e, score = fuzzy
     point = _OffsetMap.between(pattern, text[s:e]).map_end(len(prefix))[0] + s
     return Anchor(point, point, AnchorState.MOVED, score)
 
@@ -268,16 +279,16 @@ def anchor(
     In order: (1) the quote is still at its offsets (at ``hint`` when given, e.g. the
     offset mapped through a diff) -> OK, or MOVED if the hint differs from the stored
     start; (2) the quote occurs verbatim elsewhere: the occurrence whose context
-    agrees best, then the nearest -> MOVED - unless fewer than half its context
-    characters agree and a fuzzy match near ``pos`` ranks higher with its context
-    ("le ministre" 40 pages on vs. "le Ministre" corrected in place); (3) a fuzzy
+    agrees best, then the nearest -> MOVED (so a quote corrected in place that also
+    occurs verbatim elsewhere goes there: MOVED lets the GUI flag it); (3) a fuzzy
     match with similarity >= ``threshold``, context breaking near-ties -> MOVED with
     score < 1 (the caller should store the new quote); (4) ORPHANED, clamped offsets.
 
     Cost, n = len(text), m = len(quote): (1) O(m); (2) 1-3 ``str.find`` scans, O(n)
     in C each (see :func:`_best_exact`); (3) O(window * ceil(m/64)), then a bounded
-    seeded whole-text search of about 6 more C scans (see :func:`_fuzzy`).
-    Typically a few ms on 5 MB; a missing quote about 10 C scans.
+    seeded whole-text search of about 8 more C scans (see :func:`_fuzzy`); a quote
+    longer than 512 is found by its two ends (see :func:`_fuzzy_long`).
+    Typically a few ms on 5 MB; a quote that is gone costs about 10 C scans.
     """
     try:
         return _anchor(text, selector, threshold, hint)
@@ -285,22 +296,19 @@ def anchor(
         return _orphan(text, selector)
 
 
-def _best_exact(text: str, exact: str, prefix: str, suffix: str, pos: int) -> tuple[int, int]:
-    """(start or -1, context characters agreeing) of the verbatim occurrence whose
-    context agrees best, then the nearest to ``pos``. "1927" may occur 100,000 times
-    in 5 MB, so not every occurrence is scored: needles carrying all the context, then
-    c = 32, 16, 8 ... characters of it, are searched with ``str.find``; an occurrence
-    not yet seen agrees on fewer than c characters each side, so we stop once the best
-    beats 2c - 2. Usually 2-3 C-speed scans of the text."""
+def _best_exact(text: str, exact: str, prefix: str, suffix: str, pos: int) -> int:
+    """Start (or -1) of the verbatim occurrence whose context agrees best, then the
+    nearest to ``pos``. "1927" may occur 100,000 times in 5 MB, so not every one is
+    scored: needles carrying all the context, then c = 32, 16, 8 ... characters of
+    it, are searched with ``str.find``; an occurrence not yet seen agrees on fewer
+    than c characters each side, so we stop once the best beats 2c - 2.
+    Usually 2-3 C-speed scans of the text."""
     if text.find(exact) == -1:
-        return -1, 0
+        return -1
     m, top = len(exact), len(prefix) + len(suffix)
-    levels, c = [-1], max(len(prefix), len(suffix))  # -1: the quote with all its context
-    while c:
-        levels.append(c)
-        c //= 2
+    most = max(len(prefix), len(suffix))  # level -1: the quote with all its context
     best, best_key, seen = -1, (-1, 0), set()
-    for c in [*levels, 0]:
+    for c in [-1, *(most >> i for i in range(most.bit_length())), 0]:
         needles = [(prefix + exact + suffix, len(prefix))] if c < 0 else [] if c else [(exact, 0)]
         if c > 0 and len(prefix) >= c:
             needles.append((prefix[-c:] + exact, c))
@@ -318,7 +326,7 @@ def _best_exact(text: str, exact: str, prefix: str, suffix: str, pos: int) -> tu
                 i = text.find(needle, i + 1)
         if best_key[0] == top or (c > 0 and best_key[0] > 2 * c - 2):
             break
-    return best, best_key[0]
+    return best
 
 
 def _anchor(text: str, selector: TextSelector, threshold: float, hint: int | None) -> Anchor:
@@ -326,17 +334,14 @@ def _anchor(text: str, selector: TextSelector, threshold: float, hint: int | Non
     pos = selector.start if hint is None else hint
     if not exact:
         return _anchor_point(text, selector, threshold, pos)
-    m, n = len(exact), len(text)
-    if 0 <= pos <= n - m and text.startswith(exact, pos):
+    m = len(exact)
+    if 0 <= pos <= len(text) - m and text.startswith(exact, pos):
         return _found(selector, pos, pos + m, 1.0)
     prefix, suffix = selector.prefix, selector.suffix
-    best, agree = _best_exact(text, exact, prefix, suffix, pos)
-    top = len(prefix) + len(suffix)
-    if best != -1 and 2 * agree >= top:
-        return _found(selector, best, best + m, 1.0)
-    fuzzy = _fuzzy(text, exact, prefix, suffix, pos, threshold, window_only=best != -1)
-    if best != -1 and (fuzzy is None or fuzzy[3] <= 1.0 + _CONTEXT_WEIGHT * agree / top):
-        return _found(selector, best, best + m, 1.0)
+    best = _best_exact(text, exact, prefix, suffix, pos)
+    if best != -1:  # a verbatim quote always wins: an untouched passage is never replaced
+        return _found(selector, best, best + m, 1.0)  # by a look-alike, whatever the context
+    fuzzy = (_fuzzy_long if m > _LONG_QUOTE else _fuzzy)(text, exact, prefix, suffix, pos, threshold)
     if fuzzy is None:
         return _orphan(text, selector)
     return Anchor(fuzzy[0], fuzzy[1], AnchorState.MOVED, fuzzy[2])
@@ -351,9 +356,7 @@ class _OffsetMap:
     def __init__(self, blocks: list[tuple[int, int, int]], old_len: int, new_len: int) -> None:
         # The sentinels pin both ends: offset 0 and the old end map to 0 and the new end.
         blocks = [(0, 0, 0), *sorted(b for b in blocks if b[2] > 0), (old_len, new_len, 0)]
-        self.old = [b[0] for b in blocks]
-        self.new = [b[1] for b in blocks]
-        self.size = [b[2] for b in blocks]
+        self.old, self.new, self.size = ([b[i] for b in blocks] for i in range(3))
 
     @classmethod
     def between(cls, old: str, new: str) -> _OffsetMap:

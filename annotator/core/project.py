@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import sqlite_utils
-
 from annotator import __version__
 from annotator.core import backups, locking, schema
 from annotator.core.changes import OpChanges, OpResult
@@ -54,7 +52,7 @@ class Project:
         self.conn = conn
         self.path = path
         self.read_only = read_only
-        self.db = sqlite_utils.Database(conn)
+        self._db = None
         self._depth = 0
         self._author_name = author or default_author_name()
         self.authors = AuthorStore(self)
@@ -151,6 +149,17 @@ class Project:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def db(self):
+        """The file as a ``sqlite_utils.Database``, for introspection and ad-hoc queries.
+        Imported on first use: sqlite-utils pulls in numpy when present (~100 ms), which
+        must stay off the start-up path."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     # -- transactions ----------------------------------------------------------------
 
