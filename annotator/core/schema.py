@@ -15,7 +15,7 @@ from collections.abc import Callable
 #: ``PRAGMA application_id``: "ANNT" — tells our files from any other SQLite file.
 APPLICATION_ID = 0x414E4E54
 #: The schema this version of annotator writes. Older files are migrated; newer refused.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _ROW_META = """
     created_at TEXT NOT NULL,
@@ -141,8 +141,56 @@ TABLES = (
     "entities", "annotations", "annotation_tags", "links",
 )
 
+#: Version 2: the full-text index and the suggestions a scholar rejected.
+#: The index (search_*) is derived from documents, pages and annotations and refreshed
+#: lazily before a search (annotator.core.search), so no trigger slows down an import
+#: or a bulk insert; it is never merged, only rebuilt. A rejected suggestion is keyed
+#: by a hash of what was proposed (annotator.core.suggestions), so copies merge as a
+#: union of rows.
+SCHEMA_V2 = """
+CREATE VIRTUAL TABLE search_text USING fts5(
+    body, tokenize = "unicode61 remove_diacritics 2"
+);
+-- which document (and page, 0 for a text document) each search_text row is
+CREATE TABLE search_rows (
+    id INTEGER PRIMARY KEY,
+    document_id TEXT NOT NULL,
+    page INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX search_rows_document ON search_rows (document_id);
+-- the modified_at of every document as last indexed: a differing one is re-indexed
+CREATE TABLE search_documents (
+    document_id TEXT PRIMARY KEY,
+    modified_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE search_notes USING fts5(
+    quote, note, tokenize = "unicode61 remove_diacritics 2"
+);
+-- search_notes rowid -> annotation, with the modified_at indexed
+CREATE TABLE search_annotations (
+    id INTEGER PRIMARY KEY,
+    annotation_id TEXT NOT NULL UNIQUE,
+    modified_at TEXT NOT NULL
+);
+CREATE TABLE rejected_suggestions (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    document_id TEXT,
+    label TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    modified_at TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1))
+);
+"""
+
+
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
+    for statement in _statements(SCHEMA_V2):
+        conn.execute(statement)
+
+
 #: migrations[n] turns a version-n file into a version-(n+1) file, inside one transaction.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1_to_2}
 
 
 def create(conn: sqlite3.Connection) -> None:

@@ -75,17 +75,49 @@ def _open(pymupdf: Any, data: bytes, password: str | None) -> tuple[Any, bool]:
     return doc, needs_pass
 
 
-def _page(pymupdf: Any, doc: Any, index: int, warnings: list[str]) -> ImportedPage:
+def _layout(doc: Any, index: int, warnings: list[str]) -> tuple[Any, Any, bool]:
+    """A page's shown size, its rotation and whether it shows images; read from the
+    page's dictionaries, without running its content."""
     try:
         page = doc.load_page(index)
-        rect = page.rect
-        rotate = page.rotation_matrix
-        has_images = bool(page.get_images(full=False))
+        rect, rotate = page.rect, page.rotation_matrix
+        images = page.get_images(full=False)
     except Exception as exc:
         raise ImportFailed(f"this PDF is damaged beyond repair: page {index + 1} cannot be "
                            f"read ({_reason(exc)}).") from None
+    for image in images:
+        if image[2] * image[3] > MAX_IMAGE_PIXELS:
+            warnings.append(f"page {index + 1} holds an image of {image[2]} x {image[3]} "
+                            "pixels; it may be slow to display")
+            break
+    return rect, rotate, bool(images)
+
+
+def _blank_images(doc: Any) -> None:
+    """Replace every image of the in-memory copy by one grey pixel. Running a page
+    for its text still loads its images, and a damaged JBIG2 stream can keep MuPDF
+    busy for minutes; the text does not need them. The stored bytes are untouched."""
+    blank = {"Filter": "null", "DecodeParms": "null", "Width": "1", "Height": "1",
+             "BitsPerComponent": "8", "ColorSpace": "/DeviceGray", "ImageMask": "false",
+             "SMask": "null", "Mask": "null", "Decode": "null", "Length": "1"}
+    for xref in range(1, doc.xref_length()):
+        try:
+            if doc.xref_get_key(xref, "Subtype") != ("name", "/Image"):
+                continue
+            doc.update_stream(xref, b"\x80", compress=False)
+            for key, value in blank.items():
+                doc.xref_set_key(xref, key, value)
+        except Exception:  # a damaged object: text extraction will say so, or not
+            continue
+
+
+def _text(pymupdf: Any, doc: Any, index: int, rotate: Any,
+          warnings: list[str]) -> tuple[str, list, bool]:
+    """A page's text, its word boxes in the shown (rotated) page, and whether it has
+    inline images (which get_images() does not list)."""
     text, words = "", []
     try:
+        page = doc.load_page(index)
         textpage = page.get_textpage()
         text = _clean(page.get_text("text", textpage=textpage))
         for x0, y0, x1, y1, word, *_ in page.get_text("words", textpage=textpage):
@@ -96,34 +128,24 @@ def _page(pymupdf: Any, doc: Any, index: int, warnings: list[str]) -> ImportedPa
     except Exception as exc:
         warnings.append(f"the text of page {index + 1} could not be read ({_reason(exc)}); "
                         "the page is kept without text")
-        text, words = "", []
-    if not has_images and not words:
-        has_images = _has_inline_images(page)
-    if has_images:
-        _warn_huge_images(page, index, warnings)
-    return ImportedPage(number=index + 1, width=round(rect.width, 2),
-                        height=round(rect.height, 2), text=text, words=words,
-                        is_scan=not words and has_images)
-
-
-def _has_inline_images(page: Any) -> bool:
-    """Inline images (in the content stream) are not listed by get_images()."""
+        return "", [], False
     try:
-        return bool(page.get_image_info())
+        inline = not words and bool(page.get_image_info())
     except Exception:
-        return False
+        inline = False
+    return text, words, inline
 
 
-def _warn_huge_images(page: Any, index: int, warnings: list[str]) -> None:
-    try:
-        sizes = [(img[2], img[3]) for img in page.get_images(full=False)]
-    except Exception:
-        return
-    for w, h in sizes:
-        if w * h > MAX_IMAGE_PIXELS:
-            warnings.append(f"page {index + 1} holds an image of {w} x {h} pixels; it may be "
-                            "slow to display")
-            return
+def _pages(pymupdf: Any, doc: Any, count: int, warnings: list[str]) -> list[ImportedPage]:
+    layouts = [_layout(doc, i, warnings) for i in range(count)]
+    _blank_images(doc)
+    pages = []
+    for index, (rect, rotate, has_images) in enumerate(layouts):
+        text, words, inline = _text(pymupdf, doc, index, rotate, warnings)
+        pages.append(ImportedPage(number=index + 1, width=round(rect.width, 2),
+                                  height=round(rect.height, 2), text=text, words=words,
+                                  is_scan=not words and (has_images or inline)))
+    return pages
 
 
 def _metadata(doc: Any, encrypted: bool, password_required: bool) -> dict:
@@ -157,9 +179,12 @@ def read_pdf(filename: str, data: bytes, password: str | None = None) -> Importe
     pymupdf.TOOLS.mupdf_warnings(reset=True)
     doc, password_required = _open(pymupdf, data, password or None)
     try:
-        info = doc.metadata or {}
+        try:
+            info = doc.metadata or {}
+            count = doc.page_count
+        except Exception as exc:
+            raise ImportFailed(f"this PDF is damaged beyond repair: {_reason(exc)}.") from None
         encrypted = password_required or bool(info.get("encryption"))
-        count = doc.page_count
         if count == 0:
             raise ImportFailed("this PDF is damaged beyond repair: no page could be found "
                                "in it.")
@@ -167,7 +192,7 @@ def read_pdf(filename: str, data: bytes, password: str | None = None) -> Importe
             raise ImportFailed(f"this PDF has {count:,} pages; annotator imports PDFs of up "
                                f"to {MAX_PAGES:,} pages — split it first.")
         warnings: list[str] = []
-        pages = [_page(pymupdf, doc, i, warnings) for i in range(count)]
+        pages = _pages(pymupdf, doc, count, warnings)
         repaired = bool(getattr(doc, "is_repaired", False))
         mupdf_said = pymupdf.TOOLS.mupdf_warnings(reset=True) or ""
         if repaired or "repair" in mupdf_said.lower():
