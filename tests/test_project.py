@@ -74,42 +74,44 @@ def test_newer_file_is_refused_untouched(tmp_path):
 
 
 def test_older_file_is_migrated_after_a_backup(tmp_path, monkeypatch):
-    """Simulate a schema 2 by adding a migration 1 -> 2; a version-1 file is backed
-    up, then migrated, in one transaction."""
+    """Simulate the next schema by adding a migration N -> N+1; a version-N file is
+    backed up, then migrated, in one transaction."""
     path = tmp_path / "old.annot"
     Project.create(path, "Old").close()
+    old = schema.SCHEMA_VERSION
 
-    def v1_to_v2(conn):
+    def next_version(conn):
         conn.execute("ALTER TABLE documents ADD COLUMN checksum_note TEXT")
 
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(schema.MIGRATIONS, 1, v1_to_v2)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", old + 1)
+    monkeypatch.setitem(schema.MIGRATIONS, old, next_version)
     with Project.open(path) as project:
-        assert project.schema_version == 2
+        assert project.schema_version == old + 1
         assert "checksum_note" in project.db["documents"].columns_dict
         assert project.title == "Old"
     from annotator.core.backups import list_backups
 
     made = list_backups(path)
     assert len(made) == 1 and "upgrade" in made[0].reason
-    assert sqlite3.connect(made[0].path).execute("PRAGMA user_version").fetchone()[0] == 1
+    assert sqlite3.connect(made[0].path).execute("PRAGMA user_version").fetchone()[0] == old
 
 
 def test_failed_migration_leaves_the_file_as_it_was(tmp_path, monkeypatch):
     path = tmp_path / "old.annot"
     Project.create(path, "Old").close()
+    old = schema.SCHEMA_VERSION
 
     def broken(conn):
         conn.execute("ALTER TABLE documents ADD COLUMN half_done TEXT")
         raise RuntimeError("migration bug")
 
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(schema.MIGRATIONS, 1, broken)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", old + 1)
+    monkeypatch.setitem(schema.MIGRATIONS, old, broken)
     with pytest.raises(RuntimeError):
         Project.open(path)
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", old)
     with Project.open(path) as project:
-        assert project.schema_version == 1
+        assert project.schema_version == old
         assert "half_done" not in project.db["documents"].columns_dict
 
 
@@ -286,3 +288,22 @@ def test_core_does_not_import_qt_or_pymupdf():
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_real_migration_runs_from_format_1(tmp_path, monkeypatch):
+    """A file made by the first release (format 1) opens in this one: each migration in
+    schema.MIGRATIONS runs, keeps the data, and the result equals a new file's schema."""
+    path = tmp_path / "v1.annot"
+    current = schema.SCHEMA_VERSION
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 1)
+    src = tmp_path / "letter.txt"
+    src.write_text(LETTER, encoding="utf-8")
+    with Project.create(path, "First release") as project:
+        doc = project.documents.import_file(src).value.document
+        project.annotations.add(doc.id, start=0, end=14, note="kept")
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", current)
+    with Project.open(path) as project:
+        assert project.schema_version == current
+        assert [a.note for a in project.annotations.list()] == ["kept"]
+        assert schema.foreign_objects(project.conn, current) == []
+        assert project.check().ok

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePath
 
-from annotator.core.errors import ImportFailed
+from annotator.core.errors import ImportFailed, PasswordRequired
 from annotator.core.importers.base import ImportedPage, ImportedSource
 
 __all__ = ["SUPPORTED_EXTENSIONS", "ImportedPage", "ImportedSource", "read_source", "sniff"]
@@ -116,7 +116,15 @@ def _dispatch(filename: str, data: bytes, password: str | None) -> ImportedSourc
     if kind == "pdf":
         from annotator.core.importers.pdf import read_pdf
 
-        return read_pdf(filename, data, password)
+        if suffix in TEXT_EXTENSIONS and _looks_like_text(data):
+            try:  # notes that mention "%PDF" near their start are still notes
+                return read_pdf(filename, data, password)
+            except PasswordRequired:
+                raise
+            except ImportFailed:
+                kind = None
+        else:
+            return read_pdf(filename, data, password)
     if kind in ("png", "jpeg", "tiff", "gif", "bmp"):
         from annotator.core.importers.image import read_image
 

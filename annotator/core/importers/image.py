@@ -9,7 +9,8 @@ Orientation: page width and height are always the upright size, as the scholar
 sees the page. MuPDF turns a JPEG by its EXIF Orientation itself, but not a TIFF
 nor a PNG (eXIf); then ``metadata["orientation"]`` (EXIF value 1..8) is set with
 ``metadata["mupdf_applies_orientation"] = False``, and whoever renders the page
-must turn MuPDF's pixmap accordingly (``page_orientations`` per frame if several)."""
+must turn MuPDF's pixmap accordingly (``page_orientations``: one value per page,
+for a multi-page TIFF whose frames differ)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 
 from annotator.core.errors import ImportFailed
 from annotator.core.importers.base import ImportedPage, ImportedSource
-from annotator.core.importers.pdf import load_pymupdf
+from annotator.core.importers.pdf import MAX_PAGES, load_pymupdf
 from annotator.core.importers.text import title_from_filename
 from annotator.core.model import DocumentKind
 
@@ -256,7 +257,10 @@ def read_image(filename: str, data: bytes, image_type: str) -> ImportedSource:
         count = doc.page_count
         if count == 0:
             raise ImportFailed(damaged.format("no image found in the file"))
-        pages, metadata, turned = [], {}, {}
+        if count > MAX_PAGES:
+            raise ImportFailed(f"this image file holds {count:,} pages; annotator imports up "
+                               f"to {MAX_PAGES:,} — split it first.")
+        pages, metadata, turned = [], {}, []
         check = set(range(count)) if count <= _CHECK_ALL_UP_TO else {0, count - 1}
         for index in range(count):
             try:
@@ -277,10 +281,9 @@ def read_image(filename: str, data: bytes, image_type: str) -> ImportedSource:
             width, height = rect.width, rect.height
             orientation = header.orientation(index)
             swaps = orientation >= 5  # 5..8 turn the image a quarter
-            if orientation != 1:
-                turned[index + 1] = orientation
-                if not _mupdf_turned(info) and swaps:
-                    width, height = height, width  # the upright size; the viewer turns it
+            turned.append(orientation)
+            if swaps and not _mupdf_turned(info):
+                width, height = height, width  # the upright size; the viewer turns it
             if index == 0 and info:
                 w, h = info[0]["width"], info[0]["height"]
                 metadata["pixels"] = [h, w] if swaps else [w, h]
@@ -290,8 +293,8 @@ def read_image(filename: str, data: bytes, image_type: str) -> ImportedSource:
                     metadata["mupdf_applies_orientation"] = _mupdf_turned(info)
             pages.append(ImportedPage(number=index + 1, width=round(width, 2),
                                       height=round(height, 2), is_scan=True))
-        if count > 1 and turned:
-            metadata["page_orientations"] = turned
+        if count > 1 and any(o != 1 for o in turned):
+            metadata["page_orientations"] = turned  # one per page, 1 = upright
     finally:
         doc.close()
     warnings = []

@@ -84,6 +84,8 @@ def decode_text(data: bytes) -> tuple[str, str, list[str]]:
             try:
                 text = body.decode(codec)
             except UnicodeDecodeError as exc:
+                if codec == "utf-32-le":  # or UTF-16LE whose text starts with U+0000
+                    continue
                 text = body.decode(codec, errors="replace")
                 warnings.append(f"some bytes are not valid {label} (the first at byte "
                                 f"{exc.start + len(bom)}); they were replaced by \ufffd")
