@@ -1,0 +1,535 @@
+"""Suggestions, offline: what the scholar may want to annotate, for her to accept,
+reject or skip in a review queue. Nothing is annotated without her say.
+
+Four sources, in this order of precedence where they overlap:
+
+``mention``
+    an unannotated occurrence of a known entity's name or alias, matched word by word
+    with :func:`annotator.core.names.word_key` (case, diacritics, Cyrillic and common
+    transliteration variants: "HERRIOT", "Hérriot", "Эррио" ~ "Errio"); a Person's
+    surname alone ("Briand") counts too when no other entity shares it.
+``alias``
+    a capitalised word or phrase *close* to a known spelling (indel similarity of the
+    keys >= ``threshold``: "Topçubaşov" ~ "Topchubashov"): accepting adds the spelling
+    as an alias and annotates the mention.
+``date``
+    a date in English, French or Russian (:mod:`annotator.core.dates`), with its ISO
+    value and precision.
+``name``
+    a capitalised multi-word name not yet tagged ("Central Executive Committee"),
+    with a guess at its type from words like "Committee" or "Treaty".
+
+Plus ``occurrence``: "tag all occurrences" of a selection, or "annotate all hits" of a
+search, proposed the same way (see :func:`occurrences`, :func:`from_hits`).
+
+A rejected suggestion is remembered in the project (table ``rejected_suggestions``)
+under a key that survives edits elsewhere in the text: kind, document, target and the
+quote with a little context (a name or an alias is rejected project-wide).
+Accepting (which makes mentions) is in :mod:`annotator.core.entity_ops`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import TYPE_CHECKING
+
+from annotator.core import names
+from annotator.core.changes import OpChanges, OpResult
+from annotator.core.dates import find_dates
+from annotator.core.errors import AnnotatorError
+from annotator.core.model import DocumentKind, Entity, TagKind
+from annotator.core.util import now
+
+if TYPE_CHECKING:
+    from annotator.core.project import Project
+    from annotator.core.search import Hit
+
+KINDS = ("mention", "alias", "date", "name")
+_PRIORITY = {"occurrence": 0, "mention": 1, "alias": 2, "date": 3, "name": 4}
+CONTEXT = 40
+
+
+@dataclass(slots=True)
+class Suggestion:
+    """One proposal: annotate ``quote`` at [start, end) of a text document, so."""
+
+    kind: str
+    document_id: str
+    start: int
+    end: int
+    quote: str
+    label: str  # what accepting does, in the scholar's words
+    entity_id: str | None = None
+    type_id: str | None = None  # entity type for a new entity; the Date tag for a date
+    date_value: str = ""
+    precision: str = ""
+    tag_ids: tuple[str, ...] = ()
+    note: str = ""
+    score: float = 100.0
+    left: str = ""  # context, as in the text (line breaks included)
+    right: str = ""
+    key: str = ""
+
+    @property
+    def group(self) -> str:
+        """Suggestions "accept all" takes together: one entity's, one name's."""
+        if self.entity_id:
+            return f"entity:{self.entity_id}"
+        if self.kind == "date":
+            return f"date:{self.date_value}"
+        return f"{self.kind}:{names.fold(self.quote)}"
+
+
+# -- known names -------------------------------------------------------------------------
+
+
+@dataclass
+class _Known:
+    """Every spelling of every live entity, indexed by its first word key."""
+
+    by_first: dict[str, list[tuple[tuple[str, ...], str, str, bool]]] = field(
+        default_factory=dict)  # first key -> (keys, entity id, spelling, is surname)
+    exact: set[tuple[str, ...]] = field(default_factory=set)
+    skeletons: list[tuple[str, str, str]] = field(default_factory=list)  # (key, entity, spelling)
+    grams: dict[str, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, entities: Iterable[Entity], person_type: str | None) -> _Known:
+        known = cls()
+        surnames: dict[tuple[str, ...], set[str]] = {}
+        for e in entities:
+            for spelling in (e.name, *e.aliases):
+                keys = names.name_key(spelling)
+                if not keys:
+                    continue
+                known._add(keys, e.id, spelling, False)
+                if e.type_id == person_type and len(keys) > 1 and len(keys[-1]) >= 4:
+                    surnames.setdefault(keys[-1:], set()).add(e.id)
+        for keys, owners in surnames.items():
+            if len(owners) == 1 and keys not in known.exact:
+                known._add(keys, next(iter(owners)), "", True)
+        seen = set()
+        for entries in known.by_first.values():
+            for keys, entity_id, spelling, _surname in entries:
+                skel = " ".join(keys)
+                if (skel, entity_id) in seen or len(skel) < 4:
+                    continue
+                seen.add((skel, entity_id))
+                index = len(known.skeletons)
+                known.skeletons.append((skel, entity_id, spelling))
+                for gram in names.trigrams(skel):
+                    known.grams.setdefault(gram, []).append(index)
+        for entries in known.by_first.values():
+            entries.sort(key=lambda e: -len(e[0]))
+        return known
+
+    def _add(self, keys: tuple[str, ...], entity_id: str, spelling: str, surname: bool) -> None:
+        self.by_first.setdefault(keys[0], []).append((keys, entity_id, spelling, surname))
+        self.exact.add(keys)
+
+    def nearest(self, skel: str, threshold: float) -> tuple[float, str, str] | None:
+        """The known spelling closest to ``skel`` (score, entity id, spelling), if it
+        reaches ``threshold``. Trigram blocking keeps this to a few comparisons."""
+        grams = names.trigrams(skel)
+        postings = self.grams
+        counts = Counter(chain.from_iterable(postings[g] for g in grams if g in postings))
+        need = len(grams) * 0.4
+        ratio = threshold / 100
+        size = len(skel)
+        best = None
+        for index in [i for i, shared in counts.items() if shared >= need]:
+            other, entity_id, spelling = self.skeletons[index]
+            if 2 * min(size, len(other)) < ratio * (size + len(other)):
+                continue
+            score = names.similarity(skel, other)
+            if threshold <= score < 100 and (best is None or score > best[0]):
+                best = (score, entity_id, spelling)
+        return best
+
+
+# -- suggesting --------------------------------------------------------------------------
+
+
+def suggest(project: Project, *, document_id: str | None = None,
+            kinds: Sequence[str] = KINDS, threshold: float = 88.0) -> list[Suggestion]:
+    """Suggestions for one text document, or for every text document of the project,
+    in reading order, without the ones the scholar rejected."""
+    tags = {t.name.casefold(): t for t in project.tags.list(TagKind.ENTITY_TYPE)}
+    person = tags.get("person")
+    entities = project.entities.list()
+    known = _Known.of(entities, person.id if person else None)
+    ctx = _Context(known, {e.id: e for e in entities}, tags, threshold, set(kinds),
+                   rejected_keys(project))
+    docs = ([project.documents.get(document_id)] if document_id
+            else project.documents.list())
+    out: list[Suggestion] = []
+    for doc in docs:
+        if doc is None or doc.deleted or doc.kind != DocumentKind.TEXT:
+            continue
+        text = project.documents.text(doc.id)
+        out.extend(ctx.document(doc.id, text, doc.language, _occupied(project, doc.id)))
+    return out
+
+
+@dataclass
+class _Context:
+    known: _Known
+    entities: dict[str, Entity]
+    types: dict[str, object]
+    threshold: float
+    kinds: set[str]
+    rejected: set[str]
+    fuzzy_cache: dict[str, tuple[float, str, str] | None] = field(default_factory=dict)
+
+    def document(self, doc_id: str, text: str, language: str,
+                 occupied: list[tuple[int, int, bool, bool]]) -> list[Suggestion]:
+        tokens = [(m.start(), m.end(), m.group()) for m in names.WORD.finditer(text)]
+        keys = [names.word_key(w) for _, _, w in tokens]
+        found: list[Suggestion] = []
+        taken = [False] * len(tokens)
+        if "mention" in self.kinds:
+            found.extend(self._mentions(doc_id, text, tokens, keys, taken))
+        phrases = _capitalised(text, tokens, taken)
+        if "alias" in self.kinds:
+            found.extend(self._aliases(doc_id, text, tokens, keys, phrases))
+        if "date" in self.kinds:
+            date_tag = self.types.get("date")
+            for d in find_dates(text, language):
+                found.append(_make("date", doc_id, text, d.start, d.end,
+                                   f"Date {d.iso} ({d.precision}"
+                                   f"{', approximate' if d.approximate else ''})",
+                                   type_id=getattr(date_tag, "id", None), date_value=d.iso,
+                                   precision=str(d.precision)))
+        if "name" in self.kinds:
+            for i, j in phrases:
+                if j - i < 2:
+                    continue
+                start, end = tokens[i][0], tokens[j - 1][1]
+                guess = _guess_type([w for _, _, w in tokens[i:j]])
+                tag = self.types.get(guess.casefold()) if guess else None
+                found.append(_make("name", doc_id, text, start, end,
+                                   f"New {guess or 'entity'} “{text[start:end]}”",
+                                   type_id=getattr(tag, "id", None), score=50.0))
+        return [s for s in _resolve(found, occupied) if s.key not in self.rejected]
+
+    def _mentions(self, doc_id, text, tokens, keys, taken) -> list[Suggestion]:
+        out = []
+        by_first = self.known.by_first
+        after = -1  # words before this one are part of a name found already
+        for i in [i for i, key in enumerate(keys) if key in by_first]:
+            if i < after:
+                continue
+            for entry_keys, entity_id, _spelling, surname in by_first[keys[i]]:
+                size = len(entry_keys)
+                if tuple(keys[i:i + size]) != entry_keys or not _adjacent(text, tokens, i,
+                                                                           i + size):
+                    continue
+                start, end = tokens[i][0], tokens[i + size - 1][1]
+                if surname and not text[start].isupper():
+                    continue
+                entity = self.entities[entity_id]
+                out.append(_make("mention", doc_id, text, start, end,
+                                 f"Mention of {entity.name}", entity_id=entity_id,
+                                 type_id=entity.type_id, score=70.0 if surname else 100.0))
+                taken[i:i + size] = [True] * size
+                after = i + size
+                break
+        return out
+
+    def _aliases(self, doc_id, text, tokens, keys, phrases) -> list[Suggestion]:
+        out = []
+        for i, j in phrases:
+            for a, b in ((i, j),) + tuple((k, k + 1) for k in range(i, j) if j - i > 1):
+                skel = " ".join(keys[a:b])
+                if len(skel) < 5 or tuple(keys[a:b]) in self.known.exact:
+                    continue
+                if skel not in self.fuzzy_cache:
+                    self.fuzzy_cache[skel] = self.known.nearest(skel, self.threshold)
+                best = self.fuzzy_cache[skel]
+                if best is None:
+                    continue
+                score, entity_id, spelling = best
+                start, end = tokens[a][0], tokens[b - 1][1]
+                entity = self.entities[entity_id]
+                out.append(_make("alias", doc_id, text, start, end,
+                                 f"“{text[start:end]}” as another spelling of {entity.name} "
+                                 f"(like “{spelling or entity.name}”, {score:.0f}%)",
+                                 entity_id=entity_id, type_id=entity.type_id, score=score))
+                break
+        return out
+
+
+_GAP = re.compile(r"[ \u00a0]|[-‐–—'’] ?|\. ?|\.-")
+_INITIALS = {"mr", "mrs", "dr", "st", "mme", "gen", "col", "jr", "sr"}
+
+
+def _adjacent(text: str, tokens: list, i: int, j: int) -> bool:
+    """Words i..j-1 form one name: between neighbours a space, a hyphen or dash, an
+    apostrophe, or a full stop after an initial or a title ("M.I. Kalinin", "Mr.
+    Briand"); not a comma, not a sentence end, not a line break."""
+    for k in range(i, j - 1):
+        gap = text[tokens[k][1]:tokens[k + 1][0]]
+        if not _GAP.fullmatch(gap):
+            return False
+        if "." in gap:
+            word = tokens[k][2]
+            if len(word) > 1 and word.casefold() not in _INITIALS:
+                return False
+    return True
+
+
+_CONNECTORS = {"of", "de", "du", "des", "la", "le", "von", "van", "der", "den", "di", "da",
+               "del", "al", "el", "ibn", "bin", "y"}
+_STOP = set("""the a an in on at of for to by from with and but or as if when while after
+before during since until this that these those there here his her its their our my your
+we he she it they i however although though yet so thus also then mr mrs ms m mme mlle dr
+le la les un une des en dans et mais ou pour par avec sur ce cette il elle nous vous ils
+elles je в на и но с по для от к о это он она они мы вы я""".split())
+_MONTH_WORDS = {"january", "february", "march", "april", "may", "june", "july", "august",
+                "september", "october", "november", "december", "monday", "tuesday",
+                "wednesday", "thursday", "friday", "saturday", "sunday", "janvier", "février",
+                "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+                "novembre", "décembre"}
+
+
+def _capitalised(text: str, tokens: list, taken: list[bool]) -> list[tuple[int, int]]:
+    """Runs of capitalised words (token index ranges [i, j)), allowing "of", "de",
+    "von" … inside, without leading function words ("The") or month names."""
+    runs = []
+    n = len(tokens)
+    after = -1
+    for i in [i for i, t in enumerate(tokens) if t[2][0].isupper()]:
+        word = tokens[i][2].casefold()
+        if i < after or taken[i] or word in _STOP or word in _MONTH_WORDS:
+            continue
+        j = i + 1
+        while j < n and not taken[j] and _adjacent(text, tokens, j - 1, j + 1):
+            w = tokens[j][2]
+            if w[0].isupper() and w.casefold() not in _MONTH_WORDS:
+                j += 1
+            elif w in _CONNECTORS and j + 1 < n and tokens[j + 1][2][0].isupper() \
+                    and not taken[j + 1] and _adjacent(text, tokens, j, j + 2):
+                j += 2
+            else:
+                break
+        runs.append((i, j))
+        after = j
+    return runs
+
+
+_TYPE_WORDS = {
+    "Organisation": {"committee", "council", "party", "league", "government", "ministry",
+                     "society", "bank", "company", "commission", "assembly", "delegation",
+                     "office", "union", "comintern", "academy", "army", "navy", "agency",
+                     "comité", "conseil", "parti", "ligue", "gouvernement", "ministère",
+                     "société", "комитет", "совет", "партия", "правительство"},
+    "Event": {"treaty", "pact", "conference", "war", "revolution", "agreement", "accord",
+              "congress", "summit", "crisis", "invasion", "traité", "pacte", "conférence",
+              "guerre", "révolution", "договор", "пакт", "конференция", "война", "революция"},
+    "Place": {"sea", "river", "mountains", "street", "square", "island", "islands", "bay",
+              "ocean", "city", "mer", "rue", "place", "море", "река", "улица"},
+    "Person": {"mr", "mrs", "m", "mme", "dr", "general", "count", "prince", "princess",
+               "comrade", "monsieur", "madame", "sir", "lord", "lady", "president", "king",
+               "queen", "tsar"},
+}
+
+
+def _guess_type(words: list[str]) -> str:
+    """Person, Place, Organisation, Event from telling words; "" when unsure."""
+    folded = [w.casefold() for w in words]
+    if folded[0] in _TYPE_WORDS["Person"]:
+        return "Person"
+    for type_name in ("Organisation", "Event", "Place"):
+        if any(w in _TYPE_WORDS[type_name] for w in folded):
+            return type_name
+    return ""
+
+
+def _make(kind: str, doc_id: str, text: str, start: int, end: int, label: str,
+          **fields) -> Suggestion:
+    s = Suggestion(kind, doc_id, start, end, text[start:end], label,
+                   left=text[max(0, start - CONTEXT):start], right=text[end:end + CONTEXT],
+                   **fields)
+    s.key = suggestion_key(s, text)
+    return s
+
+
+def suggestion_key(s: Suggestion, text: str = "") -> str:
+    """What a rejection remembers. Names and aliases: the spelling, project-wide
+    ("this is not a name", "this is not Herriot"); the rest: the occurrence, by its
+    quote with 16 characters either side (so edits elsewhere do not revive it)."""
+    target = s.entity_id or s.date_value or ",".join(s.tag_ids) or ""
+    if s.kind in ("name", "alias"):
+        parts = (s.kind, target, names.fold(s.quote))
+    else:
+        context = (text[max(0, s.start - 16):s.start], text[s.end:s.end + 16]) if text else ()
+        parts = (s.kind, s.document_id, target, s.quote, *context)
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def _occupied(project: Project, doc_id: str) -> list[tuple[int, int, bool, bool]]:
+    """(start, end, names an entity, is a date) of the document's live passages."""
+    rows = project.conn.execute(
+        "SELECT a.start_offset, a.end_offset, a.entity_id IS NOT NULL OR EXISTS ("
+        " SELECT 1 FROM annotation_tags at JOIN tags t ON t.id = at.tag_id "
+        " WHERE at.annotation_id = a.id AND t.kind = 'entity_type' AND t.name != 'Date'), "
+        "a.date_value != '' OR EXISTS (SELECT 1 FROM annotation_tags at JOIN tags t "
+        " ON t.id = at.tag_id WHERE at.annotation_id = a.id AND t.name = 'Date') "
+        "FROM annotations a WHERE a.document_id = ? AND a.deleted = 0 "
+        "AND a.start_offset IS NOT NULL", (doc_id,))
+    return [(r[0], r[1], bool(r[2]), bool(r[3])) for r in rows]
+
+
+def _resolve(found: list[Suggestion],
+             occupied: list[tuple[int, int, bool, bool]]) -> list[Suggestion]:
+    """Drop what is annotated already, and the lesser of two overlapping suggestions."""
+    found.sort(key=lambda s: (_PRIORITY[s.kind], s.start))
+    names_blocked = _Spans(_union([(a, b) for a, b, is_name, _ in occupied if is_name]))
+    dates_blocked = _Spans(_union([(a, b) for a, b, _, is_date in occupied if is_date]))
+    kept_spans = _Spans([])
+    kept: list[Suggestion] = []
+    for s in found:
+        blocked = dates_blocked if s.kind == "date" else names_blocked
+        if blocked.meets(s.start, s.end) or kept_spans.meets(s.start, s.end):
+            continue
+        kept.append(s)
+        kept_spans.add(s.start, s.end)
+    kept.sort(key=lambda s: (s.document_id, s.start))
+    return kept
+
+
+def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+class _Spans:
+    """Disjoint spans, sorted, with an overlap test by bisection."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.starts = [a for a, _ in spans]
+        self.ends = [b for _, b in spans]
+
+    def meets(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self.starts, end)  # spans starting before ``end``
+        return i > 0 and self.ends[i - 1] > start
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect.bisect_left(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
+
+
+# -- tag all occurrences, annotate all hits ----------------------------------------------
+
+
+def occurrences(project: Project, quote: str, *, document_id: str | None = None,
+                tag_ids: Sequence[str] = (), entity_id: str | None = None, note: str = "",
+                date_value: str = "") -> list[Suggestion]:
+    """Every occurrence of ``quote`` (word keys, so spellings vary as names do) not
+    yet annotated with these tags or this entity, as suggestions to annotate so."""
+    keys = names.name_key(quote)
+    if not keys:
+        return []
+    docs = [project.documents.get(document_id)] if document_id else project.documents.list()
+    rejected = rejected_keys(project)
+    out = []
+    for doc in docs:
+        if doc is None or doc.kind != DocumentKind.TEXT:
+            continue
+        text = project.documents.text(doc.id)
+        tokens = [(m.start(), m.end(), m.group()) for m in names.WORD.finditer(text)]
+        done = _done(project, doc.id, tag_ids, entity_id)
+        n = len(keys)
+        for i in range(len(tokens) - n + 1):
+            if names.word_key(tokens[i][2]) != keys[0]:
+                continue
+            if n > 1 and (tuple(names.word_key(t[2]) for t in tokens[i:i + n]) != keys
+                          or not _adjacent(text, tokens, i, i + n)):
+                continue
+            start, end = tokens[i][0], tokens[i + n - 1][1]
+            if any(start < b and a < end for a, b in done):
+                continue
+            s = _make("occurrence", doc.id, text, start, end, f"Annotate “{text[start:end]}”",
+                      entity_id=entity_id, tag_ids=tuple(tag_ids), note=note,
+                      date_value=date_value)
+            if s.key not in rejected:
+                out.append(s)
+    return out
+
+
+def from_hits(project: Project, hits: Iterable[Hit], *, tag_ids: Sequence[str] = (),
+              entity_id: str | None = None, note: str = "") -> list[Suggestion]:
+    """Search hits in text documents as suggestions to annotate ("annotate all hits")."""
+    out = []
+    done: dict[str, list[tuple[int, int]]] = {}
+    for hit in hits:
+        if hit.kind != "text":
+            continue
+        if hit.document_id not in done:
+            done[hit.document_id] = _done(project, hit.document_id, tag_ids, entity_id)
+        if any(hit.start < b and a < hit.end for a, b in done[hit.document_id]):
+            continue
+        text = project.documents.text(hit.document_id)
+        out.append(_make("occurrence", hit.document_id, text, hit.start, hit.end,
+                         f"Annotate “{hit.hit}”", entity_id=entity_id, tag_ids=tuple(tag_ids),
+                         note=note))
+    return out
+
+
+def _done(project: Project, doc_id: str, tag_ids: Sequence[str],
+          entity_id: str | None) -> list[tuple[int, int]]:
+    """Spans already annotated with one of these tags or this entity."""
+    rows = project.conn.execute(
+        "SELECT a.start_offset, a.end_offset, a.entity_id, "
+        "(SELECT group_concat(tag_id, ' ') FROM annotation_tags WHERE annotation_id = a.id) "
+        "FROM annotations a WHERE a.document_id = ? AND a.deleted = 0 "
+        "AND a.start_offset IS NOT NULL", (doc_id,))
+    wanted = set(tag_ids)
+    return [(r[0], r[1]) for r in rows
+            if (entity_id and r[2] == entity_id) or wanted & set((r[3] or "").split())
+            or (not entity_id and not wanted)]
+
+
+# -- accepting and rejecting -------------------------------------------------------------
+
+
+
+def rejected_keys(project: Project) -> set[str]:
+    return {r[0] for r in project.conn.execute(
+        "SELECT key FROM rejected_suggestions WHERE deleted = 0")}
+
+
+def reject(project: Project, suggestions: Iterable[Suggestion]) -> OpResult[list[str]]:
+    """Remember that the scholar said no; the value is the keys, for :func:`unreject`."""
+    stamp = now()
+    items = list(suggestions)
+    if project.read_only:
+        raise AnnotatorError("the project is open read-only; rejections cannot be kept.")
+    with project.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO rejected_suggestions (key, kind, document_id, label, created_at, "
+            "modified_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+            "deleted = 0, modified_at = excluded.modified_at",
+            [(s.key, s.kind, s.document_id, s.label[:200], stamp, stamp) for s in items])
+    return OpResult([s.key for s in items], OpChanges())
+
+
+def unreject(project: Project, keys: Iterable[str]) -> OpResult[list[str]]:
+    """Undo of :func:`reject`: propose these again."""
+    keys = list(keys)
+    with project.transaction() as conn:
+        conn.executemany("UPDATE rejected_suggestions SET deleted = 1, modified_at = ? "
+                         "WHERE key = ?", [(now(), k) for k in keys])
+    return OpResult(keys, OpChanges())
