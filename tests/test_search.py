@@ -165,19 +165,19 @@ def test_read_only_project_searches_a_temporary_index(tmp_path):
     assert path.read_bytes() == before
 
 
-def test_version_1_file_is_migrated_and_indexed(tmp_path):
+def test_version_1_file_is_migrated_and_indexed(tmp_path, monkeypatch):
+    from annotator.core import schema
+
     path = tmp_path / "v1.annot"
+    current = schema.SCHEMA_VERSION
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 1)  # made by the first release
     with Project.create(path) as p:
         add_text(p, "t", "Kalinin in Moscow")
-    conn = sqlite3.connect(path)
-    for name in ("search_text", "search_notes", "search_rows", "search_documents",
-                 "search_annotations", "rejected_suggestions"):
-        conn.execute(f"DROP TABLE {name}")
-    conn.execute("PRAGMA user_version = 1")
-    conn.commit()
-    conn.close()
+    assert "search_text" not in {r[0] for r in sqlite3.connect(path).execute(
+        "SELECT name FROM sqlite_master")}
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", current)
     with Project.open(path) as p:
-        assert p.schema_version == 2
+        assert p.schema_version == current
         assert search.search(p, "moscow")[0].hit == "Moscow"
 
 

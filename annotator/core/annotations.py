@@ -20,7 +20,7 @@ from annotator.core.model import (
     RegionSelector,
     TextSelector,
 )
-from annotator.core.util import dumps, loads, new_id, now
+from annotator.core.util import dumps, gc_paused, loads, new_id, now
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
@@ -38,6 +38,9 @@ _SELECT = (f"SELECT {', '.join('a.' + c.strip() for c in _COLUMNS.split(','))}, 
            " WHERE at.annotation_id = a.id) FROM annotations a")
 
 
+_STATES = {str(s): s for s in AnchorState}
+
+
 def _annotation(r: tuple) -> Annotation:
     text = TextSelector(r[3], r[4], r[5] or "", r[6] or "", r[7] or "") if r[3] is not None else None
     region = None
@@ -46,7 +49,8 @@ def _annotation(r: tuple) -> Annotation:
         region = RegionSelector(r[8], r[9] or 0.0, r[10] or 0.0, r[11] or 0.0, r[12] or 0.0,
                                 quads, r[5] or "")  # type: ignore[arg-type]
     return Annotation(r[0], r[1], r[2], text, region, r[22].split(" ") if r[22] else [],
-                      r[14], r[15], r[16], r[17], AnchorState(r[18]), r[19], r[20], bool(r[21]))
+                      r[14], r[15], r[16], r[17], _STATES.get(r[18]) or AnchorState(r[18]), r[19], r[20],
+                      bool(r[21]))
 
 
 def _row(a: Annotation) -> tuple:
@@ -77,7 +81,8 @@ class AnnotationStore:
         rows = self._p.conn.execute(
             f"{_SELECT} WHERE a.document_id = ? AND a.deleted = 0 "
             "ORDER BY a.start_offset, a.page, a.y, a.x", (document_id,))
-        return [_annotation(r) for r in rows]
+        with gc_paused():
+            return [_annotation(r) for r in rows]
 
     def list(self, *, document_id: str | None = None, tag_id: str | None = None,
              subtags: bool = True, author_id: str | None = None,
@@ -114,7 +119,8 @@ class AnnotationStore:
         rows = self._p.conn.execute(
             f"{_SELECT} WHERE {' AND '.join(where)} "
             "ORDER BY a.document_id, a.start_offset, a.page, a.y, a.x", args)
-        return [_annotation(r) for r in rows]
+        with gc_paused():
+            return [_annotation(r) for r in rows]
 
     def count(self) -> int:
         return self._p.conn.execute(

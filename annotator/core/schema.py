@@ -15,7 +15,7 @@ from collections.abc import Callable
 #: ``PRAGMA application_id``: "ANNT" — tells our files from any other SQLite file.
 APPLICATION_ID = 0x414E4E54
 #: The schema this version of annotator writes. Older files are migrated; newer refused.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _ROW_META = """
     created_at TEXT NOT NULL,
@@ -189,8 +189,17 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
+    """An index in reading order, so loading a document's annotations (or all of them)
+    needs no sort: the old index covered only (document_id, start_offset)."""
+    conn.execute("DROP INDEX annotations_document")
+    conn.execute("CREATE INDEX annotations_reading ON annotations "
+                 "(document_id, start_offset, page, y, x)")
+
+
 #: migrations[n] turns a version-n file into a version-(n+1) file, inside one transaction.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1_to_2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def create(conn: sqlite3.Connection) -> None:

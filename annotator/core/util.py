@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 
@@ -31,3 +34,17 @@ def loads(text: str | None, default: object) -> object:
     except (ValueError, TypeError):
         return default
     return value if isinstance(value, type(default)) else default
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small objects (100k
+    annotations): it otherwise runs dozens of times over objects that cannot be
+    garbage, which made loading twice as slow as the query itself."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
