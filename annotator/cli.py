@@ -88,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--relation", default="transcription")
     p.add_argument("--page-starts", metavar="JSON",
                    help='page alignment, e.g. \'{"1": 0, "2": 1450}\'')
+
+    from annotator import cli_exchange, cli_research
+
+    cli_exchange.add_parsers(sub)
+    cli_research.add_parsers(sub)
     return parser
 
 
@@ -104,8 +109,11 @@ def main(argv: list[str] | None = None) -> int:
         return run(getattr(args, "project", None), author=args.author)
     from annotator.core.errors import AnnotatorError
 
+    from annotator import cli_exchange, cli_research
+
+    commands = {**COMMANDS, **cli_exchange.COMMANDS, **cli_research.COMMANDS}
     try:
-        return COMMANDS[args.command](args)
+        return commands[args.command](args)
     except AnnotatorError as exc:
         print(f"annotator: {exc}", file=sys.stderr)
         return EXIT_ERROR

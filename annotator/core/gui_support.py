@@ -8,8 +8,10 @@ those fields, for the visible range only where they can. Plain Python, no Qt.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from annotator.core.changes import OpChanges, OpResult
@@ -57,12 +59,19 @@ def spans_between(project: Project, document_id: str, start: int, end: int) -> l
     return [_span(r) for r in rows]
 
 
-def long_spans(project: Project, document_id: str) -> list[Span]:
-    """Passages longer than LONG_SPAN (rare: a whole letter tagged with a theme)."""
-    rows = project.conn.execute(
-        f"{_SPAN} WHERE a.document_id = ? AND a.deleted = 0 AND a.start_offset IS NOT NULL "
-        "AND a.end_offset - a.start_offset > ? ORDER BY a.start_offset",
-        (document_id, LONG_SPAN))
+def long_spans(project: Project, document_id: str, before: int | None = None,
+               reaching: int = 0) -> list[Span]:
+    """Passages longer than LONG_SPAN (rare: a whole letter tagged with a theme). All of
+    them (one pass over the document's annotations: ~30 ms at 100k), or only those
+    starting before ``before`` and reaching past ``reaching`` (cost in proportion to
+    ``before``: nothing at the top of a text, so opening one does not wait for it)."""
+    sql = (f"{_SPAN} WHERE a.document_id = ? AND a.deleted = 0 AND a.start_offset IS NOT NULL "
+           "AND a.end_offset - a.start_offset > ?")
+    args: list = [document_id, LONG_SPAN]
+    if before is not None:
+        sql += " AND a.start_offset < ? AND a.end_offset > ?"
+        args += [before, reaching]
+    rows = project.conn.execute(sql + " ORDER BY a.start_offset", args)
     return [_span(r) for r in rows]
 
 
@@ -166,3 +175,79 @@ def restore_document_link(project: Project, link: DocumentLink) -> OpResult[Docu
     assert restored is not None
     return OpResult(restored, OpChanges(document_links={link.id},
                                         documents={link.source_id, link.target_id}))
+
+
+# -- importing off the GUI thread ----------------------------------------------------------
+
+
+@dataclass(slots=True)
+class PreparedImport:
+    """One file read and parsed, not yet written: what :func:`store_import` needs."""
+
+    path: str
+    name: str
+    sha256: str = ""
+    source: object | None = None  # an ImportedSource
+    error: str = ""
+    needs_password: bool = False
+
+
+def prepare_import(path: str | Path, password: str | None = None,
+                   known: Callable[[str], bool] | None = None) -> PreparedImport:
+    """Read and parse one source without touching the project, so a worker thread can
+    do the slow part (a PDF's text layer) while the window stays responsive. A file
+    the project already has (``known(sha256)``) is not parsed again."""
+    from annotator.core.documents import MAX_SOURCE_BYTES
+    from annotator.core.errors import ImportFailed, PasswordRequired
+    from annotator.core.importers import read_source
+
+    path = Path(path)
+    prepared = PreparedImport(str(path), path.name)
+    try:
+        if path.is_dir():
+            raise ImportFailed(f"{path.name} is a folder; choose the files in it.")
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise ImportFailed(f"{path.name} is {size // 2**20} MB; a project file can hold "
+                               f"sources up to {MAX_SOURCE_BYTES // 2**20} MB each.")
+        data = path.read_bytes()
+        prepared.sha256 = hashlib.sha256(data).hexdigest()
+        if known is not None and known(prepared.sha256):
+            return prepared  # store_import finds it (or brings it back if deleted)
+        prepared.source = read_source(path, data=data, password=password)
+    except FileNotFoundError:
+        prepared.error = f"{path} does not exist."
+    except PermissionError:
+        prepared.error = f"{path} cannot be read (permission denied)."
+    except PasswordRequired as exc:
+        prepared.error, prepared.needs_password = str(exc), True
+    except ImportFailed as exc:
+        prepared.error = str(exc)
+    except OSError as exc:
+        prepared.error = f"{path} cannot be read: {exc.strerror or exc}."
+    return prepared
+
+
+def store_import(project: Project, prepared: PreparedImport) -> OpResult:
+    """Write a prepared file (one transaction), as DocumentStore.import_bytes would:
+    a document already there is reported, a deleted one is brought back."""
+    from annotator.core.documents import ImportReport
+    from annotator.core.errors import ImportFailed
+
+    if prepared.error:
+        raise ImportFailed(prepared.error)
+    existing = project.documents.by_sha256(prepared.sha256) if prepared.sha256 else None
+    if existing is not None and not existing.deleted:
+        return OpResult(ImportReport(prepared.path, "existing",
+                                     f"already in the project as “{existing.title}”",
+                                     existing), OpChanges())
+    if existing is not None:
+        restored = project.documents.restore(existing)
+        return OpResult(ImportReport(prepared.path, "imported", "restored a deleted document",
+                                     restored.value), restored.changes)
+    if prepared.source is None:  # "known" when read, gone since: read it here
+        return project.documents.import_file(prepared.path)
+    document = project.documents.add_source(prepared.source, prepared.sha256)  # type: ignore[arg-type]
+    return OpResult(ImportReport(prepared.path, "imported", "", document,
+                                 list(prepared.source.warnings)),  # type: ignore[attr-defined]
+                    OpChanges(documents={document.id}))

@@ -1,0 +1,221 @@
+"""The row level of a merge (:mod:`annotator.core.merge`): a colleague's project file,
+attached as ``theirs``, read as hostile input (every value of its declared type, within
+bounds, JSON that parses, timestamps not from the future), and our rows written with
+a before-image of each, so the merge can be undone as one step.
+
+The per-table policy (what matches what, who wins) is in ``project_tables``; merge.py
+checks, attaches and detaches the file. Nothing here opens a file or runs outside the
+merge's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from annotator.core import schema
+from annotator.core.changes import OpChanges
+
+if TYPE_CHECKING:
+    from annotator.core.merge import MergeReport
+    from annotator.core.project import Project
+
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z")
+_ID = re.compile(r"[0-9A-Za-z{}._:-]{1,100}")
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_ENUMS = {("documents", "kind"): {"text", "paged"}, ("tags", "kind"): {"entity_type", "theme"},
+          ("annotations", "anchor_state"): {"ok", "moved", "orphaned"}}
+_JSON = {"metadata": dict, "aliases": list, "identifiers": dict, "alignment": dict,
+         "words": list, "quads": list}
+_CAPS = {"text": 200_000_000, "note": 1_000_000, "exact": 1_000_000, "words": 50_000_000,
+         "metadata": 1_000_000, "description": 100_000, "prefix": 1000, "suffix": 1000}
+#: columns a newer row overwrites (the rest — id, created_at, the bytes — never change)
+_UPDATE = {
+    "authors": ("name", "color", "modified_at", "deleted"),
+    "tags": ("name", "color", "shortcut", "description", "parent_id", "position",
+             "modified_at", "deleted"),
+    "entities": ("type_id", "name", "aliases", "identifiers", "description", "dates",
+                 "modified_at", "deleted"),
+    "documents": ("title", "language", "metadata", "text", "modified_at", "deleted"),
+    "document_links": ("relation", "alignment", "modified_at", "deleted"),
+    "annotations": ("author_id", "start_offset", "end_offset", "exact", "prefix", "suffix",
+                    "page", "x", "y", "w", "h", "quads", "note", "color", "entity_id",
+                    "date_value", "anchor_state", "modified_at", "deleted"),
+    "links": ("relation", "note", "modified_at", "deleted"),
+    "rejected_suggestions": ("kind", "document_id", "label", "modified_at", "deleted"),
+}
+_PY_TYPES = {"INTEGER": (int,), "REAL": (float, int), "TEXT": (str,), "BLOB": (bytes,)}
+#: what a merge (and its undo) writes; rejected_suggestions only from format 2 on
+MERGED_TABLES = tuple(_UPDATE)
+
+class Reject(Exception):
+    """A row of theirs that cannot be merged; the message says why."""
+
+
+def _json_is(text: str, kind: type) -> bool:
+    try:
+        return isinstance(json.loads(text), kind)
+    except (ValueError, RecursionError):
+        return False
+
+
+def tally(d: dict[str, int], key: str) -> None:
+    d[key] = d.get(key, 0) + 1
+
+
+class RowStore:
+    """Their rows read and checked, ours written with a before-image: what every table
+    of a merge needs (the tables themselves are in project_tables.RowMerger).
+    ``map`` takes each of their ids to ours (the same, or the row it matched)."""
+
+    def __init__(self, project: Project, report: MergeReport) -> None:
+        self.p, self.c, self.r = project, project.conn, report
+        info = {t: self.c.execute(f"PRAGMA main.table_info({t})").fetchall()
+                for t in {*schema.TABLES, *MERGED_TABLES}}
+        self.cols = {t: [r[1] for r in rows] for t, rows in info.items()}
+        self.types = {t: {r[1]: ((r[2] or "").upper(), bool(r[3] or r[5])) for r in rows}
+                      for t, rows in info.items()}
+        self.map: dict[str, dict[str, str]] = {t: {} for t in MERGED_TABLES}
+        self.future = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
+        self.texts: dict[str, tuple[str, str]] = {}  # our doc id -> (their text, final text)
+        self.plans: dict[str, list[tuple]] = {}
+
+    # -- reading and checking their rows ---------------------------------------------
+
+    def rows(self, table: str, order: str = "rowid"):
+        """Their rows as dicts of our columns, text cut one past its cap (so an absurd
+        value is seen as too long without being read whole)."""
+        cols = self.cols[table]
+        sel = ", ".join(f"substr({c}, 1, {_CAPS[c] + 1})" if c in _CAPS else c for c in cols
+                        if c != "data")
+        for values in self.c.execute(f"SELECT {sel} FROM theirs.{table} ORDER BY {order}"):
+            yield dict(zip([c for c in cols if c != "data"], values, strict=True))
+
+    def clean(self, table: str, row: dict) -> dict:
+        """``row`` if every value has its column's declared type and sane contents."""
+        plan = self.plans.get(table)
+        if plan is None:  # what to check per column, worked out once per table
+            plan = self.plans[table] = [
+                (col, kind, notnull, _CAPS.get(col), _JSON.get(col), _ENUMS.get((table, col)))
+                for col, (kind, notnull) in self.types[table].items() if col != "data"]
+        for col, kind, notnull, cap, json_kind, enum in plan:
+            value = row[col]
+            if value is None:
+                if notnull:
+                    raise Reject(f"{col} is empty")
+                continue
+            if type(value) not in _PY_TYPES.get(kind, (type(value),)):
+                raise Reject(f"{col} holds the wrong type of value")
+            if cap is not None and len(value) > cap:
+                raise Reject(f"{col} is too long")
+            if json_kind is not None and not _json_is(value, json_kind):
+                raise Reject(f"{col} is not valid JSON")
+            if type(value) is float and not (math.isfinite(value) and abs(value) < 1e7):
+                raise Reject(f"{col} is not a sensible number")
+            if type(value) is int and abs(value) > 2**40:
+                raise Reject(f"{col} is out of range")
+            if enum is not None and value not in enum:
+                raise Reject(f"{col} is not one of {sorted(enum)}")
+        if "id" in row and not _ID.fullmatch(row["id"]):
+            raise Reject("its id is not an id")
+        for col in ("created_at", "modified_at"):
+            if col in row and not _STAMP.fullmatch(row[col]):
+                raise Reject(f"{col} is not a timestamp")
+        if row.get("modified_at", "") > self.future:
+            raise Reject("it was modified in the future")
+        if row.get("deleted", 0) not in (0, 1):
+            raise Reject("deleted is not 0 or 1")
+        return row
+
+    def reject(self, table: str, row: dict, reason: str) -> None:
+        self.r.unmatched.append(f"{table} {str(row.get('id', row))[:40]}: {reason}")
+
+    # -- writing, with before-images --------------------------------------------------
+
+    def ours(self, table: str, key: str) -> dict | None:
+        pk = self.cols[table][0]
+        found = self.c.execute(f"SELECT * FROM main.{table} WHERE {pk} = ?", (key,)).fetchone()
+        return dict(zip(self.cols[table], found, strict=True)) if found else None
+
+    def insert(self, table: str, row: dict) -> None:
+        cols = self.cols[table]
+        self.c.execute(f"INSERT INTO main.{table} ({', '.join(cols)}) VALUES "
+                       f"({', '.join('?' * len(cols))})", [row.get(c) for c in cols])
+        self.r.before.append((table, row[cols[0]], None))
+        tally(self.r.added, table)
+        getattr(self.r.changes, table, set()).add(row[cols[0]])
+
+    def insert_many(self, table: str, rows: list[dict], counted: list[str] = ()) -> None:
+        """New rows in one statement (the common case of a merge: 100,000 of them);
+        ``counted``: keys of rows inserted otherwise, to be recorded the same way."""
+        cols = self.cols[table]
+        self.c.executemany(f"INSERT INTO main.{table} ({', '.join(cols)}) VALUES "
+                           f"({', '.join('?' * len(cols))})", [[r.get(c) for c in cols]
+                                                                 for r in rows])
+        keys = [*(r[cols[0]] for r in rows), *counted]
+        self.r.before.extend((table, k, None) for k in keys)
+        if keys:
+            self.r.added[table] = self.r.added.get(table, 0) + len(keys)
+            getattr(self.r.changes, table, set()).update(keys)
+
+    def ours_many(self, table: str, keys: list[str]) -> dict[str, dict]:
+        cols, out = self.cols[table], {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            out.update((r[0], dict(zip(cols, r, strict=True))) for r in self.c.execute(
+                f"SELECT * FROM main.{table} WHERE {cols[0]} IN ({','.join('?' * len(chunk))})",
+                chunk))
+        return out
+
+    def update(self, table: str, ours: dict, new: dict, *, clock: bool = True) -> bool:
+        """Overwrite our row's changeable columns; ``clock=False`` (a row matched under
+        another id) ignores a difference in modified_at alone."""
+        cols = [c for c in _UPDATE[table] if c in new and new[c] != ours[c]]
+        if not cols or (not clock and cols == ["modified_at"]):
+            return False
+        pk = self.cols[table][0]
+        self.r.before.append((table, ours[pk], tuple(ours[c] for c in self.cols[table])))
+        self.c.execute(f"UPDATE main.{table} SET {', '.join(f'{c} = ?' for c in cols)} "
+                       f"WHERE {pk} = ?", [new[c] for c in cols] + [ours[pk]])
+        tally(self.r.updated, table)
+        getattr(self.r.changes, table, set()).add(ours[pk])
+        return True
+
+    @staticmethod
+    def wins(ours: dict, theirs: dict, table: str) -> bool:
+        """The later modified_at wins; on a tie the larger content, so A+B = B+A."""
+        if theirs["modified_at"] != ours["modified_at"]:
+            return theirs["modified_at"] > ours["modified_at"]
+        mine, other = ([r.get(c) for c in _UPDATE[table]] for r in (ours, theirs))
+        return mine != other and repr(other) > repr(mine)
+
+    def upsert(self, table: str, row: dict, match: str | None, *, same_id: bool) -> str:
+        """Insert ``row`` or let it update the row ``match``; returns our id."""
+        if match is None:
+            self.insert(table, row)
+            return row[self.cols[table][0]]
+        ours = self.ours(table, match)
+        assert ours is not None
+        if not same_id:
+            tally(self.r.matched, table)
+            row = {**row, "deleted": ours["deleted"]}  # a tombstone deletes its own row only
+        if self.wins(ours, row, table):
+            self.update(table, ours, row, clock=same_id)
+        return match
+
+    # -- tables, in dependency order ---------------------------------------------------
+
+
+def stale_index(conn: sqlite3.Connection, changes: OpChanges) -> None:
+    """Rows a merge (or its undo) changed must be re-indexed by the next search, even
+    those whose modified_at it kept (passages re-anchored onto the other text)."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM main.sqlite_master")}
+    for table, key, ids in (("search_annotations", "annotation_id", changes.annotations),
+                            ("search_documents", "document_id", changes.documents)):
+        if table in tables:
+            conn.executemany(f"UPDATE main.{table} SET modified_at = '' WHERE {key} = ?",
+                             [(i,) for i in ids])

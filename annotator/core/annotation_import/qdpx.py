@@ -1,0 +1,412 @@
+"""Import a REFI-QDA project exchange file (.qdpx), so a project can come from MAXQDA,
+ATLAS.ti, NVivo or QualCoder (or go there and come back).
+
+What is read: users (as authors), the codebook (as themes; a code under an entity
+type of ours, e.g. "Person > Aristide Briand", as an entity record), text, PDF and
+picture sources with their selections, codings, notes, selection descriptions and
+links between selections. What is not (said in the report): audio and video, sources
+outside the archive, rich-text-only sources, cases, variables, sets, graphs.
+
+The archive may be hostile: a DOCTYPE (entity expansion) is refused, member sizes
+and the total are bounded before anything is decompressed, positions and rectangles
+are checked against the source, a CodeRef to a missing code is reported and skipped.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from annotator.core.anchoring import describe, reanchor_all
+from annotator.core.annotation_import import AnnotationImportReport, Progress
+from annotator.core.annotation_import.common import (
+    Resolver,
+    Tick,
+    clean_text,
+    finite,
+    stamp,
+    uuid_of,
+)
+from annotator.core.changes import OpResult
+from annotator.core.documents import MAX_SOURCE_BYTES
+from annotator.core.entities import fold
+from annotator.core.errors import AnnotatorError, ImportFailed
+from annotator.core.exporters.w3c import SCHEMES
+from annotator.core.model import AnchorState, Annotation, Document, RegionSelector, TagKind
+from annotator.core.util import new_id
+
+if TYPE_CHECKING:
+    from annotator.core.project import Project
+
+MAX_QDE_BYTES = 512 * 2**20
+MAX_TOTAL_BYTES = 8 * 2**30
+_DATE = re.compile(r"date:[ \t]*([^\n]{1,200})", re.I)  # a Description as the exporter writes it
+_SELECTIONS = ("PlainTextSelection", "PDFSelection", "PictureSelection")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _kids(node: ET.Element, name: str) -> list[ET.Element]:
+    return [c for c in node if _local(c.tag) == name]
+
+
+def _text_of(node: ET.Element, name: str) -> str:
+    child = next(iter(_kids(node, name)), None)
+    return clean_text(child.text or "") if child is not None else ""
+
+
+def _int(node: ET.Element, name: str) -> int | None:
+    value = node.get(name, "")
+    return int(value) if re.fullmatch(r"-?\d{1,12}", value.strip()) else None
+
+
+class _Archive:
+    """Members of the .qdpx read with bounded sizes; ``internal://`` paths resolved."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self.zf = zipfile.ZipFile(path)
+            infos = self.zf.infolist()
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise AnnotatorError(f"{path.name} is not a readable .qdpx (ZIP) file: {exc}.") \
+                from None
+        if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
+            raise AnnotatorError(f"{path.name} would unpack to more than 8 GB; refused.")
+        self.by_name = {i.filename.replace("\\", "/").lower(): i for i in infos}
+        qde = [i for i in infos if i.filename.lower().endswith(".qde")]
+        if not qde:
+            raise AnnotatorError(f"{path.name} holds no project.qde: not a REFI-QDA project.")
+        self.qde = min(qde, key=lambda i: i.filename.count("/"))
+        self.root = self.qde.filename.replace("\\", "/").lower().rpartition("/")[0]
+
+    def read(self, info: zipfile.ZipInfo, limit: int) -> bytes:
+        if info.file_size > limit:
+            raise ImportFailed(f"{info.filename} is larger than {limit // 2**20} MB")
+        with self.zf.open(info) as fh:
+            data = fh.read(limit + 1)
+        if len(data) > limit:
+            raise ImportFailed(f"{info.filename} is larger than it says")
+        return data
+
+    def internal(self, url: str) -> bytes | None:
+        if not url.lower().startswith("internal://"):
+            return None
+        name = url[len("internal://"):].lstrip("/").lower()
+        prefix = f"{self.root}/" if self.root else ""
+        for candidate in (f"{prefix}sources/{name}", f"sources/{name}", name):
+            info = self.by_name.get(candidate)
+            if info is not None:
+                return self.read(info, MAX_SOURCE_BYTES)
+        return None
+
+
+def parse_qde(data: bytes) -> ET.Element:
+    """The project element; a DOCTYPE is refused (no entity expansion, ever)."""
+    head = data[:4096].lower()
+    if b"<!doctype" in head or b"<!entity" in data.lower():
+        raise AnnotatorError("the project.qde declares a DOCTYPE or entities; refused.")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise AnnotatorError(f"the project.qde is not well-formed XML: {exc}.") from None
+    if _local(root.tag) != "Project":
+        raise AnnotatorError("the project.qde is not a REFI-QDA Project.")
+    return root
+
+
+class _Importer:
+    def __init__(self, project: Project, archive: _Archive, root: ET.Element,
+                 report: AnnotationImportReport, tick: Tick) -> None:
+        self.p, self.archive, self.root, self.report, self.tick = (
+            project, archive, root, report, tick)
+        self.res = Resolver(project, report)
+        self.users = {g.lower(): u.get("name", "") for u in root.iter() if
+                      _local(u.tag) == "User" and (g := u.get("guid"))}
+        self.codes: dict[str, tuple[str, str]] = {}  # guid -> ("tag"|"entity", id)
+        self.notes: dict[str, str] = {}
+        self.used_notes: set[str] = set()
+        self.batch: list[Annotation] = []
+        self.batch_ids: set[str] = set()
+
+    # -- codebook and notes ---------------------------------------------------------
+
+    def codebook(self) -> None:
+        types = {fold(t.name): t.id for t in self.p.tags.list(TagKind.ENTITY_TYPE)}
+        for book in _kids(self.root, "CodeBook"):
+            for codes in _kids(book, "Codes"):
+                for code in _kids(codes, "Code"):
+                    self.code(code, [], types, None)
+
+    def code(self, node: ET.Element, path: list[str], types: dict[str, str],
+             entity_type: str | None) -> None:
+        guid, name = (node.get("guid") or "").lower(), clean_text(node.get("name"), 200)
+        if not name.strip():
+            return
+        children = _kids(node, "Code")
+        desc = _text_of(node, "Description")
+        if entity_type and not children:
+            entity_id = self.res.entity(entity_id=guid, name=name, type_id=entity_type,
+                                        **_entity_fields(desc))
+            if entity_id:
+                self.codes[guid] = ("entity", entity_id)
+            return
+        tag_id = self.res.tag([*path, name], TagKind.THEME, tag_id=guid,
+                              color=node.get("color", ""), description=desc)
+        if tag_id:
+            self.codes[guid] = ("tag", tag_id)
+        is_type = not path and fold(name) in types
+        for child in children:
+            self.code(child, [*path, name], types, types[fold(name)] if is_type else None)
+
+    def read_notes(self) -> None:
+        for notes in _kids(self.root, "Notes"):
+            for note in _kids(notes, "Note"):
+                text = _text_of(note, "PlainTextContent")
+                if not text and note.get("plainTextPath"):
+                    data = self.archive.internal(note.get("plainTextPath", ""))
+                    text = data.decode("utf-8", "replace").lstrip("\ufeff") if data else ""
+                self.notes[(note.get("guid") or "").lower()] = text
+
+    # -- sources --------------------------------------------------------------------
+
+    def sources(self) -> None:
+        for sources in _kids(self.root, "Sources"):
+            for node in sources:
+                kind = _local(node.tag)
+                name = clean_text(node.get("name"), 300) or kind
+                try:
+                    if kind == "TextSource":
+                        self.text_source(node, name)
+                    elif kind in ("PDFSource", "PictureSource"):
+                        self.paged_source(node, name, kind == "PDFSource")
+                    else:
+                        self.report.skipped.append(f"{name}: {kind.replace('Source', '').lower()}"
+                                                   " sources are not imported")
+                except ImportFailed as exc:
+                    self.report.skipped.append(f"{name}: {exc}")
+
+    def _document(self, data: bytes, filename: str) -> Document:
+        result = self.p.documents.import_bytes(data, filename)
+        doc = result.value.document
+        assert doc is not None
+        if result.value.status == "imported":
+            self.report.documents.append(doc.title)
+            self.res.changes.documents.add(doc.id)
+        return doc
+
+    def text_source(self, node: ET.Element, name: str, link_to: Document | None = None) -> None:
+        raw = None
+        if node.get("plainTextPath"):
+            raw = self.archive.internal(node.get("plainTextPath", ""))
+        if raw is None and _kids(node, "PlainTextContent"):
+            raw = _text_of(node, "PlainTextContent").encode("utf-8")
+        if raw is None:
+            raise ImportFailed("its plain text is not in the archive (rich text alone "
+                               "cannot be imported)")
+        filename = name if name.lower().endswith((".txt", ".md", ".html", ".htm")) else \
+            f"{name}.txt"
+        doc = self._document(raw, filename)
+        if link_to is not None and not self.p.documents.links(doc.id):
+            self.p.documents.link(doc.id, link_to.id)
+        old = raw.decode("utf-8", "replace").removeprefix("\ufeff")
+        new = self.p.documents.text(doc.id)
+        selections = []
+        for sel in _kids(node, "PlainTextSelection"):
+            start, end = _int(sel, "startPosition"), _int(sel, "endPosition")
+            if start is None or end is None or not 0 <= start <= end <= len(old):
+                self.report.skipped.append(f"{name}: a selection at {start}–{end} lies "
+                                           "outside the text")
+                continue
+            selections.append((sel, describe(old, start, end)))
+        anchors = reanchor_all(old, new, [(str(i), s) for i, (_, s) in enumerate(selections)])
+        for i, (sel, _) in enumerate(selections):
+            found = anchors[str(i)]
+            text_sel = describe(new, found.start, found.end)
+            state = AnchorState.OK if found.state != AnchorState.ORPHANED else found.state
+            self.selection(sel, doc, text=text_sel, state=state)
+        if _kids(node, "Coding") and new:  # codings of the whole source: one passage
+            self.selection(node, doc, text=describe(new, 0, len(new)), whole=True)
+
+    def paged_source(self, node: ET.Element, name: str, pdf: bool) -> None:
+        path = node.get("path", "")
+        data = self.archive.internal(path)
+        if data is None:
+            raise ImportFailed(f"its file ({path or 'no path'}) is not inside the archive")
+        ext = ".pdf" if pdf else Path(path).suffix.lower() or ".png"
+        doc = self._document(data, name if name.lower().endswith(ext) else name + ext)
+        pages = {p.number: p for p in self.p.documents.pages(doc.id)}
+        selections = _kids(node, "PDFSelection" if pdf else "PictureSelection")
+        if pdf:
+            regions = _pdf_regions(data, selections, pages)
+        else:
+            pixels = doc.metadata.get("pixels") if isinstance(doc.metadata, dict) else None
+            width = float(pixels[0]) if isinstance(pixels, list) and pixels and \
+                finite(pixels[0]) and pixels[0] > 0 else None
+            scale = pages[1].width / width if width and 1 in pages else 1.0
+            regions = [_box(sel, 1, scale, pages) for sel in selections]
+        for sel, region in zip(selections, regions, strict=True):
+            if region is None:
+                self.report.skipped.append(f"{name}: a selection lies outside the pages")
+                continue
+            rep = next(iter(_kids(sel, "Representation")), None)
+            text = _text_of(rep, "PlainTextContent") if rep is not None else ""
+            self.selection(sel, doc, region=RegionSelector(*region, (), text))
+        for rep in _kids(node, "Representation"):  # coded text of the PDF: a transcription
+            if _kids(rep, "PlainTextSelection"):
+                self.text_source(rep, f"{name} (text)", link_to=doc)
+
+    # -- selections -----------------------------------------------------------------
+
+    def selection(self, sel: ET.Element, doc: Document, *, text=None, region=None,
+                  state: AnchorState = AnchorState.OK, whole: bool = False) -> None:
+        self.tick.step()
+        ann_id = None if whole else uuid_of(sel.get("guid"))
+        if ann_id in self.batch_ids:  # ATLAS.ti gives a PDF selection and its text one id
+            ann_id = None
+        if ann_id and self.p.annotations.get(ann_id) is not None:
+            self.report.existing += 1
+            return
+        tags, entity_id = [], None
+        for coding in _kids(sel, "Coding"):
+            for ref in _kids(coding, "CodeRef"):
+                target = self.codes.get((ref.get("targetGUID") or "").lower())
+                if target is None:
+                    self.report.warnings.append(f"a coding of “{doc.title}” refers to a code "
+                                                "that is not in the codebook; skipped")
+                elif target[0] == "tag":
+                    tags.append(target[1])
+                elif entity_id is None:
+                    entity_id = target[1]
+        notes, date = [], ""
+        desc = _text_of(sel, "Description")
+        match = _DATE.fullmatch(desc.strip()) if desc else None
+        if match:
+            date = match.group(1)
+        elif desc and not whole:
+            notes.append(desc)
+        for ref in _kids(sel, "NoteRef"):
+            guid = (ref.get("targetGUID") or "").lower()
+            if self.notes.get(guid):
+                notes.append(self.notes[guid])
+                self.used_notes.add(guid)
+        user = (sel.get("creatingUser") or "").lower()
+        author = self.res.author(user, self.users.get(user, ""))
+        created = stamp(sel.get("creationDateTime"))
+        modified = stamp(sel.get("modifiedDateTime") or sel.get("creationDateTime"))
+        if state == AnchorState.ORPHANED:
+            self.report.orphaned += 1
+        ann_id = ann_id or new_id()
+        self.batch_ids.add(ann_id)
+        self.batch.append(Annotation(ann_id, doc.id, author, text, region,
+                                     list(dict.fromkeys(tags)), "\n\n".join(notes), "",
+                                     entity_id, date, state, created, modified))
+        self.report.added += 1
+
+    def links(self) -> None:
+        ids = {a.id for a in self.batch}
+        for links in _kids(self.root, "Links"):
+            for link in _kids(links, "Link"):
+                a, b = uuid_of(link.get("originGUID")), uuid_of(link.get("targetGUID"))
+                if a in ids and b in ids and a != b:
+                    link_id = uuid_of(link.get("guid"))
+                    if link_id and self.p.links.get(link_id) is not None:
+                        continue
+                    self.p.links.create(a, b, clean_text(link.get("name"), 200) or "related",
+                                        link_id=link_id)
+                    self.report.links += 1
+
+
+def _entity_fields(desc: str) -> dict:
+    """Aliases, identifiers and dates from a code description as our exporter writes it."""
+    fields: dict = {"aliases": [], "identifiers": {}, "description": "", "dates": ""}
+    rest = []
+    for line in desc.splitlines():
+        key, _, value = line.partition(":")
+        if key == "Also" and value:
+            fields["aliases"] = [a.strip() for a in value.split(";") if a.strip()]
+        elif key == "Dates" and value:
+            fields["dates"] = value.strip()
+        elif key.strip().lower() in SCHEMES and value.strip():
+            fields["identifiers"][key.strip()] = value.strip()
+        else:
+            rest.append(line)
+    fields["description"] = "\n".join(rest).strip()
+    return fields
+
+
+def _box(sel: ET.Element, page: int, scale: float, pages: dict) -> tuple | None:
+    coords = [_int(sel, k) for k in ("firstX", "firstY", "secondX", "secondY")]
+    if any(c is None for c in coords) or page not in pages:
+        return None
+    x0, y0, x1, y1 = (c * scale for c in coords)  # type: ignore[operator]
+    x0, x1, y0, y1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
+    size = pages[page]
+    if x0 < -1 or y0 < -1 or x1 > size.width + 1 or y1 > size.height + 1:
+        return None
+    return page, round(x0, 2), round(y0, 2), round(x1 - x0, 2), round(y1 - y0, 2)
+
+
+def _pdf_regions(data: bytes, selections: list[ET.Element], pages: dict) -> list:
+    """PDF points from the bottom-left (page counted from 0, as ATLAS.ti writes it;
+    from 1 if a selection names a page past the end) to our top-left page space."""
+    import pymupdf
+
+    numbers = [_int(s, "page") for s in selections]
+    base = 1 if any(n is not None and n >= len(pages) for n in numbers) and \
+        not any(n == 0 for n in numbers) else 0
+    out = []
+    pdf = pymupdf.open(stream=data, filetype="pdf")
+    try:
+        for sel, number in zip(selections, numbers, strict=True):
+            coords = [_int(sel, k) for k in ("firstX", "firstY", "secondX", "secondY")]
+            page_no = None if number is None else number - base + 1
+            if page_no not in pages or any(c is None for c in coords) or \
+                    not 1 <= page_no <= pdf.page_count:
+                out.append(None)
+                continue
+            page = pdf[page_no - 1]
+            rect = pymupdf.Rect(*coords).normalize() * page.transformation_matrix
+            rect = (rect * page.rotation_matrix).normalize()
+            size = pages[page_no]
+            if rect.x0 < -1 or rect.y0 < -1 or rect.x1 > size.width + 1 or \
+                    rect.y1 > size.height + 1:
+                out.append(None)
+                continue
+            out.append((page_no, round(rect.x0, 2), round(rect.y0, 2),
+                        round(rect.width, 2), round(rect.height, 2)))
+    finally:
+        pdf.close()
+    return out
+
+
+def import_qdpx(project: Project, path: str | Path, *, progress: Progress = None,
+                ) -> OpResult[AnnotationImportReport]:
+    """Import a .qdpx archive in one transaction (documents, codebook, annotations)."""
+    path = Path(path)
+    archive = _Archive(path)
+    root = parse_qde(archive.read(archive.qde, MAX_QDE_BYTES))
+    report = AnnotationImportReport(str(path), "qdpx")
+    total = sum(1 for e in root.iter() if _local(e.tag) in _SELECTIONS)
+    tick = Tick(progress, total)
+    with project.transaction():
+        imp = _Importer(project, archive, root, report, tick)
+        imp.codebook()
+        imp.read_notes()
+        imp.sources()
+        project.annotations.add_many(imp.batch)
+        imp.links()
+    report.annotation_ids = [a.id for a in imp.batch]
+    unused = len([g for g in imp.notes if g not in imp.used_notes])
+    if unused:
+        report.warnings.append(f"{unused} memo(s) not attached to a selection were not "
+                               "imported")
+    for kind in ("Cases", "Variables", "Sets", "Graphs"):
+        if _kids(root, kind):
+            report.warnings.append(f"{kind.lower()} are not imported")
+    imp.res.changes.annotations.update(report.annotation_ids)
+    return OpResult(report, imp.res.changes)

@@ -1,0 +1,257 @@
+"""What every exporter shares: the filter the annotation table uses, a streaming reader
+of annotations (100,000 rows are never built into one list), look-ups of names, safe
+file names, atomic output files and progress reporting the GUI can cancel.
+
+Exports read the project and never write to it, so they may run on a worker thread
+(the project's connection allows it) while the GUI shows a progress dialog.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from annotator.core.annotations import _SELECT, _annotation
+from annotator.core.errors import AnnotatorError
+from annotator.core.model import Annotation, Author, Document, Entity, Tag, TagKind
+
+if TYPE_CHECKING:
+    from annotator.core.project import Project
+
+#: ``progress(done, total)``; returning False cancels (the partial output is removed).
+Progress = Callable[[int, int], bool] | None
+
+
+class ExportCancelled(AnnotatorError):
+    """The scholar cancelled an export; nothing was left behind."""
+
+
+@dataclass(slots=True)
+class ExportFilter:
+    """The annotation table's filters: document, tag (with its sub-tags), author,
+    entity, words in quote or note. Empty fields do not filter."""
+
+    document_id: str | None = None
+    tag_id: str | None = None
+    author_id: str | None = None
+    entity_id: str | None = None
+    contains: str | None = None
+    subtags: bool = True
+
+
+@dataclass(slots=True)
+class ExportResult:
+    """The files written, how many annotations went into them, and what the scholar
+    should know (e.g. a document whose source could not be annotated)."""
+
+    paths: list[Path] = field(default_factory=list)
+    annotations: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def where_clause(project: Project, filt: ExportFilter | None) -> tuple[str, list]:
+    """SQL conditions on ``annotations a`` for a filter, as AnnotationStore.list builds them."""
+    filt = filt or ExportFilter()
+    where = ["a.deleted = 0", "a.document_id IN (SELECT id FROM documents WHERE deleted = 0)"]
+    args: list = []
+    if filt.document_id:
+        where.append("a.document_id = ?")
+        args.append(filt.document_id)
+    if filt.tag_id:
+        ids = project.tags.descendants(filt.tag_id) if filt.subtags else [filt.tag_id]
+        where.append("a.id IN (SELECT annotation_id FROM annotation_tags WHERE tag_id IN "
+                     f"({','.join('?' * len(ids))}))")
+        args.extend(ids)
+    if filt.author_id:
+        where.append("a.author_id = ?")
+        args.append(filt.author_id)
+    if filt.entity_id:
+        where.append("a.entity_id = ?")
+        args.append(filt.entity_id)
+    if filt.contains:
+        pattern = "%" + filt.contains.replace("\\", "\\\\").replace("%", "\\%").replace(
+            "_", "\\_") + "%"
+        where.append("(a.exact LIKE ? ESCAPE '\\' OR a.note LIKE ? ESCAPE '\\')")
+        args.extend([pattern, pattern])
+    return " AND ".join(where), args
+
+
+def count_annotations(project: Project, filt: ExportFilter | None = None) -> int:
+    sql, args = where_clause(project, filt)
+    return project.conn.execute(f"SELECT count(*) FROM annotations a WHERE {sql}",
+                                args).fetchone()[0]
+
+
+def iter_annotations(project: Project, filt: ExportFilter | None = None, *,
+                     document_id: str | None = None) -> Iterator[Annotation]:
+    """Live annotations passing the filter, in reading order per document, one row at
+    a time from one SQLite statement (a consistent snapshot in WAL mode)."""
+    sql, args = where_clause(project, filt)
+    if document_id is not None:
+        sql += " AND a.document_id = ?"
+        args.append(document_id)
+    cursor = project.conn.execute(
+        f"{_SELECT} WHERE {sql} ORDER BY a.document_id, a.start_offset, a.page, a.y, a.x",
+        args)
+    try:
+        for row in cursor:
+            yield _annotation(row)
+    finally:
+        cursor.close()
+
+
+class Lookup:
+    """Names of everything an annotation points at, read once per export."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.documents: dict[str, Document] = {d.id: d for d in project.documents.list()}
+        self.tags: dict[str, Tag] = {t.id: t for t in project.tags.list()}
+        self.entities: dict[str, Entity] = {e.id: e for e in project.entities.list(
+            include_deleted=True)}
+        self.authors: dict[str, Author] = {a.id: a for a in project.authors.list()}
+        for row in project.conn.execute("SELECT id FROM authors WHERE deleted = 1"):
+            author = project.authors.get(row[0])
+            if author is not None:  # a deleted author still signed old annotations
+                self.authors[author.id] = author
+        self._paths: dict[str, str] = {}
+        self._page_sizes: dict[tuple[str, int], tuple[float, float]] | None = None
+
+    def page_size(self, document_id: str, number: int) -> tuple[float, float]:
+        """(width, height) of a page in points, (0, 0) if unknown; all read at once."""
+        if self._page_sizes is None:
+            self._page_sizes = {(r[0], r[1]): (r[2], r[3]) for r in self.project.conn.execute(
+                "SELECT document_id, number, width, height FROM pages")}
+        return self._page_sizes.get((document_id, number), (0.0, 0.0))
+
+    def tag_path(self, tag_id: str) -> str:
+        """"Recognition/De jure recognition": the tag with its ancestors."""
+        path = self._paths.get(tag_id)
+        if path is None:
+            parts, seen, current = [], set(), self.tags.get(tag_id)
+            while current is not None and current.id not in seen:
+                seen.add(current.id)
+                parts.append(current.name.replace("/", "∕"))
+                current = self.tags.get(current.parent_id or "")
+            path = "/".join(reversed(parts))
+            self._paths[tag_id] = path
+        return path
+
+    def tag_names(self, ann: Annotation) -> list[str]:
+        return [self.tag_path(t) for t in ann.tag_ids if t in self.tags]
+
+    def entity(self, ann: Annotation) -> Entity | None:
+        return self.entities.get(ann.entity_id) if ann.entity_id else None
+
+    def entity_type(self, entity: Entity | None) -> str:
+        tag = self.tags.get(entity.type_id) if entity else None
+        return tag.name if tag else ""
+
+    def author_name(self, author_id: str) -> str:
+        author = self.authors.get(author_id)
+        return author.name if author else ""
+
+    def children(self) -> dict[str | None, list[Tag]]:
+        """The codebook as a tree: parent id -> tags in codebook order."""
+        tree: dict[str | None, list[Tag]] = {}
+        for tag in self.tags.values():
+            parent = tag.parent_id if tag.parent_id in self.tags else None
+            tree.setdefault(parent, []).append(tag)
+        return tree
+
+    def entity_type_tags(self) -> list[Tag]:
+        return [t for t in self.tags.values() if t.kind == TagKind.ENTITY_TYPE]
+
+
+class Ticker:
+    """Calls ``progress`` at most every 50 ms (and at the end), so 100,000 rows do not
+    flood the GUI; raises ExportCancelled when it returns False."""
+
+    def __init__(self, progress: Progress, total: int) -> None:
+        self.progress, self.total, self.done = progress, max(total, 0), 0
+        self._last = 0.0
+
+    def step(self, n: int = 1) -> None:
+        self.done += n
+        if self.progress is None:
+            return
+        stamp = time.monotonic()
+        if stamp - self._last >= 0.05 or self.done >= self.total:
+            self._last = stamp
+            if self.progress(min(self.done, self.total), self.total) is False:
+                raise ExportCancelled("the export was cancelled; no file was written.")
+
+    def finish(self) -> None:
+        if self.progress is not None and self.progress(self.total, self.total) is False:
+            raise ExportCancelled("the export was cancelled; no file was written.")
+
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+             *(f"lpt{i}" for i in range(10))}
+
+
+def safe_filename(name: str, extension: str, used: set[str] | None = None) -> str:
+    """A file name made from a document's title that stays inside the export folder on
+    every system: no separators, no "..", no device names, at most 120 characters,
+    unique (case-insensitively) among ``used``."""
+    stem = unicodedata.normalize("NFC", name)
+    stem = _UNSAFE.sub("_", stem).strip(" .")
+    stem = re.sub(r"_+", "_", stem)[:120].strip(" ._") or "document"
+    if stem.split(".")[0].lower() in _RESERVED:
+        stem = "_" + stem
+    candidate, n = f"{stem}{extension}", 1
+    while used is not None and candidate.lower() in used:
+        n += 1
+        candidate = f"{stem}-{n}{extension}"
+    if used is not None:
+        used.add(candidate.lower())
+    return candidate
+
+
+def inside(folder: Path, filename: str) -> Path:
+    """``folder/filename``, refusing anything that would land outside the folder."""
+    target = (folder / filename).resolve()
+    if target.parent != folder.resolve():
+        raise AnnotatorError(f"refusing to write {filename!r} outside {folder}.")
+    return target
+
+
+@contextmanager
+def atomic_file(path: Path, mode: str = "w", **kw) -> Iterator[IO]:
+    """Write to a temporary file beside ``path`` and move it into place only when
+    complete: a cancelled or failed export never leaves half a file (or clobbers the
+    previous good one)."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise AnnotatorError(f"the folder {path.parent} does not exist.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **kw) as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(text: str | None) -> str:
+    """Text XML 1.0 can carry: characters it forbids become U+FFFD, one for one, so
+    code-point offsets into the text stay valid."""
+    return _XML_INVALID.sub("\ufffd", text or "")
+
+
+def ncname_id(prefix: str, uuid_text: str) -> str:
+    """An xml:id (an NCName must not start with a digit) from a row's UUID."""
+    return f"{prefix}-{re.sub(r'[^A-Za-z0-9_.-]', '_', uuid_text)}"

@@ -1,0 +1,327 @@
+"""REFI-QDA project exchange (.qdpx) for MAXQDA, ATLAS.ti, NVivo, QualCoder.
+
+A ZIP of ``project.qde`` (QDA-XML, valid against Project-mrt2019.xsd) and
+``Sources/<guid>.<ext>``. Choices, and why:
+- ``origin`` names this app: importers use it to decide how to read the file;
+- users are the annotators; the codebook is the tag tree (colours, descriptions),
+  and each entity record is a code under its entity type, so "Person > Aristide
+  Briand" codes every mention of him whatever the spelling;
+- a text document is a TextSource whose plain text is stored as UTF-8, LF only, no
+  BOM (some importers shift offsets on CRLF or a BOM); selections count code points,
+  end exclusive, as this app does;
+- a PDF is a PDFSource with PDFSelections (page counted from 0, as ATLAS.ti writes
+  it; PDF points from the bottom-left of the page) and its text layer as the
+  Representation; JPEG and PNG pages are PictureSources with pixel selections; other
+  images (TIFF, GIF, BMP, several frames) are rendered to one PNG per page;
+- notes are Notes referenced from their selection; a normalised date is the
+  selection's Description; links between annotations are Links;
+- nothing points at what is not in the file: every CodeRef, NoteRef, user and link
+  end is checked (real importers crash on dangling references).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import uuid
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape, quoteattr
+
+from annotator import __version__
+from annotator.core.exporters.base import (
+    ExportFilter,
+    ExportResult,
+    Lookup,
+    Progress,
+    Ticker,
+    atomic_file,
+    count_annotations,
+    iter_annotations,
+    xml_safe,
+)
+from annotator.core.model import Annotation, Document, DocumentKind
+
+if TYPE_CHECKING:
+    from annotator.core.project import Project
+
+QDA_NS = "urn:QDA-XML:project:1.0"
+_RGB = re.compile(r"#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})")
+
+
+def _a(pairs: list[tuple[str, object]]) -> str:
+    return "".join(f" {k}={quoteattr(xml_safe(str(v)))}" for k, v in pairs
+                   if v is not None and v != "")
+
+
+def _t(text: str) -> str:
+    return escape(xml_safe(text))
+
+
+def sub_guid(base: str, what: str) -> str:
+    """A stable GUID derived from a row's id (codings, notes, representations)."""
+    return str(uuid.uuid5(uuid.UUID(int=uuid.UUID(base).int) if _is_uuid(base)
+                          else uuid.NAMESPACE_URL, f"{base}/{what}"))
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _name(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+class _Qde:
+    """Writes project.qde into the open ZIP and the sources beside it."""
+
+    def __init__(self, project: Project, look: Lookup, zf: zipfile.ZipFile,
+                 filt: ExportFilter | None, ticker: Ticker) -> None:
+        self.p, self.look, self.zf, self.filt, self.ticker = project, look, zf, filt, ticker
+        self.users = {a for a in look.authors}
+        self.codes: set[str] = set()
+        # the XML is spooled (to disk past 32 MB): sources go into the ZIP as they are
+        # read, project.qde last, and 100,000 selections never sit in one string
+        self.out = tempfile.SpooledTemporaryFile(32 * 2**20, mode="w+", encoding="utf-8")
+        self.notes = tempfile.SpooledTemporaryFile(8 * 2**20, mode="w+", encoding="utf-8")
+        self.has_notes = False
+        self.selections: set[str] = set()
+        self.written = 0
+
+    def user(self, author_id: str) -> str | None:
+        return author_id if author_id in self.users else None
+
+    # -- codebook -------------------------------------------------------------------
+
+    def codebook(self) -> str:
+        tree = self.look.children()
+        entities: dict[str, list] = {}
+        for entity in self.look.entities.values():
+            if not entity.deleted:
+                entities.setdefault(entity.type_id if entity.type_id in self.look.tags
+                                    else "", []).append(entity)
+
+        def entity_code(entity) -> str:
+            self.codes.add(entity.id)
+            lines = [entity.description] if entity.description else []
+            if entity.aliases:
+                lines.append("Also: " + "; ".join(entity.aliases))
+            lines += [f"{k}: {v}" for k, v in entity.identifiers.items()]
+            if entity.dates:
+                lines.append(f"Dates: {entity.dates}")
+            desc = f"<Description>{_t(chr(10).join(lines))}</Description>" if lines else ""
+            return (f"<Code{_a([('guid', entity.id), ('name', entity.name), ('isCodable', 'true')])}>"
+                    f"{desc}</Code>")
+
+        def code(tag) -> str:
+            self.codes.add(tag.id)
+            color = tag.color if _RGB.fullmatch(tag.color or "") else None
+            desc = f"<Description>{_t(tag.description)}</Description>" if tag.description else ""
+            inner = "".join(code(c) for c in tree.get(tag.id, []))
+            inner += "".join(entity_code(e) for e in sorted(entities.get(tag.id, []),
+                                                            key=lambda e: e.name.casefold()))
+            return (f"<Code{_a([('guid', tag.id), ('name', tag.name), ('isCodable', 'true'), ('color', color)])}>"
+                    f"{desc}{inner}</Code>")
+
+        body = "".join(code(t) for t in tree.get(None, []))
+        body += "".join(entity_code(e) for e in entities.get("", []))
+        return f"<CodeBook><Codes>{body}</Codes></CodeBook>" if body else ""
+
+    # -- selections -----------------------------------------------------------------
+
+    def selection_children(self, ann: Annotation, representation: str = "") -> str:
+        parts = [f"<Description>{_t('date: ' + ann.date_value)}</Description>"
+                 if ann.date_value else "", representation]
+        codes = [t for t in ann.tag_ids if t in self.codes]
+        if ann.entity_id and ann.entity_id in self.codes:
+            codes.append(ann.entity_id)
+        for code in codes:
+            parts.append(f"<Coding{_a([('guid', sub_guid(ann.id, 'coding/' + code)), ('creatingUser', self.user(ann.author_id)), ('creationDateTime', ann.created_at)])}>"
+                         f"<CodeRef targetGUID=\"{code}\"/></Coding>")
+        if ann.note:
+            note_id = sub_guid(ann.id, "note")
+            self.has_notes = True
+            self.notes.write(
+                f"<Note{_a([('guid', note_id), ('name', 'Note: ' + _name(ann.quote or ann.note)), ('creatingUser', self.user(ann.author_id)), ('creationDateTime', ann.created_at), ('modifyingUser', self.user(ann.author_id)), ('modifiedDateTime', ann.modified_at)])}>"
+                f"<PlainTextContent>{_t(ann.note)}</PlainTextContent></Note>")
+            parts.append(f'<NoteRef targetGUID="{note_id}"/>')
+        self.selections.add(ann.id)
+        self.written += 1
+        self.ticker.step()
+        return "".join(parts)
+
+    def common(self, ann: Annotation) -> list[tuple[str, object]]:
+        user = self.user(ann.author_id)
+        return [("guid", ann.id), ("name", _name(ann.quote) or "Selection"),
+                ("creatingUser", user), ("creationDateTime", ann.created_at),
+                ("modifyingUser", user), ("modifiedDateTime", ann.modified_at)]
+
+    # -- sources --------------------------------------------------------------------
+
+    def text_source(self, doc: Document) -> None:
+        text = self.p.documents.text(doc.id).replace("\r", "\n")  # one for one: offsets hold
+        self.zf.writestr(f"Sources/{doc.id}.txt", text.encode("utf-8"),
+                         zipfile.ZIP_DEFLATED)
+        self.out.write(f"<TextSource{_a(self.source_attrs(doc) + [('plainTextPath', f'internal://{doc.id}.txt')])}>")
+        for ann in iter_annotations(self.p, self.filt, document_id=doc.id):
+            if ann.text is not None:
+                self.out.write(f"<PlainTextSelection{_a(self.common(ann) + [('startPosition', ann.text.start), ('endPosition', ann.text.end)])}>"
+                               f"{self.selection_children(ann)}</PlainTextSelection>")
+        self.out.write("</TextSource>")
+
+    def source_attrs(self, doc: Document) -> list[tuple[str, object]]:
+        return [("guid", doc.id), ("name", doc.title), ("creationDateTime", doc.created_at),
+                ("modifiedDateTime", doc.modified_at)]
+
+    def pdf_source(self, doc: Document) -> None:
+        import pymupdf
+
+        data = self.p.documents.data(doc.id)
+        self.zf.writestr(f"Sources/{doc.id}.pdf", data, zipfile.ZIP_STORED)
+        pdf = pymupdf.open(stream=data, filetype="pdf")
+        self.out.write(f"<PDFSource{_a(self.source_attrs(doc) + [('path', f'internal://{doc.id}.pdf')])}>")
+        try:
+            for ann in iter_annotations(self.p, self.filt, document_id=doc.id):
+                g = ann.region
+                if g is None or not 1 <= g.page <= pdf.page_count:
+                    continue
+                page = pdf[g.page - 1]
+                rect = pymupdf.Rect(g.x, g.y, g.x + g.w, g.y + g.h) * page.derotation_matrix
+                rect = (rect * ~page.transformation_matrix).normalize()
+                rep = ""
+                if g.text:
+                    rep = (f"<Representation guid=\"{sub_guid(ann.id, 'text')}\">"
+                           f"<PlainTextContent>{_t(g.text)}</PlainTextContent></Representation>")
+                coords = [("page", g.page - 1), ("firstX", round(rect.x0)),
+                          ("firstY", round(rect.y0)), ("secondX", round(rect.x1)),
+                          ("secondY", round(rect.y1))]
+                self.out.write(f"<PDFSelection{_a(self.common(ann) + coords)}>"
+                               f"{self.selection_children(ann, rep)}</PDFSelection>")
+        finally:
+            pdf.close()
+        pages = self.p.documents.pages(doc.id)
+        text = "\n\n".join(p.text.strip() for p in pages).replace("\r", "\n")
+        if text.strip():
+            rep_id = sub_guid(doc.id, "representation")
+            self.zf.writestr(f"Sources/{rep_id}.txt", text.encode("utf-8"), zipfile.ZIP_DEFLATED)
+            self.out.write(f"<Representation{_a([('guid', rep_id), ('name', 'Text of ' + doc.title), ('plainTextPath', f'internal://{rep_id}.txt')])}/>")
+        self.out.write("</PDFSource>")
+
+    def picture_sources(self, doc: Document) -> None:
+        import pymupdf
+
+        data = self.p.documents.data(doc.id)
+        pages = self.p.documents.pages(doc.id)
+        by_page: dict[int, list[Annotation]] = {}
+        for ann in iter_annotations(self.p, self.filt, document_id=doc.id):
+            if ann.region is not None:
+                by_page.setdefault(ann.region.page, []).append(ann)
+        original = doc.media_type in ("image/jpeg", "image/png") and len(pages) == 1 and \
+            not doc.metadata.get("orientation")
+        kind = doc.media_type.removeprefix("image/")
+        image = None if original else pymupdf.open(stream=data, filetype=kind)
+        try:
+            for page in pages:
+                guid = doc.id if len(pages) == 1 else sub_guid(doc.id, f"page/{page.number}")
+                if original:
+                    ext = "jpg" if doc.media_type == "image/jpeg" else "png"
+                    pixels = doc.metadata.get("pixels") or [page.width, page.height]
+                    payload, width = data, float(pixels[0])
+                else:
+                    ext = "png"
+                    pix = image[page.number - 1].get_pixmap(dpi=150)
+                    payload, width = pix.tobytes("png"), float(pix.width)
+                scale = width / page.width if page.width else 1.0
+                self.zf.writestr(f"Sources/{guid}.{ext}", payload, zipfile.ZIP_STORED)
+                name = doc.title if len(pages) == 1 else f"{doc.title}, p. {page.number}"
+                attrs = self.source_attrs(doc)
+                attrs[0], attrs[1] = ("guid", guid), ("name", name)
+                self.out.write(f"<PictureSource{_a(attrs + [('path', f'internal://{guid}.{ext}')])}>")
+                for ann in by_page.get(page.number, []):
+                    g = ann.region
+                    assert g is not None
+                    coords = [("firstX", round(g.x * scale)), ("firstY", round(g.y * scale)),
+                              ("secondX", round((g.x + g.w) * scale)),
+                              ("secondY", round((g.y + g.h) * scale))]
+                    self.out.write(f"<PictureSelection{_a(self.common(ann) + coords)}>"
+                                   f"{self.selection_children(ann)}</PictureSelection>")
+                self.out.write("</PictureSource>")
+        finally:
+            if image is not None:
+                image.close()
+
+    def source(self, doc: Document) -> None:
+        if doc.kind == DocumentKind.TEXT:
+            self.text_source(doc)
+        elif doc.media_type == "application/pdf":
+            self.pdf_source(doc)
+        else:
+            self.picture_sources(doc)
+
+
+def export_qdpx(project: Project, out: str | Path, *, filt: ExportFilter | None = None,
+                progress: Progress = None) -> ExportResult:
+    """Write the project (the filtered annotations, every document they are on, or
+    the one filtered document) as a .qdpx archive."""
+    out = Path(out)
+    look = Lookup(project)
+    filt = filt or ExportFilter()
+    ticker = Ticker(progress, count_annotations(project, filt))
+    docs = [d for d in sorted(look.documents.values(), key=lambda d: d.title.casefold())
+            if not filt.document_id or d.id == filt.document_id]
+    with atomic_file(out, "wb") as raw, zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
+        qde = _Qde(project, look, zf, filt, ticker)
+        codebook = qde.codebook()
+        for doc in docs:
+            qde.source(doc)
+        users = "".join(f"<User{_a([('guid', a.id), ('name', a.name)])}/>"
+                        for a in look.authors.values())
+        links = "".join(
+            f"<Link{_a([('guid', lk.id), ('name', lk.relation), ('direction', 'OneWay'), ('originGUID', lk.source_id), ('targetGUID', lk.target_id)])}/>"
+            for lk in project.links.list()
+            if lk.source_id in qde.selections and lk.target_id in qde.selections)
+        first_author = next(iter(look.authors), None)
+        head = _a([("name", project.title), ("origin", f"annotator {__version__}"),
+                   ("creatingUserGUID", first_author),
+                   ("creationDateTime", project.meta("created_at") or None)])
+        with zf.open("project.qde", "w", force_zip64=True) as fh:
+            def put(text: str) -> None:
+                fh.write(text.encode("utf-8"))
+
+            put(f'<?xml version="1.0" encoding="utf-8"?>\n<Project xmlns="{QDA_NS}"{head}>')
+            put(f"<Users>{users}</Users>" if users else "")
+            put(codebook)
+            if docs:
+                put("<Sources>")
+                qde.out.seek(0)
+                for chunk in iter(lambda: qde.out.read(1 << 20), ""):
+                    put(chunk)
+                put("</Sources>")
+            if qde.has_notes:
+                put("<Notes>")
+                qde.notes.seek(0)
+                shutil.copyfileobj(qde.notes, _Encoder(fh))
+                put("</Notes>")
+            put(f"<Links>{links}</Links>" if links else "")
+            put(f"<Description>{_t(project.title)}</Description></Project>\n")
+        qde.out.close()
+        qde.notes.close()
+        ticker.finish()
+    return ExportResult([out], qde.written)
+
+
+class _Encoder:
+    """A text sink writing UTF-8 into a binary ZIP member (for shutil.copyfileobj)."""
+
+    def __init__(self, fh) -> None:
+        self.fh = fh
+
+    def write(self, text: str) -> None:
+        self.fh.write(text.encode("utf-8"))

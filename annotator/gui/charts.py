@@ -1,0 +1,310 @@
+"""Charts a historian would rather look at than read: tags and themes per document
+(stacked bars), entities mentioned in the same paragraph (a matrix), annotations per
+author. QtCharts for the bars; the matrix is painted by hand (QtCharts has no heat
+map). Each exports as PNG and SVG (``export_widget``), with no web engine.
+
+The data functions at the top take a core Project and return plain lists, so they
+are tested without drawing anything.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QStackedBarSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QPushButton,
+    QTabWidget,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.core import entity_ops
+from annotator.gui.project_model import ProjectModel
+
+if TYPE_CHECKING:
+    from annotator.core.project import Project
+
+
+# -- data ------------------------------------------------------------------------------
+
+
+def tag_frequency(project: Project, *, top_tags: int = 12, top_documents: int = 30
+                  ) -> tuple[list[str], list[tuple[str, str, list[int]]]]:
+    """(document titles, [(tag name, colour, count per document)]): the most used tags
+    over the documents with the most annotations."""
+    rows = project.conn.execute(
+        "SELECT a.document_id, at.tag_id, count(*) FROM annotation_tags at "
+        "JOIN annotations a ON a.id = at.annotation_id AND a.deleted = 0 "
+        "JOIN documents d ON d.id = a.document_id AND d.deleted = 0 "
+        "JOIN tags t ON t.id = at.tag_id AND t.deleted = 0 GROUP BY a.document_id, at.tag_id"
+    ).fetchall()
+    per_doc: dict[str, int] = {}
+    per_tag: dict[str, int] = {}
+    for doc_id, tag_id, n in rows:
+        per_doc[doc_id] = per_doc.get(doc_id, 0) + n
+        per_tag[tag_id] = per_tag.get(tag_id, 0) + n
+    docs = sorted(per_doc, key=lambda d: -per_doc[d])[:top_documents]
+    tags = sorted(per_tag, key=lambda t: -per_tag[t])[:top_tags]
+    titles = {d.id: d.title for d in project.documents.list()}
+    docs.sort(key=lambda d: titles.get(d, "").casefold())
+    counts = {(d, t): n for d, t, n in rows}
+    series = []
+    for tag_id in tags:
+        tag = project.tags.get(tag_id)
+        series.append((tag.name if tag else "?", tag.color if tag else "#888888",
+                       [counts.get((d, tag_id), 0) for d in docs]))
+    return [titles.get(d, d) for d in docs], series
+
+
+def annotations_per_author(project: Project) -> list[tuple[str, str, int]]:
+    """(name, colour, live annotations) of every author, most active first."""
+    rows = project.conn.execute(
+        "SELECT au.name, au.color, count(a.id) FROM authors au JOIN annotations a "
+        "ON a.author_id = au.id AND a.deleted = 0 JOIN documents d ON d.id = a.document_id "
+        "AND d.deleted = 0 WHERE au.deleted = 0 GROUP BY au.id ORDER BY count(a.id) DESC")
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+# -- export ----------------------------------------------------------------------------
+
+
+def export_widget(widget: QWidget, path: str | Path) -> Path:
+    """Save what ``widget`` shows as PNG or SVG (by the file's extension)."""
+    path = Path(path)
+    size = widget.size() if widget.width() > 10 else QSize(900, 600)
+    if widget.size() != size:
+        widget.resize(size)
+    if path.suffix.casefold() == ".svg":
+        generator = QSvgGenerator()
+        generator.setFileName(str(path))
+        generator.setSize(size)
+        generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
+        generator.setTitle(widget.windowTitle() or "annotator chart")
+        painter = QPainter(generator)
+        widget.render(painter)
+        painter.end()
+    else:
+        if path.suffix.casefold() != ".png":
+            path = path.with_suffix(".png")
+        if not widget.grab().save(str(path), "PNG"):
+            raise OSError(f"could not write {path}")
+    return path
+
+
+def ask_export_path(parent: QWidget, name: str) -> str:
+    path, _ = QFileDialog.getSaveFileName(parent, "Export picture", f"{name}.png",
+                                          "PNG image (*.png);;SVG drawing (*.svg)")
+    return path
+
+
+# -- the pictures ----------------------------------------------------------------------
+
+
+def _short(title: str, width: int = 24) -> str:
+    return title if len(title) <= width else title[: width - 1] + "…"
+
+
+class TagFrequencyChart(QChartView):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(QChart(), parent)
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart().setTitle("Tags and themes per document")
+
+    def set_data(self, titles: list[str], series: list[tuple[str, str, list[int]]]) -> None:
+        chart = QChart()
+        chart.setTitle("Tags and themes per document")
+        bars = QStackedBarSeries()
+        for name, color, counts in series:
+            bar = QBarSet(name)
+            bar.setColor(QColor(color))
+            bar.append([float(c) for c in counts])
+            bars.append(bar)
+        chart.addSeries(bars)
+        axis_x = QBarCategoryAxis()
+        axis_x.append([_short(t) for t in titles] or [""])
+        axis_y = QValueAxis()
+        axis_y.setLabelFormat("%d")
+        chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+        bars.attachAxis(axis_x)
+        bars.attachAxis(axis_y)
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.setChart(chart)
+
+
+class AuthorChart(QChartView):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(QChart(), parent)
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+
+    def set_data(self, rows: list[tuple[str, str, int]]) -> None:
+        chart = QChart()
+        chart.setTitle("Annotations per author")
+        bars = QBarSeries()
+        bar = QBarSet("Annotations")
+        bar.append([float(n) for _, _, n in rows])
+        if rows:
+            bar.setColor(QColor(rows[0][1]))
+        bars.append(bar)
+        chart.addSeries(bars)
+        axis_x = QBarCategoryAxis()
+        axis_x.append([_short(name) for name, _, _ in rows] or [""])
+        axis_y = QValueAxis()
+        axis_y.setLabelFormat("%d")
+        chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+        bars.attachAxis(axis_x)
+        bars.attachAxis(axis_y)
+        chart.legend().hide()
+        self.setChart(chart)
+
+
+class CooccurrenceMatrix(QWidget):
+    """Entities down and across; a cell's shade is how often the two are mentioned in
+    the same paragraph. Click a cell: ``pairActivated(entity_a, entity_b)``."""
+
+    pairActivated = Signal(str, str)
+    MARGIN = 150
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.names: list[str] = []
+        self.ids: list[str] = []
+        self.pairs: dict[tuple[str, str], int] = {}
+        self.setMouseTracking(True)
+        self.setMinimumSize(300, 300)
+
+    def set_data(self, entities, pairs: dict[tuple[str, str], int]) -> None:  # noqa: ANN001
+        self.ids = [e.id for e in entities]
+        self.names = [e.name for e in entities]
+        self.pairs = pairs
+        self.update()
+
+    def count(self, i: int, j: int) -> int:
+        a, b = sorted((self.ids[i], self.ids[j]))
+        return self.pairs.get((a, b), 0)
+
+    def _cell(self) -> float:
+        n = max(1, len(self.ids))
+        return max(4.0, min(28.0, (min(self.width(), self.height()) - self.MARGIN - 10) / n))
+
+    def cell_at(self, pos: QPointF) -> tuple[int, int] | None:
+        size = self._cell()
+        i = int((pos.y() - self.MARGIN) // size)
+        j = int((pos.x() - self.MARGIN) // size)
+        n = len(self.ids)
+        return (i, j) if 0 <= i < n and 0 <= j < n and i != j else None
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().base())
+        self.paint(painter)
+        painter.end()
+
+    def paint(self, painter: QPainter) -> None:
+        size, m = self._cell(), self.MARGIN
+        top = max(self.pairs.values(), default=1)
+        painter.setPen(self.palette().text().color())
+        if not self.ids:
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+                             "No two entities are mentioned in the same paragraph yet.")
+            return
+        for i, name in enumerate(self.names):
+            painter.drawText(QRectF(2, m + i * size, m - 6, size),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             _short(name, 22))
+            painter.save()
+            painter.translate(m + i * size + size / 2, m - 4)
+            painter.rotate(-60)
+            painter.drawText(QPointF(0, 0), _short(name, 22))
+            painter.restore()
+        for i in range(len(self.ids)):
+            for j in range(len(self.ids)):
+                n = self.count(i, j) if i != j else 0
+                shade = QColor("#f4f4f4") if not n else QColor.fromHsvF(
+                    0.6, 0.15 + 0.85 * n / top, 0.95 - 0.45 * n / top)
+                painter.fillRect(QRectF(m + j * size, m + i * size, size - 1, size - 1), shade)
+
+    def render(self, target, *args, **kwargs) -> None:  # noqa: ANN001 - QWidget.render
+        if isinstance(target, QPainter):  # export: paint straight onto the painter
+            target.fillRect(QRectF(0, 0, self.width(), self.height()), QColor("white"))
+            self.paint(target)
+        else:
+            super().render(target, *args, **kwargs)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        cell = self.cell_at(event.position())
+        if cell is not None:
+            i, j = cell
+            QToolTip.showText(event.globalPosition().toPoint(),
+                              f"{self.names[i]} & {self.names[j]}: {self.count(i, j)} "
+                              "paragraph(s)", self)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        cell = self.cell_at(event.position())
+        if cell is not None:
+            self.pairActivated.emit(self.ids[cell[0]], self.ids[cell[1]])
+
+
+class ChartsPanel(QWidget):
+    """The three charts in tabs, redrawn when the project changes, each exportable."""
+
+    entityActivated = Signal(str)
+
+    def __init__(self, model: ProjectModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.m = model
+        self.tags = TagFrequencyChart()
+        self.matrix = CooccurrenceMatrix()
+        self.authors = AuthorChart()
+        self.matrix.pairActivated.connect(lambda a, _b: self.entityActivated.emit(a))
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.tags, "Tags per document")
+        self.tabs.addTab(self.matrix, "Entities together")
+        self.tabs.addTab(self.authors, "Authors")
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addStretch(1)
+        export = QPushButton("Export…", toolTip="Save the chart shown as PNG or SVG")
+        export.clicked.connect(self.export_dialog)
+        bar.addWidget(export)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bar)
+        model.projectOpened.connect(self.reload)
+        model.changed.connect(lambda c: self.reload() if (c.annotations or c.tags or c.entities
+                                                          or c.documents) else None)
+        self.reload()
+
+    def reload(self) -> None:
+        if not self.m.is_open:
+            return
+        self.tags.set_data(*tag_frequency(self.m.p))
+        self.matrix.set_data(*entity_ops.cooccurrence(self.m.p))
+        self.authors.set_data(annotations_per_author(self.m.p))
+
+    def export(self, path: str | Path, which: int | None = None) -> Path:
+        widget = self.tabs.widget(self.tabs.currentIndex() if which is None else which)
+        return export_widget(widget, path)
+
+    def export_dialog(self) -> None:
+        path = ask_export_path(self, ("tags", "entities", "authors")[self.tabs.currentIndex()])
+        if path:
+            self.export(path)

@@ -1,0 +1,1 @@
+"""Dialogs: document details (metadata), About, the tag finder, import progress."""

@@ -1,0 +1,146 @@
+"""Importing files with a cancellable progress dialog; the batch is one undo step.
+
+The slow part (reading a PDF's pages and text layer) runs in a worker thread, which
+never touches the project: it hands each parsed file to the GUI thread, which writes
+it (one transaction per file). A bad file is reported and never stops the others; an
+encrypted PDF asks for its password. Undo removes the documents the batch added;
+redo brings the same ones back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, Qt, QThread, Signal
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QProgressDialog, QWidget
+
+from annotator.core.changes import OpChanges
+from annotator.core.documents import ImportReport
+from annotator.core.errors import ImportFailed
+from annotator.core.gui_support import PreparedImport, prepare_import, store_import
+from annotator.gui import commands as cmd
+from annotator.gui.project_model import ProjectModel
+
+FILE_FILTER = ("Sources (*.txt *.md *.markdown *.html *.htm *.pdf *.png *.jpg *.jpeg *.tif "
+               "*.tiff *.gif *.bmp);;All files (*)")
+
+
+class ImportWorker(QThread):
+    """Reads and parses files one by one (a read-only connection tells it which files
+    the project already has, so they are not parsed again)."""
+
+    starting = Signal(int, str)  # index, file name
+    prepared = Signal(int, object)  # index, PreparedImport
+
+    def __init__(self, project_path: str, paths: Sequence[Path],
+                 passwords: dict[str, str]) -> None:
+        super().__init__()
+        self.project_path, self.paths, self.passwords = project_path, list(paths), passwords
+
+    def run(self) -> None:
+        from annotator.core.project import Project
+
+        try:
+            reader = Project.open(self.project_path, read_only=True)
+        except Exception:  # noqa: BLE001 - then every file is parsed
+            reader = None
+
+        def known(sha256: str) -> bool:
+            return reader is not None and reader.documents.by_sha256(sha256) is not None
+
+        try:
+            for i, path in enumerate(self.paths):
+                if self.isInterruptionRequested():
+                    return
+                self.starting.emit(i, path.name)
+                self.prepared.emit(i, prepare_import(path, self.passwords.get(str(path)),
+                                                     known))
+        finally:
+            if reader is not None:
+                reader.close()
+
+
+def ask_password(parent: QWidget | None, name: str) -> str | None:
+    password, ok = QInputDialog.getText(parent, "Password", f"{name} is encrypted. Password:",
+                                        QLineEdit.EchoMode.Password)
+    return password if ok and password else None
+
+
+def _run_batch(parent: QWidget | None, model: ProjectModel, paths: list[Path],
+               passwords: dict[str, str],
+               changes: OpChanges) -> tuple[list[ImportReport], list[str]]:
+    """One pass over ``paths`` under a progress dialog: reports in the files' order, and
+    the files that need a password."""
+    n = len(paths)
+    progress = QProgressDialog("Importing…", "Cancel", 0, n, parent)
+    progress.setWindowTitle("Import documents")
+    progress.setWindowModality(Qt.WindowModality.WindowModal)
+    progress.setMinimumDuration(400)
+    reports: dict[int, ImportReport] = {}
+    prepared: dict[int, PreparedImport] = {}
+    worker = ImportWorker(str(model.p.path), paths, passwords)
+    loop = QEventLoop()
+
+    def starting(i: int, name: str) -> None:
+        progress.setLabelText(f"Importing {name} ({i + 1} of {n})…")
+
+    def store(i: int, item: PreparedImport) -> None:
+        prepared[i] = item
+        try:
+            result = store_import(model.p, item)
+            reports[i] = result.value
+            changes.update(result.changes)
+        except ImportFailed as exc:
+            reports[i] = ImportReport(item.path, "failed", str(exc))
+        progress.setValue(i + 1)
+
+    worker.starting.connect(starting)
+    worker.prepared.connect(store)
+    worker.finished.connect(loop.quit)
+    progress.canceled.connect(worker.requestInterruption)
+    worker.start()
+    loop.exec()
+    worker.wait()
+    progress.setValue(n)
+    progress.deleteLater()
+    locked = [item.path for item in prepared.values() if item.needs_password]
+    return [reports[i] for i in sorted(reports)], locked
+
+
+def import_paths(parent: QWidget | None, model: ProjectModel,
+                 paths: Sequence[str | Path]) -> list[ImportReport]:
+    """Import files (asking for the passwords of encrypted PDFs); returns a report per
+    file and puts the documents added on the undo stack as one step."""
+    files = [Path(p) for p in paths]
+    changes = OpChanges()
+    reports, locked = _run_batch(parent, model, files, {}, changes)
+    passwords = {}
+    for path in locked:
+        password = ask_password(parent, Path(path).name)
+        if password:
+            passwords[path] = password
+    if passwords:
+        again, _ = _run_batch(parent, model, [Path(p) for p in passwords], passwords, changes)
+        retried = {r.path: r for r in again}
+        reports = [retried.get(r.path, r) for r in reports]
+    model.announce(changes)
+    imported = [r.document for r in reports if r.status == "imported" and r.document]
+    if imported:
+        model.push(cmd.ImportDocuments(model, imported))
+    return reports
+
+
+def summary(reports: list[ImportReport]) -> tuple[str, list[str]]:
+    """One line for the status bar, and the problems worth a closer look."""
+    done = sum(r.status == "imported" for r in reports)
+    existing = sum(r.status == "existing" for r in reports)
+    failed = [r for r in reports if r.status == "failed"]
+    parts = [f"Imported {done} document{'s' if done != 1 else ''}"]
+    if existing:
+        parts.append(f"{existing} already in the project")
+    if failed:
+        parts.append(f"{len(failed)} failed")
+    details = [f"{Path(r.path).name}: {r.message}" for r in failed]
+    details += [f"{Path(r.path).name}: {w}" for r in reports for w in r.warnings]
+    return "; ".join(parts) + ".", details

@@ -1,0 +1,1 @@
+"""The dockable panels: documents, codebook, annotations table, inspector, entities."""

@@ -1,0 +1,148 @@
+"""The entities list: one record per person, place, organisation … under its canonical
+name, with the variant spellings the sources use and how often it is mentioned."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLineEdit,
+    QMenu,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.core.changes import OpChanges
+from annotator.core.entities import fold
+from annotator.gui import commands as cmd
+from annotator.gui.panels.codebook import swatch
+from annotator.gui.project_model import ProjectModel
+
+ROLE_ID = Qt.ItemDataRole.UserRole
+
+
+class EntitiesPanel(QWidget):
+    entityActivated = Signal(str)  # show its mentions
+
+    def __init__(self, model: ProjectModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.m = model
+        self.filter = QLineEdit(placeholderText="Filter by name or alias…", clearButtonEnabled=True)
+        self.filter.textChanged.connect(self._apply_filter)
+        add = QToolButton(text="+ Entity", autoRaise=True, toolTip="Create an entity record")
+        add.clicked.connect(lambda: self.new_entity())
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.filter, 1)
+        bar.addWidget(add)
+        self.tree = QTreeWidget(columnCount=4, rootIsDecorated=False, sortingEnabled=True,
+                                uniformRowHeights=True, alternatingRowColors=True)
+        self.tree.setHeaderLabels(["Name", "Type", "Also written", "Mentions"])
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.tree.setColumnWidth(0, 170)
+        self.tree.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.tree.itemDoubleClicked.connect(
+            lambda item, _c: self.entityActivated.emit(item.data(0, ROLE_ID)))
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._menu)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.tree, 1)
+        self._timer = QTimer(self, singleShot=True, interval=400)
+        self._timer.timeout.connect(self.reload)
+        model.changed.connect(self._changed)
+        model.projectOpened.connect(self.reload)
+        model.projectClosed.connect(self.tree.clear)
+
+    def reload(self) -> None:
+        self.tree.setSortingEnabled(False)
+        self.tree.clear()
+        if not self.m.is_open:
+            return
+        counts = self.m.p.entities.mention_counts()
+        for entity in self.m.entities().values():
+            tag = self.m.tag(entity.type_id)
+            item = QTreeWidgetItem(self.tree, [entity.name, tag.name if tag else "",
+                                               "; ".join(entity.aliases), ""])
+            item.setData(0, ROLE_ID, entity.id)
+            item.setData(3, Qt.ItemDataRole.DisplayRole, counts.get(entity.id, 0))
+            item.setTextAlignment(3, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if tag:
+                item.setIcon(1, swatch(tag.color))
+            tip = [entity.name] + ([f"also: {', '.join(entity.aliases)}"] if entity.aliases else [])
+            tip += [x for x in (entity.dates, entity.description) if x]
+            tip += [f"{k}: {v}" for k, v in entity.identifiers.items()]
+            item.setToolTip(0, "\n".join(tip))
+        self.tree.setSortingEnabled(True)
+        self._apply_filter(self.filter.text())
+
+    def _apply_filter(self, text: str) -> None:
+        key = fold(text)
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            item.setHidden(bool(key) and key not in fold(item.text(0) + " " + item.text(2)))
+
+    def _changed(self, changes: OpChanges) -> None:
+        if changes.entities or changes.tags:
+            self.reload()
+        elif changes.annotations:
+            self._timer.start()
+
+    def new_entity(self, name: str | None = None, type_id: str | None = None) -> str | None:
+        types = self.m.entity_types()
+        if not types:
+            self.m.failed.emit("The codebook has no entity types (Person, Place …).")
+            return None
+        if type_id is None:
+            names = [t.name for t in types]
+            choice, ok = QInputDialog.getItem(self, "New entity", "Type:", names, 0, False)
+            if not ok:
+                return None
+            type_id = types[names.index(choice)].id
+        if name is None:
+            name, ok = QInputDialog.getText(self, "New entity", "Canonical name:")
+            if not ok or not name.strip():
+                return None
+        command = cmd.CreateEntity(self.m, name.strip(), type_id)
+        return command.entity.id if self.m.push(command) else None  # type: ignore[union-attr]
+
+    def _menu(self, pos: QPoint) -> None:
+        item = self.tree.itemAt(pos)
+        menu = QMenu(self)
+        menu.addAction("New entity…", lambda: self.new_entity())
+        if item is not None:
+            entity_id = item.data(0, ROLE_ID)
+            menu.addAction("Show mentions", lambda: self.entityActivated.emit(entity_id))
+            menu.addAction("Rename…", lambda: self.rename(entity_id))
+            menu.addAction("Edit spellings…", lambda: self.edit_aliases(entity_id))
+            menu.addSeparator()
+            menu.addAction("Delete", lambda: self.m.push(cmd.DeleteEntity(self.m, entity_id)))
+        menu.exec(self.tree.viewport().mapToGlobal(pos))
+
+    def rename(self, entity_id: str) -> None:
+        entity = self.m.entity(entity_id)
+        if entity is None:
+            return
+        name, ok = QInputDialog.getText(self, "Rename entity", "Canonical name:",
+                                        text=entity.name)
+        if ok and name.strip() and name.strip() != entity.name:
+            self.m.push(cmd.UpdateEntity(self.m, entity_id, f"Rename entity “{entity.name}”",
+                                         name=name.strip()))
+
+    def edit_aliases(self, entity_id: str) -> None:
+        entity = self.m.entity(entity_id)
+        if entity is None:
+            return
+        text, ok = QInputDialog.getText(self, "Other spellings",
+                                        f"Other spellings of “{entity.name}”, separated by ';':",
+                                        text="; ".join(entity.aliases))
+        if ok:
+            aliases = [a.strip() for a in text.split(";") if a.strip()]
+            self.m.push(cmd.UpdateEntity(self.m, entity_id, f"Edit spellings of “{entity.name}”",
+                                         aliases=aliases))

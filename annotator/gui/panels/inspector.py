@@ -1,0 +1,329 @@
+"""The inspector: the selected annotation's quote, tags, entity, normalised date, note
+and links, each editable in place (every edit one undoable command)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.core.changes import OpChanges
+from annotator.core.model import Annotation, TagKind
+from annotator.gui import commands as cmd
+from annotator.gui.project_model import ProjectModel
+
+ISO_DATE = re.compile(r"^-?\d{4}(-\d{2}(-\d{2})?)?(/-?\d{4}(-\d{2}(-\d{2})?)?)?$")
+
+
+class FlowRow(QWidget):
+    """Tag chips in a row that wraps onto more lines (a plain grid of small buttons)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.box.setSpacing(2)
+
+    def set_widgets(self, widgets: list[QWidget], per_row: int = 3) -> None:
+        while self.box.count():
+            item = self.box.takeAt(0)
+            if item.layout() is not None:
+                while item.layout().count():
+                    w = item.layout().takeAt(0).widget()
+                    if w is not None:
+                        w.deleteLater()
+        for i in range(0, len(widgets), per_row):
+            row = QHBoxLayout()
+            row.setSpacing(3)
+            for w in widgets[i:i + per_row]:
+                row.addWidget(w)
+            row.addStretch(1)
+            self.box.addLayout(row)
+
+
+class InspectorPanel(QWidget):
+    showAnnotation = Signal(str)
+    deleteRequested = Signal(str)
+
+    def __init__(self, model: ProjectModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.m = model
+        self.annotation: Annotation | None = None
+
+        self.quote = QLabel(wordWrap=True, objectName="inspectorQuote",
+                            textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.where = QLabel(wordWrap=True, objectName="paneSubtitle")
+        self.chips = FlowRow()
+        self.add_tag = QComboBox(editable=True, toolTip="Add a tag: type its name, Enter")
+        self.add_tag.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.add_tag.lineEdit().setPlaceholderText("Add tag…")
+        self.add_tag.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.add_tag.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+        self.add_tag.activated.connect(self._add_tag)
+        self.entity = QComboBox(editable=True, toolTip="The person, place, organisation … this "
+                                "passage names; type a name or alias, Enter. A new name "
+                                "creates a record.")
+        self.entity.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.entity.lineEdit().setPlaceholderText("Link to entity…")
+        self.entity.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.entity.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+        self.entity.activated.connect(lambda _i: self._set_entity())
+        self.entity.lineEdit().returnPressed.connect(self._set_entity)
+        self.unlink_entity = QToolButton(text="✕", autoRaise=True, toolTip="Unlink the entity")
+        self.unlink_entity.clicked.connect(lambda: self._update(entity_id=None,
+                                                               text="Unlink entity"))
+        entity_row = QHBoxLayout()
+        entity_row.addWidget(self.entity, 1)
+        entity_row.addWidget(self.unlink_entity)
+        self.date = QLineEdit(placeholderText="ISO 8601: 1927-06-17, 1927, 1920/1929",
+                              toolTip="The date this passage means, normalised (for sorting "
+                                      "and export)")
+        self.date.editingFinished.connect(self._set_date)
+        self.note = QPlainTextEdit(placeholderText="Write a note…", tabChangesFocus=True)
+        self.note.setMinimumHeight(90)
+        self.note.setMaximumHeight(220)
+        self.note.textChanged.connect(lambda: self._note_timer.start())
+        self.note.installEventFilter(self)
+        self._note_timer = QTimer(self, singleShot=True, interval=700)
+        self._note_timer.timeout.connect(self._commit_note)
+        self.links = QListWidget(toolTip="Linked annotations: double-click to show")
+        self.links.setMaximumHeight(110)
+        self.links.setWordWrap(True)
+        self.links.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.links.itemActivated.connect(lambda it: self.showAnnotation.emit(
+            it.data(Qt.ItemDataRole.UserRole)))
+        self.delete = QPushButton("Delete annotation")
+        self.delete.clicked.connect(lambda: self.annotation and self.deleteRequested.emit(
+            self.annotation.id))
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Tags", self.chips)
+        form.addRow("", self.add_tag)
+        form.addRow("Entity", entity_row)
+        form.addRow("Date", self.date)
+        form.addRow("Note", self.note)
+        form.addRow("Links", self.links)
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.addWidget(self.quote)
+        body_layout.addWidget(self.where)
+        body_layout.addLayout(form)
+        body_layout.addWidget(self.delete, 0, Qt.AlignmentFlag.AlignRight)
+        body_layout.addStretch(1)
+        scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
+        scroll.setWidget(body)
+        self.empty = QLabel("Select a highlight to see and edit its tags, entity, date and "
+                            "note.", objectName="emptyState", wordWrap=True,
+                            alignment=Qt.AlignmentFlag.AlignCenter)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(scroll)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+        model.changed.connect(self._changed)
+        model.projectClosed.connect(lambda: self.show_annotation(None))
+
+    # -- showing ------------------------------------------------------------------------------
+
+    def show_annotation(self, annotation_id: str | None) -> None:
+        if self.annotation is not None and annotation_id != self.annotation.id:
+            self._commit_note()
+        ann = self.m.p.annotations.get(annotation_id) if annotation_id and self.m.is_open else None
+        self.annotation = ann if ann is not None and not ann.deleted else None
+        self.refresh()
+
+    def refresh(self, keep_note: bool = False) -> None:
+        ann = self.annotation
+        if ann is None:
+            self.stack.setCurrentWidget(self.empty)
+            return
+        self.stack.setCurrentIndex(1)
+        quote = ann.quote or "(a region without text)"
+        self.quote.setText(f"“{html.escape(quote if len(quote) < 400 else quote[:399] + '…')}”")
+        doc = self.m.document(ann.document_id)
+        where = [html.escape(doc.title) if doc else "?"]
+        if ann.region is not None:
+            where.append(f"page {ann.region.page}")
+        elif ann.text is not None:
+            where.append(f"characters {ann.text.start:,}–{ann.text.end:,}")
+        where.append(f"by {html.escape(self.m.author_name(ann.author_id))}, "
+                     f"{ann.modified_at[:16].replace('T', ' ')}")
+        if ann.anchor_state != "ok":
+            where.append(f"<span style='color:#d32f2f'>anchor {ann.anchor_state}</span>")
+        self.where.setText(" · ".join(where))
+        chips = [self._chip(t) for t in ann.tag_ids if self.m.tag(t)]
+        self.chips.set_widgets(chips or [QLabel("<i>no tags</i>")])
+        self._fill_tag_combo()
+        self._fill_entity_combo()
+        if not (keep_note and self.note.hasFocus()):
+            self.note.blockSignals(True)
+            self.note.setPlainText(ann.note)
+            self.note.blockSignals(False)
+        if not self.date.hasFocus():
+            self.date.setText(ann.date_value)
+        self.links.clear()
+        for link in self.m.p.links.for_annotation(ann.id):
+            other_id = link.target_id if link.source_id == ann.id else link.source_id
+            other = self.m.p.annotations.get(other_id)
+            if other is None:
+                continue
+            other_doc = self.m.document(other.document_id)
+            label = other.quote or (f"region, page {other.region.page}" if other.region else "")
+            item = QListWidgetItem(f"{link.relation}: “{cmd.short(label, 50)}” — "
+                                   f"{other_doc.title if other_doc else '?'}")
+            item.setData(Qt.ItemDataRole.UserRole, other_id)
+            self.links.addItem(item)
+        self.links.setVisible(self.links.count() > 0)
+
+    def _chip(self, tag_id: str) -> QWidget:
+        tag = self.m.tag(tag_id)
+        assert tag is not None
+        button = QToolButton(text=f"{self.m.tag_path(tag_id)}  ✕", objectName="tagChip",
+                             toolTip=f"Remove the tag “{tag.name}”")
+        color = QColor(tag.color)
+        text = "#000000" if color.lightness() > 140 else "#ffffff"
+        button.setStyleSheet(f"QToolButton#tagChip {{ background: {tag.color}; color: {text}; "
+                             "border-radius: 8px; padding: 1px 8px; border: none; }")
+        button.clicked.connect(lambda: self._remove_tag(tag_id))
+        return button
+
+    def _fill_tag_combo(self) -> None:
+        self.add_tag.blockSignals(True)
+        self.add_tag.clear()
+        have = set(self.annotation.tag_ids) if self.annotation else set()
+        for tag in sorted(self.m.tags().values(), key=lambda t: (t.kind != TagKind.ENTITY_TYPE,
+                                                                 self.m.tag_path(t.id))):
+            if tag.id not in have:
+                self.add_tag.addItem(self.m.tag_path(tag.id), tag.id)
+        self.add_tag.setCurrentIndex(-1)
+        self.add_tag.blockSignals(False)
+
+    def _fill_entity_combo(self) -> None:
+        self.entity.blockSignals(True)
+        self.entity.clear()
+        for entity in sorted(self.m.entities().values(), key=lambda e: e.name.casefold()):
+            self.entity.addItem(entity.name, entity.id)
+            for alias in entity.aliases:
+                self.entity.addItem(f"{alias} → {entity.name}", entity.id)
+        current = self.m.entity(self.annotation.entity_id) if self.annotation else None
+        self.entity.setCurrentIndex(self.entity.findData(current.id) if current else -1)
+        if current is None:
+            self.entity.setEditText("")
+        self.unlink_entity.setEnabled(current is not None)
+        self.entity.blockSignals(False)
+
+    def _changed(self, changes: OpChanges) -> None:
+        if self.annotation is None:
+            return
+        if (self.annotation.id in changes.annotations or changes.tags or changes.entities
+                or changes.links or changes.documents):
+            ann = self.m.p.annotations.get(self.annotation.id)
+            self.annotation = ann if ann is not None and not ann.deleted else None
+            self.refresh(keep_note=True)
+
+    # -- editing --------------------------------------------------------------------------------
+
+    def _update(self, text: str = "", **fields: object) -> None:
+        if self.annotation is not None:
+            self.m.push(cmd.UpdateAnnotation(self.m, self.annotation.id, text, **fields))
+
+    def _add_tag(self, _index: int = -1) -> None:
+        if self.annotation is None:
+            return
+        tag_id = self.add_tag.currentData()
+        if tag_id is None:
+            tag = self.m.p.tags.find(self.add_tag.currentText().strip())
+            tag_id = tag.id if tag else None
+        if tag_id and tag_id not in self.annotation.tag_ids:
+            self._update(f"Tag as {self.m.tag_path(tag_id)}",
+                         tag_ids=[*self.annotation.tag_ids, tag_id])
+
+    def _remove_tag(self, tag_id: str) -> None:
+        if self.annotation is not None:
+            self._update(f"Remove tag {self.m.tag_path(tag_id)}",
+                         tag_ids=[t for t in self.annotation.tag_ids if t != tag_id])
+
+    def _set_entity(self) -> None:
+        ann = self.annotation
+        name = self.entity.currentText().split(" → ")[-1].strip()
+        if ann is None or not name:
+            return
+        entity = self.m.p.entities.find(name)
+        if entity is not None:
+            if entity.id != ann.entity_id:
+                self._update(f"Link entity “{entity.name}”", entity_id=entity.id)
+            return
+        types = [t for t in ann.tag_ids if (tag := self.m.tag(t)) and
+                 tag.kind == TagKind.ENTITY_TYPE]
+        type_id = types[0] if types else next(iter(t.id for t in self.m.entity_types()), None)
+        if type_id is None:
+            self.m.failed.emit("The codebook has no entity types to give a new entity.")
+            return
+        self.m.undo_stack.beginMacro(f"Link new entity “{name}”")
+        create = cmd.CreateEntity(self.m, name, type_id)
+        if self.m.push(create):
+            self._update(entity_id=create.entity.id)  # type: ignore[union-attr]
+        self.m.undo_stack.endMacro()
+
+    def _set_date(self) -> None:
+        ann = self.annotation
+        value = self.date.text().strip()
+        if ann is None or value == ann.date_value:
+            return
+        if value and not ISO_DATE.match(value):
+            parsed = None
+            try:  # "17 June 1927", "le 1er mai 1935", "mid-1927" -> ISO 8601
+                from annotator.core.dates import parse_date
+
+                parsed = parse_date(value)
+            except Exception:  # noqa: BLE001 - then only ISO is understood
+                parsed = None
+            if parsed is None:
+                self.date.setStyleSheet("color: #d32f2f")
+                self.date.setToolTip("Not a date I can read: write 1927-06-17, 1927-06, "
+                                     "1927, 1920/1929 or “17 June 1927”")
+                return
+            value = parsed.iso
+            self.date.setText(value)
+            if value == ann.date_value:
+                return
+        self.date.setStyleSheet("")
+        self._update("Set date", date_value=value)
+
+    def _commit_note(self) -> None:
+        self._note_timer.stop()
+        ann = self.annotation
+        if ann is not None and self.note.toPlainText() != ann.note:
+            self._update("Edit note", note=self.note.toPlainText())
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if obj is self.note and event.type() == QEvent.Type.FocusOut:
+            self._commit_note()
+        return super().eventFilter(obj, event)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.quote.setStyleSheet(
+                f"color: {self.palette().color(QPalette.ColorRole.Text).name()};")

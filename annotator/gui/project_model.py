@@ -1,0 +1,209 @@
+"""The open project, seen from Qt: every core call goes through here and is announced.
+
+Views never poll the database: they listen to :attr:`ProjectModel.changed`, which
+carries the OpChanges the core returned, and redraw only what it names. Commands
+(commands.py) call :meth:`ProjectModel.run`; the undo stack lives here too, one per
+open project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+if TYPE_CHECKING:  # the core is imported on first use, after the window is on screen
+    from annotator.core.changes import OpChanges, OpResult
+    from annotator.core.model import Author, Document, Entity, Tag
+    from annotator.core.project import Project
+
+DEFAULT_HIGHLIGHT = "#ffd54f"
+
+
+@contextmanager
+def busy() -> Iterator[None]:
+    """A wait cursor while the core works (re-anchoring a long text, a big merge)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
+
+
+class ProjectModel(QObject):
+    """Holds the core Project, small caches (tags, authors, entities) and the undo stack."""
+
+    changed = Signal(object)  # OpChanges, after every core call
+    projectOpened = Signal()
+    projectClosed = Signal()
+    message = Signal(str)  # for the status bar
+    failed = Signal(str)  # an operation was refused: tell the user why
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.project: Project | None = None
+        self.undo_stack = QUndoStack(self)
+        self._tags: dict[str, Tag] | None = None
+        self._authors: dict[str, Author] | None = None
+        self._entities: dict[str, Entity] | None = None
+        self._documents: dict[str, Document] | None = None
+
+    # -- opening -------------------------------------------------------------------
+
+    def open(self, path: str | Path, author: str | None = None,
+             read_only: bool = False) -> Project:
+        """Open a project file (raising ProjectError with a message for the user)."""
+        from annotator.core.project import Project
+
+        project = Project.open(path, author=author, read_only=read_only)
+        self._set(project)
+        return project
+
+    def create(self, path: str | Path, title: str = "", author: str | None = None) -> Project:
+        from annotator.core.project import Project
+
+        project = Project.create(path, title, author=author)
+        self._set(project)
+        return project
+
+    def _set(self, project: Project) -> None:
+        self.close()
+        self.project = project
+        self._forget()
+        self.projectOpened.emit()
+
+    def close(self) -> None:
+        if self.project is None:
+            return
+        self.undo_stack.clear()
+        self.projectClosed.emit()
+        self.project.close()
+        self.project = None
+        self._forget()
+
+    @property
+    def is_open(self) -> bool:
+        return self.project is not None
+
+    @property
+    def p(self) -> Project:
+        """The open project (callers only run when one is open)."""
+        if self.project is None:
+            from annotator.core.errors import AnnotatorError
+
+            raise AnnotatorError("no project is open.")
+        return self.project
+
+    # -- running core operations ---------------------------------------------------
+
+    def run(self, fn: Callable[..., OpResult[Any]], *args: Any, **kwargs: Any) -> OpResult[Any]:
+        """Call one core operation and announce what it changed."""
+        result = fn(*args, **kwargs)
+        self.announce(result.changes)
+        return result
+
+    def announce(self, changes: OpChanges) -> None:
+        if not changes:
+            return
+        if changes.tags:
+            self._tags = None
+        if changes.authors or changes.annotations:
+            self._authors = None  # the first annotation of a new author creates the author
+        if changes.entities:
+            self._entities = None
+        if changes.documents or changes.project:
+            self._documents = None
+        self.changed.emit(changes)
+
+    def push(self, command: QUndoCommand) -> bool:
+        """Do a command and put it on the undo stack; a refused one is reported, not pushed.
+
+        Commands do their work in ``first_run`` so an error reaches the user instead of
+        leaving a half-done command on the stack."""
+        from annotator.core.errors import AnnotatorError
+
+        try:
+            with busy():
+                command.first_run()  # type: ignore[attr-defined]
+        except AnnotatorError as exc:
+            self.failed.emit(str(exc))
+            return False
+        self.undo_stack.push(command)
+        return True
+
+    # -- caches (small tables, read often while painting) --------------------------
+
+    def _forget(self) -> None:
+        self._tags = self._authors = self._entities = self._documents = None
+
+    def tags(self) -> dict[str, Tag]:
+        if self._tags is None:
+            self._tags = {t.id: t for t in self.p.tags.list()} if self.project else {}
+        return self._tags
+
+    def tag(self, tag_id: str) -> Tag | None:
+        return self.tags().get(tag_id)
+
+    def tag_by_shortcut(self, key: str) -> Tag | None:
+        for tag in self.tags().values():
+            if tag.shortcut == key:
+                return tag
+        return None
+
+    def tag_path(self, tag_id: str) -> str:
+        """"Recognition/De jure recognition": a tag's name with its parents."""
+        parts, seen = [], set()
+        tag = self.tag(tag_id)
+        while tag is not None and tag.id not in seen:
+            seen.add(tag.id)
+            parts.append(tag.name)
+            tag = self.tag(tag.parent_id) if tag.parent_id else None
+        return "/".join(reversed(parts))
+
+    def entity_types(self) -> list[Tag]:
+        return [t for t in self.tags().values() if t.kind == "entity_type"]
+
+    def color_for(self, tag_ids: tuple[str, ...] | list[str], own: str = "") -> str:
+        """An annotation's colour: its own, else its first tag's, else the default."""
+        if own:
+            return own
+        for tag_id in tag_ids:
+            tag = self.tag(tag_id)
+            if tag is not None:
+                return tag.color
+        return DEFAULT_HIGHLIGHT
+
+    def authors(self) -> dict[str, Author]:
+        if self._authors is None:
+            self._authors = {a.id: a for a in self.p.authors.list()} if self.project else {}
+        return self._authors
+
+    def author_name(self, author_id: str) -> str:
+        author = self.authors().get(author_id)
+        if author is None and self.project is not None:
+            author = self.p.authors.get(author_id)
+        return author.name if author else ""
+
+    def entities(self) -> dict[str, Entity]:
+        if self._entities is None:
+            self._entities = {e.id: e for e in self.p.entities.list()} if self.project else {}
+        return self._entities
+
+    def entity(self, entity_id: str | None) -> Entity | None:
+        return self.entities().get(entity_id) if entity_id else None
+
+    def documents(self) -> dict[str, Document]:
+        if self._documents is None:
+            self._documents = ({d.id: d for d in self.p.documents.list()}
+                               if self.project else {})
+        return self._documents
+
+    def document(self, document_id: str | None) -> Document | None:
+        return self.documents().get(document_id) if document_id else None

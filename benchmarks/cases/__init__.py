@@ -1,0 +1,1 @@
+"""The benchmark cases, one module per area; each case returns rows of the table."""

@@ -1,0 +1,133 @@
+"""The GUI's hot paths, each measured in a fresh offscreen process (qt_probe.py).
+
+The parent builds the data (a project with one big annotated text, a project with
+a scanned PDF) and reads back what the probe measured. A widget that is not built
+yet makes its rows "n/a (not built yet)".
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+from pathlib import Path
+
+from benchmarks import data
+from benchmarks.harness import ROOT, Context, NotBuilt, Result, probe
+
+
+def _check(found: dict) -> dict:
+    if "na" in found:
+        raise NotBuilt(found["na"])
+    return found
+
+
+def _text_project(ctx: Context) -> tuple[Path, str]:
+    """One text of ``big_text_chars`` code points with all the run's annotations."""
+    def build() -> tuple[Path, str]:
+        from annotator.core.project import Project
+
+        s = ctx.scale
+        store = data.create_project(ctx.work / "text.annot",
+                                    [("Big text", data.make_text(21, s.big_text_chars))])
+        with Project.open(store.path) as project:
+            project.annotations.add_many(data.make_annotations(21, store, s.annotations))
+        return store.path, store.doc_ids[0]
+
+    return ctx.once("text project", build)
+
+
+def _scan_project(ctx: Context) -> tuple[Path, str]:
+    """A project holding the generated scanned PDF (imported as a user would)."""
+    def build() -> tuple[Path, str]:
+        from annotator.core.project import Project
+
+        pdf = data.scanned_pdf(ctx.scale.scan_pages)
+        path = ctx.work / "scan.annot"
+        with Project.create(path, "Scans", author="Bench Historian") as project:
+            doc = project.documents.import_file(pdf).value.document
+        return path, doc.id
+
+    return ctx.once(f"scan project ({ctx.scale.scan_pages} pages)", build)
+
+
+def _label_chars(ctx: Context) -> str:
+    s = ctx.scale
+    return f"{s.big_text_chars / 1e6:g} MB text, {s.annotations // 1000}k annotations"
+
+
+def text_open(ctx: Context) -> list[Result]:
+    """TextView showing the big text with its highlights, first paint done, vs a plain
+    QPlainTextEdit (same font and margins) showing the same text read from the file."""
+    path, doc_id = _text_project(ctx)
+    found = _check(probe(ctx, "text_open", {"project": str(path), "doc_id": doc_id,
+                                            "repeats": ctx.reps(5, 2)}))
+    return [Result.from_samples(f"open {_label_chars(ctx)}", found["ours"], found["raw"],
+                                1.5, note="gui.text_view.TextView.set_document + first paint")]
+
+
+def text_paint(ctx: Context) -> list[Result]:
+    """One page of the big text painted: after a jump, and scrolling on by a page."""
+    path, doc_id = _text_project(ctx)
+    found = _check(probe(ctx, "text_paint", {"project": str(path), "doc_id": doc_id,
+                                             "jumps": ctx.reps(22, 8), "steps": 4}))
+    return [
+        Result.from_samples("paint one page after a jump", found["ours_jump"],
+                            found["raw_jump"], 1.5, note="scroll bar set, viewport repainted"),
+        Result.from_samples("scroll one page", found["ours_scroll"], found["raw_scroll"],
+                            1.5, note="page step, idle time between steps"),
+    ]
+
+
+def scan_open(ctx: Context) -> list[Result]:
+    path, doc_id = _scan_project(ctx)
+    found = _check(probe(ctx, "scan_open", {"project": str(path), "doc_id": doc_id,
+                                            "repeats": ctx.reps(7, 3)}))
+    return [Result.from_samples(
+        f"open {ctx.scale.scan_pages}-page scan to page 1 painted", found["ours"],
+        found["raw"], 1.5, note=f"gui.scan_view.ScanView; raw reads the bytes from the "
+                                f"project file too; both at {found['dpi']} dpi")]
+
+
+def scan_revisit(ctx: Context) -> list[Result]:
+    path, doc_id = _scan_project(ctx)
+    found = _check(probe(ctx, "scan_revisit", {"project": str(path), "doc_id": doc_id,
+                                               "pages": ctx.scale.scan_pages,
+                                               "repeats": ctx.reps(20, 8)}))
+    return [Result.from_samples("revisit a page", found["ours"], found["raw"], 1.5,
+                                note=f"raw: warm re-render at {found['dpi']} dpi")]
+
+
+def scan_rss(ctx: Context) -> list[Result]:
+    """RSS after viewing every page vs a bare viewer's RSS plus the page-cache budget."""
+    path, doc_id = _scan_project(ctx)
+    args = {"project": str(path), "doc_id": doc_id, "pages": ctx.scale.scan_pages}
+    ours = _check(probe(ctx, "scan_rss_ours", args, timeout=900))
+    raw = probe(ctx, "scan_rss_raw", args)
+    budget = ours.get("budget") or 256 * 2**20
+    base = raw["rss"]
+    return [Result("RSS after viewing all pages", ours["rss"], base + budget, 1.2, "B",
+                   note=f"raw = bare viewer {base / 2**20:.0f} MB + cache budget "
+                        f"{budget / 2**20:.0f} MB; cache held {ours['cached'] / 2**20:.0f} MB",
+                   ours_samples=[ours["rss"]], raw_samples=[base + budget])]
+
+
+def first_window(ctx: Context) -> list[Result]:
+    """Process start to the main window's first paint: `annotator` (app.make_app,
+    MainWindow, the sample project opened from the event loop) vs a bare
+    QApplication + QMainWindow. Both include Python's start-up."""
+    sample = ROOT / "sample_documents" / "sample.annot"
+    project = ""
+    if sample.exists():
+        project = str(shutil.copyfile(sample, ctx.work / "sample.annot"))
+    ours, raw = [], []
+    reps = ctx.reps(10, 3)
+    for i in range(reps + 1):
+        r = probe(ctx, "window_raw", {})
+        o = _check(probe(ctx, "window_ours", {"project": project}))
+        if i:  # the first pair warms the file cache
+            raw.append(r["seconds"])
+            ours.append(o["seconds"])
+    return [Result.from_samples("first window shown", ours, raw, 1.5,
+                                note="to the first paint of the main window; "
+                                     f"spread ours {min(ours):.3f}-{max(ours):.3f} s, "
+                                     f"median {statistics.median(ours):.3f} s")]

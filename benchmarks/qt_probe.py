@@ -1,0 +1,427 @@
+"""The Qt side of the benchmarks, run in a fresh offscreen process per probe.
+
+``python -m benchmarks.qt_probe CASE JSON-ARGS`` prints one line
+``RESULT {"ours": [...], "raw": [...], ...}`` (seconds or bytes), or
+``RESULT {"na": reason}`` when the widget measured is not built yet. The parent
+(benchmarks/cases/qt.py) prepares the data and passes paths in JSON-ARGS.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import random
+import sqlite3
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+T0 = time.clock_gettime(time.CLOCK_MONOTONIC)  # before Qt is imported
+
+
+def since_spawn() -> float:
+    """Seconds since the parent started this process (BENCH_T0, the same clock)."""
+    start = float(os.environ.get("BENCH_T0", T0))
+    return time.clock_gettime(time.CLOCK_MONOTONIC) - start
+
+
+def report(result: dict) -> None:
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+class NotBuilt(Exception):
+    pass
+
+
+def need(module: str, attr: str | None = None) -> Any:
+    import importlib
+
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as exc:
+        raise NotBuilt(f"{module}: {exc}") from None
+    if attr is None:
+        return mod
+    if not hasattr(mod, attr):
+        raise NotBuilt(f"{module} has no {attr}")
+    return getattr(mod, attr)
+
+
+def rss() -> int:
+    """Resident set size of this process in bytes."""
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def app() -> Any:
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication(sys.argv[:1])
+
+
+def settle(widget: Any) -> None:
+    """Process what is pending and drop deleted widgets."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    if widget is not None:
+        widget.close()
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app().processEvents()
+    gc.collect()
+
+
+def text_from(path: str, doc_id: str) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()[0]
+    finally:
+        conn.close()
+
+
+# -- first window ----------------------------------------------------------------------
+
+
+def _on_first_paint(window: Any, done: Callable[[float], None]) -> None:
+    from PySide6.QtCore import QEvent, QObject
+
+    class Watch(QObject):
+        def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 - Qt API
+            if event.type() == QEvent.Type.Paint:
+                done(since_spawn())
+            return False
+
+    window._bench_watch = Watch(window)
+    window.installEventFilter(window._bench_watch)
+
+
+def _finish(seconds: float) -> None:
+    report({"seconds": seconds})
+    os._exit(0)  # measured; skip tearing Qt down
+
+
+def window_raw(args: dict) -> None:
+    """A bare QApplication and QMainWindow, shown, to its first paint."""
+    from PySide6.QtWidgets import QMainWindow
+
+    qapp = app()
+    window = QMainWindow()
+    window.resize(1200, 800)
+    _on_first_paint(window, _finish)
+    window.show()
+    qapp.exec()
+
+
+def window_ours(args: dict) -> None:
+    """annotator.gui.app as `annotator` starts it (app.run's steps: the window shows,
+    then the project opens from the event loop), to the window's first paint."""
+    gui_app = need("annotator.gui.app")
+    if not hasattr(gui_app, "make_app"):
+        raise NotBuilt("annotator.gui.app has no make_app")
+    MainWindow = need("annotator.gui.main_window", "MainWindow")  # noqa: N806
+    from PySide6.QtCore import QTimer
+
+    if hasattr(gui_app, "_defer_import"):
+        gui_app._defer_import("sqlite_utils")
+    qapp = gui_app.make_app()
+    window = MainWindow(author="Bench Historian")
+    window.resize(1200, 800)
+    _on_first_paint(window, _finish)
+    window.show()
+    if args.get("project") and hasattr(gui_app, "start"):
+        QTimer.singleShot(0, lambda: gui_app.start(window, args["project"]))
+    qapp.exec()
+
+
+# -- the text view -----------------------------------------------------------------------
+
+
+def _plain(text: str) -> Any:
+    """The raw block: a read-only QPlainTextEdit set up like the text view."""
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    edit = QPlainTextEdit()
+    edit.setReadOnly(True)
+    edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+    font = QFont(edit.font())
+    font.setPointSizeF(max(font.pointSizeF(), 10.5) * 1.12)
+    edit.setFont(font)
+    edit.document().setDocumentMargin(14)
+    edit.document().setUndoRedoEnabled(False)
+    edit.resize(1000, 800)
+    edit.setPlainText(text)
+    return edit
+
+
+def _text_views(args: dict) -> tuple[Any, Callable[[], Any], Callable[[], Any]]:
+    TextView = need("annotator.gui.text_view", "TextView")  # noqa: N806
+    ProjectModel = need("annotator.gui.project_model", "ProjectModel")  # noqa: N806
+    app()
+    model = ProjectModel()
+    model.open(args["project"], author="Bench Historian")
+
+    def ours() -> Any:
+        model.p.forget_caches()  # the text is read from the file as on opening
+        view = TextView(model)
+        view.resize(1000, 800)
+        view.set_document(args["doc_id"])
+        view.show()
+        view.viewport().repaint()
+        return view
+
+    def raw() -> Any:
+        edit = _plain(text_from(args["project"], args["doc_id"]))
+        edit.show()
+        edit.viewport().repaint()
+        return edit
+
+    return model, ours, raw
+
+
+def text_open(args: dict) -> None:
+    """Show the big text: highlights drawn (ours) vs a plain QPlainTextEdit."""
+    _model, ours, raw = _text_views(args)
+    times: dict[str, list[float]] = {"ours": [], "raw": []}
+    for i in range(args["repeats"] + 1):  # the first round warms up
+        for side, fn in (("raw", raw), ("ours", ours)):
+            gc.collect()
+            started = time.perf_counter()
+            widget = fn()
+            elapsed = time.perf_counter() - started
+            settle(widget)
+            if i:
+                times[side].append(elapsed)
+    report(times)
+
+
+def text_paint(args: dict) -> None:
+    """Paint one page of the big text: after a jump to a random place (nothing laid
+    out or fetched there yet) and scrolling on by a page (idle time in between, as
+    between the wheel steps of a reader)."""
+    _model, ours, raw = _text_views(args)
+    rng = random.Random(9)
+    out: dict[str, list[float]] = {}
+    for side, make in (("raw", raw), ("ours", ours)):
+        widget = make()
+        qapp = app()
+        qapp.processEvents()
+        bar = widget.verticalScrollBar()
+        jumps, scrolls = [], []
+        for _ in range(args["jumps"]):
+            value = rng.randrange(0, max(1, bar.maximum() - 20 * bar.pageStep()))
+            gc.collect()
+            started = time.perf_counter()
+            bar.setValue(value)
+            widget.viewport().repaint()
+            jumps.append(time.perf_counter() - started)
+            for _step in range(args["steps"]):
+                qapp.processEvents()  # idle time: the view may prepare what comes next
+                started = time.perf_counter()
+                bar.setValue(bar.value() + bar.pageStep())
+                widget.viewport().repaint()
+                scrolls.append(time.perf_counter() - started)
+        out[f"{side}_jump"], out[f"{side}_scroll"] = jumps[2:], scrolls[2:]
+        settle(widget)
+    report(out)
+
+
+# -- the scan view -------------------------------------------------------------------------
+
+
+def _scan_view() -> Any:
+    ScanView = need("annotator.gui.scan_view", "ScanView")  # noqa: N806
+    for attr in ("set_document", "go_to_page", "is_page_sharp", "pageRendered"):
+        if not hasattr(ScanView, attr):
+            raise NotBuilt(f"ScanView has no {attr}")
+    view = ScanView()
+    view.resize(1300, 900)
+    view.show()
+    return view
+
+
+def _wait_sharp(view: Any, number: int, timeout_ms: int = 20_000) -> None:
+    """Until page ``number`` shows an image rendered for the current zoom, then paint."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    qapp = app()
+    qapp.processEvents()  # the view's zero-timer refresh asks for the page
+    if not view.is_page_sharp(number):
+        loop = QEventLoop()
+
+        def rendered(page: int) -> None:
+            if view.is_page_sharp(number):
+                loop.quit()
+
+        view.pageRendered.connect(rendered)
+        QTimer.singleShot(timeout_ms, loop.quit)
+        loop.exec()
+        view.pageRendered.disconnect(rendered)
+        if not view.is_page_sharp(number):
+            raise RuntimeError(f"page {number} was not rendered within {timeout_ms} ms")
+    painter = view.graphics_view() if hasattr(view, "graphics_view") else view
+    painter.viewport().repaint()
+
+
+def _raw_render(pymupdf: Any, doc: Any, number: int, scale: float) -> Any:
+    """Render a page and wrap it in a QImage the way a viewer must (a copy)."""
+    from PySide6.QtGui import QImage
+
+    pix = doc.load_page(number - 1).get_pixmap(matrix=pymupdf.Matrix(scale, scale),
+                                                colorspace=pymupdf.csGRAY, alpha=False)
+    return QImage(pix.samples, pix.width, pix.height, pix.stride,
+                  QImage.Format.Format_Grayscale8).copy()
+
+
+def _scale_of(view: Any) -> float:
+    from annotator.gui.page_cache import scale_of
+
+    return scale_of(view.page_bucket(1)) if hasattr(view, "page_bucket") else 150 / 72
+
+
+def _blob(path: str, doc_id: str) -> bytes:
+    conn = sqlite3.connect(path)
+    try:
+        return bytes(conn.execute("SELECT data FROM document_data WHERE document_id = ?",
+                                  (doc_id,)).fetchone()[0])
+    finally:
+        conn.close()
+
+
+def scan_open(args: dict) -> None:
+    """A new scan view showing the scan's page 1, painted, vs reading the bytes from the
+    project file, opening them with PyMuPDF, rendering page 1 and making a QImage."""
+    from annotator.core.importers.pdf import load_pymupdf
+    from annotator.core.project import Project
+
+    app()
+    pymupdf = load_pymupdf()  # imported once per process on either side
+    project = Project.open(args["project"], author="Bench Historian")
+    scale = 150 / 72
+    times: dict[str, Any] = {"ours": [], "raw": []}
+
+    def ours() -> Any:
+        nonlocal scale
+        view = _scan_view()
+        view.set_document(project, args["doc_id"])
+        _wait_sharp(view, 1)
+        scale = _scale_of(view)
+        return view
+
+    def raw() -> Any:
+        doc = pymupdf.open(stream=_blob(args["project"], args["doc_id"]), filetype="pdf")
+        image = _raw_render(pymupdf, doc, 1, scale)
+        doc.close()
+        return image
+
+    for i in range(args["repeats"] + 1):
+        for side, fn in (("ours", ours), ("raw", raw)):
+            gc.collect()
+            started = time.perf_counter()
+            made = fn()
+            elapsed = time.perf_counter() - started
+            settle(made if side == "ours" else None)
+            if i:
+                times[side].append(elapsed)
+    times["dpi"] = round(72 * scale, 1)
+    report(times)
+
+
+def scan_revisit(args: dict) -> None:
+    """Back to a page seen a moment ago (ours: from the page cache) vs re-rendering it
+    with PyMuPDF from an open document that rendered it before."""
+    from annotator.core.importers.pdf import load_pymupdf
+    from annotator.core.project import Project
+
+    app()
+    pymupdf = load_pymupdf()
+    project = Project.open(args["project"], author="Bench Historian")
+    view = _scan_view()
+    view.set_document(project, args["doc_id"])
+    seen = min(12, args["pages"])
+    for number in range(1, seen + 1):
+        view.go_to_page(number)
+        _wait_sharp(view, number)
+    scale = _scale_of(view)
+    doc = pymupdf.open(stream=_blob(args["project"], args["doc_id"]), filetype="pdf")
+    for number in range(1, seen + 1):
+        _raw_render(pymupdf, doc, number, scale)
+    rng = random.Random(4)
+    times: dict[str, Any] = {"ours": [], "raw": []}
+    for _ in range(args["repeats"]):
+        number = rng.randrange(2, seen)
+        gc.collect()
+        started = time.perf_counter()
+        view.go_to_page(number)
+        _wait_sharp(view, number)
+        times["ours"].append(time.perf_counter() - started)
+        gc.collect()
+        started = time.perf_counter()
+        _raw_render(pymupdf, doc, number, scale)
+        times["raw"].append(time.perf_counter() - started)
+    times["dpi"] = round(72 * scale, 1)
+    report(times)
+
+
+def scan_rss_ours(args: dict) -> None:
+    """RSS after showing every page of the scan in turn, each until painted sharp."""
+    from annotator.core.project import Project
+
+    app()
+    project = Project.open(args["project"], author="Bench Historian")
+    view = _scan_view()
+    view.set_document(project, args["doc_id"])
+    for number in range(1, args["pages"] + 1):
+        view.go_to_page(number)
+        _wait_sharp(view, number)
+    app().processEvents()
+    gc.collect()
+    budget = getattr(getattr(view, "cache", None), "budget", None)
+    report({"rss": rss(), "budget": budget, "cached": getattr(view.cache, "nbytes", None)})
+
+
+def scan_rss_raw(args: dict) -> None:
+    """RSS of the least a viewer needs: Qt with a window shown, PyMuPDF, the scan's
+    bytes read from the project file and opened, page 1 rendered into a QImage."""
+    import pymupdf
+    from PySide6.QtWidgets import QMainWindow
+
+    app()
+    window = QMainWindow()
+    window.resize(1300, 900)
+    window.show()
+    app().processEvents()
+    doc = pymupdf.open(stream=_blob(args["project"], args["doc_id"]), filetype="pdf")
+    image = _raw_render(pymupdf, doc, 1, 150 / 72)
+    app().processEvents()
+    gc.collect()
+    report({"rss": rss(), "image": image.sizeInBytes()})
+
+
+PROBES: dict[str, Callable[[dict], None]] = {
+    "window_raw": window_raw, "window_ours": window_ours, "text_open": text_open,
+    "text_paint": text_paint, "scan_open": scan_open, "scan_revisit": scan_revisit,
+    "scan_rss_ours": scan_rss_ours, "scan_rss_raw": scan_rss_raw,
+}
+
+
+def main() -> None:
+    case, args = sys.argv[1], json.loads(sys.argv[2])
+    try:
+        PROBES[case](args)
+    except NotBuilt as exc:
+        report({"na": str(exc)})
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(1)
+    sys.stdout.flush()
+    os._exit(0)  # skip Qt's teardown: render threads and widgets need not be unwound
+
+
+if __name__ == "__main__":
+    main()

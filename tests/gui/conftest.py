@@ -1,0 +1,144 @@
+"""Fixtures for the GUI tests: offscreen Qt, scratch settings, a sample-like project.
+
+Every test gets its own settings file and data folder (so a real user's configuration
+is never touched) and dialogs that would block are replaced by ones that answer
+"cancel" unless a test says otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+from PySide6.QtGui import QColor  # noqa: E402
+from PySide6.QtWidgets import (  # noqa: E402
+    QColorDialog,
+    QFileDialog,
+    QInputDialog,
+    QMessageBox,
+)
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_documents"
+LETTER = "caucasian_letter_to_briand_1927.txt"
+RECOGNITION = "ussr_france_relations_established_1924.txt"
+ARTICLE = "france_soviet_union_relations.txt"
+FACSIMILE = "letter_to_briand_1927_facsimile.pdf"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/gui/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.gui)
+
+
+@pytest.fixture(autouse=True)
+def scratch_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANNOTATOR_SETTINGS_FILE", str(tmp_path / "settings.ini"))
+    monkeypatch.setenv("ANNOTATOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ANNOTATOR_AUTHOR", "Test Historian")
+
+
+@pytest.fixture(autouse=True)
+def no_blocking_dialogs(monkeypatch):
+    """A test that forgets to answer a dialog gets "cancel", never a hang."""
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.No))
+    monkeypatch.setattr(QMessageBox, "warning",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Ok))
+    monkeypatch.setattr(QMessageBox, "exec", lambda self: 0)
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("", False)))
+    monkeypatch.setattr(QInputDialog, "getInt", staticmethod(lambda *a, **k: (0, False)))
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("", False)))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: ("", "")))
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(lambda *a, **k: ([], "")))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: ("", "")))
+    monkeypatch.setattr(QColorDialog, "getColor", staticmethod(lambda *a, **k: QColor()))
+
+
+def build_project(out: Path) -> Path:
+    """A small sample-like project: the letter with its facsimile (linked, aligned),
+    two more texts, the default codebook plus themes on keys 6–9, a few entities and
+    annotations, a scan region linked to its passage."""
+    from annotator.core.model import RegionSelector, TagKind
+    from annotator.core.project import Project
+
+    p = Project.create(out, "Test sample", author="Sample Historian")
+    try:
+        docs = {name: p.documents.import_file(SAMPLES / name).value.document
+                for name in (LETTER, RECOGNITION, ARTICLE, FACSIMILE)}
+        alignment = json.loads((SAMPLES / "letter_to_briand_1927_facsimile.alignment.json")
+                               .read_text())
+        p.documents.link(docs[LETTER].id, docs[FACSIMILE].id, "transcription",
+                         {int(k): int(v) for k, v in alignment.items()})
+        p.documents.update(docs[LETTER].id, title="Letter to Aristide Briand, 17 June 1927",
+                           metadata={"date": "1927-06-17"})
+        for key, name in zip("6789", ("Imperial debt", "Recognition", "Émigré politics",
+                                      "Collective security"), strict=True):
+            p.tags.create(name, TagKind.THEME, shortcut=key)
+        person, place = p.tags.find("Person"), p.tags.find("Place")
+        org = p.tags.find("Organisation")
+        briand = p.entities.create("Aristide Briand", person.id).value
+        p.entities.create("Édouard Herriot", person.id, aliases=["Eduard Errio", "Errio"])
+        league = p.entities.create("League of Nations", org.id).value
+        letter = docs[LETTER].id
+        made = {}
+        for quote, tags, entity, note in (
+                ("Aristide Briand", [person.id], briand.id, "Addressee."),
+                ("League of Nations", [org.id], league.id, ""),
+                ("Azerbaijan", [place.id], None, ""),
+                ("Georgia", [place.id], None, "")):
+            start, end = p.annotations.locate(letter, quote)
+            made[quote] = p.annotations.add(letter, start=start, end=end, tag_ids=tags,
+                                            entity_id=entity, note=note).value
+        region = p.annotations.add(
+            docs[FACSIMILE].id, region=RegionSelector(1, 60, 60, 420, 70, (), "His Excellency"),
+            tag_ids=[person.id], entity_id=briand.id).value
+        p.links.create(made["Aristide Briand"].id, region.id, "transcribes")
+        start, end = p.annotations.locate(docs[RECOGNITION].id, "Eduard Errio")
+        p.annotations.add(docs[RECOGNITION].id, start=start, end=end, tag_ids=[person.id])
+    finally:
+        p.close()
+    return out
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory) -> Path:
+    return build_project(tmp_path_factory.mktemp("built") / "sample.annot")
+
+
+@pytest.fixture
+def project_path(built_project, tmp_path) -> Path:
+    """A fresh copy of the built project for one test."""
+    target = tmp_path / "work.annot"
+    shutil.copyfile(built_project, target)
+    return target
+
+
+@pytest.fixture
+def window(qtbot, project_path):
+    """The workbench on a copy of the sample-like project."""
+    from annotator.gui.main_window import MainWindow
+
+    win = MainWindow(author="Test Historian")
+    qtbot.addWidget(win)
+    win.resize(1300, 850)
+    win.show()
+    qtbot.waitExposed(win)
+    assert win.open_project(project_path)
+    yield win
+    win.close()
+
+
+def doc_id(win, title_start: str) -> str:
+    return next(d.id for d in win.model.documents().values() if d.title.startswith(title_start)
+                or d.filename.startswith(title_start))
+
+
+def settle(qtbot, ms: int = 50) -> None:
+    qtbot.wait(ms)
