@@ -107,9 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         from annotator.gui.app import run
 
         return run(getattr(args, "project", None), author=args.author)
-    from annotator.core.errors import AnnotatorError
-
     from annotator import cli_exchange, cli_research
+    from annotator.core.errors import AnnotatorError
 
     commands = {**COMMANDS, **cli_exchange.COMMANDS, **cli_research.COMMANDS}
     try:
