@@ -19,7 +19,8 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
-RESOURCES = Path(__file__).resolve().parent / "resources"
+# icons and stylesheets live at the top of the repository (resources/), beside the package
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 
 
 def sample_source() -> Path:

@@ -391,6 +391,7 @@ class MainWindow(MenusMixin, PageSyncMixin, GesturesMixin, QMainWindow):
         settings.set_value("window/geometry", self.saveGeometry())
         settings.set_value("window/state", self.saveState(STATE_VERSION))
         self._remember_documents()
+        settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         """Nothing to save: every action was committed when it was made."""

@@ -15,12 +15,27 @@ from PySide6.QtCore import QSettings, QStandardPaths
 MAX_RECENT = 10
 
 
+_instances: dict[str, QSettings] = {}
+
+
 def settings() -> QSettings:
-    """QSettings("annotator", "annotator"), or an INI file named by the environment."""
-    path = os.environ.get("ANNOTATOR_SETTINGS_FILE")
-    if path:
-        return QSettings(path, QSettings.Format.IniFormat)
-    return QSettings("annotator", "annotator")
+    """QSettings("annotator", "annotator"), or an INI file named by the environment.
+
+    One instance per file, kept: a QSettings writes its file when it is destroyed, and
+    a fresh one per value would write the file on every call (~10 ms each)."""
+    path = os.environ.get("ANNOTATOR_SETTINGS_FILE", "")
+    instance = _instances.get(path)
+    if instance is None:
+        instance = (QSettings(path, QSettings.Format.IniFormat) if path
+                    else QSettings("annotator", "annotator"))
+        _instances[path] = instance
+    return instance
+
+
+def sync() -> None:
+    """Write what changed now (Qt also does it from the event loop and at exit)."""
+    for instance in _instances.values():
+        instance.sync()
 
 
 def data_dir() -> Path:
