@@ -307,3 +307,14 @@ def test_every_real_migration_runs_from_format_1(tmp_path, monkeypatch):
         assert [a.note for a in project.annotations.list()] == ["kept"]
         assert schema.foreign_objects(project.conn, current) == []
         assert project.check().ok
+
+
+def test_list_filters_words_literally_and_by_author(project, letter):
+    a = project.annotations.add(letter.id, start=0, end=14, note="100% sure_ok").value
+    project.annotations.add(letter.id, start=15, end=20, note="100 percent")
+    assert [x.id for x in project.annotations.list(contains="100%")] == [a.id]
+    assert [x.id for x in project.annotations.list(contains="sure_ok")] == [a.id]
+    assert project.annotations.list(contains="_") == [project.annotations.get(a.id)]
+    author = project.authors.find("Test Historian")
+    assert len(project.annotations.list(author_id=author.id)) == 2
+    assert project.annotations.list(anchor_state="orphaned") == []

@@ -66,6 +66,35 @@ def _row(a: Annotation) -> tuple:
             a.created_at, a.modified_at, int(a.deleted))
 
 
+def like_pattern(words: str) -> str:
+    """A LIKE pattern (ESCAPE '\\') matching ``words`` anywhere, wildcards escaped."""
+    return "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def filter_clauses(project: Project, *, document_id: str | None = None,
+                   tag_id: str | None = None, subtags: bool = True,
+                   author_id: str | None = None, entity_id: str | None = None,
+                   anchor_state: str | None = None) -> tuple[list[str], list]:
+    """WHERE clauses (on alias ``a``) and arguments for the filters every annotation
+    list shares: document, tag with its sub-tags, author, entity, anchor state."""
+    where: list[str] = ["1"]
+    args: list = []
+    if document_id:
+        where.append("a.document_id = ?")
+        args.append(document_id)
+    if tag_id:
+        ids = project.tags.descendants(tag_id) if subtags else [tag_id]
+        where.append(f"a.id IN (SELECT annotation_id FROM annotation_tags WHERE tag_id IN "
+                     f"({','.join('?' * len(ids))}))")
+        args.extend(ids)
+    for column, value in (("author_id", author_id), ("entity_id", entity_id),
+                          ("anchor_state", anchor_state)):
+        if value:
+            where.append(f"a.{column} = ?")
+            args.append(value)
+    return where, args
+
+
 class AnnotationStore:
     def __init__(self, project: Project) -> None:
         self._p = project
@@ -90,32 +119,15 @@ class AnnotationStore:
              anchor_state: str | None = None, include_deleted: bool = False) -> list[Annotation]:
         """Filter as the annotation table does: by document, tag (with its sub-tags),
         author, entity, words in quote or note, anchor state."""
-        where, args = ["1"], []
+        where, args = filter_clauses(self._p, document_id=document_id, tag_id=tag_id,
+                                     subtags=subtags, author_id=author_id,
+                                     entity_id=entity_id, anchor_state=anchor_state)
         if not include_deleted:
             where.append("a.deleted = 0 AND a.document_id IN "
                          "(SELECT id FROM documents WHERE deleted = 0)")
-        if document_id:
-            where.append("a.document_id = ?")
-            args.append(document_id)
-        if tag_id:
-            ids = self._p.tags.descendants(tag_id) if subtags else [tag_id]
-            where.append(f"a.id IN (SELECT annotation_id FROM annotation_tags WHERE tag_id IN "
-                         f"({','.join('?' * len(ids))}))")
-            args.extend(ids)
-        if author_id:
-            where.append("a.author_id = ?")
-            args.append(author_id)
-        if entity_id:
-            where.append("a.entity_id = ?")
-            args.append(entity_id)
         if contains:
             where.append("(a.exact LIKE ? ESCAPE '\\' OR a.note LIKE ? ESCAPE '\\')")
-            pattern = "%" + contains.replace("\\", "\\\\").replace("%", "\\%").replace(
-                "_", "\\_") + "%"
-            args.extend([pattern, pattern])
-        if anchor_state:
-            where.append("a.anchor_state = ?")
-            args.append(anchor_state)
+            args.extend([like_pattern(contains)] * 2)
         rows = self._p.conn.execute(
             f"{_SELECT} WHERE {' AND '.join(where)} "
             "ORDER BY a.document_id, a.start_offset, a.page, a.y, a.x", args)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from annotator.core.annotations import filter_clauses, like_pattern
 from annotator.core.changes import OpChanges, OpResult
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import DocumentLink
@@ -114,27 +115,13 @@ def table_rows(project: Project, *, document_id: str | None = None, tag_id: str 
     while the rest load: (id, document id, document title, quote (first 300
     characters), start, page, tag ids, entity name, author name, modified, note
     (first 300 characters), anchor state). Filters as AnnotationStore.list."""
-    where, args = ["a.deleted = 0"], []
-    if document_id:
-        where.append("a.document_id = ?")
-        args.append(document_id)
-    if tag_id:
-        tag_ids = project.tags.descendants(tag_id)
-        where.append(f"a.id IN (SELECT annotation_id FROM annotation_tags WHERE tag_id IN "
-                     f"({','.join('?' * len(tag_ids))}))")
-        args.extend(tag_ids)
-    if author_id:
-        where.append("a.author_id = ?")
-        args.append(author_id)
-    if entity_id:
-        where.append("a.entity_id = ?")
-        args.append(entity_id)
+    where, args = filter_clauses(project, document_id=document_id, tag_id=tag_id,
+                                 author_id=author_id, entity_id=entity_id)
+    where.append("a.deleted = 0")
     if contains:
-        pattern = "%" + contains.replace("\\", "\\\\").replace("%", "\\%").replace(
-            "_", "\\_") + "%"
         where.append("(a.exact LIKE ? ESCAPE '\\' OR a.note LIKE ? ESCAPE '\\' "
                      "OR e.name LIKE ? ESCAPE '\\')")
-        args.extend([pattern] * 3)
+        args.extend([like_pattern(contains)] * 3)
     if ids is not None:
         id_list = list(ids)
         if not id_list:
