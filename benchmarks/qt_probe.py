@@ -125,8 +125,12 @@ def window_ours(args: dict) -> None:
 
     if hasattr(gui_app, "_defer_import"):
         gui_app._defer_import("sqlite_utils")
-    qapp = gui_app.make_app()
-    window = MainWindow(author="Bench Historian")
+    try:  # as app.run does it: the frame shows first, panels and menus are built after
+        qapp = gui_app.make_app(stylesheet=False)
+        window = MainWindow(author="Bench Historian", build=False)
+    except TypeError:  # an older app module without the two-step start
+        qapp = gui_app.make_app()
+        window = MainWindow(author="Bench Historian")
     window.resize(1200, 800)
     _on_first_paint(window, _finish)
     window.show()
