@@ -89,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--page-starts", metavar="JSON",
                    help='page alignment, e.g. \'{"1": 0, "2": 1450}\'')
 
+    p = sub.add_parser("backups", help="list the project's backups, or restore one")
+    p.add_argument("project")
+    p.add_argument("--restore", metavar="N", type=int,
+                   help="restore backup N of the list (the current file is kept beside it)")
+    p.add_argument("--make", action="store_true", help="make a backup now")
+
     from annotator import cli_exchange, cli_research
 
     cli_exchange.add_parsers(sub)
@@ -365,7 +371,38 @@ def cmd_link(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"new": cmd_new, "import": cmd_import, "info": cmd_info, "annotate": cmd_annotate,
+def cmd_backups(args) -> int:
+    from annotator.core import backups
+
+    path = Path(args.project)
+    if args.make:
+        with _open(args) as project:
+            made = backups.make_backup(project.conn, path, "by hand")
+        print(f"backup written: {made}")
+    found = backups.list_backups(path)
+    if args.restore is not None:
+        if not 1 <= args.restore <= len(found):
+            raise _error(f"there is no backup {args.restore}; `annotator backups {path}` "
+                         "lists them")
+        from annotator.core import locking
+
+        locking.acquire(path)  # nobody may have the project open while it is replaced
+        try:
+            kept = backups.restore(found[args.restore - 1], path)
+        finally:
+            locking.release(path)
+        print(f"restored {found[args.restore - 1].label}"
+              + (f"; the file it replaced is kept as {kept.name}" if kept else ""))
+        return EXIT_OK
+    if not found:
+        print("no backups yet (they are made before upgrades and merges, and daily)")
+    for i, backup in enumerate(found, 1):
+        good = "" if backups.is_good(backup.path) else "  DAMAGED"
+        print(f"{i:>3}  {backup.label}  {backup.path.stat().st_size / 2**20:.1f} MB{good}")
+    return EXIT_OK
+
+
+COMMANDS = {"backups": cmd_backups, "new": cmd_new, "import": cmd_import, "info": cmd_info, "annotate": cmd_annotate,
             "list": cmd_list, "check": cmd_check, "tags": cmd_tags, "link": cmd_link}
 
 

@@ -185,3 +185,20 @@ def test_daily_backup_is_made_once_and_pruned(saved, monkeypatch):
     assert len(backups.list_backups(saved)) <= 10
     backups.prune(saved, keep=3)
     assert len(backups.list_backups(saved)) == 3
+
+
+def test_cli_lists_makes_and_restores_backups(saved):
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "annotator", *args], capture_output=True,
+                              text=True, timeout=60)
+
+    made = cli("backups", str(saved), "--make")
+    assert made.returncode == 0 and "backup written" in made.stdout
+    with Project.open(saved) as project:  # a change after the backup ...
+        project.tags.create("Added later")
+    restored = cli("backups", str(saved), "--restore", "1")
+    assert restored.returncode == 0 and "kept as" in restored.stdout, restored
+    with Project.open(saved) as project:  # ... is gone, and the replaced file kept
+        assert project.tags.find("Added later") is None
+    assert list(saved.parent.glob("colleague.replaced-*.annot"))
+    assert cli("backups", str(saved), "--restore", "99").returncode == 2
