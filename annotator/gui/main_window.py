@@ -14,6 +14,7 @@ from PySide6.QtCore import QByteArray, QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow
 
 from annotator.gui import settings
+from annotator.gui.exchange_actions import ExchangeMixin
 from annotator.gui.gestures import GesturesMixin
 from annotator.gui.menus import MenusMixin
 from annotator.gui.page_sync import PageSyncMixin
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 STATE_VERSION = 1
 
 
-class MainWindow(MenusMixin, PageSyncMixin, GesturesMixin, QMainWindow):
+class MainWindow(MenusMixin, ExchangeMixin, PageSyncMixin, GesturesMixin, QMainWindow):
     """The workbench. Built in two steps so start-up shows a window at once: the frame
     (title, geometry, a "Loading…" page) in ``__init__``, the panes, panels and menus in
     :meth:`build`, which :func:`annotator.gui.app.run` calls after the first paint."""
@@ -171,11 +172,13 @@ class MainWindow(MenusMixin, PageSyncMixin, GesturesMixin, QMainWindow):
     def open_project(self, path: str | Path) -> bool:
         from PySide6.QtWidgets import QMessageBox
 
-        from annotator.core.errors import AnnotatorError, ProjectLocked
+        from annotator.core.errors import AnnotatorError, ProjectCorrupt, ProjectLocked
 
         try:
             self._remember_documents()
             self.model.open(path, author=self.author)
+        except ProjectCorrupt as exc:
+            return self.offer_restore(path, exc)
         except ProjectLocked as exc:
             answer = QMessageBox.question(self, "Project in use", f"{exc}\n\nOpen it read-only?")
             if answer != QMessageBox.StandardButton.Yes:

@@ -92,6 +92,8 @@ class MenusMixin:
         file.addSeparator()
         file.addActions([self.a_import, self.a_details])
         file.addSeparator()
+        self.add_exchange_menu(file)  # Export ▸, merge, backups: exchange_actions.py
+        file.addSeparator()
         file.addActions([self.a_close_doc, self.a_quit])
         edit = self.edit_menu = bar.addMenu("&Edit")
         edit.addActions([self.a_undo, self.a_redo])
