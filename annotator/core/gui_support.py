@@ -104,7 +104,7 @@ def first_span_after(project: Project, document_id: str, offset: int,
 
 #: Columns of :func:`table_rows`.
 ROW_ID, ROW_DOC_ID, ROW_DOC, ROW_QUOTE, ROW_START, ROW_PAGE, ROW_TAGS, ROW_ENTITY, \
-    ROW_AUTHOR, ROW_MODIFIED, ROW_NOTE, ROW_STATE = range(12)
+    ROW_AUTHOR, ROW_MODIFIED, ROW_NOTE, ROW_STATE, ROW_DATE = range(13)
 
 
 def table_rows(project: Project, *, document_id: str | None = None, tag_id: str | None = None,
@@ -114,7 +114,8 @@ def table_rows(project: Project, *, document_id: str | None = None, tag_id: str 
     """Rows for the annotations table, in batches so the GUI can show the first ones
     while the rest load: (id, document id, document title, quote (first 300
     characters), start, page, tag ids, entity name, author name, modified, note
-    (first 300 characters), anchor state). Filters as AnnotationStore.list."""
+    (first 300 characters), anchor state, normalised date). Filters as
+    AnnotationStore.list."""
     where, args = filter_clauses(project, document_id=document_id, tag_id=tag_id,
                                  author_id=author_id, entity_id=entity_id)
     where.append("a.deleted = 0")
@@ -131,7 +132,7 @@ def table_rows(project: Project, *, document_id: str | None = None, tag_id: str 
     cursor = project.conn.execute(
         f"SELECT a.id, a.document_id, d.title, substr(coalesce(a.exact, ''), 1, 300), "
         f"a.start_offset, a.page, {_TAGS}, e.name, au.name, a.modified_at, "
-        "substr(a.note, 1, 300), a.anchor_state "
+        "substr(a.note, 1, 300), a.anchor_state, a.date_value "
         "FROM annotations a JOIN documents d ON d.id = a.document_id AND d.deleted = 0 "
         "LEFT JOIN entities e ON e.id = a.entity_id AND e.deleted = 0 "
         "LEFT JOIN authors au ON au.id = a.author_id "

@@ -41,7 +41,8 @@ from annotator.core.documents import page_for_offset
 from annotator.core.project import Project
 from annotator.gui.project_model import ProjectModel
 
-COLUMNS = ("Document", "Quote", "Page", "Tags", "Entity", "Note", "Author", "Date")
+COLUMNS = ("Document", "Quote", "Page", "Tags", "Entity", "Date", "Note", "Author",
+           "Modified")
 INCREMENTAL_UP_TO = 500
 Index = QModelIndex | QPersistentModelIndex
 
@@ -263,9 +264,11 @@ class AnnotationsModel(QAbstractTableModel):
             return ", ".join(self.m.tag_path(t) for t in tags if self.m.tag(t))
         if col == 4:
             return row[gs.ROW_ENTITY] or ""
-        if col == 5:
-            return " ".join((row[gs.ROW_NOTE] or "").split())
+        if col == 5:  # the normalised date (ISO 8601), sorts as text
+            return row[gs.ROW_DATE] or ""
         if col == 6:
+            return " ".join((row[gs.ROW_NOTE] or "").split())
+        if col == 7:
             return row[gs.ROW_AUTHOR] or ""
         return (row[gs.ROW_MODIFIED] or "")[:16].replace("T", " ")
 
@@ -278,8 +281,8 @@ class AnnotationsModel(QAbstractTableModel):
             return row[gs.ROW_ID]
         if role == Qt.ItemDataRole.DecorationRole and col == 3 and row[gs.ROW_TAGS]:
             return QColor(self.m.color_for(tuple(row[gs.ROW_TAGS].split(" "))))
-        if role == Qt.ItemDataRole.ToolTipRole and col in (1, 5):
-            return row[gs.ROW_QUOTE] if col == 1 else row[gs.ROW_NOTE]
+        if role == Qt.ItemDataRole.ToolTipRole and col in (1, 6):
+            return row[gs.ROW_QUOTE] if col == 1 else row[gs.ROW_NOTE]  # quote and note tips
         if role == Qt.ItemDataRole.ForegroundRole and row[gs.ROW_STATE] == "orphaned":
             return QColor("#d32f2f")
         return None
@@ -331,7 +334,7 @@ class AnnotationsPanel(QWidget):
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((180, 300, 44, 150, 140, 160, 110, 120)):
+        for col, width in enumerate((180, 280, 44, 150, 140, 90, 160, 110, 120)):
             self.view.setColumnWidth(col, width)
         header.setSortIndicatorShown(True)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
