@@ -141,3 +141,27 @@ def test_not_an_archive(project, tmp_path):
         import_annotations(project, path)
     assert Project  # the fixture project is untouched
     assert project.annotations.count() == 0
+
+
+def test_archive_paths_never_reach_the_file_system(project, tmp_path, monkeypatch):
+    """Members are read into memory, never extracted; an archive with zip-slip or
+    absolute member names is refused outright, leaving the project as it was."""
+    from annotator.core.annotation_import import qdpx
+
+    path = tmp_path / "slip.qdpx"
+    evil = f'<TextSource guid="{SEL[6][:-4]}abcd" name="evil" plainTextPath="internal://../../evil.txt"/>'
+    foreign_archive(path, extra_sources=evil,
+                    members={"../../evil.txt": b"escaped", "/tmp/abs-evil.txt": b"abs"})
+    monkeypatch.chdir(tmp_path)
+    before = (project.documents.list(), project.annotations.count())
+    with pytest.raises(AnnotatorError, match="outside the archive"):
+        import_annotations(project, path)
+    assert (project.documents.list(), project.annotations.count()) == before
+    assert not (tmp_path.parent.parent / "evil.txt").exists()
+    # a member larger than its bound (a zip bomb's promise) is refused too
+    clean = tmp_path / "clean.qdpx"
+    foreign_archive(clean)
+    monkeypatch.setattr(qdpx, "MAX_QDE_BYTES", 64)
+    with pytest.raises(AnnotatorError):
+        import_annotations(project, clean)
+    assert (project.documents.list(), project.annotations.count()) == before

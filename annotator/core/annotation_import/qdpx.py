@@ -75,6 +75,12 @@ class _Archive:
         except (zipfile.BadZipFile, OSError) as exc:
             raise AnnotatorError(f"{path.name} is not a readable .qdpx (ZIP) file: {exc}.") \
                 from None
+        for info in infos:  # zip-slip and absolute names: refuse the archive outright
+            name = info.filename.replace("\\", "/")
+            if name.startswith("/") or ".." in name.split("/") or (len(name) > 1 and name[1] == ":"):
+                raise AnnotatorError(
+                    f"{path.name} holds a file named “{info.filename[:80]}” that points outside "
+                    "the archive; such archives are refused (nothing was imported).")
         if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
             raise AnnotatorError(f"{path.name} would unpack to more than 8 GB; refused.")
         self.by_name = {i.filename.replace("\\", "/").lower(): i for i in infos}
