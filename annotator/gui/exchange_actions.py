@@ -12,12 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtGui import QUndoCommand
-
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMenu
 
-    from annotator.gui.project_model import ProjectModel
 
 #: Export ▸ entries: format key (annotator.core.exporters.FORMATS) and menu text.
 EXPORT_ENTRIES = (("csv", "CSV…"), ("w3c", "W3C Web Annotation…"), ("tei", "TEI…"),
@@ -54,94 +51,6 @@ def run_with_progress(parent, title: str, label: str,  # noqa: ANN001
     finally:
         dialog.close()
         dialog.deleteLater()
-
-
-class _Step(QUndoCommand):
-    """Done before it goes on the stack (like commands.Command): the push's redo is
-    skipped, later redos call ``do(first=False)``; errors go to the status bar."""
-
-    def __init__(self, model: ProjectModel, text: str) -> None:
-        super().__init__(text)
-        self.m = model
-        self._on_stack = False
-
-    def first_run(self) -> None:
-        self.do(first=True)
-
-    def redo(self) -> None:
-        if not self._on_stack:
-            self._on_stack = True
-            return
-        self._guard(lambda: self.do(first=False))
-
-    def undo(self) -> None:
-        self._guard(self.undo_it)
-
-    def _guard(self, fn: Callable[[], None]) -> None:
-        from annotator.core.errors import AnnotatorError
-        from annotator.gui.project_model import busy
-
-        try:
-            with busy():
-                fn()
-        except AnnotatorError as exc:
-            self.m.failed.emit(f"Could not {self.text().lower()}: {exc}")
-
-    def do(self, first: bool) -> None:
-        raise NotImplementedError
-
-    def undo_it(self) -> None:
-        raise NotImplementedError
-
-
-class MergeProject(_Step):
-    """Merge a colleague's file; undo unmerges with the report, redo merges again."""
-
-    def __init__(self, model: ProjectModel, other: str | Path,
-                 progress: Callable[[int, int], bool] | None = None) -> None:
-        super().__init__(model, f"Merge {Path(other).stem}")
-        self.other, self.progress = Path(other), progress
-        self.report = None
-
-    def do(self, first: bool) -> None:
-        from annotator.core.merge import merge
-
-        progress, self.progress = self.progress if first else None, None
-        self.report = self.m.run(merge, self.m.p, self.other, backup=first,
-                                 progress=progress).value
-
-    def undo_it(self) -> None:
-        from annotator.core.merge import unmerge
-
-        self.m.run(unmerge, self.m.p, self.report)
-
-
-class ImportAnnotations(_Step):
-    """The import already happened; undo deletes the annotations it added, redo puts
-    the same records back."""
-
-    def __init__(self, model: ProjectModel, annotation_ids: list[str], name: str) -> None:
-        super().__init__(model, f"Import annotations from {name}")
-        self.ids = list(annotation_ids)
-        self.records: list = []
-
-    def do(self, first: bool) -> None:
-        if first:
-            self.records = [a for a in map(self.m.p.annotations.get, self.ids) if a]
-            return
-        self._each(self.m.p.annotations.restore, self.records)
-
-    def undo_it(self) -> None:
-        self._each(self.m.p.annotations.delete, [a.id for a in self.records])
-
-    def _each(self, fn: Callable, items: list) -> None:
-        from annotator.core.changes import OpChanges
-
-        changes = OpChanges()
-        with self.m.p.transaction():
-            for item in items:
-                changes.update(fn(item).changes)
-        self.m.announce(changes)
 
 
 class ExchangeMixin:
@@ -270,6 +179,8 @@ class ExchangeMixin:
         undoable = bool(report.annotation_ids) and not (report.documents or report.tags
                                                         or report.entities or report.links)
         if undoable:
+            from annotator.gui.exchange_commands import ImportAnnotations
+
             model.push(ImportAnnotations(model, report.annotation_ids, Path(path).name))
             tail = "Edit ▸ Undo removes the annotations added."
         else:
@@ -304,6 +215,8 @@ class ExchangeMixin:
                 return not cancelled[0]
             command.progress = tracked
             command.first_run()
+
+        from annotator.gui.exchange_commands import MergeProject
 
         command = MergeProject(self.model, path)
         try:
