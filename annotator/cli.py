@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
 def _open(args, **kw):
     from annotator.core.project import Project
 
-    return Project.open(args.project, author=args.author, **kw)
+    return Project.open(args.project, author=getattr(args, "author", None), **kw)
 
 
 def cmd_new(args) -> int:
@@ -261,24 +261,8 @@ def _annotate(project, doc, args, tag_ids, entity_id, RegionSelector, find_quote
 
 def cmd_list(args) -> int:
     with _open(args, read_only=True) as project:
-        filters = {}
-        if args.tag:
-            tag = project.tags.find(args.tag)
-            if tag is None:
-                raise _error(f"no tag {args.tag!r}")
-            filters["tag_id"] = tag.id
-        if args.doc:
-            filters["document_id"] = _document(project, args.doc).id
-        if args.author:
-            author = project.authors.find(args.author)
-            if author is None:
-                raise _error(f"no author {args.author!r}")
-            filters["author_id"] = author.id
-        if args.entity:
-            entity = project.entities.find(args.entity)
-            if entity is None:
-                raise _error(f"no entity {args.entity!r}")
-            filters["entity_id"] = entity.id
+        filters = resolve_filters(project, doc=args.doc, tag=args.tag, author=args.author,
+                                  entity=args.entity)
         annotations = project.annotations.list(contains=args.contains,
                                                anchor_state=args.state, **filters)
         titles = {d.id: d.title for d in project.documents.list()}
@@ -406,7 +390,25 @@ COMMANDS = {"backups": cmd_backups, "new": cmd_new, "import": cmd_import, "info"
             "list": cmd_list, "check": cmd_check, "tags": cmd_tags, "link": cmd_link}
 
 
-# -- helpers -------------------------------------------------------------------------
+# -- helpers (shared with cli_exchange and cli_research) ------------------------------
+
+
+def resolve_filters(project, *, doc: str | None = None, tag: str | None = None,
+                    author: str | None = None, entity: str | None = None) -> dict[str, str]:
+    """Names given on the command line turned into the ids annotation filters take
+    (document_id, tag_id, author_id, entity_id); an unknown name is an error."""
+    filters = {}
+    if doc:
+        filters["document_id"] = _document(project, doc).id
+    for key, ref, store, what in (("tag_id", tag, project.tags, "tag"),
+                                  ("author_id", author, project.authors, "author"),
+                                  ("entity_id", entity, project.entities, "entity")):
+        if ref:
+            found = store.find(ref)
+            if found is None:
+                raise _error(f"no {what} {ref!r}")
+            filters[key] = found.id
+    return filters
 
 
 def _document(project, ref: str):

@@ -15,6 +15,8 @@ import json
 import sys
 from collections.abc import Callable
 
+from annotator.cli import _open, resolve_filters
+
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 FORMAT_KEYS = ("csv", "w3c", "tei", "qdpx", "pdf", "html", "md")
 
@@ -56,18 +58,6 @@ def add_parsers(subparsers) -> None:
 # -- commands ------------------------------------------------------------------------
 
 
-def _open(args, **kw):
-    from annotator.core.project import Project
-
-    return Project.open(args.project, author=getattr(args, "author", None), **kw)
-
-
-def _error(message: str):
-    from annotator.core.errors import AnnotatorError
-
-    return AnnotatorError(message)
-
-
 def _progress(label: str) -> Callable[[int, int], bool] | None:
     """A one-line progress counter on a terminal; nothing when piped."""
     if not sys.stderr.isatty():
@@ -84,29 +74,9 @@ def _progress(label: str) -> Callable[[int, int], bool] | None:
 def _filter(project, args):
     from annotator.core.exporters import ExportFilter
 
-    filt = ExportFilter()
-    if args.doc:
-        doc = project.documents.find(args.doc)
-        if doc is None:
-            raise _error(f"no document {args.doc!r} in this project (see `annotator info`)")
-        filt.document_id = doc.id
-    if args.tag:
-        tag = project.tags.find(args.tag)
-        if tag is None:
-            raise _error(f"no tag {args.tag!r}")
-        filt.tag_id = tag.id
-    if args.by_author:
-        author = project.authors.find(args.by_author)
-        if author is None:
-            raise _error(f"no annotator {args.by_author!r}")
-        filt.author_id = author.id
-    if args.entity:
-        entity = project.entities.find(args.entity)
-        if entity is None:
-            raise _error(f"no entity {args.entity!r}")
-        filt.entity_id = entity.id
-    filt.contains = args.contains or None
-    return filt
+    ids = resolve_filters(project, doc=args.doc, tag=args.tag, author=args.by_author,
+                          entity=args.entity)
+    return ExportFilter(**ids, contains=args.contains or None)
 
 
 def cmd_export(args) -> int:

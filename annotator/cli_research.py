@@ -12,6 +12,8 @@ import argparse
 import json
 from collections.abc import Callable
 
+from annotator.cli import _document, _open
+
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 
 
@@ -40,21 +42,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--merge", nargs=2, metavar=("A", "B"),
                    help="merge entity A into B (mentions and spellings move to B)")
     p.add_argument("--json", action="store_true")
-
-
-def _open(args, **kw):
-    from annotator.core.project import Project
-
-    return Project.open(args.project, author=args.author, **kw)
-
-
-def _document(project, ref: str):
-    from annotator.core.errors import AnnotatorError
-
-    doc = project.documents.find(ref)
-    if doc is None:
-        raise AnnotatorError(f"no document {ref!r} in this project (see `annotator info`)")
-    return doc
 
 
 def cmd_search(args) -> int:
