@@ -14,8 +14,8 @@ content, so either order gives the same result) and a tombstone deletes; an enti
 matched under two ids keeps the union of aliases and identifiers. When a
 transcription's text differs, the winning text is kept and the other side's passages
 are re-anchored onto it. Authors are kept. The merge is one transaction after a backup
-copy, and returns the before-image of every row it touched, so :func:`unmerge`
-undoes it as one step (the GUI's undo stack) even when nothing else can.
+copy, recorded in the change journal as one change set, so :func:`unmerge` (or
+``annotator undo``) takes it back as one step.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from annotator.core import backups, schema
-from annotator.core.annotation_import.project_rows import MERGED_TABLES, stale_index
+from annotator.core.annotation_import.project_rows import stale_index
 from annotator.core.annotation_import.project_tables import RowMerger
 from annotator.core.changes import OpChanges, OpResult
 from annotator.core.errors import AnnotatorError, ProjectError
@@ -56,9 +56,7 @@ class MergeReport:
     matched: dict[str, int] = field(default_factory=dict)  # same thing under another id
     unmatched: list[str] = field(default_factory=list)  # rows not brought in, and why
     reanchored: int = 0
-    # undo: (table, id, row before or None if the merge inserted it), in merge order
-    before: list[tuple[str, str, tuple | None]] = field(default_factory=list)
-    tags_before: dict[str, list[str]] = field(default_factory=dict)
+    changeset: int | None = None  # the merge's change set in the journal (undo takes it back)
     changes: OpChanges = field(default_factory=OpChanges)
 
     def summary(self) -> str:
@@ -140,7 +138,7 @@ def merge(project: Project, other: str | Path, *, backup: bool = True,
                 if progress(done[0], total) is False:
                     raise MergeError("the merge was cancelled; nothing was changed.")
 
-        with project.transaction():
+        with project.transaction(f"Merge {other.stem}", kind="merge"):
             m = RowMerger(project, report)
             m.authors()
             m.tags()
@@ -152,6 +150,7 @@ def merge(project: Project, other: str | Path, *, backup: bool = True,
             if version >= 2 and schema.SCHEMA_VERSION >= 2:
                 m.rejected_suggestions()
             stale_index(conn, report.changes)
+        report.changeset = project.last_changeset
     except sqlite3.Error as exc:  # a constraint the checks missed: nothing was changed
         raise MergeError(f"{other.name} could not be merged ({exc}); nothing was changed.") \
             from None
@@ -165,32 +164,13 @@ def merge(project: Project, other: str | Path, *, backup: bool = True,
 
 
 def unmerge(project: Project, report: MergeReport) -> OpResult[MergeReport]:
-    """Undo a merge in one transaction: rows it inserted are removed, rows it changed
-    get their before-image back, tag sets too (latest change first)."""
-    conn = project.conn
-    cols = {t: [r[1] for r in conn.execute(f"PRAGMA main.table_info({t})")]
-            for t in MERGED_TABLES}
-    with project.transaction():
-        for ann_id, tags in report.tags_before.items():
-            conn.execute("DELETE FROM annotation_tags WHERE annotation_id = ?", (ann_id,))
-            conn.executemany("INSERT INTO annotation_tags VALUES (?, ?)",
-                             [(ann_id, t) for t in tags])
-        for table, row_id, before in reversed(report.before):
-            key, names = cols[table][0], cols[table][1:]
-            if before is None:
-                if table == "annotations":
-                    conn.execute("DELETE FROM annotation_tags WHERE annotation_id = ?",
-                                 (row_id,))
-                if table == "documents":
-                    conn.execute("DELETE FROM pages WHERE document_id = ?", (row_id,))
-                    conn.execute("DELETE FROM document_data WHERE document_id = ?", (row_id,))
-                conn.execute(f"DELETE FROM {table} WHERE {key} = ?", (row_id,))
-            else:
-                conn.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in names)} "
-                             f"WHERE {key} = ?", (*before[1:], row_id))
-        stale_index(conn, report.changes)
-    project.forget_caches()
-    return OpResult(report, report.changes)
+    """Undo a merge: its change set replayed backwards, in one transaction (rows it
+    added are removed, rows it changed get back what they held, where nothing later
+    changed them again)."""
+    if report.changeset is None:
+        raise AnnotatorError("this merge changed nothing; there is nothing to take back.")
+    result = project.undo(report.changeset)
+    return OpResult(report, result.changes)
 
 
 def copy_for_colleague(project: Project, target: str | Path) -> OpResult[Path]:

@@ -54,6 +54,10 @@ class Project:
         self.read_only = read_only
         self._db = None
         self._depth = 0
+        self._action: dict = {}
+        self._journal = None  # the change journal's recorder (annotator.core.journal)
+        #: the id of the change set the last action recorded (the GUI's undo step)
+        self.last_changeset: int | None = None
         self._author_name = author or default_author_name()
         self.authors = AuthorStore(self)
         self.documents = DocumentStore(self)
@@ -83,7 +87,9 @@ class Project:
                 for key, value in (("id", new_id()), ("title", title or path.stem),
                                    ("created_at", stamp), ("app_version", __version__)):
                     conn.execute("INSERT INTO project (key, value) VALUES (?, ?)", (key, value))
-                if default_codebook:
+            project._start_journal()
+            if default_codebook:
+                with project.transaction("Default codebook", kind="mechanical"):
                     project.tags.create_default_codebook()
         except BaseException:
             conn.close()
@@ -127,6 +133,7 @@ class Project:
                     schema.migrate(conn, version)
             elif not read_only and backups.is_due(path) and project.documents.list():
                 backups.make_backup(conn, path, "daily")
+            project._start_journal()
         except BaseException:
             project.close()
             raise
@@ -164,22 +171,54 @@ class Project:
     # -- transactions ----------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One user action: commits on success, rolls back on any error. Nested
-        blocks join the outer one, so an operation can be part of a larger one."""
+    def transaction(self, label: str = "", *, kind: str = "edit", coalesce: str = "",
+                    record: bool = True) -> Iterator[sqlite3.Connection]:
+        """One user action: commits on success, rolls back on any error, and is recorded
+        in the change journal as one change set (``label``, or one made from what it
+        changed) that undo and history read. A nested block is a SAVEPOINT inside the
+        outer action: its failure rolls back only its own writes, and its label names
+        the action when the outer block gave none. ``coalesce``: successive actions with
+        the same key (typing a note) become one undo step. ``record=False`` is for the
+        journal's own undo and redo."""
         if self.read_only:
             raise ProjectError(f"{self.path.name} is open read-only; nothing can be changed.")
         if self._depth:
+            action = self._action
+            if label and not action["label"]:
+                action["label"] = label
+            if kind != "edit" and action["kind"] == "edit":
+                action["kind"] = kind
+            savepoint = f"action_{self._depth}"
+            self.conn.execute(f"SAVEPOINT {savepoint}")
             self._depth += 1
             try:
                 yield self.conn
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {savepoint}")
+                self.conn.execute(f"RELEASE {savepoint}")
+                raise
             finally:
                 self._depth -= 1
+            self.conn.execute(f"RELEASE {savepoint}")
             return
+        journaled = self._journal is not None
         self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
+        self._action = {"label": label, "kind": kind, "coalesce": coalesce}
         try:
+            if journaled:
+                self._journal.clear()
+                self._journal.recording(record)
             yield self.conn
+            if journaled and record:
+                from annotator.core import journal
+
+                changes = self._journal.take()
+                if changes:
+                    self.last_changeset = journal.store(
+                        self.conn, changes, label=self._action["label"],
+                        kind=self._action["kind"], coalesce=self._action["coalesce"],
+                        author_id=self.author_id())
         except BaseException:
             self._depth = 0
             self.conn.execute("ROLLBACK")
@@ -187,6 +226,66 @@ class Project:
             raise
         self._depth = 0
         self.conn.execute("COMMIT")
+
+    def _start_journal(self) -> None:
+        """Record every action from now on (a file of the current format only: an older
+        one has no journal tables until it is migrated)."""
+        if self.read_only or self.schema_version < 4:
+            return
+        from annotator.core.journal import Recorder
+
+        self._journal = Recorder(self.conn)
+        self._journal.install()
+
+    # -- undo, redo, history ---------------------------------------------------------
+
+    def undo(self, changeset_id: int | None = None) -> OpResult:
+        """Take back the latest action (or the change set ``changeset_id``), in one
+        transaction. The value is the ChangeSet, with ``skipped``: fields a later
+        action had changed, which were left as they are."""
+        return self._replay(changeset_id, backwards=True)
+
+    def redo(self, changeset_id: int | None = None) -> OpResult:
+        """Do again the action undone last (or ``changeset_id``)."""
+        return self._replay(changeset_id, backwards=False)
+
+    def _replay(self, changeset_id: int | None, *, backwards: bool) -> OpResult:
+        from annotator.core import journal
+        from annotator.core.annotation_import.project_rows import stale_index
+
+        if self._journal is None:
+            raise journal.NothingToUndo(f"{self.path.name} keeps no history of changes.")
+        if changeset_id is None:
+            found = journal.next_undo(self.conn) if backwards else journal.next_redo(self.conn)
+            if found is None:
+                raise journal.NothingToUndo(f"there is nothing to {'undo' if backwards else 'redo'}.")
+            changeset_id = found.id
+        with self.transaction(record=False):
+            changeset, skipped = journal.apply(self, changeset_id, backwards=backwards)
+            changes = changeset.touched()
+            stale_index(self.conn, changes)
+        self.forget_caches()
+        changeset.skipped = skipped
+        return OpResult(changeset, changes)
+
+    def history(self, *, row_id: str | None = None, limit: int | None = None,
+                with_changes: bool = False) -> list:
+        """The change sets, newest first; ``row_id``: only those that touched it."""
+        from annotator.core import journal
+
+        if self.schema_version < 4:
+            return []
+        return journal.history(self.conn, row_id=row_id, limit=limit, with_changes=with_changes)
+
+    def next_undo(self):
+        from annotator.core import journal
+
+        return journal.next_undo(self.conn) if self._journal is not None else None
+
+    def next_redo(self):
+        from annotator.core import journal
+
+        return journal.next_redo(self.conn) if self._journal is not None else None
 
     def forget_caches(self) -> None:
         """Drop every cached row: after a rollback or when another writer changed the file."""

@@ -15,7 +15,7 @@ from collections.abc import Callable
 #: ``PRAGMA application_id``: "ANNT" — tells our files from any other SQLite file.
 APPLICATION_ID = 0x414E4E54
 #: The schema this version of annotator writes. Older files are migrated; newer refused.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _ROW_META = """
     created_at TEXT NOT NULL,
@@ -197,9 +197,49 @@ def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
                  "(document_id, start_offset, page, y, x)")
 
 
+#: Version 4: the change journal (annotator.core.journal). Each user action is one row
+#: of ``changesets``; each row it touched one row of ``changes``, with the columns'
+#: values before and after (JSON; bytes in ``blob``). Undo, redo and history read it.
+SCHEMA_V4 = """
+CREATE TABLE changesets (
+    id INTEGER PRIMARY KEY,
+    uid TEXT NOT NULL UNIQUE,
+    label TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'edit' CHECK (kind IN ('edit', 'merge', 'import', 'mechanical')),
+    author_id TEXT,
+    created_at TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('done', 'undone', 'dropped')),
+    coalesce_key TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX changesets_state ON changesets (state, id);
+CREATE TABLE changes (
+    changeset_id INTEGER NOT NULL REFERENCES changesets (id),
+    seq INTEGER NOT NULL,
+    table_name TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    row_sub TEXT NOT NULL DEFAULT '',
+    row_key TEXT NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
+    before TEXT,
+    after TEXT,
+    blob BLOB,
+    PRIMARY KEY (changeset_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX changes_row ON changes (row_id);
+"""
+
+#: The journal's tables (checked for value types on open; not merged row by row).
+JOURNAL_TABLES = ("changesets", "changes")
+
+
+def _migrate_3_to_4(conn: sqlite3.Connection) -> None:
+    for statement in _statements(SCHEMA_V4):
+        conn.execute(statement)
+
+
 #: migrations[n] turns a version-n file into a version-(n+1) file, inside one transaction.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    1: _migrate_1_to_2, 2: _migrate_2_to_3}
+    1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4}
 
 
 def create(conn: sqlite3.Connection) -> None:
@@ -270,7 +310,7 @@ def type_problems(conn: sqlite3.Connection) -> list[str]:
     """Columns holding values of the wrong type (SQLite does not enforce declared
     types): a crafted file could put text where the app expects an offset."""
     problems = []
-    for table in TABLES:
+    for table in (*TABLES, *JOURNAL_TABLES):
         columns = conn.execute(f"PRAGMA table_info({table})").fetchall()
         checks, names = [], []
         for _cid, name, decl, notnull, _default, _pk in columns:

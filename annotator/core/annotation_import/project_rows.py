@@ -1,7 +1,7 @@
 """The row level of a merge (:mod:`annotator.core.merge`): a colleague's project file,
 attached as ``theirs``, read as hostile input (every value of its declared type, within
-bounds, JSON that parses, timestamps not from the future), and our rows written with
-a before-image of each, so the merge can be undone as one step.
+bounds, JSON that parses, timestamps not from the future), and our rows written (the
+change journal records them, so the merge can be undone as one step).
 
 The per-table policy (what matches what, who wins) is in ``project_tables``; merge.py
 checks, attaches and detaches the file. Nothing here opens a file or runs outside the
@@ -134,7 +134,7 @@ class RowStore:
     def reject(self, table: str, row: dict, reason: str) -> None:
         self.r.unmatched.append(f"{table} {str(row.get('id', row))[:40]}: {reason}")
 
-    # -- writing, with before-images --------------------------------------------------
+    # -- writing --------------------------------------------------------------------
 
     def ours(self, table: str, key: str) -> dict | None:
         pk = self.cols[table][0]
@@ -145,7 +145,6 @@ class RowStore:
         cols = self.cols[table]
         self.c.execute(f"INSERT INTO main.{table} ({', '.join(cols)}) VALUES "
                        f"({', '.join('?' * len(cols))})", [row.get(c) for c in cols])
-        self.r.before.append((table, row[cols[0]], None))
         tally(self.r.added, table)
         getattr(self.r.changes, table, set()).add(row[cols[0]])
 
@@ -157,7 +156,6 @@ class RowStore:
                            f"({', '.join('?' * len(cols))})", [[r.get(c) for c in cols]
                                                                  for r in rows])
         keys = [*(r[cols[0]] for r in rows), *counted]
-        self.r.before.extend((table, k, None) for k in keys)
         if keys:
             self.r.added[table] = self.r.added.get(table, 0) + len(keys)
             getattr(self.r.changes, table, set()).update(keys)
@@ -178,7 +176,6 @@ class RowStore:
         if not cols or (not clock and cols == ["modified_at"]):
             return False
         pk = self.cols[table][0]
-        self.r.before.append((table, ours[pk], tuple(ours[c] for c in self.cols[table])))
         self.c.execute(f"UPDATE main.{table} SET {', '.join(f'{c} = ?' for c in cols)} "
                        f"WHERE {pk} = ?", [new[c] for c in cols] + [ours[pk]])
         tally(self.r.updated, table)

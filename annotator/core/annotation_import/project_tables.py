@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 from annotator.core.anchoring import describe, reanchor_all
 from annotator.core.annotation_import.project_rows import SHA256_HEX, Reject, RowStore, tally
-from annotator.core.entities import fold
 from annotator.core.model import TextSelector
+from annotator.core.names import fold
 from annotator.core.util import dumps, loads
 
 
@@ -327,11 +327,9 @@ class RowMerger(RowStore):
         return row
 
     def set_tags(self, ann_id: str, their_tags: list[str]) -> None:
-        """Their tag set (mapped) replaces ours; ours is kept for undo."""
+        """Their tag set (mapped) replaces ours (the journal keeps ours for undo)."""
         mapped = list(dict.fromkeys(self.map["tags"][t] for t in their_tags
                                     if t in self.map["tags"]))
-        self.r.tags_before.setdefault(ann_id, [r[0] for r in self.c.execute(
-            "SELECT tag_id FROM main.annotation_tags WHERE annotation_id = ?", (ann_id,))])
         self.c.execute("DELETE FROM main.annotation_tags WHERE annotation_id = ?", (ann_id,))
         self.c.executemany("INSERT INTO main.annotation_tags VALUES (?, ?)",
                            [(ann_id, t) for t in mapped])

@@ -1,0 +1,241 @@
+"""The change journal: every action is one change set; undo and redo replay it exactly.
+
+The property test runs random sequences of real operations, then undoes all of them
+(the file must equal its first state, row for row) and redoes all of them (the file must
+equal its last state)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from annotator.core import journal
+from annotator.core.errors import AnnotatorError
+from annotator.core.journal import NothingToUndo
+from annotator.core.project import Project
+
+TEXT = ("Dear M. Briand, the Soviet delegation under Leonid Krasin met Édouard Herriot "
+        "in Paris on 28 October 1924; the League of Nations was not consulted. "
+        "Грузинская эмиграция в Париже ждала ответа. 𝔊𝔢𝔬𝔯𝔤𝔦𝔞 remained occupied.\n")
+
+
+def snapshot(p: Project) -> dict[str, list[tuple]]:
+    """Every journaled table, row for row (the search index is derived, not compared)."""
+    out = {}
+    for table, keys in journal.KEYS.items():
+        out[table] = p.conn.execute(
+            f"SELECT * FROM {table} ORDER BY {', '.join(keys)}").fetchall()
+    return out
+
+
+@pytest.fixture
+def project(tmp_path):
+    p = Project.create(tmp_path / "j.annot", "Journal", author="Alice")
+    p.documents.import_bytes(TEXT.encode(), "letter.txt")
+    yield p
+    p.close()
+
+
+def doc_id(p: Project) -> str:
+    return p.documents.list()[0].id
+
+
+def test_each_action_is_one_change_set_with_label_and_author(project):
+    before = len(project.history())
+    tag = project.tags.list()[0]
+    s, e = project.annotations.locate(doc_id(project), "Leonid Krasin")
+    with project.transaction("Tag “Leonid Krasin”"):
+        ann = project.annotations.add(doc_id(project), start=s, end=e, tag_ids=[tag.id]).value
+        project.annotations.update(ann.id, note="plenipotentiary")
+    history = project.history()
+    assert len(history) == before + 1
+    latest = history[0]
+    assert latest.label == "Tag “Leonid Krasin”"
+    assert latest.author == "Alice"
+    assert latest.state == "done"
+    assert project.history(row_id=ann.id)[0].id == latest.id
+
+
+def test_undo_redo_of_add_edit_delete(project):
+    d = doc_id(project)
+    start = snapshot(project)
+    ann = project.annotations.add(d, start=5, end=14, note="addressee").value
+    after_add = snapshot(project)
+    project.annotations.update(ann.id, note="the addressee")
+    project.annotations.delete(ann.id)
+    assert project.annotations.get(ann.id).deleted
+    assert project.undo().value.label == "Delete annotation"
+    assert project.annotations.get(ann.id).note == "the addressee"
+    project.undo()
+    assert project.annotations.get(ann.id).note == "addressee"
+    assert snapshot(project) == after_add
+    project.undo()
+    assert snapshot(project) == start
+    assert project.annotations.get(ann.id) is None
+    project.redo()
+    assert snapshot(project) == after_add
+    project.redo()
+    project.redo()
+    assert project.annotations.get(ann.id).deleted
+    with pytest.raises(NothingToUndo):
+        project.redo()
+
+
+def test_new_action_ends_the_redo_chain(project):
+    d = doc_id(project)
+    project.annotations.add(d, start=0, end=4)
+    project.undo()
+    project.annotations.add(d, start=5, end=9)
+    with pytest.raises(NothingToUndo):
+        project.redo()
+    assert [cs.state for cs in project.history(limit=2)] == ["done", "dropped"]
+
+
+def test_undo_survives_closing_the_project(tmp_path, project):
+    ann = project.annotations.add(doc_id(project), start=0, end=4, note="kept").value
+    path = project.path
+    project.close()
+    with Project.open(path, author="Alice") as again:
+        assert again.undo().value.label == "Add annotation"
+        assert again.annotations.get(ann.id) is None
+
+
+def test_undo_leaves_a_later_change_alone(project):
+    """Undoing an older change set (by id) does not overwrite what a later one wrote."""
+    ann = project.annotations.add(doc_id(project), start=0, end=4, note="one").value
+    project.annotations.update(ann.id, note="two")
+    first_edit = project.last_changeset
+    project.annotations.update(ann.id, note="three", color="#ff0000")
+    result = project.undo(first_edit)
+    assert project.annotations.get(ann.id).note == "three"
+    assert result.value.skipped == 1
+
+
+def test_failed_inner_block_rolls_back_only_itself(project):
+    d = doc_id(project)
+    with project.transaction("Two passages"):
+        kept = project.annotations.add(d, start=0, end=4).value
+        with pytest.raises(AnnotatorError):
+            with project.transaction():
+                project.annotations.add(d, start=5, end=9)
+                project.annotations.add(d, start=-5, end=2)  # refused: inner block fails
+        assert len(project.annotations.list()) == 1
+    assert [a.id for a in project.annotations.list()] == [kept.id]
+    assert project.history()[0].label == "Two passages"
+    assert project.history()[0].count == 1
+
+
+def test_failed_action_records_nothing(project):
+    n = len(project.history())
+    with pytest.raises(AnnotatorError):
+        project.annotations.add(doc_id(project), start=0, end=10**6)
+    assert len(project.history()) == n
+
+
+def test_note_typing_coalesces_into_one_step(project):
+    ann = project.annotations.add(doc_id(project), start=0, end=4).value
+    for note in ("K", "Kr", "Krasin"):
+        with project.transaction("Edit note", coalesce=f"note:{ann.id}"):
+            project.annotations.update(ann.id, note=note)
+    assert project.history()[0].label == "Edit note"
+    project.undo()
+    assert project.annotations.get(ann.id).note == ""
+
+
+def test_undo_of_an_import_removes_the_source_and_redo_brings_its_bytes(project):
+    start = snapshot(project)
+    report = project.documents.import_bytes(b"%PDF-no, just a text", "second.txt")
+    assert report.changes.documents
+    added = snapshot(project)
+    project.undo()
+    assert snapshot(project) == start
+    project.redo()
+    assert snapshot(project) == added
+
+
+def test_history_of_a_hostile_journal_is_refused_cleanly(project):
+    ann = project.annotations.add(doc_id(project), start=0, end=4).value
+    project.conn.execute("UPDATE changes SET table_name = 'sqlite_master' "
+                         "WHERE row_id = ?", (ann.id,))
+    with pytest.raises(AnnotatorError):
+        project.undo()
+    assert project.annotations.get(ann.id) is not None
+
+
+# -- random sequences ----------------------------------------------------------------
+
+OPS = st.lists(st.tuples(st.sampled_from(
+    ["add", "note", "tags", "delete", "tag", "entity", "retext", "link",
+     "meta"]), st.integers(0, 10_000)), min_size=1, max_size=8)
+
+
+def _run(p: Project, op: str, n: int) -> None:
+    d = doc_id(p)
+    anns = p.annotations.list()
+    text = p.documents.text(d)
+    tags = p.tags.list()
+    try:
+        if op == "add":
+            s = n % max(1, len(text) - 10)
+            p.annotations.add(d, start=s, end=s + 1 + n % 9, tag_ids=[tags[n % len(tags)].id])
+        elif op == "note" and anns:
+            p.annotations.update(anns[n % len(anns)].id, note=f"note {n} — «Krasin»")
+        elif op == "tags" and anns:
+            p.annotations.update(anns[n % len(anns)].id,
+                                 tag_ids=[t.id for t in tags[: n % len(tags)]])
+        elif op == "delete" and anns:
+            p.annotations.delete(anns[n % len(anns)].id)
+        elif op == "tag":
+            p.tags.ensure(f"Theme {n % 5}/Sub {n % 3}")
+        elif op == "entity":
+            p.entities.create(f"Person {n}", tags[0].id, aliases=[f"P. {n}"])
+        elif op == "retext":
+            p.documents.set_text(d, text.replace("Paris", "Paris " * (1 + n % 2), 1))
+        elif op == "link" and len(anns) >= 2:
+            p.links.create(anns[0].id, anns[n % len(anns)].id)
+        elif op == "meta":
+            p.set_title(f"Project {n}")
+    except AnnotatorError:
+        pass
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(OPS)
+def test_undo_all_then_redo_all_is_exact(tmp_path_factory, ops):
+    path = tmp_path_factory.mktemp("j") / "p.annot"
+    with Project.create(path, "P", author="Alice") as p:
+        p.documents.import_bytes(TEXT.encode(), "letter.txt")
+        p.annotations.add(doc_id(p), start=0, end=4, note="first")
+        states = [snapshot(p)]
+        done = 0
+        for op, n in ops:
+            mark = p.last_changeset
+            _run(p, op, n)
+            if p.last_changeset != mark:
+                done += 1
+                states.append(snapshot(p))
+        for i in range(done):
+            p.undo()
+            assert snapshot(p) == states[-2 - i]
+        for i in range(done):
+            p.redo()
+            assert snapshot(p) == states[i + 1]
+        assert p.check().ok
+
+
+def test_journal_tables_are_type_checked_on_open(tmp_path, project):
+    project.annotations.add(doc_id(project), start=0, end=4)
+    path = project.path
+    project.close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE changesets SET created_at = x'00'")
+    conn.commit()
+    conn.close()
+    from annotator.core.errors import ProjectError
+
+    with pytest.raises(ProjectError):
+        Project.open(path)
