@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--doc")
     p.add_argument("--author")
     p.add_argument("--entity")
-    p.add_argument("--contains", help="words in quote or note")
+    p.add_argument("--contains", help="words in quote, note or entity name")
     p.add_argument("--state", choices=["ok", "moved", "orphaned"])
     p.add_argument("--json", action="store_true")
 
@@ -95,10 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="restore backup N of the list (the current file is kept beside it)")
     p.add_argument("--make", action="store_true", help="make a backup now")
 
-    from annotator import cli_exchange, cli_research
+    from annotator import cli_exchange, cli_history, cli_research
 
     cli_exchange.add_parsers(sub)
     cli_research.add_parsers(sub)
+    cli_history.add_parsers(sub)
     return parser
 
 
@@ -113,10 +114,11 @@ def main(argv: list[str] | None = None) -> int:
         from annotator.gui.app import run
 
         return run(getattr(args, "project", None), author=args.author)
-    from annotator import cli_exchange, cli_research
+    from annotator import cli_exchange, cli_history, cli_research
     from annotator.core.errors import AnnotatorError
 
-    commands = {**COMMANDS, **cli_exchange.COMMANDS, **cli_research.COMMANDS}
+    commands = {**COMMANDS, **cli_exchange.COMMANDS, **cli_research.COMMANDS,
+                **cli_history.COMMANDS}
     try:
         return commands[args.command](args)
     except AnnotatorError as exc:
@@ -261,10 +263,9 @@ def _annotate(project, doc, args, tag_ids, entity_id, RegionSelector, find_quote
 
 def cmd_list(args) -> int:
     with _open(args, read_only=True) as project:
-        filters = resolve_filters(project, doc=args.doc, tag=args.tag, author=args.author,
-                                  entity=args.entity)
-        annotations = project.annotations.list(contains=args.contains,
-                                               anchor_state=args.state, **filters)
+        annotations = project.annotations.list(resolve_filters(
+            project, doc=args.doc, tag=args.tag, author=args.author, entity=args.entity,
+            contains=args.contains, state=args.state))
         titles = {d.id: d.title for d in project.documents.list()}
         tag_names = {t.id: t.name for t in project.tags.list()}
         entities = {e.id: e.name for e in project.entities.list()}
@@ -394,10 +395,13 @@ COMMANDS = {"backups": cmd_backups, "new": cmd_new, "import": cmd_import, "info"
 
 
 def resolve_filters(project, *, doc: str | None = None, tag: str | None = None,
-                    author: str | None = None, entity: str | None = None) -> dict[str, str]:
-    """Names given on the command line turned into the ids annotation filters take
-    (document_id, tag_id, author_id, entity_id); an unknown name is an error."""
-    filters = {}
+                    author: str | None = None, entity: str | None = None,
+                    contains: str | None = None, state: str | None = None):
+    """The annotation filter the command line asks for, names turned into ids (an
+    unknown name is an error): one filter for ``list`` and ``export``."""
+    from annotator.core.filters import AnnotationFilter
+
+    filters = {"contains": contains or None, "anchor_state": state or None}
     if doc:
         filters["document_id"] = _document(project, doc).id
     for key, ref, store, what in (("tag_id", tag, project.tags, "tag"),
@@ -408,7 +412,7 @@ def resolve_filters(project, *, doc: str | None = None, tag: str | None = None,
             if found is None:
                 raise _error(f"no {what} {ref!r}")
             filters[key] = found.id
-    return filters
+    return AnnotationFilter(**filters)
 
 
 def _document(project, ref: str):
