@@ -56,7 +56,8 @@ class Project:
         self._depth = 0
         self._action: dict = {}
         self._journal = None  # the change journal's recorder (annotator.core.journal)
-        #: the id of the change set the last action recorded (the GUI's undo step)
+        #: the change set the last action recorded (the GUI's undo step); None when it
+        #: changed nothing
         self.last_changeset: int | None = None
         self._author_name = author or default_author_name()
         self.authors = AuthorStore(self)
@@ -205,6 +206,8 @@ class Project:
         self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
         self._action = {"label": label, "kind": kind, "coalesce": coalesce}
+        if record:
+            self.last_changeset = None
         try:
             if journaled:
                 self._journal.clear()

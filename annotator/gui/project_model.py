@@ -122,6 +122,50 @@ class ProjectModel(QObject):
             self._documents = None
         self.changed.emit(changes)
 
+    def do(self, label: str, fn: Callable[..., OpResult[Any]], *args: Any,
+           coalesce: str = "", **kwargs: Any) -> OpResult[Any] | None:
+        """Run one user action: the core call ``fn`` in one journaled transaction named
+        ``label``, announced, and put on the undo stack. A refused action is reported
+        (``failed``) and returns None; nothing is left half done. ``coalesce``: repeated
+        actions with the same key (typing a note) become one undo step."""
+        from annotator.core.errors import AnnotatorError
+
+        project = self.p
+        try:
+            with busy(), project.transaction(label, coalesce=coalesce):
+                result = fn(*args, **kwargs)
+        except AnnotatorError as exc:
+            self.failed.emit(str(exc))
+            return None
+        self.announce(result.changes)
+        self.record_step(label)
+        return result
+
+    def record_step(self, label: str) -> None:
+        """Put the change set the last action recorded on the undo stack (for actions
+        that ran with their own progress dialog, such as an import or a merge)."""
+        changeset = self.p.last_changeset
+        if changeset is not None:
+            from annotator.gui.undo import JournalStep
+
+            self.undo_stack.push(JournalStep(self, changeset, label))
+
+    def replay(self, changeset_id: int, *, backwards: bool) -> None:
+        """Undo or redo one change set; what a later action changed is kept and said."""
+        from annotator.core.errors import AnnotatorError
+
+        try:
+            with busy():
+                result = (self.p.undo if backwards else self.p.redo)(changeset_id)
+        except AnnotatorError as exc:
+            self.failed.emit(f"Could not {'undo' if backwards else 'redo'}: {exc}")
+            return
+        self._forget()
+        self.announce(result.changes)
+        if result.value.skipped:
+            self.message.emit(f"{'Undid' if backwards else 'Redid'} “{result.value.label}”; "
+                              f"{result.value.skipped} field(s) changed since were kept.")
+
     def push(self, command: QUndoCommand) -> bool:
         """Do a command and put it on the undo stack; a refused one is reported, not pushed.
 
