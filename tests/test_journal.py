@@ -213,6 +213,7 @@ def test_undo_all_then_redo_all_is_exact(tmp_path_factory, ops):
         states = [snapshot(p)]
         done = 0
         for op, n in ops:
+            p.last_changeset = None
             _run(p, op, n)
             if p.last_changeset is not None:
                 done += 1
