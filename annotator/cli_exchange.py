@@ -35,7 +35,8 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--author", dest="by_author", metavar="NAME",
                    help="only annotations by this annotator")
     p.add_argument("--entity", help="only mentions of this entity")
-    p.add_argument("--contains", help="only annotations with these words in quote or note")
+    p.add_argument("--contains",
+                   help="only annotations with these words in quote, note or entity name")
     p.add_argument("--group-by", choices=("tag", "entity", "document"), default="tag",
                    help="how a quotation report groups its quotes (default: tag)")
 
@@ -72,11 +73,8 @@ def _progress(label: str) -> Callable[[int, int], bool] | None:
 
 
 def _filter(project, args):
-    from annotator.core.exporters import ExportFilter
-
-    ids = resolve_filters(project, doc=args.doc, tag=args.tag, author=args.by_author,
-                          entity=args.entity)
-    return ExportFilter(**ids, contains=args.contains or None)
+    return resolve_filters(project, doc=args.doc, tag=args.tag, author=args.by_author,
+                           entity=args.entity, contains=args.contains)
 
 
 def cmd_export(args) -> int:

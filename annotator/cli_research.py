@@ -54,7 +54,7 @@ def cmd_search(args) -> int:
     with _open(args, read_only=True) as project:
         doc_id = _document(project, args.doc).id if args.doc else None
         if args.notes:
-            filters = search.Filters(document_ids=[doc_id] if doc_id else [])
+            filters = search.Filters(document_id=doc_id)
             hits = search.search_annotations(project, args.query, limit=args.limit,
                                              filters=filters)
         else:

@@ -202,7 +202,7 @@ def test_filters(project, docs):
     assert ids(project, search.Filters(anchor_state=str(AnchorState.OK))) == [a1.id, a2.id]
     author = project.authors.find("Test Historian")
     assert len(ids(project, search.Filters(author_id=author.id))) == 2
-    assert ids(project, search.Filters(document_ids=[docs["letter"].id])) == []
+    assert ids(project, search.Filters(document_id=docs["letter"].id)) == []
     # text hits inside passages that pass the filter
     hits = search.search(project, "herriot", limit=50,
                          filters=search.Filters(tag_id=theme.id))

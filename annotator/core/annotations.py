@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from annotator.core.anchoring import describe
 from annotator.core.changes import OpChanges, OpResult
 from annotator.core.errors import AnnotatorError
+from annotator.core.filters import AnnotationFilter, annotation_where
 from annotator.core.model import (
     AnchorState,
     Annotation,
@@ -66,35 +67,6 @@ def _row(a: Annotation) -> tuple:
             a.created_at, a.modified_at, int(a.deleted))
 
 
-def like_pattern(words: str) -> str:
-    """A LIKE pattern (ESCAPE '\\') matching ``words`` anywhere, wildcards escaped."""
-    return "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def filter_clauses(project: Project, *, document_id: str | None = None,
-                   tag_id: str | None = None, subtags: bool = True,
-                   author_id: str | None = None, entity_id: str | None = None,
-                   anchor_state: str | None = None) -> tuple[list[str], list]:
-    """WHERE clauses (on alias ``a``) and arguments for the filters every annotation
-    list shares: document, tag with its sub-tags, author, entity, anchor state."""
-    where: list[str] = ["1"]
-    args: list = []
-    if document_id:
-        where.append("a.document_id = ?")
-        args.append(document_id)
-    if tag_id:
-        ids = project.tags.descendants(tag_id) if subtags else [tag_id]
-        where.append(f"a.id IN (SELECT annotation_id FROM annotation_tags WHERE tag_id IN "
-                     f"({','.join('?' * len(ids))}))")
-        args.extend(ids)
-    for column, value in (("author_id", author_id), ("entity_id", entity_id),
-                          ("anchor_state", anchor_state)):
-        if value:
-            where.append(f"a.{column} = ?")
-            args.append(value)
-    return where, args
-
-
 class AnnotationStore:
     def __init__(self, project: Project) -> None:
         self._p = project
@@ -113,23 +85,14 @@ class AnnotationStore:
         with gc_paused():
             return [_annotation(r) for r in rows]
 
-    def list(self, *, document_id: str | None = None, tag_id: str | None = None,
-             subtags: bool = True, author_id: str | None = None,
-             entity_id: str | None = None, contains: str | None = None,
-             anchor_state: str | None = None, include_deleted: bool = False) -> list[Annotation]:
-        """Filter as the annotation table does: by document, tag (with its sub-tags),
-        author, entity, words in quote or note, anchor state."""
-        where, args = filter_clauses(self._p, document_id=document_id, tag_id=tag_id,
-                                     subtags=subtags, author_id=author_id,
-                                     entity_id=entity_id, anchor_state=anchor_state)
-        if not include_deleted:
-            where.append("a.deleted = 0 AND a.document_id IN "
-                         "(SELECT id FROM documents WHERE deleted = 0)")
-        if contains:
-            where.append("(a.exact LIKE ? ESCAPE '\\' OR a.note LIKE ? ESCAPE '\\')")
-            args.extend([like_pattern(contains)] * 2)
+    def list(self, filt: AnnotationFilter | None = None, *, include_deleted: bool = False,
+             **fields: object) -> list[Annotation]:
+        """Filter as the annotation table does (``filt``, or its fields as keywords:
+        tag_id=..., contains=...), in reading order per document."""
+        filt = filt or AnnotationFilter(**fields)  # type: ignore[arg-type]
+        where, args = annotation_where(self._p, filt, include_deleted=include_deleted)
         rows = self._p.conn.execute(
-            f"{_SELECT} WHERE {' AND '.join(where)} "
+            f"{_SELECT} WHERE {where} "
             "ORDER BY a.document_id, a.start_offset, a.page, a.y, a.x", args)
         with gc_paused():
             return [_annotation(r) for r in rows]

@@ -3,6 +3,9 @@
 The original bytes of every source are stored (with their SHA-256) so the project
 file is self-contained; re-importing the same bytes finds the existing document.
 Each import is one transaction: a bad file never leaves half a document behind.
+Every import (command line, import dialog, archives) takes one path in two halves:
+:func:`prepare_import` reads and parses without the project (a worker thread may run
+it), :meth:`DocumentStore.store_import` writes on the project's thread.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from annotator.core.changes import OpChanges, OpResult
-from annotator.core.errors import AnnotatorError, ImportFailed
+from annotator.core.errors import AnnotatorError, ImportFailed, PasswordRequired
 from annotator.core.model import Document, DocumentKind, DocumentLink, Page
 from annotator.core.util import dumps, loads, new_id, now
 
@@ -39,6 +42,75 @@ class ImportReport:
     message: str = ""
     document: Document | None = None
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class PreparedImport:
+    """One source read and parsed, not yet stored: the slow half of an import, done
+    without the project so that a worker thread can do it while the window stays
+    responsive. :meth:`DocumentStore.store_import` is the other half."""
+
+    path: str  # as the scholar gave it, for the report
+    name: str
+    data: bytes = b""
+    sha256: str = ""
+    source: ImportedSource | None = None  # None: failed, or the project has it already
+    failure: ImportFailed | None = None
+
+    @property
+    def error(self) -> str:
+        return str(self.failure) if self.failure is not None else ""
+
+    @property
+    def needs_password(self) -> bool:
+        return isinstance(self.failure, PasswordRequired)
+
+
+def prepare_import(path: str | Path, password: str | None = None,
+                   known: Callable[[str], bool] | None = None) -> PreparedImport:
+    """Read and parse one source file, never touching a project. A file the project
+    already has (``known(sha256)``) is not parsed again."""
+    path = Path(path)
+    try:
+        data = _read_source_file(path)
+    except ImportFailed as exc:
+        return PreparedImport(str(path), path.name, failure=exc)
+    return prepare_bytes(data, path.name, password, known, path=str(path))
+
+
+def prepare_bytes(data: bytes, filename: str, password: str | None = None,
+                  known: Callable[[str], bool] | None = None, *,
+                  path: str | None = None) -> PreparedImport:
+    """:func:`prepare_import` for a source already in memory."""
+    from annotator.core.importers import read_source
+
+    prepared = PreparedImport(path or filename, filename, data,
+                              hashlib.sha256(data).hexdigest())
+    if known is not None and known(prepared.sha256):
+        return prepared
+    try:
+        prepared.source = read_source(Path(filename), data=data, password=password)
+    except ImportFailed as exc:
+        prepared.failure = exc
+    return prepared
+
+
+def _read_source_file(path: Path) -> bytes:
+    """The bytes of a source file, or ImportFailed saying why they cannot be had."""
+    try:
+        if path.is_dir():
+            raise ImportFailed(f"{path.name} is a folder; choose the files in it.")
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise ImportFailed(f"{path.name} is {size // 2**20} MB; a project file can "
+                               f"hold sources up to {MAX_SOURCE_BYTES // 2**20} MB each.")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ImportFailed(f"{path} does not exist.") from None
+    except PermissionError:
+        raise ImportFailed(f"{path} cannot be read (permission denied).") from None
+    except OSError as exc:
+        raise ImportFailed(f"{path} cannot be read: {exc.strerror or exc}.") from None
 
 
 def _document(row: tuple) -> Document:
@@ -145,43 +217,49 @@ class DocumentStore:
                     title: str | None = None) -> OpResult[ImportReport]:
         """Import one source file. Raises ImportFailed with a message for the scholar;
         on failure nothing is written."""
-        path = Path(path)
-        try:
-            if path.is_dir():
-                raise ImportFailed(f"{path.name} is a folder; choose the files in it.")
-            size = path.stat().st_size
-            if size > MAX_SOURCE_BYTES:
-                raise ImportFailed(f"{path.name} is {size // 2**20} MB; a project file can "
-                                   f"hold sources up to {MAX_SOURCE_BYTES // 2**20} MB each.")
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise ImportFailed(f"{path} does not exist.") from None
-        except PermissionError:
-            raise ImportFailed(f"{path} cannot be read (permission denied).") from None
-        except OSError as exc:
-            raise ImportFailed(f"{path} cannot be read: {exc.strerror or exc}.") from None
-        return self.import_bytes(data, path.name, password=password, title=title)
+        return self.store_import(prepare_import(path, password, self._known), title=title)
 
     def import_bytes(self, data: bytes, filename: str, *, password: str | None = None,
                      title: str | None = None) -> OpResult[ImportReport]:
-        sha256 = hashlib.sha256(data).hexdigest()
-        existing = self.by_sha256(sha256)
+        """Import a source held in memory (a member of a .qdpx archive, a merge)."""
+        return self.store_import(prepare_bytes(data, filename, password, self._known),
+                                 title=title)
+
+    def store_import(self, prepared: PreparedImport, *,
+                     title: str | None = None) -> OpResult[ImportReport]:
+        """The second half of every import, on the project's thread: write a source
+        :func:`prepare_import` read (one transaction). A document already there is
+        reported, a deleted one brought back; a failed read raises its ImportFailed."""
+        if prepared.failure is not None:
+            raise prepared.failure
+        existing = self.by_sha256(prepared.sha256)
         if existing is not None and not existing.deleted:
-            return OpResult(ImportReport(filename, "existing",
+            return OpResult(ImportReport(prepared.path, "existing",
                                          f"already in the project as “{existing.title}”",
                                          existing), OpChanges())
         if existing is not None:  # imported before, then deleted: bring it back as it was
             restored = self.restore(existing)
-            return OpResult(ImportReport(filename, "imported", "restored a deleted document",
-                                         restored.value), restored.changes)
-        from annotator.core.importers import read_source
+            return OpResult(ImportReport(prepared.path, "imported",
+                                         "restored a deleted document", restored.value),
+                            restored.changes)
+        source = prepared.source
+        if source is None:  # the project had it when it was read, and has it no longer
+            from annotator.core.importers import read_source
 
-        source = read_source(Path(filename), data=data, password=password)
+            source = read_source(Path(prepared.name), data=prepared.data)
         if title:
             source.title = title
-        document = self.add_source(source, sha256)
-        return OpResult(ImportReport(filename, "imported", "", document, list(source.warnings)),
-                        OpChanges(documents={document.id}))
+        document = self.add_source(source, prepared.sha256)
+        return OpResult(ImportReport(prepared.path, "imported", "", document,
+                                     list(source.warnings)), OpChanges(documents={document.id}))
+
+    def source_fingerprints(self) -> set[str]:
+        """The SHA-256 of every source the project holds, deleted ones too: what an
+        import running off the project's thread need not parse."""
+        return {r[0] for r in self._p.conn.execute("SELECT sha256 FROM documents")}
+
+    def _known(self, sha256: str) -> bool:
+        return self.by_sha256(sha256) is not None
 
     def import_files(self, paths: Iterable[str | Path], *, password: str | None = None,
                      progress: Callable[[int, str], bool] | None = None) -> list[ImportReport]:

@@ -3,14 +3,13 @@
 author. QtCharts for the bars; the matrix is painted by hand (QtCharts has no heat
 map). Each exports as PNG and SVG (``export_widget``), with no web engine.
 
-The data functions at the top take a core Project and return plain lists, so they
+The counts come from core (:mod:`annotator.core.overview`) as plain lists, so they
 are tested without drawing anything.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCharts import (
     QBarCategoryAxis,
@@ -35,51 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core import entity_ops
+from annotator.core.overview import annotations_per_author, tag_frequency
 from annotator.gui.project_model import ProjectModel
-
-if TYPE_CHECKING:
-    from annotator.core.project import Project
-
-
-# -- data ------------------------------------------------------------------------------
-
-
-def tag_frequency(project: Project, *, top_tags: int = 12, top_documents: int = 30
-                  ) -> tuple[list[str], list[tuple[str, str, list[int]]]]:
-    """(document titles, [(tag name, colour, count per document)]): the most used tags
-    over the documents with the most annotations."""
-    rows = project.conn.execute(
-        "SELECT a.document_id, at.tag_id, count(*) FROM annotation_tags at "
-        "JOIN annotations a ON a.id = at.annotation_id AND a.deleted = 0 "
-        "JOIN documents d ON d.id = a.document_id AND d.deleted = 0 "
-        "JOIN tags t ON t.id = at.tag_id AND t.deleted = 0 GROUP BY a.document_id, at.tag_id"
-    ).fetchall()
-    per_doc: dict[str, int] = {}
-    per_tag: dict[str, int] = {}
-    for doc_id, tag_id, n in rows:
-        per_doc[doc_id] = per_doc.get(doc_id, 0) + n
-        per_tag[tag_id] = per_tag.get(tag_id, 0) + n
-    docs = sorted(per_doc, key=lambda d: -per_doc[d])[:top_documents]
-    tags = sorted(per_tag, key=lambda t: -per_tag[t])[:top_tags]
-    titles = {d.id: d.title for d in project.documents.list()}
-    docs.sort(key=lambda d: titles.get(d, "").casefold())
-    counts = {(d, t): n for d, t, n in rows}
-    series = []
-    for tag_id in tags:
-        tag = project.tags.get(tag_id)
-        series.append((tag.name if tag else "?", tag.color if tag else "#888888",
-                       [counts.get((d, tag_id), 0) for d in docs]))
-    return [titles.get(d, d) for d in docs], series
-
-
-def annotations_per_author(project: Project) -> list[tuple[str, str, int]]:
-    """(name, colour, live annotations) of every author, most active first."""
-    rows = project.conn.execute(
-        "SELECT au.name, au.color, count(a.id) FROM authors au JOIN annotations a "
-        "ON a.author_id = au.id AND a.deleted = 0 JOIN documents d ON d.id = a.document_id "
-        "AND d.deleted = 0 WHERE au.deleted = 0 GROUP BY au.id ORDER BY count(a.id) DESC")
-    return [(r[0], r[1], r[2]) for r in rows]
-
 
 # -- export ----------------------------------------------------------------------------
 

@@ -15,8 +15,8 @@ from PySide6.QtGui import QUndoCommand
 
 from annotator.core.changes import OpChanges
 from annotator.core.errors import AnnotatorError
-from annotator.core.gui_support import restore_document_link
 from annotator.core.model import Annotation, Document, RegionSelector, TagKind
+from annotator.core.overview import restore_document_link
 
 if TYPE_CHECKING:
     from annotator.gui.project_model import ProjectModel

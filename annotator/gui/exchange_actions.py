@@ -96,16 +96,13 @@ class ExchangeMixin:
 
     # -- export ------------------------------------------------------------------------------
 
-    def _export_filter(self):  # noqa: ANN202 - an ExportFilter, or None
-        from annotator.core.exporters import ExportFilter
-
+    def _export_filter(self):  # noqa: ANN202 - the table's AnnotationFilter, or None
         panel = getattr(self, "annotations", None)
         try:
-            fields = panel.filters() if panel is not None else {}
+            filt = panel.filters() if panel is not None else None
         except Exception:  # noqa: BLE001 - no filter then: export everything
             return None
-        fields = {k: v for k, v in fields.items() if v}
-        return ExportFilter(**fields) if fields else None
+        return filt if filt is not None and filt.narrows else None
 
     def export_as(self, key: str, out: str | Path | None = None) -> Path | None:
         from PySide6.QtWidgets import QFileDialog, QMessageBox

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from annotator.gui.document_pane import DocumentPane
 
 cmd = LazyModule("annotator.gui.commands")
-gs = LazyModule("annotator.core.gui_support")
+gs = LazyModule("annotator.core.overview")
 TEXT, PAGED = "text", "paged"  # DocumentKind values (a StrEnum compares equal to them)
 
 

@@ -18,7 +18,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QTextBlock
 
 from annotator.core.anchoring import Utf16Map
-from annotator.core.gui_support import LONG_SPAN, Span
+from annotator.core.overview import LONG_SPAN, Span
 
 WINDOW_MARGIN = 12_000  # code points fetched beyond the visible range
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QToolTip, QWidget
 
 from annotator.core.anchoring import Utf16Map
 from annotator.core.changes import OpChanges
-from annotator.core.gui_support import LONG_SPAN, Span, long_spans, span_info, spans_between
+from annotator.core.overview import LONG_SPAN, Span, long_spans, span_info, spans_between
 from annotator.gui.highlighter import HighlightLayer, SpanCache
 from annotator.gui.project_model import ProjectModel
 

@@ -5,15 +5,15 @@ A day is a dot; a month, a decade or a life ("1872/1957") a bar as long as the t
 covers, so a vague "mid-1927" shows as the year it is, not as a false point. The wheel
 zooms around the pointer (Ctrl not needed), dragging pans, "Fit" shows everything.
 
+The items (plain data) come from :func:`annotator.core.overview.timeline_items`.
+
 Signals: ``jumpRequested(document_id, start, end)``, ``pageRequested(document_id,
 page)``, ``annotationActivated(annotation_id)``, ``entityActivated(entity_id)``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPen, QWheelEvent
@@ -29,69 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.core.dates import iso_interval
+from annotator.core.overview import TimelineItem, timeline_items
 from annotator.gui.project_model import ProjectModel
-
-if TYPE_CHECKING:
-    from annotator.core.project import Project
 
 LANE_HEIGHT = 26
 ROW_HEIGHT = 14
 LABEL_WIDTH = 170
 AXIS_HEIGHT = 24
 ORDINAL_1900 = date(1900, 1, 1).toordinal()
-
-
-@dataclass(slots=True)
-class TimelineItem:
-    lane: str
-    label: str
-    first: date
-    last: date
-    color: str = "#4a7bd0"
-    document_id: str | None = None
-    start: int | None = None
-    end: int | None = None
-    page: int | None = None
-    annotation_id: str | None = None
-    entity_id: str | None = None
-
-
-def timeline_items(project: Project, by: str = "document") -> list[TimelineItem]:
-    """Dated annotations and entities as timeline items; ``by`` is "document" (a lane
-    per document, entities in a lane of their own) or "type" (a lane per entity type)."""
-    types = {t.id: t for t in project.tags.list()}
-    out = []
-    rows = project.conn.execute(
-        "SELECT a.id, a.document_id, d.title, a.start_offset, a.end_offset, a.page, "
-        "a.date_value, coalesce(a.exact, ''), e.type_id, a.color, "
-        "(SELECT group_concat(at.tag_id, ' ') FROM annotation_tags at WHERE "
-        " at.annotation_id = a.id) FROM annotations a "
-        "JOIN documents d ON d.id = a.document_id AND d.deleted = 0 "
-        "LEFT JOIN entities e ON e.id = a.entity_id AND e.deleted = 0 "
-        "WHERE a.deleted = 0 AND a.date_value != '' ORDER BY d.title COLLATE NOCASE")
-    for ann_id, doc_id, title, start, end, page, value, quote, etype, color, tags in rows:
-        interval = iso_interval(value)
-        if interval is None:
-            continue
-        tag_ids = (tags or "").split()
-        type_tag = types.get(etype or "") or next(
-            (types[t] for t in tag_ids if t in types and types[t].kind == "entity_type"), None)
-        first_tag = types.get(tag_ids[0]) if tag_ids else None
-        lane = title if by == "document" else (type_tag.name if type_tag else "Other")
-        tag = type_tag or first_tag
-        color = color or (tag.color if tag else "#4a7bd0")
-        out.append(TimelineItem(lane, f"{' '.join(quote.split())[:60]} ({value})", *interval,
-                                color, doc_id, start, end, page, ann_id))
-    for entity in project.entities.list():
-        interval = iso_interval(entity.dates) if entity.dates else None
-        if interval is None:
-            continue
-        tag = types.get(entity.type_id)
-        lane = "Entities" if by == "document" else (tag.name if tag else "Other")
-        out.append(TimelineItem(lane, f"{entity.name} ({entity.dates})", *interval,
-                                tag.color if tag else "#888888", entity_id=entity.id))
-    return out
 
 
 class TimelineView(QGraphicsView):

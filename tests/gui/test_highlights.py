@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QTextCursor
 
-from annotator.core.gui_support import LONG_SPAN
+from annotator.core.overview import LONG_SPAN
 
 
 def open_text(qtbot, tmp_path, text: str, spans: list[tuple[int, int, str]]):

@@ -14,12 +14,13 @@ from PySide6.QtTest import QTest  # noqa: E402
 from annotator.core import suggestions  # noqa: E402
 from annotator.core.importers.base import ImportedSource  # noqa: E402
 from annotator.core.model import DocumentKind  # noqa: E402
-from annotator.gui.charts import ChartsPanel, tag_frequency  # noqa: E402
+from annotator.core.overview import tag_frequency, timeline_items  # noqa: E402
+from annotator.gui.charts import ChartsPanel  # noqa: E402
 from annotator.gui.panels.entity_page import EntityPage, parse_identifiers  # noqa: E402
 from annotator.gui.panels.review_queue import ReviewQueue  # noqa: E402
 from annotator.gui.panels.search_panel import FindBar, SearchPanel  # noqa: E402
 from annotator.gui.project_model import ProjectModel  # noqa: E402
-from annotator.gui.timeline import Timeline, timeline_items  # noqa: E402
+from annotator.gui.timeline import Timeline  # noqa: E402
 
 pytestmark = pytest.mark.gui
 
@@ -229,6 +230,13 @@ def test_search_panel_and_find_bar(model, world, qtbot):
     assert [s.quote for s in ready.args[0]] == ["HERRIOT", "Hérriot", "Herriot"]
     panel.search_for('"unbalanced')  # no crash, no hits
     assert panel.hits == []
+
+    # quotes and notes of the open document only: the filter takes the document
+    panel.scope.setCurrentIndex(1)
+    panel.set_current_document(world["doc"].id)
+    panel.notes.setChecked(True)
+    panel.search_for("kalinin")
+    assert {h.kind for h in panel.hits} == {"text", "quote"}
 
     bar = FindBar(model)
     qtbot.addWidget(bar)

@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING
 
 from annotator.core.annotations import _SELECT, _annotation
 from annotator.core.errors import AnnotatorError
+from annotator.core.filters import AnnotationFilter, annotation_where
 from annotator.core.model import Annotation, Author, Document, Entity, Tag, TagKind
 
 if TYPE_CHECKING:
@@ -34,17 +35,8 @@ class ExportCancelled(AnnotatorError):
     """The scholar cancelled an export; nothing was left behind."""
 
 
-@dataclass(slots=True)
-class ExportFilter:
-    """The annotation table's filters: document, tag (with its sub-tags), author,
-    entity, words in quote or note. Empty fields do not filter."""
-
-    document_id: str | None = None
-    tag_id: str | None = None
-    author_id: str | None = None
-    entity_id: str | None = None
-    contains: str | None = None
-    subtags: bool = True
+#: Exports take the annotation table's filter (:mod:`annotator.core.filters`).
+ExportFilter = AnnotationFilter
 
 
 @dataclass(slots=True)
@@ -57,35 +49,8 @@ class ExportResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def where_clause(project: Project, filt: ExportFilter | None) -> tuple[str, list]:
-    """SQL conditions on ``annotations a`` for a filter, as AnnotationStore.list builds them."""
-    filt = filt or ExportFilter()
-    where = ["a.deleted = 0", "a.document_id IN (SELECT id FROM documents WHERE deleted = 0)"]
-    args: list = []
-    if filt.document_id:
-        where.append("a.document_id = ?")
-        args.append(filt.document_id)
-    if filt.tag_id:
-        ids = project.tags.descendants(filt.tag_id) if filt.subtags else [filt.tag_id]
-        where.append("a.id IN (SELECT annotation_id FROM annotation_tags WHERE tag_id IN "
-                     f"({','.join('?' * len(ids))}))")
-        args.extend(ids)
-    if filt.author_id:
-        where.append("a.author_id = ?")
-        args.append(filt.author_id)
-    if filt.entity_id:
-        where.append("a.entity_id = ?")
-        args.append(filt.entity_id)
-    if filt.contains:
-        pattern = "%" + filt.contains.replace("\\", "\\\\").replace("%", "\\%").replace(
-            "_", "\\_") + "%"
-        where.append("(a.exact LIKE ? ESCAPE '\\' OR a.note LIKE ? ESCAPE '\\')")
-        args.extend([pattern, pattern])
-    return " AND ".join(where), args
-
-
 def count_annotations(project: Project, filt: ExportFilter | None = None) -> int:
-    sql, args = where_clause(project, filt)
+    sql, args = annotation_where(project, filt)
     return project.conn.execute(f"SELECT count(*) FROM annotations a WHERE {sql}",
                                 args).fetchone()[0]
 
@@ -94,7 +59,7 @@ def iter_annotations(project: Project, filt: ExportFilter | None = None, *,
                      document_id: str | None = None) -> Iterator[Annotation]:
     """Live annotations passing the filter, in reading order per document, one row at
     a time from one SQLite statement (a consistent snapshot in WAL mode)."""
-    sql, args = where_clause(project, filt)
+    sql, args = annotation_where(project, filt)
     if document_id is not None:
         sql += " AND a.document_id = ?"
         args.append(document_id)

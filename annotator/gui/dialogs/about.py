@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import platform
-import sqlite3
-import sys
-from importlib import metadata
-
 import PySide6
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from annotator import __version__
+from annotator.core import versions as core_versions
 
 
 def versions() -> dict[str, str]:
-    """Versions of everything involved; PyMuPDF is asked by package metadata, not
-    imported (importing it costs a third of a second)."""
-    try:
-        pymupdf = metadata.version("pymupdf")
-    except metadata.PackageNotFoundError:
-        pymupdf = "not installed"
-    return {"annotator": __version__, "Python": sys.version.split()[0],
-            "Qt": qVersion(), "PySide6": PySide6.__version__,
-            "SQLite": sqlite3.sqlite_version, "PyMuPDF": pymupdf,
-            "System": f"{platform.system()} {platform.release()} ({platform.machine()})"}
+    """Versions of everything involved: core's list and Qt's."""
+    return {**core_versions.versions(), "Qt": qVersion(), "PySide6": PySide6.__version__}
 
 
 class AboutDialog(QDialog):

@@ -2,8 +2,10 @@
 
 The slow part (reading a PDF's pages and text layer) runs in a worker thread, which
 never touches the project: it hands each parsed file to the GUI thread, which writes
-it (one transaction per file). A bad file is reported and never stops the others; an
-encrypted PDF asks for its password. Undo removes the documents the batch added;
+it (one transaction per file). Both halves are core's, the very path the command
+line's ``import`` takes (``documents.prepare_import``, then
+``DocumentStore.store_import``). A bad file is reported and never stops the others;
+an encrypted PDF asks for its password. Undo removes the documents the batch added;
 redo brings the same ones back.
 """
 
@@ -16,9 +18,8 @@ from PySide6.QtCore import QEventLoop, Qt, QThread, Signal
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QProgressDialog, QWidget
 
 from annotator.core.changes import OpChanges
-from annotator.core.documents import ImportReport
+from annotator.core.documents import ImportReport, PreparedImport, prepare_import
 from annotator.core.errors import ImportFailed
-from annotator.core.gui_support import PreparedImport, prepare_import, store_import
 from annotator.gui import commands as cmd
 from annotator.gui.project_model import ProjectModel
 
@@ -27,38 +28,24 @@ FILE_FILTER = ("Sources (*.txt *.md *.markdown *.html *.htm *.pdf *.png *.jpg *.
 
 
 class ImportWorker(QThread):
-    """Reads and parses files one by one (a read-only connection tells it which files
-    the project already has, so they are not parsed again)."""
+    """Reads and parses files one by one, with no connection to the project: the
+    fingerprints of the sources it already has (read beforehand) spare parsing them."""
 
     starting = Signal(int, str)  # index, file name
     prepared = Signal(int, object)  # index, PreparedImport
 
-    def __init__(self, project_path: str, paths: Sequence[Path],
+    def __init__(self, known: set[str], paths: Sequence[Path],
                  passwords: dict[str, str]) -> None:
         super().__init__()
-        self.project_path, self.paths, self.passwords = project_path, list(paths), passwords
+        self.known, self.paths, self.passwords = frozenset(known), list(paths), passwords
 
     def run(self) -> None:
-        from annotator.core.project import Project
-
-        try:
-            reader = Project.open(self.project_path, read_only=True)
-        except Exception:  # noqa: BLE001 - then every file is parsed
-            reader = None
-
-        def known(sha256: str) -> bool:
-            return reader is not None and reader.documents.by_sha256(sha256) is not None
-
-        try:
-            for i, path in enumerate(self.paths):
-                if self.isInterruptionRequested():
-                    return
-                self.starting.emit(i, path.name)
-                self.prepared.emit(i, prepare_import(path, self.passwords.get(str(path)),
-                                                     known))
-        finally:
-            if reader is not None:
-                reader.close()
+        for i, path in enumerate(self.paths):
+            if self.isInterruptionRequested():
+                return
+            self.starting.emit(i, path.name)
+            self.prepared.emit(i, prepare_import(path, self.passwords.get(str(path)),
+                                                 self.known.__contains__))
 
 
 def ask_password(parent: QWidget | None, name: str) -> str | None:
@@ -79,7 +66,7 @@ def _run_batch(parent: QWidget | None, model: ProjectModel, paths: list[Path],
     progress.setMinimumDuration(400)
     reports: dict[int, ImportReport] = {}
     prepared: dict[int, PreparedImport] = {}
-    worker = ImportWorker(str(model.p.path), paths, passwords)
+    worker = ImportWorker(model.p.documents.source_fingerprints(), paths, passwords)
     loop = QEventLoop()
 
     def starting(i: int, name: str) -> None:
@@ -88,7 +75,7 @@ def _run_batch(parent: QWidget | None, model: ProjectModel, paths: list[Path],
     def store(i: int, item: PreparedImport) -> None:
         prepared[i] = item
         try:
-            result = store_import(model.p, item)
+            result = model.p.documents.store_import(item)
             reports[i] = result.value
             changes.update(result.changes)
         except ImportFailed as exc:

@@ -1,7 +1,7 @@
 """The annotations table: every annotation of the project (or of the open document),
 filtered by tag, author, entity or words; double-click jumps to it.
 
-It may hold 100,000 rows, so the model keeps plain tuples (core/gui_support.py), sorts
+It may hold 100,000 rows, so the model keeps plain tuples (core/overview.py), sorts
 and updates them in Python (no proxy model calling back into Python per comparison),
 loads them in a worker thread on its own read-only connection, and applies small
 change sets row by row instead of reloading.
@@ -35,9 +35,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.core import gui_support as gs
 from annotator.core.changes import OpChanges
 from annotator.core.documents import page_for_offset
+from annotator.core.filters import AnnotationFilter
+from annotator.core.overview import (
+    ROW_AUTHOR,
+    ROW_DATE,
+    ROW_DOC,
+    ROW_DOC_ID,
+    ROW_ENTITY,
+    ROW_ID,
+    ROW_MODIFIED,
+    ROW_NOTE,
+    ROW_PAGE,
+    ROW_QUOTE,
+    ROW_START,
+    ROW_STATE,
+    ROW_TAGS,
+    table_rows,
+)
 from annotator.core.project import Project
 from annotator.gui.project_model import ProjectModel
 
@@ -55,7 +71,7 @@ class RowLoader(QThread):
     done = Signal(int)
     failed = Signal(int, str)  # generation, why: the table then loads on the GUI thread
 
-    def __init__(self, path: str, generation: int, filters: dict) -> None:
+    def __init__(self, path: str, generation: int, filters: AnnotationFilter) -> None:
         super().__init__()
         self.path, self.generation, self.filters = path, generation, filters
 
@@ -66,7 +82,7 @@ class RowLoader(QThread):
             self.failed.emit(self.generation, str(exc))
             return
         try:
-            for rows in gs.table_rows(project, batch=2000, **self.filters):
+            for rows in table_rows(project, self.filters, batch=2000):
                 if self.isInterruptionRequested():
                     return
                 self.batch.emit(self.generation, rows)
@@ -83,7 +99,7 @@ class AnnotationsModel(QAbstractTableModel):
         super().__init__()
         self.m = model
         self.rows: list[tuple] = []
-        self.filters: dict = {}
+        self.filters = AnnotationFilter()
         self.loading = False
         self._generation = 0
         self._loader: RowLoader | None = None
@@ -93,10 +109,10 @@ class AnnotationsModel(QAbstractTableModel):
 
     # -- loading ----------------------------------------------------------------------------
 
-    def reload(self, filters: dict | None = None) -> None:
+    def reload(self, filters: AnnotationFilter | None = None) -> None:
         """Reload all rows in the background with these filters."""
         if filters is not None:
-            self.filters = {k: v for k, v in filters.items() if v}
+            self.filters = filters
         self.stop()
         self._generation += 1
         self._alignments = None
@@ -106,7 +122,7 @@ class AnnotationsModel(QAbstractTableModel):
         if not self.m.is_open:
             return
         self.loading = True
-        loader = RowLoader(str(self.m.p.path), self._generation, dict(self.filters))
+        loader = RowLoader(str(self.m.p.path), self._generation, self.filters)
         loader.batch.connect(self._batch)
         loader.done.connect(self._done)
         loader.failed.connect(self._load_here)
@@ -136,7 +152,7 @@ class AnnotationsModel(QAbstractTableModel):
         """The background reader could not open the file: read on the GUI's connection."""
         if generation != self._generation or not self.m.is_open:
             return
-        for rows in gs.table_rows(self.m.p, **self.filters):
+        for rows in table_rows(self.m.p, self.filters):
             self._batch(generation, rows)
         self._done(generation)
 
@@ -167,9 +183,10 @@ class AnnotationsModel(QAbstractTableModel):
         if len(ids) > INCREMENTAL_UP_TO or self.loading:
             self.reload()
             return
-        fresh = {r[gs.ROW_ID]: r for batch in gs.table_rows(self.m.p, ids=ids, **self.filters)
-                 for r in batch}
-        positions = {r[gs.ROW_ID]: i for i, r in enumerate(self.rows) if r[gs.ROW_ID] in ids}
+        fresh = {r[ROW_ID]: r
+                 for batch in table_rows(self.m.p, self.filters, ids=ids) for r in batch}
+        positions = {r[ROW_ID]: i for i, r in enumerate(self.rows)
+                     if r[ROW_ID] in ids}
         removals, insertions = [], []
         for ann_id in ids:
             row, new = positions.get(ann_id), fresh.get(ann_id)
@@ -209,13 +226,13 @@ class AnnotationsModel(QAbstractTableModel):
 
     def _key(self, row: tuple) -> tuple:
         if self._sort is None:
-            return (row[gs.ROW_DOC].casefold(), row[gs.ROW_DOC_ID], row[gs.ROW_START] or -1,
-                    row[gs.ROW_PAGE] or 0)
+            return (row[ROW_DOC].casefold(), row[ROW_DOC_ID], row[ROW_START] or -1,
+                    row[ROW_PAGE] or 0)
         col = self._sort[0]
         value = self.display(row, col)
         if col == 2:
             value = value if isinstance(value, int) else 0
-        return (value.casefold() if isinstance(value, str) else value, row[gs.ROW_START] or -1)
+        return (value.casefold() if isinstance(value, str) else value, row[ROW_START] or -1)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._sort = (column, order)
@@ -240,37 +257,37 @@ class AnnotationsModel(QAbstractTableModel):
         return None
 
     def page_of(self, row: tuple) -> int | str:
-        if row[gs.ROW_PAGE] is not None:
-            return row[gs.ROW_PAGE]
+        if row[ROW_PAGE] is not None:
+            return row[ROW_PAGE]
         if self._alignments is None:
             self._alignments = {}
             for link in self.m.p.documents.links():
                 if link.alignment:
                     self._alignments.setdefault(link.source_id, link.alignment)
-        alignment = self._alignments.get(row[gs.ROW_DOC_ID])
-        if alignment and row[gs.ROW_START] is not None:
-            return page_for_offset(alignment, row[gs.ROW_START]) or ""
+        alignment = self._alignments.get(row[ROW_DOC_ID])
+        if alignment and row[ROW_START] is not None:
+            return page_for_offset(alignment, row[ROW_START]) or ""
         return ""
 
     def display(self, row: tuple, col: int) -> object:
         if col == 0:
-            return row[gs.ROW_DOC]
+            return row[ROW_DOC]
         if col == 1:
-            return " ".join(row[gs.ROW_QUOTE].split())
+            return " ".join(row[ROW_QUOTE].split())
         if col == 2:
             return self.page_of(row)
         if col == 3:
-            tags = row[gs.ROW_TAGS].split(" ") if row[gs.ROW_TAGS] else []
+            tags = row[ROW_TAGS].split(" ") if row[ROW_TAGS] else []
             return ", ".join(self.m.tag_path(t) for t in tags if self.m.tag(t))
         if col == 4:
-            return row[gs.ROW_ENTITY] or ""
+            return row[ROW_ENTITY] or ""
         if col == 5:  # the normalised date (ISO 8601), sorts as text
-            return row[gs.ROW_DATE] or ""
+            return row[ROW_DATE] or ""
         if col == 6:
-            return " ".join((row[gs.ROW_NOTE] or "").split())
+            return " ".join((row[ROW_NOTE] or "").split())
         if col == 7:
-            return row[gs.ROW_AUTHOR] or ""
-        return (row[gs.ROW_MODIFIED] or "")[:16].replace("T", " ")
+            return row[ROW_AUTHOR] or ""
+        return (row[ROW_MODIFIED] or "")[:16].replace("T", " ")
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         row = self.rows[index.row()]
@@ -278,18 +295,18 @@ class AnnotationsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self.display(row, col)
         if role == Qt.ItemDataRole.UserRole:
-            return row[gs.ROW_ID]
-        if role == Qt.ItemDataRole.DecorationRole and col == 3 and row[gs.ROW_TAGS]:
-            return QColor(self.m.color_for(tuple(row[gs.ROW_TAGS].split(" "))))
+            return row[ROW_ID]
+        if role == Qt.ItemDataRole.DecorationRole and col == 3 and row[ROW_TAGS]:
+            return QColor(self.m.color_for(tuple(row[ROW_TAGS].split(" "))))
         if role == Qt.ItemDataRole.ToolTipRole and col in (1, 6):
-            return row[gs.ROW_QUOTE] if col == 1 else row[gs.ROW_NOTE]  # quote and note tips
-        if role == Qt.ItemDataRole.ForegroundRole and row[gs.ROW_STATE] == "orphaned":
+            return row[ROW_QUOTE] if col == 1 else row[ROW_NOTE]  # quote and note tips
+        if role == Qt.ItemDataRole.ForegroundRole and row[ROW_STATE] == "orphaned":
             return QColor("#d32f2f")
         return None
 
     def row_of(self, annotation_id: str) -> int:
         for i, row in enumerate(self.rows):
-            if row[gs.ROW_ID] == annotation_id:
+            if row[ROW_ID] == annotation_id:
                 return i
         return -1
 
@@ -380,11 +397,12 @@ class AnnotationsPanel(QWidget):
             i = combo.findData(current)
             combo.setCurrentIndex(max(0, i))
 
-    def filters(self) -> dict:
-        return {"contains": self.text.text().strip() or None,
-                "tag_id": self.tag.currentData(), "author_id": self.author.currentData(),
-                "entity_id": self.entity_id,
-                "document_id": self.current_document if self.scope.currentIndex() == 1 else None}
+    def filters(self) -> AnnotationFilter:
+        """What the table shows (an export of "the table" takes the same filter)."""
+        return AnnotationFilter(
+            contains=self.text.text().strip() or None, tag_id=self.tag.currentData(),
+            author_id=self.author.currentData(), entity_id=self.entity_id,
+            document_id=self.current_document if self.scope.currentIndex() == 1 else None)
 
     def refilter(self) -> None:
         self._open_timer.stop()

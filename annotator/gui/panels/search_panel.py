@@ -12,6 +12,8 @@ annotated without the scholar's say.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -147,7 +149,7 @@ class SearchPanel(QWidget):
         _, last = search.date_range(self.f_to.text() or self.f_from.text()) \
             if self.f_to.text() else (None, None)
         doc = self.f_doc.currentData()
-        return Filters(document_ids=[doc] if doc else [], tag_id=self.f_tag.currentData(),
+        return Filters(document_id=doc, tag_id=self.f_tag.currentData(),
                        entity_id=self.f_entity.currentData(),
                        author_id=self.f_author.currentData(),
                        anchor_state=self.f_state.currentData(), date_from=first, date_to=last)
@@ -178,7 +180,7 @@ class SearchPanel(QWidget):
         hits = search.search(self.m.p, text, limit=self.limit, document_id=doc, filters=filters)
         if self.notes.isChecked():
             if doc:
-                filters.document_ids = [doc]
+                filters = replace(filters, document_id=doc)
             hits += search.search_annotations(self.m.p, text, limit=self.limit, filters=filters)
         self.show_hits(hits)
 

@@ -1,23 +1,25 @@
-"""Lean reads for the workbench, and the few writes the stores do not offer.
+"""What the workbench shows at a glance, read lean: highlighted passages, rows of the
+annotations table, the counts behind the charts and the dated items of the timeline.
 
 The GUI draws highlights and fills a table that may hold 100,000 rows: building a full
 :class:`~annotator.core.model.Annotation` (quote, context, tags) for each would cost a
 second where the view needs a few fields. These queries return plain tuples of just
-those fields, for the visible range only where they can. Plain Python, no Qt.
+those fields, for the visible range only where they can. Plain Python, no Qt: the
+GUI asks here and never writes SQL of its own.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import date
 from typing import TYPE_CHECKING
 
-from annotator.core.annotations import filter_clauses, like_pattern
 from annotator.core.changes import OpChanges, OpResult
+from annotator.core.dates import iso_interval
 from annotator.core.errors import AnnotatorError
-from annotator.core.model import DocumentLink
+from annotator.core.filters import AnnotationFilter, annotation_where
+from annotator.core.model import DocumentLink, TagKind
 from annotator.core.util import now
 
 if TYPE_CHECKING:
@@ -107,27 +109,19 @@ ROW_ID, ROW_DOC_ID, ROW_DOC, ROW_QUOTE, ROW_START, ROW_PAGE, ROW_TAGS, ROW_ENTIT
     ROW_AUTHOR, ROW_MODIFIED, ROW_NOTE, ROW_STATE, ROW_DATE = range(13)
 
 
-def table_rows(project: Project, *, document_id: str | None = None, tag_id: str | None = None,
-               author_id: str | None = None, entity_id: str | None = None,
-               contains: str | None = None, ids: Iterable[str] | None = None,
-               batch: int = 5000) -> Iterator[list[tuple]]:
+def table_rows(project: Project, filt: AnnotationFilter | None = None, *,
+               ids: Iterable[str] | None = None, batch: int = 5000) -> Iterator[list[tuple]]:
     """Rows for the annotations table, in batches so the GUI can show the first ones
     while the rest load: (id, document id, document title, quote (first 300
     characters), start, page, tag ids, entity name, author name, modified, note
-    (first 300 characters), anchor state, normalised date). Filters as
-    AnnotationStore.list."""
-    where, args = filter_clauses(project, document_id=document_id, tag_id=tag_id,
-                                 author_id=author_id, entity_id=entity_id)
-    where.append("a.deleted = 0")
-    if contains:
-        where.append("(a.exact LIKE ? ESCAPE '\\' OR a.note LIKE ? ESCAPE '\\' "
-                     "OR e.name LIKE ? ESCAPE '\\')")
-        args.extend([like_pattern(contains)] * 3)
+    (first 300 characters), anchor state, normalised date). Only ``ids``, if given,
+    of those that pass ``filt``."""
+    where, args = annotation_where(project, filt)
     if ids is not None:
         id_list = list(ids)
         if not id_list:
             return
-        where.append(f"a.id IN ({','.join('?' * len(id_list))})")
+        where += f" AND a.id IN ({','.join('?' * len(id_list))})"
         args.extend(id_list)
     cursor = project.conn.execute(
         f"SELECT a.id, a.document_id, d.title, substr(coalesce(a.exact, ''), 1, 300), "
@@ -136,7 +130,7 @@ def table_rows(project: Project, *, document_id: str | None = None, tag_id: str 
         "FROM annotations a JOIN documents d ON d.id = a.document_id AND d.deleted = 0 "
         "LEFT JOIN entities e ON e.id = a.entity_id AND e.deleted = 0 "
         "LEFT JOIN authors au ON au.id = a.author_id "
-        f"WHERE {' AND '.join(where)} "
+        f"WHERE {where} "
         "ORDER BY d.title COLLATE NOCASE, a.document_id, a.start_offset, a.page, a.y, a.x",
         args)
     while True:
@@ -146,7 +140,107 @@ def table_rows(project: Project, *, document_id: str | None = None, tag_id: str 
         yield rows
 
 
+# -- the charts ---------------------------------------------------------------------------
+
+
+def tag_frequency(project: Project, *, top_tags: int = 12, top_documents: int = 30
+                  ) -> tuple[list[str], list[tuple[str, str, list[int]]]]:
+    """(document titles, [(tag name, colour, count per document)]): the most used tags
+    over the documents with the most annotations."""
+    rows = project.conn.execute(
+        "SELECT a.document_id, at.tag_id, count(*) FROM annotation_tags at "
+        "JOIN annotations a ON a.id = at.annotation_id AND a.deleted = 0 "
+        "JOIN documents d ON d.id = a.document_id AND d.deleted = 0 "
+        "JOIN tags t ON t.id = at.tag_id AND t.deleted = 0 GROUP BY a.document_id, at.tag_id"
+    ).fetchall()
+    per_doc: dict[str, int] = {}
+    per_tag: dict[str, int] = {}
+    for doc_id, tag_id, n in rows:
+        per_doc[doc_id] = per_doc.get(doc_id, 0) + n
+        per_tag[tag_id] = per_tag.get(tag_id, 0) + n
+    docs = sorted(per_doc, key=lambda d: -per_doc[d])[:top_documents]
+    tags = sorted(per_tag, key=lambda t: -per_tag[t])[:top_tags]
+    titles = {d.id: d.title for d in project.documents.list()}
+    docs.sort(key=lambda d: titles.get(d, "").casefold())
+    counts = {(d, t): n for d, t, n in rows}
+    series = []
+    for tag_id in tags:
+        tag = project.tags.get(tag_id)
+        series.append((tag.name if tag else "?", tag.color if tag else "#888888",
+                       [counts.get((d, tag_id), 0) for d in docs]))
+    return [titles.get(d, d) for d in docs], series
+
+
+def annotations_per_author(project: Project) -> list[tuple[str, str, int]]:
+    """(name, colour, live annotations) of every author, most active first."""
+    rows = project.conn.execute(
+        "SELECT au.name, au.color, count(a.id) FROM authors au JOIN annotations a "
+        "ON a.author_id = au.id AND a.deleted = 0 JOIN documents d ON d.id = a.document_id "
+        "AND d.deleted = 0 WHERE au.deleted = 0 GROUP BY au.id ORDER BY count(a.id) DESC")
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+# -- the timeline -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class TimelineItem:
+    """A dated annotation or entity: where it sits on the time axis, and where a click
+    on it leads (a passage, a page, or an entity)."""
+
+    lane: str
+    label: str
+    first: date
+    last: date
+    color: str = "#4a7bd0"
+    document_id: str | None = None
+    start: int | None = None
+    end: int | None = None
+    page: int | None = None
+    annotation_id: str | None = None
+    entity_id: str | None = None
+
+
+def timeline_items(project: Project, by: str = "document") -> list[TimelineItem]:
+    """Dated annotations and entities as timeline items; ``by`` is "document" (a lane
+    per document, entities in a lane of their own) or "type" (a lane per entity type)."""
+    types = {t.id: t for t in project.tags.list()}
+    out = []
+    rows = project.conn.execute(
+        "SELECT a.id, a.document_id, d.title, a.start_offset, a.end_offset, a.page, "
+        "a.date_value, coalesce(a.exact, ''), e.type_id, a.color, "
+        "(SELECT group_concat(at.tag_id, ' ') FROM annotation_tags at WHERE "
+        " at.annotation_id = a.id) FROM annotations a "
+        "JOIN documents d ON d.id = a.document_id AND d.deleted = 0 "
+        "LEFT JOIN entities e ON e.id = a.entity_id AND e.deleted = 0 "
+        "WHERE a.deleted = 0 AND a.date_value != '' ORDER BY d.title COLLATE NOCASE")
+    for ann_id, doc_id, title, start, end, page, value, quote, etype, color, tags in rows:
+        interval = iso_interval(value)
+        if interval is None:
+            continue
+        tag_ids = (tags or "").split()
+        type_tag = types.get(etype or "") or next(
+            (types[t] for t in tag_ids if t in types and types[t].kind == TagKind.ENTITY_TYPE),
+            None)
+        first_tag = types.get(tag_ids[0]) if tag_ids else None
+        lane = title if by == "document" else (type_tag.name if type_tag else "Other")
+        tag = type_tag or first_tag
+        color = color or (tag.color if tag else "#4a7bd0")
+        out.append(TimelineItem(lane, f"{' '.join(quote.split())[:60]} ({value})", *interval,
+                                color, doc_id, start, end, page, ann_id))
+    for entity in project.entities.list():
+        interval = iso_interval(entity.dates) if entity.dates else None
+        if interval is None:
+            continue
+        tag = types.get(entity.type_id)
+        lane = "Entities" if by == "document" else (tag.name if tag else "Other")
+        out.append(TimelineItem(lane, f"{entity.name} ({entity.dates})", *interval,
+                                tag.color if tag else "#888888", entity_id=entity.id))
+    return out
+
+
 # -- writes the stores do not offer ------------------------------------------------------
+# (an undo inverse, kept here until the change journal replaces hand-written inverses)
 
 
 def restore_document_link(project: Project, link: DocumentLink) -> OpResult[DocumentLink]:
@@ -164,78 +258,3 @@ def restore_document_link(project: Project, link: DocumentLink) -> OpResult[Docu
     return OpResult(restored, OpChanges(document_links={link.id},
                                         documents={link.source_id, link.target_id}))
 
-
-# -- importing off the GUI thread ----------------------------------------------------------
-
-
-@dataclass(slots=True)
-class PreparedImport:
-    """One file read and parsed, not yet written: what :func:`store_import` needs."""
-
-    path: str
-    name: str
-    sha256: str = ""
-    source: object | None = None  # an ImportedSource
-    error: str = ""
-    needs_password: bool = False
-
-
-def prepare_import(path: str | Path, password: str | None = None,
-                   known: Callable[[str], bool] | None = None) -> PreparedImport:
-    """Read and parse one source without touching the project, so a worker thread can
-    do the slow part (a PDF's text layer) while the window stays responsive. A file
-    the project already has (``known(sha256)``) is not parsed again."""
-    from annotator.core.documents import MAX_SOURCE_BYTES
-    from annotator.core.errors import ImportFailed, PasswordRequired
-    from annotator.core.importers import read_source
-
-    path = Path(path)
-    prepared = PreparedImport(str(path), path.name)
-    try:
-        if path.is_dir():
-            raise ImportFailed(f"{path.name} is a folder; choose the files in it.")
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise ImportFailed(f"{path.name} is {size // 2**20} MB; a project file can hold "
-                               f"sources up to {MAX_SOURCE_BYTES // 2**20} MB each.")
-        data = path.read_bytes()
-        prepared.sha256 = hashlib.sha256(data).hexdigest()
-        if known is not None and known(prepared.sha256):
-            return prepared  # store_import finds it (or brings it back if deleted)
-        prepared.source = read_source(path, data=data, password=password)
-    except FileNotFoundError:
-        prepared.error = f"{path} does not exist."
-    except PermissionError:
-        prepared.error = f"{path} cannot be read (permission denied)."
-    except PasswordRequired as exc:
-        prepared.error, prepared.needs_password = str(exc), True
-    except ImportFailed as exc:
-        prepared.error = str(exc)
-    except OSError as exc:
-        prepared.error = f"{path} cannot be read: {exc.strerror or exc}."
-    return prepared
-
-
-def store_import(project: Project, prepared: PreparedImport) -> OpResult:
-    """Write a prepared file (one transaction), as DocumentStore.import_bytes would:
-    a document already there is reported, a deleted one is brought back."""
-    from annotator.core.documents import ImportReport
-    from annotator.core.errors import ImportFailed
-
-    if prepared.error:
-        raise ImportFailed(prepared.error)
-    existing = project.documents.by_sha256(prepared.sha256) if prepared.sha256 else None
-    if existing is not None and not existing.deleted:
-        return OpResult(ImportReport(prepared.path, "existing",
-                                     f"already in the project as “{existing.title}”",
-                                     existing), OpChanges())
-    if existing is not None:
-        restored = project.documents.restore(existing)
-        return OpResult(ImportReport(prepared.path, "imported", "restored a deleted document",
-                                     restored.value), restored.changes)
-    if prepared.source is None:  # "known" when read, gone since: read it here
-        return project.documents.import_file(prepared.path)
-    document = project.documents.add_source(prepared.source, prepared.sha256)  # type: ignore[arg-type]
-    return OpResult(ImportReport(prepared.path, "imported", "", document,
-                                 list(prepared.source.warnings)),  # type: ignore[attr-defined]
-                    OpChanges(documents={document.id}))
