@@ -56,10 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--occurrence", type=int, default=1, help="which occurrence of --quote")
     p.add_argument("--tag", action="append", default=[], help="tag name or Theme/Sub-theme "
                    "(repeatable; an unknown theme is created)")
-    p.add_argument("--entity", help="link to this entity (found by name or alias, or created)")
+    p.add_argument("--entity", help="link to this entity (found by name or alias, spelt in "
+                   "any script or case, or created); without it, the entity the quote names")
     p.add_argument("--entity-type", help="type of a new entity (default: the entity-type tag)")
     p.add_argument("--note", default="")
-    p.add_argument("--date", default="", help="normalised date, ISO 8601 (1927-06-17, 1927)")
+    p.add_argument("--date", default="", help="normalised date, ISO 8601 (1927-06-17, 1927); "
+                   "a passage tagged Date without it gets the date it reads as")
 
     p = sub.add_parser("list", help="list annotations")
     p.add_argument("project")
@@ -203,29 +205,24 @@ def cmd_info(args) -> int:
 
 
 def cmd_annotate(args) -> int:
-    from annotator.core.model import RegionSelector, TagKind
+    """The workbench's tagging (annotator.core.tagging): the entity found by its
+    folded name or created, a Date tag's date read from the quote."""
+    from annotator.core.model import RegionSelector
+    from annotator.core.tagging import tag_passage
     from annotator.core.text_layer import find_quote
 
     with _open(args) as project:
         doc = _document(project, args.document)
-        tags = [project.tags.find(name) or project.tags.ensure(name) for name in args.tag]
-        entity_id = None
-        if args.entity:
-            type_tag = (project.tags.find(args.entity_type) if args.entity_type else
-                        next((t for t in tags if t.kind == TagKind.ENTITY_TYPE), None))
-            if type_tag is None or type_tag.kind != TagKind.ENTITY_TYPE:
-                raise _error("--entity needs an entity type: tag the passage Person, Place, "
-                             "... or give --entity-type")
-            entity = project.entities.find(args.entity, type_tag.id)
-            with project.transaction():
-                if entity is None:
-                    entity = project.entities.create(args.entity, type_tag.id).value
-                entity_id = entity.id
-                result = _annotate(project, doc, args, [t.id for t in tags], entity_id,
-                                   RegionSelector, find_quote)
-        else:
-            result = _annotate(project, doc, args, [t.id for t in tags], None,
-                               RegionSelector, find_quote)
+        with project.transaction():  # new themes and the annotation: one change
+            tags = [project.tags.find(name) or project.tags.ensure(name) for name in args.tag]
+            type_tag = project.tags.find(args.entity_type) if args.entity_type else None
+            if args.entity_type and type_tag is None:
+                raise _error(f"no entity type {args.entity_type!r}")
+            result = tag_passage(project, doc.id, **_where(project, doc, args, RegionSelector,
+                                                           find_quote),
+                                 tag_ids=[t.id for t in tags], entity=args.entity,
+                                 entity_type=type_tag.id if type_tag else None,
+                                 date=args.date or None, note=args.note)
         ann = result.value
         where = (f"{ann.text.start}–{ann.text.end}" if ann.text else
                  f"page {ann.region.page}")  # type: ignore[union-attr]
@@ -234,31 +231,30 @@ def cmd_annotate(args) -> int:
     return EXIT_OK
 
 
-def _annotate(project, doc, args, tag_ids, entity_id, RegionSelector, find_quote):
-    common = dict(tag_ids=tag_ids, entity_id=entity_id, note=args.note, date_value=args.date)
+def _where(project, doc, args, RegionSelector, find_quote) -> dict:
+    """The passage (start, end) or the region that --region, --span or --quote names."""
     if args.region:
         try:
             page, rect = args.region.split(":")
             x, y, w, h = (float(v) for v in rect.split(","))
-            region = RegionSelector(int(page), x, y, w, h)
+            return {"region": RegionSelector(int(page), x, y, w, h)}
         except ValueError:
             raise _error("--region is PAGE:X,Y,W,H, e.g. 1:72,100,200,40") from None
-        return project.annotations.add(doc.id, region=region, **common)
     if args.span:
         try:
             start, end = (int(v) for v in args.span.split(":"))
         except ValueError:
             raise _error("--span is START:END in characters, e.g. 120:135") from None
-        return project.annotations.add(doc.id, start=start, end=end, **common)
+        return {"start": start, "end": end}
     if doc.kind == "text":
         start, end = project.annotations.locate(doc.id, args.quote, args.occurrence)
-        return project.annotations.add(doc.id, start=start, end=end, **common)
+        return {"start": start, "end": end}
     region = find_quote(project.documents.pages(doc.id, with_words=True), args.quote,
                         args.occurrence)
     if region is None:
         raise _error(f"“{args.quote}” is not on the text layer of “{doc.title}” "
                      "(a scan without OCR has none: use --region)")
-    return project.annotations.add(doc.id, region=region, **common)
+    return {"region": region}
 
 
 def cmd_list(args) -> int:

@@ -3,13 +3,13 @@ with the variant spellings the sources use ("Eduard Errio" is Édouard Herriot).
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from annotator.core.changes import OpChanges, OpResult
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import Entity, TagKind
+from annotator.core.names import fold
 from annotator.core.util import dumps, loads, new_id, now
 
 if TYPE_CHECKING:
@@ -17,13 +17,6 @@ if TYPE_CHECKING:
 
 _COLUMNS = ("id, type_id, name, aliases, identifiers, description, dates, created_at, "
             "modified_at, deleted")
-
-
-def fold(name: str) -> str:
-    """Compare names as a scholar does: case, diacritics and spacing do not matter
-    (Herriot = HERRIOT = Hérriot)."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
 def _entity(row: tuple) -> Entity:
@@ -51,7 +44,8 @@ class EntityStore:
         return _entity(row) if row else None
 
     def find(self, name: str, type_id: str | None = None) -> Entity | None:
-        """By id, canonical name or alias, ignoring case and diacritics."""
+        """By id, canonical name or alias, spelt the same by :func:`names.fold`
+        (case, diacritics, script: "Jan Lukasiewicz" finds "Jan Łukasiewicz")."""
         entity = self.get(name)
         if entity is not None and not entity.deleted:
             return entity

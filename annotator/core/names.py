@@ -7,16 +7,18 @@ of Russian). Matching must see through these, and must still tell where in the t
 name stands, so everything here works word by word: a text is cut into words with
 their code-point offsets, and each word gets a *key*.
 
-Three levels, each built on the one before:
+Two levels, the second built on the first:
 
 ``fold(s)``
-    case, diacritics and spacing: "Hérriot" -> "herriot". Used for display-level
-    equality (the entity store's ``fold`` is the same rule).
-``translit(s)``
-    ``fold`` after writing Cyrillic in Latin letters (a scholarly table close to
-    BGN/PCGN, see ``CYRILLIC``): "Эррио" -> "errio".
+    *the* rule for "the same spelling": case, diacritics, script and spacing do not
+    matter. Every script is written in Latin letters by anyascii (maintained, and
+    it covers the Georgian, Greek and Armenian names of our sources, which a table of
+    our own did not): "Hérriot" -> "herriot", "Чичерин" -> "chicherin", "ჟორდანია" ->
+    "zhordania", "Straße" -> "strasse", "Œuvre" -> "oeuvre"; apostrophes (and the
+    soft sign, which anyascii writes as one) vanish. Entities, aliases, tags of an
+    import or a merge, rejected suggestions: everything that asks "same name?" asks it.
 ``word_key(word)``
-    ``translit`` plus collapsing of transliteration variants, in this order:
+    ``fold`` plus collapsing of transliteration variants, in this order:
 
     ====================  ======  =====================================
     variants              key     example
@@ -48,20 +50,13 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
-#: Letters that diacritic stripping does not reduce to ASCII.
-_SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d",
-                          "ı": "i", "ð": "d", "þ": "th", "ə": "a", "ʼ": "", "’": "", "'": ""})
+from anyascii import anyascii
 
-#: Cyrillic to Latin (Russian, with the Ukrainian and Belarusian extra letters), lower
-#: case; ь and ъ vanish. Close to BGN/PCGN, which most English-language scholarship uses.
-CYRILLIC = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "zh",
-    "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
-    "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
-    "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
-    "я": "ya", "і": "i", "ї": "yi", "є": "ye", "ґ": "g", "ў": "w",
-}
-_CYRILLIC = str.maketrans(CYRILLIC)
+#: Armenian ու is "u" in English and French usage; anyascii follows ISO 9985 ("ow"),
+#: which would keep "Նուբար" from "Nubar".
+_ARMENIAN_U = re.compile("[Ոո][Ււ]")
+#: What transliteration leaves of apostrophes, the okina and the soft and hard signs.
+_APOSTROPHES = str.maketrans("", "", "'`")
 
 _VARIANT_MAP = {"tsch": "ch", "sch": "ch", "tch": "ch", "dzh": "j", "dj": "j", "zh": "j",
                 "kh": "h", "x": "ks", "ts": "c", "tz": "c", "w": "v", "ff": "v", "ye": "e",
@@ -82,21 +77,20 @@ WORD = re.compile(r"[^\W_]+")
 
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """Case, diacritics and spacing do not matter: "Hérriot  X" -> "herriot x"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_SPECIAL))
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
-
-
-@lru_cache(maxsize=65536)
-def translit(text: str) -> str:
-    """``fold`` with Cyrillic written in Latin letters: "Эдуард Эррио" -> "eduard errio"."""
-    return fold(text.casefold().translate(_CYRILLIC))
+    """Case, diacritics, script and spacing do not matter: "Эдуард  Эррио" and
+    "Eduard Errio" -> "eduard errio" (cached: suggestions fold every word of a corpus)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)  # decomposed "й" is "и" + breve: "i"
+        if "ւ" in text or "Ւ" in text:
+            text = _ARMENIAN_U.sub(lambda m: "U" if m.group()[0] == "Ո" else "u", text)
+        text = anyascii(text)
+    return " ".join(text.casefold().translate(_APOSTROPHES).split())
 
 
 @lru_cache(maxsize=262144)
 def word_key(word: str) -> str:
     """The matching key of one word (see the module docstring for the rules)."""
-    return _DOUBLES.sub(r"\1", _VARIANTS.sub(_variant, translit(word)))
+    return _DOUBLES.sub(r"\1", _VARIANTS.sub(_variant, fold(word)))
 
 
 def words(text: str) -> Iterator[tuple[int, int, str]]:

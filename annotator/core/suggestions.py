@@ -24,7 +24,8 @@ search, proposed the same way (see :func:`occurrences`, :func:`from_hits`).
 
 A rejected suggestion is remembered in the project (table ``rejected_suggestions``)
 under a key that survives edits elsewhere in the text: kind, document, target and the
-quote with a little context (a name or an alias is rejected project-wide).
+quote with a little context (a name or an alias is rejected project-wide, under its
+folded spelling: when the fold changes, :func:`rekey_rejections` moves those keys).
 Accepting (which makes mentions) is in :mod:`annotator.core.entity_ops`.
 """
 
@@ -33,6 +34,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +49,8 @@ from annotator.core.model import DocumentKind, Entity, TagKind
 from annotator.core.util import now
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from annotator.core.project import Project
     from annotator.core.search import Hit
 
@@ -366,10 +370,12 @@ def suggestion_key(s: Suggestion, text: str = "") -> str:
     quote with 16 characters either side (so edits elsewhere do not revive it)."""
     target = s.entity_id or s.date_value or ",".join(s.tag_ids) or ""
     if s.kind in ("name", "alias"):
-        parts = (s.kind, target, names.fold(s.quote))
-    else:
-        context = (text[max(0, s.start - 16):s.start], text[s.end:s.end + 16]) if text else ()
-        parts = (s.kind, s.document_id, target, s.quote, *context)
+        return _digest(s.kind, target, names.fold(s.quote))
+    context = (text[max(0, s.start - 16):s.start], text[s.end:s.end + 16]) if text else ()
+    return _digest(s.kind, s.document_id, target, s.quote, *context)
+
+
+def _digest(*parts: str) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -533,3 +539,70 @@ def unreject(project: Project, keys: Iterable[str]) -> OpResult[list[str]]:
         conn.executemany("UPDATE rejected_suggestions SET deleted = 1, modified_at = ? "
                          "WHERE key = ?", [(now(), k) for k in keys])
     return OpResult(keys, OpChanges())
+
+
+# -- keys made by an older fold ----------------------------------------------------------
+
+#: names.fold of schema 3 and before, frozen: only to recognise the keys it made (it
+#: left Cyrillic, Greek, Georgian and Armenian as they were).
+_V3_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d",
+                             "ı": "i", "ð": "d", "þ": "th", "ə": "a", "ʼ": "", "’": "",
+                             "'": ""})
+_NAME_LABEL = re.compile(r"New [^“]*“(.*)”", re.S)
+_ALIAS_LABEL = re.compile(r"“([^”]*)” as another spelling of ", re.S)
+
+
+def _fold_v3(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_V3_LETTERS))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def rekeyed(conn: sqlite3.Connection, key: str, kind: str, label: str) -> str:
+    """The key today's fold gives a rejection of a name or an alias that an older fold
+    stored under ``key``; ``key`` itself when it cannot tell. The row keeps no quote,
+    so it is read back from the label, and the old key must confirm it (and, for an
+    alias, tell which entity it was: the label names the entity as it was called)."""
+    m = (_NAME_LABEL.fullmatch(label) if kind == "name" else
+         _ALIAS_LABEL.match(label) if kind == "alias" else None)
+    if m is None:
+        return key
+    quote = m.group(1)
+    targets = [""]
+    if kind == "alias":
+        rows = conn.execute("SELECT id, name FROM entities").fetchall()
+        targets = [i for i, name in sorted(rows, key=lambda r: f"of {r[1]} (" not in label)]
+    old = _fold_v3(quote)
+    for target in targets:
+        if _digest(kind, target, old) == key:
+            return _digest(kind, target, names.fold(quote))
+    return key
+
+
+def rekey_rejections(conn: sqlite3.Connection) -> int:
+    """Move the remembered rejections of names and aliases to the keys of today's
+    fold, so that changing the fold brings back nothing the scholar said no to. Two
+    rows that now share a key become one: the earlier creation, and the state, label
+    and document of the later change (as a merge of colleagues' rejections does). Runs
+    in the caller's transaction (a schema migration); the value is how many rows moved."""
+    rows = conn.execute("SELECT key, kind, label FROM rejected_suggestions "
+                        "WHERE kind IN ('name', 'alias')").fetchall()
+    moved = 0
+    for key, kind, label in rows:
+        new = rekeyed(conn, key, kind, label)
+        if new == key:
+            continue
+        moved += 1
+        columns = "document_id, label, created_at, modified_at, deleted"
+        mine = conn.execute(f"SELECT {columns} FROM rejected_suggestions WHERE key = ?",
+                            (key,)).fetchone()
+        there = conn.execute(f"SELECT {columns} FROM rejected_suggestions WHERE key = ?",
+                             (new,)).fetchone()
+        if there is None:
+            conn.execute("UPDATE rejected_suggestions SET key = ? WHERE key = ?", (new, key))
+            continue
+        later = max(mine, there, key=lambda r: r[3])
+        conn.execute("UPDATE rejected_suggestions SET document_id = ?, label = ?, "
+                     "created_at = ?, modified_at = ?, deleted = ? WHERE key = ?",
+                     (later[0], later[1], min(mine[2], there[2]), later[3], later[4], new))
+        conn.execute("DELETE FROM rejected_suggestions WHERE key = ?", (key,))
+    return moved

@@ -8,12 +8,12 @@ same id), so redo after undo brings back the *same* ids, never fresh copies.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QUndoCommand
 
-from annotator.core.changes import OpChanges
+from annotator.core.changes import OpChanges, OpResult
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import Annotation, Document, RegionSelector, TagKind
 from annotator.core.overview import restore_document_link
@@ -75,16 +75,21 @@ class AddAnnotation(Command):
     def __init__(self, model: ProjectModel, document_id: str, *, start: int | None = None,
                  end: int | None = None, region: RegionSelector | None = None,
                  tag_ids: Sequence[str] = (), entity_id: str | None = None, note: str = "",
-                 date_value: str = "", text: str = "Add annotation") -> None:
+                 date_value: str = "", text: str = "Add annotation",
+                 core: Callable[[], OpResult[Annotation]] | None = None) -> None:
+        """``core``: the core use case that makes the annotation, when it is more than
+        a plain add (tagging.tag_passage); it must make a new one."""
         super().__init__(model, text)
         self.args = dict(start=start, end=end, region=region, tag_ids=list(tag_ids),
                          entity_id=entity_id, note=note, date_value=date_value)
         self.document_id = document_id
+        self.core = core
         self.record: Annotation | None = None
 
     def do(self, first: bool) -> None:
         if first:
-            self.record = self.m.run(self.p.annotations.add, self.document_id, **self.args).value
+            self.record = (self.m.run(self.core) if self.core else self.m.run(
+                self.p.annotations.add, self.document_id, **self.args)).value
         else:
             assert self.record is not None
             self.m.run(self.p.annotations.restore, self.record)
@@ -114,19 +119,23 @@ class UpdateAnnotation(Command):
 
     NOTE_ID = 1001
 
-    def __init__(self, model: ProjectModel, annotation_id: str, text: str = "",
+    def __init__(self, model: ProjectModel, annotation_id: str, text: str = "", *,
+                 core: Callable[[], OpResult[Annotation]] | None = None,
                  **fields: Any) -> None:
+        """``core``: the core use case that changes it (tagging.toggle_tag), else
+        an update of ``fields``."""
         super().__init__(model, text or "Edit annotation")
         self.annotation_id = annotation_id
         self.fields = fields
+        self.core = core
         self.before: Annotation | None = None
         self.after: Annotation | None = None
 
     def do(self, first: bool) -> None:
         if first:
             self.before = self.p.annotations.get(self.annotation_id)
-            self.after = self.m.run(self.p.annotations.update, self.annotation_id,
-                                    **self.fields).value
+            self.after = (self.m.run(self.core) if self.core else self.m.run(
+                self.p.annotations.update, self.annotation_id, **self.fields)).value
         else:
             assert self.after is not None
             self.m.run(self.p.annotations.restore, self.after)

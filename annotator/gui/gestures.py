@@ -8,6 +8,7 @@ A mixin of MainWindow, kept apart so the window module stays about layout.
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, QTimer
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from annotator.gui.document_pane import DocumentPane
 
 cmd = LazyModule("annotator.gui.commands")
+tagging = LazyModule("annotator.core.tagging")
 gs = LazyModule("annotator.core.overview")
 TEXT, PAGED = "text", "paged"  # DocumentKind values (a StrEnum compares equal to them)
 
@@ -227,22 +229,20 @@ class GesturesMixin:
         selection = pane.text_selection()
         if selection is not None:
             start, end = selection
-            same = [s for s in gs.spans_between(self.model.p, pane.document_id, start, end)
-                    if s.start == start and s.end == end]
-            if same:
-                return self._toggle_tag(same[0].id, tag_id)
+            same = tagging.passage(self.model.p, pane.document_id, start, end)
+            if same is not None:
+                return self._toggle_tag(same.id, tag_id)
             quote = pane.text_view.text()[start:end]
-            entity = (self.model.p.entities.find(quote, tag_id)
-                      if tag.kind == "entity_type" else None)
             command = cmd.AddAnnotation(
-                self.model, pane.document_id, start=start, end=end, tag_ids=[tag_id],
-                entity_id=entity.id if entity else None, date_value=self._date_of(tag, quote),
-                text=f"Tag “{cmd.short(quote, 30)}” as {tag.name}")
+                self.model, pane.document_id, text=f"Tag “{cmd.short(quote, 30)}” as {tag.name}",
+                core=partial(tagging.tag_passage, self.model.p, pane.document_id, start=start,
+                             end=end, tag_ids=[tag_id]))
             if self.model.push(command):
                 cursor = pane.text_view.textCursor()
                 cursor.clearSelection()
                 pane.text_view.setTextCursor(cursor)
                 new_id = command.record.id  # type: ignore[union-attr]
+                entity = self.model.entity(command.record.entity_id)  # type: ignore[union-attr]
                 self.select_annotation(new_id, origin=pane)
                 self.statusBar().showMessage(f"Tagged “{cmd.short(quote, 50)}” as {tag.name}"
                                              + (f" ({entity.name})" if entity else ""), 5000)
@@ -250,9 +250,10 @@ class GesturesMixin:
             return None
         if pane.pending_region is not None:
             region, pane.pending_region = pane.pending_region, None
-            command = cmd.AddAnnotation(self.model, pane.document_id, region=region,
-                                        tag_ids=[tag_id],
-                                        text=f"Tag region on page {region.page} as {tag.name}")
+            command = cmd.AddAnnotation(
+                self.model, pane.document_id, text=f"Tag region on page {region.page} as "
+                f"{tag.name}", core=partial(tagging.tag_passage, self.model.p, pane.document_id,
+                                            region=region, tag_ids=[tag_id]))
             if self.model.push(command):
                 self.select_annotation(command.record.id, origin=pane)  # type: ignore[union-attr]
                 return command.record.id  # type: ignore[union-attr]
@@ -263,32 +264,14 @@ class GesturesMixin:
                                      "the tag's key.", 5000)
         return None
 
-    def _date_of(self, tag, quote: str) -> str:  # noqa: ANN001
-        """A passage tagged as a date gets its normalised value ("17 June 1927" ->
-        1927-06-17) when the whole passage reads as one date."""
-        if tag.kind != "entity_type" or tag.name.casefold() not in ("date", "dates"):
-            return ""
-        try:
-            from annotator.core.dates import parse_date
-
-            value = parse_date(quote)
-        except Exception:  # noqa: BLE001 - a suggestion only: never block the tagging
-            return ""
-        return value.iso if value is not None else ""
-
     def _toggle_tag(self, annotation_id: str, tag_id: str) -> str:
         ann = self.model.p.annotations.get(annotation_id)
         tag = self.model.tag(tag_id)
         if ann is None or tag is None:
             return annotation_id
-        if tag_id in ann.tag_ids:
-            self.model.push(cmd.UpdateAnnotation(
-                self.model, annotation_id, f"Remove tag {tag.name}",
-                tag_ids=[t for t in ann.tag_ids if t != tag_id]))
-        else:
-            self.model.push(cmd.UpdateAnnotation(self.model, annotation_id,
-                                                 f"Tag as {tag.name}",
-                                                 tag_ids=[*ann.tag_ids, tag_id]))
+        text = f"Remove tag {tag.name}" if tag_id in ann.tag_ids else f"Tag as {tag.name}"
+        self.model.push(cmd.UpdateAnnotation(self.model, annotation_id, text, core=partial(
+            tagging.toggle_tag, self.model.p, annotation_id, tag_id)))
         self.select_annotation(annotation_id)
         return annotation_id
 

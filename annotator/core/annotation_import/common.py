@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from annotator.core.annotation_import import AnnotationImportReport, ImportCancelled, Progress
 from annotator.core.changes import OpChanges
-from annotator.core.entities import fold
 from annotator.core.model import Entity, TagKind
+from annotator.core.names import fold
 from annotator.core.util import new_id, now
 
 if TYPE_CHECKING:

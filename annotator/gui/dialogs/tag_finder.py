@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from annotator.core.entities import fold
+from annotator.core.names import fold
 from annotator.gui.panels.codebook import swatch
 from annotator.gui.project_model import ProjectModel
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.changes import OpChanges
-from annotator.core.entities import fold
+from annotator.core.names import fold
 from annotator.gui import commands as cmd
 from annotator.gui.panels.codebook import swatch
 from annotator.gui.project_model import ProjectModel
