@@ -1,0 +1,98 @@
+"""Region annotations drawn over a scan's pages.
+
+A region is kept in page points, so its item is a path in page points placed at its
+page's position in the scene: the view's zoom then scales it with the page.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
+
+from annotator.core.model import RegionSelector
+from annotator.gui.scan_pages import PageColumn
+
+DEFAULT_COLOR = "#4a7bd0"
+
+
+def region_path(region: RegionSelector) -> QPainterPath:
+    """A region as a path in page points: its line quads, else its rectangle."""
+    path = QPainterPath()
+    path.setFillRule(Qt.FillRule.WindingFill)
+    for x0, y0, x1, y1 in region.quads or ((region.x, region.y, region.x + region.w,
+                                            region.y + region.h),):
+        path.addRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+    return path
+
+
+class AnnotationItem(QGraphicsPathItem):
+    """A region annotation: translucent fill in its colour and an outline, thicker
+    when selected; the outline is cosmetic, as thick at any zoom."""
+
+    def __init__(self, annotation_id: str, path: QPainterPath, color: QColor) -> None:
+        super().__init__(path)
+        self.annotation_id = annotation_id
+        self.color = color
+        self.setBrush(QColor(color.red(), color.green(), color.blue(), 70))
+        self.set_selected(False)
+
+    def set_selected(self, selected: bool) -> None:
+        pen = QPen(self.color, 3.0 if selected else 1.2)
+        pen.setCosmetic(True)
+        self.setPen(pen)
+        self.setZValue(11 if selected else 10)
+
+
+class AnnotationLayer:
+    """The region annotations of the document in ``column``, and the one selected."""
+
+    def __init__(self, scene: QGraphicsScene, column: PageColumn) -> None:
+        self._scene = scene
+        self._column = column
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the items (they went with the scene's clear())."""
+        self.items: dict[str, AnnotationItem] = {}
+        self.selected: str | None = None
+
+    def set_annotations(self, annotations: list, colors: dict[str, str]) -> None:
+        """Draw the region annotations of this document, replacing those drawn."""
+        for item in self.items.values():
+            self._scene.removeItem(item)
+        self.items = {}
+        pages, doc_key = self._column.pages, self._column.doc_key
+        for ann in annotations:
+            region = getattr(ann, "region", None)
+            if (region is None or getattr(ann, "deleted", False)
+                    or not 1 <= region.page <= len(pages)
+                    or (ann.document_id and ann.document_id != doc_key)):
+                continue
+            color = QColor(colors.get(ann.id) or ann.color or DEFAULT_COLOR)
+            item = AnnotationItem(ann.id, region_path(region),
+                                  color if color.isValid() else QColor(DEFAULT_COLOR))
+            item.setPos(self._column.items[region.page - 1].pos())
+            self._scene.addItem(item)
+            self.items[ann.id] = item
+        if self.selected in self.items:
+            self.items[self.selected].set_selected(True)
+        else:
+            self.selected = None
+
+    def select(self, annotation_id: str | None) -> AnnotationItem | None:
+        """Outline an annotation more thickly (and the previous one no longer); its
+        item, or None when it is not drawn here."""
+        if self.selected in self.items:
+            self.items[self.selected].set_selected(False)
+        self.selected = annotation_id if annotation_id in self.items else None
+        if self.selected is None:
+            return None
+        item = self.items[self.selected]
+        item.set_selected(True)
+        return item
+
+    def scene_rect(self, annotation_id: str) -> QRectF | None:
+        """Where an annotation is drawn in the scene (its shape, not its outline)."""
+        item = self.items.get(annotation_id)
+        return item.mapRectToScene(item.path().boundingRect()) if item is not None else None

@@ -1,0 +1,128 @@
+"""The scan view's QGraphicsView: input handed to its owner, exact coordinates, zoom.
+
+Qt's own mapping rounds to whole pixels, and its transformation anchors move the page
+on zoom; a region dragged at 800 % must land on the same page points as at 50 %, so
+the view maps with its full transform and keeps the anchor point itself.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QResizeEvent,
+    QTransform,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
+
+
+class ScanInput(Protocol):
+    """What the graphics view hands its input to (the :class:`ScanView`)."""
+
+    def mouse_press(self, pos: QPointF, shift: bool) -> bool: ...
+
+    def mouse_move(self, pos: QPointF) -> None: ...
+
+    def mouse_release(self, pos: QPointF) -> None: ...
+
+    def handle_wheel_zoom(self, steps: float, pos: QPointF) -> None: ...
+
+    def handle_key(self, event: QKeyEvent) -> bool: ...
+
+    def handle_resize(self) -> None: ...
+
+
+class ScanGraphicsView(QGraphicsView):
+    """The QGraphicsView: hands mouse, wheel, keys and resizes to its owner."""
+
+    def __init__(self, scene: QGraphicsScene, owner: ScanInput,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(scene, parent)
+        self._owner = owner
+        self._dragging = False
+        self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.setBackgroundBrush(QColor("#5f6368"))
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        # always shown, so that fitting the width cannot make it appear and refit
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        self.set_mode("pan")
+
+    def set_mode(self, mode: str) -> None:
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag if mode == "pan"
+                         else QGraphicsView.DragMode.NoDrag)
+        cursor = {"region": Qt.CursorShape.CrossCursor, "text": Qt.CursorShape.IBeamCursor}
+        if mode in cursor:
+            self.viewport().setCursor(cursor[mode])
+        else:
+            self.viewport().unsetCursor()
+
+    # -- coordinates and zoom ------------------------------------------------------------
+
+    def viewport_to_scene(self, point: QPointF) -> QPointF:
+        """Exact (sub-pixel) mapping; QGraphicsView.mapToScene rounds to pixels."""
+        return self.viewportTransform().inverted()[0].map(point)
+
+    def visible_scene_rect(self) -> QRectF:
+        return self.mapToScene(self.viewport().rect()).boundingRect()
+
+    def zoom_about(self, zoom: float, anchor: QPointF) -> None:
+        """Scale to ``zoom`` keeping the scene point under ``anchor`` (viewport pixels)
+        where it is on screen."""
+        fixed = self.viewport_to_scene(anchor)
+        self.setTransform(QTransform.fromScale(zoom, zoom))
+        moved = self.viewportTransform().map(fixed) - anchor
+        for bar, delta in ((self.horizontalScrollBar(), moved.x()),
+                           (self.verticalScrollBar(), moved.y())):
+            bar.setValue(bar.value() + round(delta))
+
+    def scroll_to_scene_y(self, y: float, zoom: float) -> None:
+        """Scroll scene height ``y`` to the top of the viewport."""
+        bar = self.verticalScrollBar()
+        top = self.viewport_to_scene(QPointF(0, 0)).y()
+        bar.setValue(bar.value() + round((y - top) * zoom))
+
+    # -- input ---------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        self._dragging = (event.button() == Qt.MouseButton.LeftButton
+                          and self._owner.mouse_press(event.position(), shift))
+        if not self._dragging:
+            super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._dragging:
+            self._owner.mouse_move(event.position())
+        else:
+            super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._owner.mouse_release(event.position())
+        if self._dragging:
+            self._dragging = False
+        else:
+            super().mouseReleaseEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self._owner.handle_wheel_zoom(event.angleDelta().y() / 120, event.position())
+        else:
+            super().wheelEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not self._owner.handle_key(event):
+            super().keyPressEvent(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._owner.handle_resize()

@@ -1,0 +1,156 @@
+"""A paged document's pages stacked down the scan view's scene, rendered lazily.
+
+Every page is laid out at once as a grey placeholder of its true size (so the scroll
+bar and the place of every region are right from the start), but only the pages in
+view, and one ahead in the scrolling direction, are asked of the render thread; a page
+out of view lets go of its image, which stays in the :class:`PageCache` for a while.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Hashable
+
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
+
+from annotator.core.model import Page
+from annotator.gui.page_cache import PageCache, PageItem, bucket_for, scale_of
+from annotator.gui.render import MAX_RENDER_PIXELS, Renderer, RenderJob
+
+GAP = 12.0  # points between pages and around them
+
+
+class PageColumn:
+    """The pages of one document in scene points, and which of them are rendered.
+
+    ``zoom`` gives the view's current zoom (page points to logical pixels): the render
+    scale wanted depends on it and on the screen's pixel ratio."""
+
+    def __init__(self, scene: QGraphicsScene, view: QGraphicsView, cache: PageCache,
+                 renderer: Renderer, zoom: Callable[[], float]) -> None:
+        self._scene = scene
+        self._view = view
+        self._cache = cache
+        self._renderer = renderer
+        self._zoom = zoom
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the document (its items went with the scene's clear())."""
+        self.doc_key: Hashable = None
+        self.pages: list[Page] = []
+        self.items: list[PageItem] = []
+        self.tops: list[float] = []
+        self.width = 0.0
+        self._last_scroll = 0
+        self._shown: set[int] = set()
+        self._failed: set[tuple] = set()  # (doc, page, bucket) that MuPDF could not render
+
+    def lay_out(self, doc_key: Hashable, pages: list[Page]) -> None:
+        """One placeholder item a page, centred in a column as wide as the widest."""
+        self.doc_key, self.pages = doc_key, pages
+        self.width = max(p.width for p in pages)
+        y = GAP
+        for page in pages:
+            item = PageItem(page.number, page.width, page.height)
+            item.setPos((self.width - page.width) / 2 + GAP, y)
+            self._scene.addItem(item)
+            self.items.append(item)
+            self.tops.append(y)
+            y += page.height + GAP
+        self._scene.setSceneRect(0, 0, self.width + 2 * GAP, y)
+
+    # -- where the pages are -------------------------------------------------------------
+
+    def pages_in(self, rect: QRectF) -> list[int]:
+        """Page numbers intersecting a scene rectangle, top to bottom."""
+        index = max(0, bisect.bisect_right(self.tops, rect.top()) - 1)
+        found = []
+        while index < len(self.pages) and self.tops[index] <= rect.bottom():
+            if self.tops[index] + self.pages[index].height >= rect.top():
+                found.append(index + 1)
+            index += 1
+        return found
+
+    def most_shown(self, numbers: list[int], rect: QRectF) -> int:
+        """Of ``numbers``, the page with the most of its height inside ``rect``."""
+
+        def shown(n: int) -> float:
+            top = self.tops[n - 1]
+            return min(rect.bottom(), top + self.pages[n - 1].height) - max(rect.top(), top)
+
+        return max(numbers, key=shown)
+
+    def page_at(self, scene: QPointF) -> int | None:
+        """The page under a scene point, or None between pages."""
+        if not self.pages:
+            return None
+        index = max(0, bisect.bisect_right(self.tops, scene.y()) - 1)
+        return index + 1 if self.items[index].sceneBoundingRect().contains(scene) else None
+
+    # -- rendering -----------------------------------------------------------------------
+
+    def bucket(self, number: int) -> int:
+        """A page's render bucket at the current zoom, lowered for a page so large it
+        would exceed MAX_RENDER_PIXELS (then drawn enlarged, a little soft)."""
+        page = self.pages[number - 1]
+        bucket = bucket_for(self._zoom() * self._view.viewport().devicePixelRatioF())
+        while bucket > -64 and page.width * page.height * scale_of(bucket) ** 2 > MAX_RENDER_PIXELS:
+            bucket -= 1
+        return bucket
+
+    def request(self, visible: list[int]) -> None:
+        """Show what is cached for the pages in view and ask for the rest (and for the
+        next page in the scrolling direction); pages out of view let go of theirs."""
+        value = self._view.verticalScrollBar().value()
+        ahead = visible[0] - 1 if value < self._last_scroll else visible[-1] + 1
+        self._last_scroll = value
+        jobs = []
+        for number in visible:
+            bucket, item = self.bucket(number), self.items[number - 1]
+            image = self._cache.get((self.doc_key, number, bucket))
+            if image is not None:
+                item.set_image(image, bucket)
+                continue
+            if (self.doc_key, number, bucket) not in self._failed:
+                jobs.append(RenderJob(self.doc_key, number, bucket))
+            stand_in = self._cache.best(self.doc_key, number, bucket)
+            if stand_in is not None and (item.image is None or
+                                         abs(stand_in[0] - bucket) < abs(item.bucket - bucket)):
+                item.set_image(stand_in[1], stand_in[0])
+        if 1 <= ahead <= len(self.pages):
+            key = (self.doc_key, ahead, self.bucket(ahead))
+            if key not in self._cache and key not in self._failed:
+                jobs.append(RenderJob(*key, prefetch=True))
+        for number in self._shown.difference(visible):
+            self.items[number - 1].set_image(None, 0)
+        self._shown = set(visible)
+        self._renderer.request("page", jobs)
+
+    def is_sharp(self, number: int) -> bool:
+        """Whether page ``number`` shows an image rendered for the current zoom."""
+        if not 1 <= number <= len(self.items):
+            return False
+        item = self.items[number - 1]
+        return item.image is not None and item.bucket == self.bucket(number)
+
+    def take_rendered(self, job: RenderJob, image: QImage) -> bool:
+        """Cache a page the worker rendered and show it if in view; True when that page
+        is now sharp at the current zoom."""
+        self._cache.put(job.key, image)
+        item = self.items[job.page - 1]
+        if job.page not in self._shown:
+            return False
+        if job.bucket == self.bucket(job.page):
+            item.set_image(image, job.bucket)
+            return True
+        if item.image is None:
+            item.set_image(image, job.bucket)
+        return False
+
+    def mark_failed(self, job: RenderJob, message: str) -> None:
+        """Show the error on the page; it is not asked for again at this zoom."""
+        self._failed.add(job.key)
+        self.items[job.page - 1].set_error(message)
