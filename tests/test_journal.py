@@ -239,3 +239,32 @@ def test_journal_tables_are_type_checked_on_open(tmp_path, project):
 
     with pytest.raises(ProjectError):
         Project.open(path)
+
+
+def test_a_bulk_import_is_one_compact_change_that_undoes_and_redoes(project):
+    from annotator.core.model import AnchorState, Annotation, TextSelector
+    from annotator.core.util import new_id, now
+
+    d = doc_id(project)
+    tag = project.tags.list()[0]
+    with project.transaction():
+        author = project.author_id()
+    start = snapshot(project)
+    stamp = now()
+    anns = [Annotation(new_id(), d, author, TextSelector(i, i + 4, TEXT[i:i + 4], "", ""),
+                       None, [tag.id], f"n{i}", "", None, "", AnchorState.OK, stamp, stamp)
+            for i in range(journal.BULK * 3)]
+    project.annotations.add_many(anns)
+    added = snapshot(project)
+    rows = project.conn.execute("SELECT count(*) FROM changes WHERE changeset_id = ?",
+                                (project.last_changeset,)).fetchone()[0]
+    assert rows == 2  # annotations and their tags, one journal row each
+    history = project.history(row_id=anns[5].id, with_changes=True)
+    assert history[0].changes[0].op == "insert"
+    assert project.history()[0].label == f"Add {journal.BULK * 3} annotations"
+    project.undo()
+    assert snapshot(project) == start
+    project.redo()
+    assert snapshot(project) == added
+    project.undo()
+    assert snapshot(project) == start

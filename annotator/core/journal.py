@@ -62,6 +62,11 @@ _CHANGE_KIND = {
     "authors": "authors",
 }
 KINDS = ("edit", "merge", "import", "mechanical")
+#: More new rows of one table than this in one action are kept as one bulk change
+#: (their keys in one JSON list): a 100,000-row import costs one journal row, not 100,000.
+BULK = 64
+#: The row_id of a bulk change.
+BULK_KEY = "*"
 
 
 class NothingToUndo(AnnotatorError):
@@ -78,7 +83,8 @@ class Change:
     key: tuple
     op: str
     before: dict | None
-    after: dict | None
+    after: dict | list | None
+    keys: str | None = None  # a bulk insert: the JSON list of the rows' keys
 
 
 @dataclass(slots=True)
@@ -107,6 +113,8 @@ def touched(changes: Iterable[Change]) -> OpChanges:
         kind = _CHANGE_KIND.get(c.table)
         if kind is None:
             result.project = True
+        elif c.keys is not None:
+            getattr(result, kind).update(str(k[0]) for k in json.loads(c.keys))
         else:
             getattr(result, kind).add(str(c.key[0]))
     return result
@@ -128,6 +136,7 @@ class Recorder:
         if self._installed:
             return
         c = self.conn
+        c.execute("PRAGMA temp_store = MEMORY")  # the events never touch the disk
         c.execute("CREATE TEMP TABLE IF NOT EXISTS journal_events (seq INTEGER PRIMARY KEY, "
                   "tbl TEXT, k1, k2, op TEXT, before TEXT, after TEXT, blob BLOB)")
         c.execute("CREATE TEMP TABLE IF NOT EXISTS journal_state (recording INTEGER)")
@@ -180,8 +189,28 @@ class Recorder:
         self.conn.execute("DELETE FROM temp.journal_events")
 
     def take(self) -> list[Change]:
-        """The events since :meth:`clear`, folded to one change per row."""
-        rows = self.conn.execute(
+        """The events since :meth:`clear`, folded to one change per row. Many new rows
+        of one table (an import, a merge) become one bulk change that lists their keys."""
+        c = self.conn
+        if c.execute("SELECT NOT EXISTS (SELECT 1 FROM temp.journal_events "
+                     "WHERE op != 'i')").fetchone()[0]:
+            # only inserts (the common bulk case): every key occurs once, grouped in SQL
+            found = c.execute(
+                "SELECT tbl, count(*), CASE WHEN count(k2) THEN json_group_array(json_array("
+                "k1, k2)) ELSE json_group_array(json_array(k1)) END, min(seq) "
+                "FROM temp.journal_events GROUP BY tbl").fetchall()
+            self.clear()
+            changes = []
+            order = list(KEYS)  # parents before children, so undo can go backwards
+            for tbl, n, keys, _ in sorted(found, key=lambda f: order.index(f[0])):
+                if n > BULK and tbl not in BLOB_COLUMNS:
+                    changes.append(Change(tbl, (BULK_KEY,), "insert", None, None,
+                                          keys=keys))
+                else:
+                    changes.extend(Change(tbl, tuple(k), "insert", None, None)
+                                   for k in json.loads(keys))
+            return changes
+        rows = c.execute(
             "SELECT tbl, k1, k2, op, before, after, blob FROM temp.journal_events ORDER BY seq"
         ).fetchall()
         self.clear()
@@ -243,9 +272,11 @@ def _row_image(conn: sqlite3.Connection, table: str, key: tuple,
 # -- storing -------------------------------------------------------------------------
 
 
-def _dump(image: dict | None, table: str) -> tuple[str | None, bytes | None]:
+def _dump(image: dict | list | None, table: str) -> tuple[str | None, bytes | None]:
     if image is None:
         return None, None
+    if isinstance(image, list):  # a bulk insert's rows (never a table with bytes)
+        return json.dumps(image, ensure_ascii=False), None
     blob_col = BLOB_COLUMNS.get(table)
     if blob_col and blob_col in image:
         image = dict(image)
@@ -254,10 +285,12 @@ def _dump(image: dict | None, table: str) -> tuple[str | None, bytes | None]:
     return json.dumps(image, ensure_ascii=False), None
 
 
-def _load(text: str | None, blob: bytes | None, table: str) -> dict | None:
+def _load(text: str | None, blob: bytes | None, table: str) -> dict | list | None:
     if text is None:
         return None
     image = json.loads(text)
+    if isinstance(image, list):
+        return image
     if not isinstance(image, dict):
         raise AnnotatorError("a change in the journal is damaged (not a row image).")
     if blob is not None and table in BLOB_COLUMNS:
@@ -293,8 +326,9 @@ def _insert(conn: sqlite3.Connection, changeset_id: int, first_seq: int,
         for seq, c in enumerate(changes, first_seq):
             before, blob = _dump(c.before, c.table)
             after, after_blob = _dump(c.after, c.table)
+            row_key = c.keys if c.keys is not None else json.dumps(list(c.key))
             yield (changeset_id, seq, c.table, str(c.key[0]),
-                   str(c.key[1]) if len(c.key) > 1 else "", json.dumps(list(c.key)), c.op,
+                   str(c.key[1]) if len(c.key) > 1 else "", row_key, c.op,
                    before, after, blob if blob is not None else after_blob)
 
     conn.executemany(
@@ -309,7 +343,7 @@ def _fold_into(conn: sqlite3.Connection, changeset_id: int, changes: list[Change
     next_seq = max((seq for seq, _ in old.values()), default=-1) + 1
     fresh = []
     for c in changes:
-        found = old.get((c.table, c.key))
+        found = old.get((c.table, c.key)) if c.keys is None else None
         if found is None:
             fresh.append(c)
             continue
@@ -333,11 +367,15 @@ def _fold_into(conn: sqlite3.Connection, changeset_id: int, changes: list[Change
 
 def _changes(conn: sqlite3.Connection, changeset_id: int) -> list[tuple[int, Change]]:
     out = []
-    for seq, table, row_key, op, before, after, blob in conn.execute(
-            "SELECT seq, table_name, row_key, op, before, after, blob FROM changes "
+    for seq, table, row_id, row_key, op, before, after, blob in conn.execute(
+            "SELECT seq, table_name, row_id, row_key, op, before, after, blob FROM changes "
             "WHERE changeset_id = ? ORDER BY seq", (changeset_id,)):
         if table not in KEYS or op not in ("insert", "update", "delete"):
             raise AnnotatorError("a change in the journal is damaged (unknown table).")
+        if row_id == BULK_KEY and op == "insert":
+            out.append((seq, Change(table, (BULK_KEY,), op, None,
+                                    json.loads(after) if after else None, keys=row_key)))
+            continue
         key = tuple(json.loads(row_key))
         out.append((seq, Change(table, key, op,
                                 _load(before, blob if op == "delete" else None, table),
@@ -365,7 +403,7 @@ def describe(changes: list[Change]) -> str:
             verb = "Restore"
         else:
             verb = "Edit"
-        n = len(mine)
+        n = sum(len(json.loads(c.keys)) if c.keys else 1 for c in mine)
         plural = "entities" if noun == "entity" else noun + "s"
         return f"{verb} {noun}" if n == 1 else f"{verb} {n} {plural}"
     if any(c.table == "project" for c in changes):
@@ -433,6 +471,37 @@ class _Applier:
             self.conn.execute(f"INSERT INTO main.{table} ({', '.join(image)}) "
                               f"VALUES ({', '.join('?' * len(image))})", tuple(image.values()))
 
+    def _match(self, table: str) -> str:
+        """``(key columns) IN`` the keys of a JSON list of key arrays (bound as ?)."""
+        keys = KEYS[table]
+        parts = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(keys)))
+        return f"({', '.join(keys)}) IN (SELECT {parts} FROM json_each(?))"
+
+    def remove_many(self, table: str, keys: str) -> str:
+        """Delete the rows of a bulk insert, set-wise; return their images (a JSON list)
+        so redo can put them back. Rows still in use elsewhere go one by one."""
+        cols = self.cols(table)
+        image = "json_object(" + ", ".join(f"'{c}', {c}" for c in cols) + ")"
+        rows = self.conn.execute(f"SELECT json_group_array({image}) FROM main.{table} "
+                                 f"WHERE {self._match(table)}", (keys,)).fetchone()[0]
+        self.conn.execute("SAVEPOINT journal_remove")
+        try:
+            self.conn.execute(f"DELETE FROM main.{table} WHERE {self._match(table)}", (keys,))
+            self.conn.execute("RELEASE journal_remove")
+        except sqlite3.IntegrityError:
+            self.conn.execute("ROLLBACK TO journal_remove")
+            self.conn.execute("RELEASE journal_remove")
+            for key in json.loads(keys):
+                self.remove(table, tuple(key))
+        return rows or "[]"
+
+    def put_many(self, table: str, rows: list) -> None:
+        """Insert the rows a bulk undo took away (those not back already)."""
+        cols = self.cols(table)
+        values = ", ".join(f"json_extract(value, '$.{c}')" for c in cols)
+        self.conn.execute(f"INSERT OR IGNORE INTO main.{table} ({', '.join(cols)}) "
+                          f"SELECT {values} FROM json_each(?)", (json.dumps(rows),))
+
     def remove(self, table: str, key: tuple) -> dict | None:
         """Delete the row and return its image; a row that something outside this change
         set still refers to is tombstoned instead (its image then says so)."""
@@ -469,9 +538,17 @@ def apply(project: Project, changeset_id: int, *, backwards: bool) -> tuple[Chan
                              (changeset_id,)).fetchone()[0]
     with project.transaction(record=False):
         a = _Applier(conn)
-        order = list(reversed(list(enumerate(cs.changes)))) if backwards \
-            else list(enumerate(cs.changes))
-        for seq, c in order:
+        numbered = _changes(conn, changeset_id)
+        for seq, c in (reversed(numbered) if backwards else numbered):
+            if c.keys is not None:  # a bulk insert
+                if backwards:
+                    rows = a.remove_many(c.table, c.keys)
+                    if c.after is None:
+                        conn.execute("UPDATE changes SET after = ? WHERE changeset_id = ? "
+                                     "AND seq = ?", (rows, cs.id, seq))
+                elif c.after is not None:
+                    a.put_many(c.table, c.after)
+                continue
             if backwards:
                 if c.op == "insert" and c.table == "authors" and c.key[0] == author_id:
                     continue  # who did it stays known: history refers to its author
@@ -548,14 +625,20 @@ def history(conn: sqlite3.Connection, *, row_id: str | None = None,
     if row_id is None:
         sql, args = f"{_SELECT} ORDER BY c.id DESC", []
     else:
-        sql = (f"{_SELECT} WHERE c.id IN (SELECT changeset_id FROM changes WHERE row_id = ?) "
-               "ORDER BY c.id DESC")
-        args = [row_id]
+        sql = (f"{_SELECT} WHERE c.id IN (SELECT changeset_id FROM changes WHERE row_id = ? "
+               "OR (row_id = ? AND instr(row_key, ?))) ORDER BY c.id DESC")
+        args = [row_id, BULK_KEY, json.dumps(row_id)]
     if limit:
         sql += f" LIMIT {int(limit)}"
     found = [_changeset(r) for r in conn.execute(sql, args)]
     if with_changes:
         for cs in found:
-            cs.changes = [c for _, c in _changes(conn, cs.id)
-                          if row_id is None or str(c.key[0]) == row_id]
+            cs.changes = []
+            for _, c in _changes(conn, cs.id):
+                if c.keys is not None:  # a bulk insert: the rows of it that are asked for
+                    cs.changes.extend(Change(c.table, tuple(k), "insert", None, None)
+                                      for k in json.loads(c.keys)
+                                      if row_id is None or str(k[0]) == row_id)
+                elif row_id is None or str(c.key[0]) == row_id:
+                    cs.changes.append(c)
     return found

@@ -233,8 +233,14 @@ JOURNAL_TABLES = ("changesets", "changes")
 
 
 def _migrate_3_to_4(conn: sqlite3.Connection) -> None:
+    """The journal's tables, and rejected suggestions re-keyed by the one name fold
+    (anyascii transliteration) so a scholar's rejections do not come back."""
     for statement in _statements(SCHEMA_V4):
         conn.execute(statement)
+    if conn.execute("SELECT 1 FROM rejected_suggestions LIMIT 1").fetchone():
+        from annotator.core.suggestions import rekey_rejections  # opening stays light
+
+        rekey_rejections(conn)
 
 
 #: migrations[n] turns a version-n file into a version-(n+1) file, inside one transaction.
