@@ -18,8 +18,9 @@ import pytest
 from annotator.core import schema
 from annotator.core.project import Project
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32" or not hasattr(os, "fork"),
-                                reason="needs fork and SIGKILL")
+pytestmark = [pytest.mark.slow,  # -m "not slow" leaves these out of a quick run
+              pytest.mark.skipif(sys.platform == "win32" or not hasattr(os, "fork"),
+                                 reason="needs fork and SIGKILL")]
 
 
 def _run_and_kill(child, delay: float) -> list[str]:

@@ -15,6 +15,8 @@ import pytest
 
 from annotator.core.project import Project
 
+pytestmark = pytest.mark.slow  # -m "not slow" leaves this out of a quick run
+
 WRITER = r"""
 import sys
 from annotator.core.project import Project
