@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project")
     p.add_argument("files", nargs="+")
     p.add_argument("--password", help="password of encrypted PDFs")
+    p.add_argument("--encoding", help="encoding of the text files (cp1251, koi8-r, ...) "
+                   "instead of the guess; a text already imported is re-read with it")
     p.add_argument("--transcription-of", metavar="DOC",
                    help="link the imported text(s) as transcription of this document")
 
@@ -158,8 +160,10 @@ def cmd_import(args) -> int:
         failed = 0
         files = [f for f in args.files]
         for i, path in enumerate(files, 1):
-            reports = project.documents.import_files([path], password=args.password)
-            report = reports[0]
+            if args.encoding:
+                report = _import_in_encoding(project, path, args)
+            else:
+                report = project.documents.import_files([path], password=args.password)[0]
             prefix = f"[{i}/{len(files)}] {Path(path).name}:"
             if report.status == "failed":
                 failed += 1
@@ -169,8 +173,11 @@ def cmd_import(args) -> int:
             assert doc is not None
             what = (f"{doc.page_count} page(s)" if doc.kind == "paged"
                     else f"{len(project.documents.text(doc.id)):,} characters")
-            state = "already in project" if report.status == "existing" else "imported"
+            state = {"existing": "already in project", "reread": "re-read"}.get(
+                report.status, "imported")
             print(f"{prefix} {state} as “{doc.title}” ({what}) id {doc.id[:8]}")
+            if report.status == "reread":
+                print(f"    {report.message}")
             for warning in report.warnings:
                 print(f"    warning: {warning}")
             if target is not None and doc.kind == "text" and report.status == "imported":
@@ -180,6 +187,38 @@ def cmd_import(args) -> int:
         print(f"{ok} of {len(files)} file(s) in the project" +
               (f"; {failed} failed (nothing of them was written)" if failed else ""))
     return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def _import_in_encoding(project, path: str, args):
+    """``import --encoding``: read the file in the encoding the scholar named. A text
+    imported before from the same bytes, under a wrong guess, is re-read in place (its
+    annotations re-anchored) instead of being reported as already there."""
+    import hashlib
+
+    from annotator.core.documents import ImportReport, PreparedImport
+    from annotator.core.errors import ImportFailed
+    from annotator.core.importers import read_source
+
+    try:
+        source = read_source(path, password=args.password, encoding=args.encoding)
+    except ImportFailed as exc:
+        return ImportReport(path, "failed", str(exc))
+    store = project.documents
+    prepared = PreparedImport(path, source.filename, source.data,
+                              hashlib.sha256(source.data).hexdigest(), source)
+    existing = store.by_sha256(prepared.sha256)
+    encoding = source.metadata.get("encoding")
+    if (existing is None or existing.kind != "text"
+            or existing.metadata.get("encoding") == encoding):
+        return store.store_import(prepared).value
+    with project.transaction(f"re-read {existing.title} as {encoding}"):
+        if existing.deleted:
+            store.restore(existing)
+        moved = store.set_text(existing.id, source.text or "").value
+        document = store.update(existing.id, metadata={
+            "encoding": encoding, "import_warnings": list(source.warnings) or None}).value
+    return ImportReport(path, "reread", f"re-read as {encoding}; {len(moved)} annotation(s) "
+                        "re-anchored", document, list(source.warnings))
 
 
 def cmd_info(args) -> int:

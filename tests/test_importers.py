@@ -166,9 +166,13 @@ def test_mostly_utf8_with_stray_cp1252_bytes_keeps_the_utf8() -> None:
     assert "Windows-1252" in warnings[0]
 
 
-def test_legacy_non_latin_code_page_gets_a_second_warning() -> None:
-    _, _, warnings = decode_text("Ελληνικά κείμενα και λέξεις".encode("cp1253"))
-    assert any("probably not Western European" in w for w in warnings)
+def test_code_page_outside_the_guesses_can_be_named() -> None:
+    """Greek is not among the code pages guessed (its letters are read as Cyrillic
+    ones): the warning names that guess and the way out, naming the encoding."""
+    greek = "Ελληνικά κείμενα και λέξεις"
+    text, _, warnings = decode_text(greek.encode("cp1253"))
+    assert text != greek and "Cyrillic" in warnings[0] and "--encoding" in warnings[0]
+    assert decode_text(greek.encode("cp1253"), "cp1253") == (greek, "cp1253", [])
 
 
 def test_nul_bytes_refuse_binary_files() -> None:

@@ -8,7 +8,7 @@ failure deep inside a decoder.
 Choices: a PNG/JPEG/TIFF/GIF/BMP named .pdf (or .txt ...) is imported as the image
 it is, with a warning saying so; an HTML page named .pdf or as an image is refused
 (it is almost always an error page, not the source); an HTML page named .txt is read
-as HTML. A password is used only by PDFs.
+as HTML. A password is used only by PDFs, an encoding only by text files.
 """
 
 from __future__ import annotations
@@ -89,10 +89,11 @@ def _looks_like_text(data: bytes) -> bool:
 
 
 def read_source(path: Path | str, data: bytes | None = None,
-                password: str | None = None) -> ImportedSource:
+                password: str | None = None, encoding: str | None = None) -> ImportedSource:
     """Read one source file (from ``data`` if given, else from ``path``) into an
     ImportedSource; raise ImportFailed (PasswordRequired for a locked PDF) with a
-    message for the scholar when it cannot be imported. Never touches a project."""
+    message for the scholar when it cannot be imported. ``encoding`` overrides the
+    guessed encoding of a text file. Never touches a project."""
     path = Path(path)
     filename = path.name or str(path)
     if data is None:
@@ -107,10 +108,11 @@ def read_source(path: Path | str, data: bytes | None = None,
     if not data:
         raise ImportFailed("the file is empty (0 bytes): there is nothing to import. It may "
                            "have been cut short in copying or downloading.")
-    return _dispatch(filename, data, password)
+    return _dispatch(filename, data, password, encoding)
 
 
-def _dispatch(filename: str, data: bytes, password: str | None) -> ImportedSource:
+def _dispatch(filename: str, data: bytes, password: str | None,
+              encoding: str | None = None) -> ImportedSource:
     suffix = PurePath(filename).suffix.lower()
     kind = sniff(data)
     if kind == "pdf":
@@ -144,7 +146,7 @@ def _dispatch(filename: str, data: bytes, password: str | None) -> ImportedSourc
                                "source again.")
         from annotator.core.importers.text import read_text
 
-        return read_text(filename, data, media_type="text/html")
+        return read_text(filename, data, media_type="text/html", encoding=encoding)
     for magic, what in _OTHER_FORMATS:
         if data.startswith(magic):
             raise ImportFailed(f"this file is {what}.")
@@ -167,7 +169,7 @@ def _dispatch(filename: str, data: bytes, password: str | None) -> ImportedSourc
     if suffix in TEXT_EXTENSIONS or (not suffix and _looks_like_text(data)):
         from annotator.core.importers.text import read_text
 
-        return read_text(filename, data)
+        return read_text(filename, data, encoding=encoding)
     kinds = ", ".join(e.lstrip(".") for e in SUPPORTED_EXTENSIONS)
     shown = f"“{suffix}” files" if suffix else "files without an extension"
     raise ImportFailed(f"{shown} cannot be imported; annotator reads {kinds}. Save the source "

@@ -70,13 +70,19 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def decode_text(data: bytes) -> tuple[str, str, list[str]]:
+_ASCII = bytes(range(0x80))
+
+
+def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str, list[str]]:
     """Decode the bytes of a text file: (normalised text, encoding name, warnings).
 
-    BOMs first, then strict UTF-8, else Windows-1252 (byte by byte where a file is
-    UTF-8 with a few stray bytes), and say which guess was made so the scholar can
-    check the accented letters. Refuse binary files (NUL bytes) rather than store
-    garbage that annotations would then anchor to."""
+    ``encoding`` is the scholar's word on it and is obeyed. Otherwise BOMs first,
+    then strict UTF-8, else the legacy code page the bytes fit best (Windows-1252 byte
+    by byte where a file is UTF-8 with a few stray bytes), and say which guess was
+    made so the scholar can check the letters. Refuse binary files (NUL bytes) rather
+    than store garbage that annotations would then anchor to."""
+    if encoding:
+        return decode_as(data, encoding)
     warnings: list[str] = []
     for bom, codec, label in _BOMS:
         if data.startswith(bom):
@@ -103,25 +109,152 @@ def decode_text(data: bytes) -> tuple[str, str, list[str]]:
         return _checked(normalise(data.decode("utf-8"))), "utf-8", warnings
     except UnicodeDecodeError as exc:
         first_bad = exc.start
-    text = data.decode("utf-8", errors="_annotator_cp1252")
-    # Characters that were valid UTF-8 sequences: if any, the file is UTF-8 with a few
-    # stray bytes, and reading it all as cp1252 would garble its good part.
-    utf8_chars = sum(1 for c in data.decode("utf-8", errors="ignore") if ord(c) > 0x7F)
-    if utf8_chars:
+    # Non-ASCII bytes in valid UTF-8 sequences: if they are most of them, the file is
+    # UTF-8 with a few stray bytes, and reading it all in a legacy code page would garble
+    # its good part. Legacy text has some by chance (a third of Russian in CP866).
+    valid = data.decode("utf-8", errors="ignore")
+    in_utf8 = len(valid.encode()) - len(valid.encode("ascii", errors="ignore"))
+    if 2 * in_utf8 >= len(data.translate(None, _ASCII)):  # the bytes above 0x7F
+        text = data.decode("utf-8", errors="_annotator_cp1252")
         encoding = "utf-8+cp1252"
         warnings.append(f"mostly UTF-8, but some bytes (the first at byte {first_bad}) are "
                         "not; those were read as Windows-1252 (Western European) — check "
                         "accented letters and quotation marks")
-    else:
-        encoding = "cp1252"
-        warnings.append("not UTF-8; read as Windows-1252 (Western European) — check "
-                        "accented letters")
-    letters = [c for c in text if c.isalpha()]
+        return _checked(normalise(text)), encoding, warnings
+    encoding = guess_code_page(data)
+    text = data.decode(encoding, errors="_annotator_latin1")
+    warnings.append(f"not UTF-8; read as {_CODE_PAGES[encoding]}, the code page its bytes "
+                    "fit best — check the letters; if they are wrong, import the file again "
+                    "naming its encoding (annotator import --encoding NAME)")
+    letters = [c for c in text if c.isalpha()] if encoding in _WESTERN else []
     if letters and sum(1 for c in letters if ord(c) > 0x7F) > 0.3 * len(letters):
         warnings.append("most letters are outside plain ASCII, so this is probably not "
                         "Western European text (Greek, Cyrillic, Hebrew ... in an old "
-                        "code page?): convert the file to UTF-8 and import it again")
+                        "code page?): import it again naming its encoding, or convert "
+                        "it to UTF-8")
     return _checked(normalise(text)), encoding, warnings
+
+
+#: The legacy code pages a file that is not UTF-8 may be in, commonest first (the first
+#: of two that read a file alike names it): the Western European pages of French and
+#: English papers and the Cyrillic ones of Russian, Ukrainian and emigre files. Central
+#: European pages are left out on purpose: they read a short French text as Czech
+#: ("è" as "č"). Keys are Python's codec names, stored as the document's encoding.
+_CODE_PAGES = {
+    "cp1252": "Windows-1252 (Western European)",
+    "iso8859-1": "ISO-8859-1 (Western European)",
+    "iso8859-15": "ISO-8859-15 (Western European with €)",
+    "cp1251": "Windows-1251 (Cyrillic)",
+    "koi8-r": "KOI8-R (Russian)",
+    "koi8-u": "KOI8-U (Ukrainian)",
+    "cp866": "CP866 (DOS Cyrillic)",
+    "iso8859-5": "ISO-8859-5 (Cyrillic)",
+    "mac-cyrillic": "Mac OS Cyrillic",
+}
+_WESTERN = ("cp1252", "iso8859-1", "iso8859-15")
+_GUESS_SAMPLE = 1 << 15  # bytes read to guess; every candidate is one byte a character
+
+
+def guess_code_page(data: bytes) -> str:
+    """The candidate code page that reads ``data`` best, as a Python codec name.
+
+    charset-normalizer, restricted to the candidates, proposes the readings it finds
+    plausible, best first. Its measure of chaos does not see Mac Cyrillic capitals or a
+    French "è" read as the Cyrillic "и" as wrong, so each reading is then counted for
+    words no language writes; the fewest wins, a Cyrillic page must show Cyrillic
+    words, and charset-normalizer's order breaks ties. Windows-1252 is always among
+    the readings: it was the only guess before and stays the default."""
+    from charset_normalizer import from_bytes
+
+    sample = data[:_GUESS_SAMPLE]
+    matches = from_bytes(sample, cp_isolation=[c.replace("-", "_") for c in _CODE_PAGES])
+    proposed = [name for name in dict.fromkeys(codecs.lookup(m.encoding).name for m in matches)
+                if name in _CODE_PAGES]
+    if "cp1252" not in proposed:
+        proposed.append("cp1252")
+    readings = {name: sample.decode(name, errors="_annotator_latin1") for name in proposed}
+
+    def cost(ranked: tuple[int, str]) -> tuple[int, bool, int]:
+        rank, name = ranked
+        text = readings[name]
+        unfounded = name not in _WESTERN and not _CYRILLIC_WORD.search(text)
+        return _odd_words(text), unfounded, rank
+
+    best = min(enumerate(proposed), key=cost)[1]
+    return next(name for name in _CODE_PAGES if readings.get(name) == readings[best])
+
+
+_CYRILLIC = frozenset("ЁЄІЇЎёєіїўҐґ" + "".join(map(chr, range(0x410, 0x450))))
+# What a Cyrillic reading must show: a word of two Cyrillic letters or more, not just
+# the "Ц" that CP866 makes of an English text's one dash.
+_CYRILLIC_WORD = re.compile("[А-яЁёЄєІіЇїЎўҐґ]{2}")
+_LATIN_EXTRA = frozenset("ŒœŠšŽžŸ")  # letters of cp1252 and ISO-8859-15 beyond Latin-1
+_WORD_JOINERS = frozenset("-'’.,/")  # d’Édouard, M.I., 1924-1935, 10,5
+_SYMBOLS = frozenset("§№%&+=<>€$£°*#@")  # symbols real prose writes
+
+
+def _script(char: str) -> str | None:
+    """'latin' or 'cyrillic' for a letter of the candidates' languages, else None."""
+    if char in _CYRILLIC:
+        return "cyrillic"
+    if char.isascii() or ("\u00c0" <= char <= "\u00ff" and char not in "×÷") \
+            or char in _LATIN_EXTRA:
+        return "latin"
+    return None
+
+
+def _odd_words(text: str) -> int:
+    """How many words of ``text`` no language of the candidate code pages writes: a
+    control character, a letter outside their alphabets, Latin and Cyrillic in one
+    word, a symbol inside a word, a capital after a small letter. A wrong code page
+    leaves many such words, the right one next to none."""
+    odd = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n\r\f\v")
+    for word in text.split():
+        start, end = 0, len(word)
+        while start < end and unicodedata.category(word[start]).startswith("P"):
+            start += 1
+        while end > start and unicodedata.category(word[end - 1]).startswith("P"):
+            end -= 1
+        core, scripts, previous = word[start:end], set(), ""
+        for char in core:
+            if char.isalpha():
+                scripts.add(_script(char))
+                if previous.islower() and char.isupper():
+                    scripts.add(None)
+            elif not (char.isdigit() or char in _WORD_JOINERS or char in _SYMBOLS):
+                scripts.add(None)
+            previous = char
+        odd += None in scripts or len(scripts) > 1
+    return odd
+
+
+def decode_as(data: bytes, encoding: str) -> tuple[str, str, list[str]]:
+    """Decode with the encoding the scholar named, after a wrong guess: strictly, so
+    that a wrong name is an error saying so rather than a garbled text."""
+    try:
+        name = codecs.lookup(encoding).name
+        text = data.decode("utf-8-sig" if name == "utf-8" else name)
+    except LookupError:
+        raise ImportFailed(f"“{encoding}” is not a text encoding annotator knows; name one "
+                           "such as utf-8, cp1252, cp1251, koi8-r, cp866, iso8859-5 or "
+                           "mac_cyrillic.") from None
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(f"this file is not in {encoding}: byte {exc.start} "
+                           f"(0x{data[exc.start]:02X}) has no meaning there. Name another "
+                           "encoding, or leave the encoding out to let annotator guess."
+                           ) from None
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        raise ImportFailed(f"read as {encoding}, this file holds NUL characters, so it is "
+                           "not plain text in that encoding; name another encoding.")
+    warnings: list[str] = []
+    if name in _CODE_PAGES:
+        words = len(text.split())
+        odd = _odd_words(text)
+        if odd >= 3 and odd > 0.2 * words:
+            warnings.append(f"read as {_CODE_PAGES[name]} as asked, but {odd} of {words} "
+                            "words look garbled — is the file in another encoding?")
+    return _checked(normalise(text)), name, warnings
 
 
 def _checked(text: str) -> str:
@@ -264,9 +397,11 @@ def html_to_text(html: str) -> tuple[str, str]:
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
 
 
-def _decode_html(data: bytes) -> tuple[str, str, list[str]]:
+def _decode_html(data: bytes, encoding: str | None = None) -> tuple[str, str, list[str]]:
     """HTML may name its legacy encoding in <meta charset>; honour it when the bytes
-    are not UTF-8 and have no BOM."""
+    are not UTF-8 and have no BOM (and the scholar named none)."""
+    if encoding:
+        return decode_as(data, encoding)
     if not any(data.startswith(bom) for bom, _, _ in _BOMS) and b"\x00" not in data:
         try:
             data.decode("utf-8")
@@ -284,22 +419,23 @@ def _decode_html(data: bytes) -> tuple[str, str, list[str]]:
     return decode_text(data)
 
 
-def read_text(filename: str, data: bytes, *, media_type: str | None = None) -> ImportedSource:
+def read_text(filename: str, data: bytes, *, media_type: str | None = None,
+              encoding: str | None = None) -> ImportedSource:
     """Import a .txt, .md or .html file; ``media_type`` overrides the extension
-    (an HTML page saved as .txt is still read as HTML)."""
+    (an HTML page saved as .txt is still read as HTML), ``encoding`` the guess."""
     suffix = PurePath(filename).suffix.lower()
     media_type = media_type or MEDIA_TYPES.get(suffix, "text/plain")
     if not data:
         raise ImportFailed("the file is empty (0 bytes): there is nothing to import.")
     if media_type == "text/html":
-        decoded, encoding, warnings = _decode_html(data)
+        decoded, encoding, warnings = _decode_html(data, encoding)
         text, title = html_to_text(decoded)
         text = unicodedata.normalize("NFC", text)
         if not text.strip():
             raise ImportFailed("this HTML page has no visible text to annotate"
                                + (f" (its title is “{title}”)." if title else "."))
     else:
-        text, encoding, warnings = decode_text(data)
+        text, encoding, warnings = decode_text(data, encoding)
         title = markdown_title(text) if media_type == "text/markdown" else ""
     metadata: dict = {"encoding": encoding}
     if media_type == "text/html":
