@@ -175,6 +175,9 @@ def cmd_redo(args) -> int:
 
 
 def _value(v: object) -> str:
+    if isinstance(v, dict) and "$splice" in v:  # a long text: the stretch that changed
+        head, _tail, middle = v["$splice"]
+        return _short(f"…“{middle}”… at {head}", 60)
     text = json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else f"“{v}”"
     return _short(text, 60)
 

@@ -268,3 +268,33 @@ def test_a_bulk_import_is_one_compact_change_that_undoes_and_redoes(project):
     assert snapshot(project) == added
     project.undo()
     assert snapshot(project) == start
+
+
+def test_correcting_a_long_transcription_keeps_only_the_changed_stretch(project):
+    d = doc_id(project)
+    long_text = TEXT * 200  # ~40k characters
+    project.documents.set_text(d, long_text)
+    ann = project.annotations.add(d, start=20_000, end=20_010).value
+    corrected = long_text[:30_000] + "Édouard Herriot" + long_text[30_005:]
+    project.documents.set_text(d, corrected)
+    size = project.conn.execute(
+        "SELECT sum(length(before) + length(after)) FROM changes WHERE changeset_id = ?",
+        (project.last_changeset,)).fetchone()[0]
+    assert size < 2_000
+    project.undo()
+    assert project.documents.text(d) == long_text
+    assert project.annotations.get(ann.id).text.start == 20_000
+    project.redo()
+    assert project.documents.text(d) == corrected
+    # a later correction elsewhere is kept when the earlier one is undone by id
+    first = project.last_changeset
+    project.documents.set_text(d, "PREFACE. " + corrected)
+    project.undo(first)
+    assert project.documents.text(d) == "PREFACE. " + corrected
+
+
+@given(st.text(max_size=60), st.text(max_size=60))
+def test_a_splice_turns_one_text_into_the_other_and_back(a, b):
+    before, after = journal._splice(a, b)
+    assert journal._spliced(a, before, after) == (True, b)
+    assert journal._spliced(b, after, before) == (True, a)
