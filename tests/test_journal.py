@@ -298,3 +298,36 @@ def test_a_splice_turns_one_text_into_the_other_and_back(a, b):
     before, after = journal._splice(a, b)
     assert journal._spliced(a, before, after) == (True, b)
     assert journal._spliced(b, after, before) == (True, a)
+
+
+def test_undo_and_redo_of_a_large_merge_are_exact(tmp_path):
+    import shutil
+
+    from annotator.core.merge import merge
+    from annotator.core.model import AnchorState, Annotation, TextSelector
+    from annotator.core.util import new_id, now
+
+    mine = tmp_path / "mine.annot"
+    with Project.create(mine, "M", author="Alice") as p:
+        p.documents.import_bytes(TEXT.encode(), "letter.txt")
+    shutil.copy(mine, tmp_path / "theirs.annot")
+    with Project.open(tmp_path / "theirs.annot", author="Bob") as b:
+        d, tag = doc_id(b), b.tags.list()[1]
+        with b.transaction():
+            bob = b.author_id()
+        stamp = now()
+        b.annotations.add_many(
+            Annotation(new_id(), d, bob, TextSelector(i, i + 3, TEXT[i:i + 3], "", ""), None,
+                       [tag.id], "", "", None, "", AnchorState.OK, stamp, stamp)
+            for i in range(journal.BULK * 2))
+    with Project.open(mine, author="Alice") as p:
+        p.annotations.add(doc_id(p), start=0, end=4, note="mine")
+        start = snapshot(p)
+        merge(p, tmp_path / "theirs.annot", backup=False)
+        merged = snapshot(p)
+        assert len(p.annotations.list()) == journal.BULK * 2 + 1
+        assert p.history()[0].kind == "merge"
+        p.undo()
+        assert snapshot(p) == start
+        p.redo()
+        assert snapshot(p) == merged

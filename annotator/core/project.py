@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -239,6 +239,18 @@ class Project:
 
         self._journal = Recorder(self.conn)
         self._journal.install()
+
+    @contextmanager
+    def bulk_insert(self) -> Iterator[Callable[[str, Iterable[tuple]], None]]:
+        """Inside an action: write many new rows without a journal trigger per row; the
+        writer reports their keys with the function this yields (``report(table,
+        keys)``), and they are journaled as one bulk change. Rows not reported would not
+        be undone: report every one."""
+        if self._journal is None:
+            yield lambda table, keys: None
+            return
+        with self._journal.paused():
+            yield self._journal.inserted
 
     # -- undo, redo, history ---------------------------------------------------------
 

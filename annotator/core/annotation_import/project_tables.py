@@ -263,10 +263,13 @@ class RowMerger(RowStore):
                 elif self.wins(ours, row, "annotations"):
                     self.update("annotations", ours, row)
                     self.set_tags(row["id"], tags.get(row["id"], []))
-            self.insert_many("annotations", new)
-            self.c.executemany("INSERT INTO main.annotation_tags VALUES (?, ?)", [
-                (r["id"], t) for r in new for t in dict.fromkeys(
-                    self.map["tags"][x] for x in tags.get(r["id"], []) if x in self.map["tags"])])
+            tag_rows = [(r["id"], t) for r in new for t in dict.fromkeys(
+                self.map["tags"][x] for x in tags.get(r["id"], []) if x in self.map["tags"])]
+            with self.p.bulk_insert() as journal:  # new rows: journaled by key, in bulk
+                self.insert_many("annotations", new)
+                self.c.executemany("INSERT INTO main.annotation_tags VALUES (?, ?)", tag_rows)
+                journal("annotations", [(r["id"],) for r in new])
+                journal("annotation_tags", tag_rows)
         self.copy_new(as_they_are)
 
     def copy_new(self, ids: list[str]) -> None:
@@ -279,6 +282,17 @@ class RowMerger(RowStore):
                   "PRIMARY KEY (kind, theirs)) WITHOUT ROWID")
         try:
             c.executemany("INSERT INTO temp.merge_ids VALUES (?)", [(i,) for i in ids])
+            self._copy_new_rows(cols)
+        finally:
+            c.execute("DROP TABLE temp.merge_ids")
+            c.execute("DROP TABLE temp.merge_map")
+        self.insert_many("annotations", [], counted=ids)
+
+    def _copy_new_rows(self, cols: list[str]) -> None:
+        """The INSERT ... SELECTs of :meth:`copy_new`; the new rows are journaled by key
+        (none of them can have existed: their ids are new to us)."""
+        c = self.c
+        with self.p.bulk_insert() as journal:
             c.executemany("INSERT INTO temp.merge_map VALUES (?, ?, ?)", [
                 (k, t, o) for k in ("documents", "authors", "entities", "tags")
                 for t, o in self.map[k].items()])
@@ -294,10 +308,11 @@ class RowMerger(RowStore):
                       "FROM theirs.annotation_tags t JOIN temp.merge_ids i "
                       "ON i.id = t.annotation_id JOIN temp.merge_map m ON m.kind = 'tags' "
                       "AND m.theirs = t.tag_id")
-        finally:
-            c.execute("DROP TABLE temp.merge_ids")
-            c.execute("DROP TABLE temp.merge_map")
-        self.insert_many("annotations", [], counted=ids)
+            journal("annotations", c.execute(
+                "SELECT i.id FROM temp.merge_ids i JOIN main.annotations a ON a.id = i.id"))
+            journal("annotation_tags", c.execute(
+                "SELECT t.annotation_id, t.tag_id FROM temp.merge_ids i "
+                "JOIN main.annotation_tags t ON t.annotation_id = i.id"))
 
     def checked_annotation(self, row: dict, pages: dict) -> dict:
         doc = self.map["documents"].get(row["document_id"])
