@@ -331,3 +331,13 @@ def test_undo_and_redo_of_a_large_merge_are_exact(tmp_path):
         assert snapshot(p) == start
         p.redo()
         assert snapshot(p) == merged
+
+
+def test_check_reports_a_damaged_journal(project):
+    project.annotations.add(doc_id(project), start=0, end=4)
+    assert project.check().ok
+    assert project.check().stats["changes"] >= 2
+    with project.transaction(record=False):
+        project.conn.execute("UPDATE changes SET table_name = 'sqlite_master'")
+    report = project.check()
+    assert any("journal" in p for p in report.problems)

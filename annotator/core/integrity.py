@@ -66,12 +66,33 @@ def check(project: Project, *, verify_sources: bool = True) -> CheckReport:
             report.problems.append(f"document “{title}” should have {count} pages, has {pages}")
 
     _check_text_anchors(project, report)
+    _check_journal(project, report)
     for title, n in conn.execute(
             "SELECT d.title, count(*) FROM annotations a JOIN documents d ON d.id = a.document_id "
             "WHERE a.deleted = 0 AND a.page IS NOT NULL AND (a.page < 1 OR a.page > d.page_count)"
             " GROUP BY d.id"):
         report.problems.append(f"{n} region(s) in “{title}” lie on pages that do not exist")
     return report
+
+
+def _check_journal(project: Project, report: CheckReport) -> None:
+    """The change journal names only our tables and its own change sets: undo must
+    never be asked to write anywhere else."""
+    from annotator.core.journal import KEYS
+
+    if project.schema_version < 4:
+        return
+    conn = project.conn
+    report.stats["changes"] = conn.execute("SELECT count(*) FROM changesets").fetchone()[0]
+    names = ", ".join(f"'{t}'" for t in KEYS)
+    bad = conn.execute(f"SELECT count(*) FROM changes WHERE table_name NOT IN ({names}) "
+                       "OR op NOT IN ('insert', 'update', 'delete') OR changeset_id NOT IN "
+                       "(SELECT id FROM changesets) OR (before IS NOT NULL AND "
+                       "NOT json_valid(before)) OR (after IS NOT NULL AND NOT json_valid(after))"
+                       ).fetchone()[0]
+    if bad:
+        report.problems.append(f"{bad} change(s) of the undo journal are damaged; undo may "
+                               "refuse them")
 
 
 def _check_text_anchors(project: Project, report: CheckReport) -> None:
