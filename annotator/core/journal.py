@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from annotator.core import schema
 from annotator.core.changes import OpChanges
 from annotator.core.errors import AnnotatorError
 from annotator.core.util import new_id, now
@@ -146,9 +147,7 @@ class Recorder:
         if c.execute("SELECT count(*) FROM temp.journal_state").fetchone()[0] == 0:
             c.execute("INSERT INTO temp.journal_state VALUES (1)")
         for table, keys in KEYS.items():
-            cols = [r[1] for r in c.execute(f"PRAGMA main.table_info({table})")]
-            if not cols:  # an older file before its migration: nothing to journal yet
-                continue
+            cols = list(schema.columns(table))
             self.columns[table] = cols
             blob = BLOB_COLUMNS.get(table)
             plain = [col for col in cols if col != blob]
@@ -493,10 +492,6 @@ def describe(changes: list[Change]) -> str:
 # -- undo and redo -------------------------------------------------------------------
 
 
-def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
-    return [r[1] for r in conn.execute(f"PRAGMA main.table_info({table})")]
-
-
 class _Applier:
     """Writes images back field by field; counts what a later action had changed."""
 
@@ -508,7 +503,7 @@ class _Applier:
 
     def cols(self, table: str) -> list[str]:
         if table not in self._cols:
-            self._cols[table] = _columns(self.conn, table)
+            self._cols[table] = list(schema.columns(table))
         return self._cols[table]
 
     def current(self, table: str, key: tuple) -> dict | None:

@@ -271,18 +271,42 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
+def _reference(version: int) -> sqlite3.Connection:
+    """An empty database in memory with the schema of a file of ``version``."""
+    conn = sqlite3.connect(":memory:")
+    for statement in _statements(SCHEMA_V1):
+        conn.execute(statement)
+    for v in range(1, version):
+        MIGRATIONS[v](conn)
+    return conn
+
+
 def reference_objects(version: int = SCHEMA_VERSION) -> dict[str, tuple[str, str]]:
     """name -> (type, normalised SQL) of every schema object a file of ``version`` has,
     built by creating that schema in memory (so migrated files compare equal)."""
-    conn = sqlite3.connect(":memory:")
+    conn = _reference(version)
     try:
-        for statement in _statements(SCHEMA_V1):
-            conn.execute(statement)
-        for v in range(1, version):
-            MIGRATIONS[v](conn)
         return _objects(conn)
     finally:
         conn.close()
+
+
+_COLUMNS: dict[str, tuple[str, ...]] = {}
+
+
+def columns(table: str) -> tuple[str, ...]:
+    """The columns of one of our tables, in order, read from the schema itself: the one
+    place every store, the merge and the journal take their column lists from."""
+    if not _COLUMNS:
+        # PRAGMA, not sqlite-utils: this runs in every command, and importing
+        # sqlite-utils costs ~100 ms (it stays for `check` and other slow paths)
+        conn = _reference(SCHEMA_VERSION)
+        try:
+            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+                _COLUMNS[name] = tuple(r[1] for r in conn.execute(f"PRAGMA table_info({name})"))
+        finally:
+            conn.close()
+    return _COLUMNS[table]
 
 
 def foreign_objects(conn: sqlite3.Connection, version: int) -> list[str]:
