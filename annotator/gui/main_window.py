@@ -1,8 +1,14 @@
 """The workbench window: two document panes in a splitter, the panels in docks, menus.
 
-The window owns the layout and the project's life cycle (open, new, recent, import,
-drop); what gestures do to annotations lives in gestures.py. Nothing needs saving:
-every action is committed by the core as it happens, so closing never asks.
+The window owns the layout, the docks, what is remembered between sessions and the
+wiring; the work is done by small controllers it creates and hands what they act on:
+the desk (which documents are open where, desk.py), the selected annotation
+(selected_annotation.py), tagging (tagging_controller.py), correcting a transcription
+(transcription_editing.py), page sync (page_sync.py), the project file
+(project_files.py) and exchanging work (exchange_controller.py); menus.py offers their
+methods as actions. They ask questions through one dialog service (dialogs/service.py).
+Nothing needs saving: every action is committed by the core as it happens, so closing
+never asks.
 """
 
 from __future__ import annotations
@@ -14,31 +20,40 @@ from PySide6.QtCore import QByteArray, QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow
 
 from annotator.gui import settings
-from annotator.gui.exchange_actions import ExchangeMixin
-from annotator.gui.gestures import GesturesMixin
-from annotator.gui.menus import MenusMixin
-from annotator.gui.page_sync import PageSyncMixin
 from annotator.gui.project_model import ProjectModel
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-    from PySide6.QtWidgets import QDockWidget
+    from collections.abc import Callable
+
+    from PySide6.QtGui import (
+        QCloseEvent,
+        QDragEnterEvent,
+        QDragMoveEvent,
+        QDropEvent,
+        QShowEvent,
+    )
+    from PySide6.QtWidgets import QDockWidget, QWidget
+
+    from annotator.core.changes import OpChanges
+    from annotator.gui.dialogs.service import Dialogs
 
 STATE_VERSION = 1
 
 
-class MainWindow(MenusMixin, ExchangeMixin, PageSyncMixin, GesturesMixin, QMainWindow):
+class MainWindow(QMainWindow):
     """The workbench. Built in two steps so start-up shows a window at once: the frame
-    (title, geometry, a "Loading…" page) in ``__init__``, the panes, panels and menus in
-    :meth:`build`, which :func:`annotator.gui.app.run` calls after the first paint."""
+    (title, geometry, a "Loading…" page) in ``__init__``, the panes, panels, controllers
+    and menus in :meth:`build`, which :func:`annotator.gui.app.run` calls after the
+    first paint. ``dialogs``: the dialog service (a test hands in a scripted one)."""
 
     documentActivated = Signal(object)  # the id of the document the user now works in
 
     def __init__(self, model: ProjectModel | None = None, author: str | None = None,
-                 build: bool = True) -> None:
+                 build: bool = True, dialogs: Dialogs | None = None) -> None:
         super().__init__()
         self.model = model or ProjectModel(self)
         self.author = author
+        self._dialogs = dialogs
         self.built = False
         self._sized = False
         self.setWindowTitle("annotator")
@@ -53,17 +68,18 @@ class MainWindow(MenusMixin, ExchangeMixin, PageSyncMixin, GesturesMixin, QMainW
         if build:
             self.build()
 
-    def after_first_paint(self, callback) -> None:  # noqa: ANN001
+    def after_first_paint(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` from the event loop once the window has been painted."""
         self._first_paint = _FirstPaint(self, callback)
 
     def build(self) -> None:
-        """Panes, panels, menus and the gestures that tie them together."""
+        """Panes, panels, the controllers and the menus that offer them."""
         if self.built:
             return
         from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QDockWidget, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+        from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
+        from annotator.gui.dialogs.service import Dialogs
         from annotator.gui.dialogs.tag_finder import TagFinder
         from annotator.gui.document_pane import DocumentPane
         from annotator.gui.panels.annotations_table import AnnotationsPanel
@@ -73,20 +89,24 @@ class MainWindow(MenusMixin, ExchangeMixin, PageSyncMixin, GesturesMixin, QMainW
         from annotator.gui.panels.inspector import InspectorPanel
         from annotator.gui.research_docks import add_research_panels
 
+        self.dialogs = self._dialogs or Dialogs(self)
         self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks
                             | QMainWindow.DockOption.AllowNestedDocks)
         self.left = DocumentPane(self.model, "left")
         self.right = DocumentPane(self.model, "right")
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.left)
         self.splitter.addWidget(self.right)
         self.splitter.splitterMoved.connect(lambda *_: self._remember_documents())
         self.right.hide()
-        self.welcome = QLabel("", objectName="welcome", wordWrap=True,
-                              alignment=Qt.AlignmentFlag.AlignCenter)
+        self.welcome = QLabel("")
+        self.welcome.setObjectName("welcome")
+        self.welcome.setWordWrap(True)
+        self.welcome.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.welcome.linkActivated.connect(self._welcome_link)
         self.workspace = QWidget()  # the panes, and the find bar under them
-        workspace = QVBoxLayout(self.workspace)
+        workspace = self.workspace_layout = QVBoxLayout(self.workspace)
         workspace.setContentsMargins(0, 0, 0, 0)
         workspace.setSpacing(0)
         workspace.addWidget(self.splitter, 1)
@@ -101,25 +121,20 @@ class MainWindow(MenusMixin, ExchangeMixin, PageSyncMixin, GesturesMixin, QMainW
         self.inspector = InspectorPanel(self.model)
         self.entities = EntitiesPanel(self.model)
         self.docks: dict[str, QDockWidget] = {}
-        area = Qt.DockWidgetArea
-        for name, title, widget, where in (
-                ("documents", "Documents", self.documents, area.LeftDockWidgetArea),
-                ("codebook", "Codebook", self.codebook, area.LeftDockWidgetArea),
-                ("inspector", "Inspector", self.inspector, area.RightDockWidgetArea),
-                ("entities", "Entities", self.entities, area.RightDockWidgetArea),
-                ("annotations", "Annotations", self.annotations, area.BottomDockWidgetArea)):
-            dock = QDockWidget(title, self, objectName=f"dock_{name}")
-            dock.setWidget(widget)
-            self.addDockWidget(where, dock)
-            self.docks[name] = dock
+        for name, title, widget, area in (
+                ("documents", "Documents", self.documents, "left"),
+                ("codebook", "Codebook", self.codebook, "left"),
+                ("inspector", "Inspector", self.inspector, "right"),
+                ("entities", "Entities", self.entities, "right"),
+                ("annotations", "Annotations", self.annotations, "bottom")):
+            self._dock(name, title, widget, area)
         self.pages = QStackedWidget()
-        self.pages.addWidget(QLabel("No scan open", objectName="emptyState",
-                                    alignment=Qt.AlignmentFlag.AlignCenter))
-        dock = QDockWidget("Pages", self, objectName="dock_pages")
-        dock.setWidget(self.pages)
-        self.addDockWidget(area.LeftDockWidgetArea, dock)
-        self.docks["pages"] = dock
-        self.tabifyDockWidget(self.docks["codebook"], dock)
+        empty = QLabel("No scan open")
+        empty.setObjectName("emptyState")
+        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pages.addWidget(empty)
+        self._dock("pages", "Pages", self.pages, "left")
+        self.tabifyDockWidget(self.docks["codebook"], self.docks["pages"])
         self.docks["codebook"].raise_()
         self.tabifyDockWidget(self.docks["inspector"], self.docks["entities"])
         self.docks["inspector"].raise_()
@@ -129,21 +144,15 @@ class MainWindow(MenusMixin, ExchangeMixin, PageSyncMixin, GesturesMixin, QMainW
         self.status_sticky = QLabel()
         self.statusBar().addPermanentWidget(self.status_sticky)
         self.statusBar().addPermanentWidget(self.status_author)
-        self._build_actions()
-        self._build_menus()
-        self.setup_gestures()
-        self.documents.openRequested.connect(self.open_document)
-        self.documents.detailsRequested.connect(self.edit_details)
-        self.documents.deleteRequested.connect(self.delete_document)
-        self.documents.linkRequested.connect(self.link_documents_dialog)
-        self.documents.importRequested.connect(self.import_dialog)
+        self._build_controllers()
         self.model.projectOpened.connect(self._project_opened)
+        self.model.projectClosed.connect(self._remember_documents)
         self.model.changed.connect(self._changed)
         self.model.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
         self.model.failed.connect(lambda m: self.statusBar().showMessage(f"⚠ {m}", 10000))
-        self.model.undo_stack.indexChanged.connect(lambda _i: self._update_actions())
-        self.research: dict = {}
-        self.find_bar = None
+        self.model.undo_stack.indexChanged.connect(lambda _i: self.menus.update())
+        self.research: dict[str, QWidget] = {}
+        self.find_bar: QWidget | None = None
         add_research_panels(self)
         self.built = True
         self._update_welcome()
@@ -151,76 +160,85 @@ class MainWindow(MenusMixin, ExchangeMixin, PageSyncMixin, GesturesMixin, QMainW
         if self.isVisible():
             self._size_docks()
 
-    def add_panel(self, name: str, title: str, widget, area: str = "right") -> QDockWidget:  # noqa: ANN001
-        """Dock another panel (search, timeline …) with the others: its place and size
-        are remembered with the layout, and View lists it."""
+    def _build_controllers(self) -> None:
+        """The controllers, each given what it acts on, and the wiring between them."""
+        from annotator.gui.desk import Desk
+        from annotator.gui.exchange_controller import ExchangeController
+        from annotator.gui.menus import Menus
+        from annotator.gui.page_sync import PageSync
+        from annotator.gui.project_files import ProjectFiles
+        from annotator.gui.selected_annotation import SelectedAnnotation
+        from annotator.gui.tagging_controller import TaggingController
+        from annotator.gui.transcription_editing import TranscriptionEditing
+
+        model, status, dialogs = self.model, self.statusBar(), self.dialogs
+        desk = self.desk = Desk(model, self.left, self.right, self.splitter, self.pages,
+                                self.annotations, self.documents, dialogs)
+        self.selected = SelectedAnnotation(model, desk, self.inspector, self.annotations,
+                                           status)
+        self.tagging = TaggingController(model, desk, self.selected, self.finder,
+                                         self.codebook, status)
+        self.editing = TranscriptionEditing(model, desk, status)
+        self.page_sync = PageSync(model, desk, dialogs, status)
+        self.files = ProjectFiles(model, desk, dialogs, status, self, lambda: self.author)
+        self.exchange = ExchangeController(model, dialogs, status, self.annotations,
+                                           self.files, self)
+        self.menus = Menus(self, model, files=self.files, desk=desk, selected=self.selected,
+                           tagging=self.tagging, editing=self.editing,
+                           page_sync=self.page_sync, exchange=self.exchange,
+                           about=self.about, details=self.edit_details_current)
+        self.menus.build(self.docks)
+
+        desk.documentActivated.connect(self.documentActivated)
+        desk.paneActivated.connect(lambda _pane: self.menus.update())
+        desk.arranged.connect(self._arranged)
+        self.editing.editingChanged.connect(self.menus.update)
+        self.tagging.stickyChanged.connect(self._show_sticky)
+        self.inspector.deleteRequested.connect(self.tagging.delete_annotation)
+        self.codebook.tagActivated.connect(self.show_tag)
+        self.entities.entityActivated.connect(self.show_entity)
+        self.documents.openRequested.connect(self.open_document)
+        self.documents.detailsRequested.connect(self.edit_details)
+        self.documents.deleteRequested.connect(desk.delete_document)
+        self.documents.linkRequested.connect(desk.link_documents_dialog)
+        self.documents.importRequested.connect(self.files.import_dialog)
+        self.tagging.show_sticky()
+
+    def _dock(self, name: str, title: str, widget: QWidget, area: str) -> QDockWidget:
         from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QDockWidget
 
         where = {"left": Qt.DockWidgetArea.LeftDockWidgetArea,
                  "right": Qt.DockWidgetArea.RightDockWidgetArea,
                  "bottom": Qt.DockWidgetArea.BottomDockWidgetArea}[area]
-        dock = QDockWidget(title, self, objectName=f"dock_{name}")
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{name}")
         dock.setWidget(widget)
         self.addDockWidget(where, dock)
         self.docks[name] = dock
-        self.view_menu.addAction(dock.toggleViewAction())
         return dock
 
-    # -- the project -----------------------------------------------------------------------------
+    def add_panel(self, name: str, title: str, widget: QWidget,
+                  area: str = "right") -> QDockWidget:
+        """Dock another panel (search, timeline …) with the others: its place and size
+        are remembered with the layout, and View lists it."""
+        dock = self._dock(name, title, widget, area)
+        self.menus.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    # -- the project (project_files.py does the work) ----------------------------------------
 
     def open_project(self, path: str | Path) -> bool:
-        from PySide6.QtWidgets import QMessageBox
-
-        from annotator.core.errors import AnnotatorError, ProjectCorrupt, ProjectLocked
-
-        try:
-            self._remember_documents()
-            self.model.open(path, author=self.author)
-        except ProjectCorrupt as exc:
-            return self.offer_restore(path, exc)
-        except ProjectLocked as exc:
-            answer = QMessageBox.question(self, "Project in use", f"{exc}\n\nOpen it read-only?")
-            if answer != QMessageBox.StandardButton.Yes:
-                return False
-            try:
-                self.model.open(path, author=self.author, read_only=True)
-            except AnnotatorError as exc2:
-                QMessageBox.warning(self, "Cannot open project", str(exc2))
-                return False
-        except AnnotatorError as exc:
-            QMessageBox.warning(self, "Cannot open project", str(exc))
-            return False
-        return True
+        """Open a project file (what app.start and a dropped file call)."""
+        return self.files.open(path)
 
     def new_project(self, path: str | Path, title: str = "") -> bool:
-        from PySide6.QtWidgets import QMessageBox
+        return self.files.create(path, title)
 
-        from annotator.core.errors import AnnotatorError
-
-        try:
-            self._remember_documents()
-            self.model.create(path, title, author=self.author)
-        except AnnotatorError as exc:
-            QMessageBox.warning(self, "Cannot create project", str(exc))
-            return False
-        return True
-
-    def new_project_dialog(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        path, _ = QFileDialog.getSaveFileName(self, "New project", str(Path.home() /
-                                              "My project.annot"), "Projects (*.annot)")
-        if path:
-            self.new_project(path if path.endswith(".annot") else path + ".annot")
-
-    def open_project_dialog(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", str(Path.home()),
-                                              "Projects (*.annot);;All files (*)")
-        if path:
-            self.open_project(path)
+    def open_document(self, document_id: str, beside: bool = False,
+                      remember: bool = True) -> None:
+        """Open a document (its linked scan or transcription beside it): see Desk."""
+        self.desk.open_document(document_id, beside, remember)
 
     def _project_opened(self) -> None:
         p = self.model.p
@@ -228,35 +246,46 @@ class MainWindow(MenusMixin, ExchangeMixin, PageSyncMixin, GesturesMixin, QMainW
         read_only = " (read-only)" if p.read_only else ""
         self.setWindowTitle(f"{p.title}{read_only} — annotator")
         self.status_author.setText(f"{p.author_name} · {p.path.name}{read_only}")
-        self.left.close_document()
-        self.right.close_document()
-        self.right.hide()
+        self.desk.close_all()
         self._update_welcome()
-        self._fill_tag_menu()
-        self.rebuild_tag_shortcuts()
+        self.menus.fill_tag_menu()
+        self.menus.rebuild_tag_keys()
         left = settings.project_value(p.path, "left")
         right = settings.project_value(p.path, "right")
         docs = self.model.documents()
         if left is None:  # never opened here: show a transcription beside its scan
-            linked = [d for d in docs.values() if d.kind == "text" and self.companion_of(d.id)]
+            linked = [d for d in docs.values()
+                      if d.kind == "text" and self.desk.companion_of(d.id)]
             left = linked[0].id if linked else None
         if left in docs:
             self.open_document(str(left), remember=False)
             if right in docs and right != self.right.document_id:
                 self.open_document(str(right), beside=True, remember=False)
         sizes = settings.project_value(p.path, "splitter")
-        if sizes:
-            self.splitter.setSizes([int(s) for s in sizes])  # type: ignore[union-attr]
+        if isinstance(sizes, list) and sizes:
+            self.splitter.setSizes([int(s) for s in sizes])
         self.statusBar().showMessage(f"Opened {p.path}", 4000)
 
-    def _changed(self, changes) -> None:  # noqa: ANN001
+    def _changed(self, changes: OpChanges) -> None:
         for pane in (self.left, self.right):
             pane.on_changes(changes)
         if changes.tags:
-            self.rebuild_tag_shortcuts()
-            self._update_sticky()
+            self.menus.rebuild_tag_keys()
+            self.tagging.show_sticky()
         if changes.documents:
             self._update_welcome()
+
+    def _arranged(self, remember: bool) -> None:
+        """Documents were opened or closed in the panes."""
+        self._update_welcome()
+        self.menus.update()
+        if remember:
+            self._remember_documents()
+
+    def _show_sticky(self, tag_name: str | None) -> None:
+        on = self.tagging.sticky and tag_name is not None
+        self.status_sticky.setText(f"Sticky tag: {tag_name}" if on else "")
+        self.menus.show_sticky(tag_name)
 
     def _update_welcome(self) -> None:
         if not self.model.is_open:
@@ -274,61 +303,28 @@ class MainWindow(MenusMixin, ExchangeMixin, PageSyncMixin, GesturesMixin, QMainW
         self.central.setCurrentWidget(self.workspace if self.left.document_id else self.welcome)
 
     def _welcome_link(self, link: str) -> None:
-        {"new": self.new_project_dialog, "open": self.open_project_dialog,
-         "import": self.import_dialog}[link]()
+        {"new": self.files.new_dialog, "open": self.files.open_dialog,
+         "import": self.files.import_dialog}[link]()
 
-    # -- documents ----------------------------------------------------------------------------------
+    # -- panels ---------------------------------------------------------------------------------
 
-    def import_dialog(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
+    def show_tag(self, tag_id: str) -> None:
+        """A tag's annotations, in the table."""
+        self._raise("annotations")
+        self.annotations.set_tag(tag_id)
 
-        from annotator.gui.dialogs import importing
+    def show_entity(self, entity_id: str) -> None:
+        """An entity's page (if that panel is there) and its mentions in the table."""
+        page = self.research.get("entity")
+        if page is not None:
+            page.show_entity(entity_id)  # type: ignore[attr-defined]
+            self._raise("entity")
+        self._raise("annotations")
+        self.annotations.set_entity(entity_id)
 
-        if not self.model.is_open:
-            return
-        paths, _ = QFileDialog.getOpenFileNames(self, "Import documents", str(Path.home()),
-                                                importing.FILE_FILTER)
-        if paths:
-            self.import_files(paths)
-
-    def import_files(self, paths: list[str]) -> list:
-        from PySide6.QtWidgets import QMessageBox
-
-        from annotator.gui.dialogs import importing
-
-        reports = importing.import_paths(self, self.model, paths)
-        line, details = importing.summary(reports)
-        self.statusBar().showMessage(line, 10000)
-        if details:
-            box = QMessageBox(QMessageBox.Icon.Warning, "Import", line, parent=self)
-            box.setDetailedText("\n".join(details))
-            box.setInformativeText("\n".join(details[:5]))
-            box.open()  # not modal-blocking: the import is done
-            self._last_box = box
-        imported = [r.document for r in reports if r.status in ("imported", "existing")
-                    and r.document]
-        if imported and not self.left.document_id:
-            self.open_document(imported[0].id)
-        return reports
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
-        if event.mimeData().hasUrls() and self.model.is_open:
-            event.acceptProposedAction()
-
-    def dragMoveEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        projects = [p for p in paths if p.endswith(".annot")]
-        if projects:
-            event.acceptProposedAction()
-            QTimer.singleShot(0, lambda: self.open_project(projects[0]))
-            return
-        if paths:
-            event.acceptProposedAction()
-            QTimer.singleShot(0, lambda: self.import_files(paths))
+    def _raise(self, dock: str) -> None:
+        self.docks[dock].show()
+        self.docks[dock].raise_()
 
     def edit_details(self, document_id: str) -> None:
         from annotator.gui.dialogs.metadata import MetadataDialog
@@ -339,7 +335,7 @@ class MainWindow(MenusMixin, ExchangeMixin, PageSyncMixin, GesturesMixin, QMainW
             self._details.open()
 
     def edit_details_current(self) -> None:
-        doc_id = self.active_pane.document_id or self.documents.selected_id()
+        doc_id = self.desk.active.document_id or self.documents.selected_id()
         if doc_id:
             self.edit_details(doc_id)
 
@@ -348,6 +344,22 @@ class MainWindow(MenusMixin, ExchangeMixin, PageSyncMixin, GesturesMixin, QMainW
 
         self._about = AboutDialog(self, str(self.model.p.path) if self.model.is_open else "")
         self._about.open()
+
+    # -- files dropped on the window ------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        if event.mimeData().hasUrls() and self.model.is_open:
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt API
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, lambda: self.files.dropped(paths))
 
     # -- layout memory -------------------------------------------------------------------------------
 
@@ -366,7 +378,7 @@ class MainWindow(MenusMixin, ExchangeMixin, PageSyncMixin, GesturesMixin, QMainW
         if isinstance(state, QByteArray):
             self._sized = self.restoreState(state, STATE_VERSION)
 
-    def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
         self._size_docks()
 
@@ -402,12 +414,10 @@ class MainWindow(MenusMixin, ExchangeMixin, PageSyncMixin, GesturesMixin, QMainW
             self.model.close()
             event.accept()
             return
-        for pane in (self.left, self.right):
-            if pane.text_view.editing:
-                self.finish_editing(pane)
+        self.editing.finish_all()
         self.inspector.show_annotation(None)  # commits a note being typed
         self.save_layout()
-        self._resync.stop()
+        self.page_sync.stop()
         self.annotations.table.stop()
         self.model.close()
         event.accept()
@@ -416,9 +426,9 @@ class MainWindow(MenusMixin, ExchangeMixin, PageSyncMixin, GesturesMixin, QMainW
 class _FirstPaint(QObject):
     """Calls back (from the event loop) after the watched widget's first paint."""
 
-    def __init__(self, widget, callback) -> None:  # noqa: ANN001
+    def __init__(self, widget: QWidget, callback: Callable[[], object]) -> None:
         super().__init__(widget)
-        self.callback = callback
+        self.callback: Callable[[], object] | None = callback
         widget.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API

@@ -1,27 +1,100 @@
-"""The workbench's actions (each with its shortcut and tooltip) and its menus.
+"""The workbench's actions (each with its shortcut and tooltip) and its menus: each
+action calls a method of the controller that does the work, so this module only says
+what is offered where, under which key.
 
-A mixin of MainWindow, kept apart so the window module stays about layout and the
-project's life cycle. Like the window module, it must not touch the Qt namespace at
-import time (start-up speed): Qt is imported inside the methods.
+Like the window module, it must not touch the Qt namespace at import time (start-up
+speed): Qt enums are reached inside the methods.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
 
 from annotator.gui import settings
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 
-class MenusMixin:
-    """Needs: model, panes, docks and the slots the actions call (see MainWindow)."""
+    from annotator.gui.desk import Desk
+    from annotator.gui.exchange_controller import ExchangeController
+    from annotator.gui.page_sync import PageSync
+    from annotator.gui.project_files import ProjectFiles
+    from annotator.gui.project_model import ProjectModel
+    from annotator.gui.selected_annotation import SelectedAnnotation
+    from annotator.gui.tagging_controller import TaggingController
+    from annotator.gui.transcription_editing import TranscriptionEditing
 
-    # -- actions and menus ---------------------------------------------------------------------
+Shortcut = QKeySequence | QKeySequence.StandardKey | str | None
 
-    def act(self, text: str, slot, shortcut: QKeySequence | str | None = None,  # noqa: ANN001
+
+class Menus:
+    """The actions, put on the window (so their keys work everywhere in it) and in
+    its menu bar. ``about`` and ``details`` are the window's own dialogs."""
+
+    def __init__(self, window: QMainWindow, model: ProjectModel, *, files: ProjectFiles,
+                 desk: Desk, selected: SelectedAnnotation, tagging: TaggingController,
+                 editing: TranscriptionEditing, page_sync: PageSync,
+                 exchange: ExchangeController, about: Callable[[], object],
+                 details: Callable[[], object]) -> None:
+        self.window, self.model = window, model
+        self.files, self.desk, self.tagging, self.editing = files, desk, tagging, editing
+        self.exchange = exchange
+        self.tag_keys: list[QAction] = []
+        K = QKeySequence.StandardKey  # noqa: N806
+        act = self.act
+        self.new_project = act("&New project…", files.new_dialog, K.New,
+                               "Create a new, empty project file")
+        self.open_project = act("&Open project…", files.open_dialog, K.Open,
+                                "Open a project file (.annot)")
+        self.import_documents = act("&Import documents…", files.import_dialog, "Ctrl+I",
+                                    "Import text, Markdown, HTML, PDF or image files")
+        self.details = act("Document &details…", details, "Ctrl+Shift+D",
+                           "Date, creator, archive, shelfmark, language, URL and rights of "
+                           "the document")
+        self.close_document = act("&Close document", desk.close_active_pane, K.Close)
+        self.quit = act("&Quit", window.close, K.Quit)
+        self.undo = model.undo_stack.createUndoAction(window, "&Undo")
+        self.undo.setShortcuts(QKeySequence.keyBindings(K.Undo))
+        self.redo = model.undo_stack.createRedoAction(window, "&Redo")
+        self.redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"),
+                                *QKeySequence.keyBindings(K.Redo)])
+        window.addActions([self.undo, self.redo])
+        self.edit_text = act("&Edit transcription", editing.toggle, "Ctrl+E",
+                             "Correct the transcription; annotations are re-anchored",
+                             checkable=True)
+        self.fit = act("&Fit highlight to selection", tagging.fit_highlight, "Ctrl+B",
+                       "Move the selected highlight's boundaries to the selected text")
+        self.delete = act("&Delete annotation", tagging.delete_selected, K.Delete,
+                          "Delete the selected annotation (undo brings it back)")
+        self.find_tag = act("Find &tag…", lambda: tagging.find_tag(), "Ctrl+T",
+                            "Tag the selection with a tag found by name")
+        self.sticky = act("&Sticky tag", tagging.set_sticky, "Ctrl+K",
+                          "Tag every new selection with the current tag", checkable=True)
+        self.link = act("&Link the two selections", tagging.link_selections, "Ctrl+L",
+                        "Link the passage or region selected in each pane")
+        self.page_start = act("This text &starts page…", page_sync.page_starts_here, None,
+                              "Align the scan: the caret's position starts a page")
+        self.beside = act("Open &beside…", desk.open_beside_dialog, "Ctrl+Shift+O",
+                          "Put another document in the right-hand pane")
+        self.swap = act("S&wap panes", desk.swap_panes, None)
+        self.about = act("&About annotator", about, None)
+        self.next = act("&Next highlight", lambda: selected.next_highlight(False), "Alt+Down",
+                        "Select the next highlight in the text")
+        self.previous = act("&Previous highlight", lambda: selected.next_highlight(True),
+                            "Alt+Up", "Select the previous highlight in the text")
+        self.zoom_in = act("Zoom &in", lambda: desk.zoom(1), K.ZoomIn)
+        self.zoom_out = act("Zoom &out", lambda: desk.zoom(-1), K.ZoomOut)
+        self.export_actions: dict[str, QAction] = {}
+        self._exchange_actions(exchange)
+
+    def act(self, text: str, slot: Callable[..., object], shortcut: Shortcut = None,
             tip: str = "", checkable: bool = False) -> QAction:
-        action = QAction(text, self)
+        """An action of the window: its key works wherever the focus is in it."""
+        action = QAction(text, self.window)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         if tip:
@@ -29,121 +102,112 @@ class MenusMixin:
             action.setStatusTip(tip)
         action.setCheckable(checkable)
         action.triggered.connect(slot)
-        self.addAction(action)
+        self.window.addAction(action)
         return action
 
-    def _build_actions(self) -> None:
-        K = QKeySequence.StandardKey  # noqa: N806
-        self.a_new = self.act("&New project…", self.new_project_dialog, K.New,
-                              "Create a new, empty project file")
-        self.a_open = self.act("&Open project…", self.open_project_dialog, K.Open,
-                               "Open a project file (.annot)")
-        self.a_import = self.act("&Import documents…", self.import_dialog, "Ctrl+I",
-                                 "Import text, Markdown, HTML, PDF or image files")
-        self.a_details = self.act("Document &details…", self.edit_details_current,
-                                  "Ctrl+Shift+D", "Date, creator, archive, shelfmark, "
-                                  "language, URL and rights of the document")
-        self.a_close_doc = self.act("&Close document", self.close_active_pane, K.Close)
-        self.a_quit = self.act("&Quit", self.close, K.Quit)
-        self.a_undo = self.model.undo_stack.createUndoAction(self, "&Undo")
-        self.a_undo.setShortcuts(QKeySequence.keyBindings(K.Undo))
-        self.a_redo = self.model.undo_stack.createRedoAction(self, "&Redo")
-        self.a_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"),
-                                  *QKeySequence.keyBindings(K.Redo)])
-        self.a_edit_text = self.act("&Edit transcription", self.toggle_editing, "Ctrl+E",
-                                    "Correct the transcription; annotations are re-anchored",
-                                    checkable=True)
-        self.a_fit = self.act("&Fit highlight to selection", self.fit_highlight, "Ctrl+B",
-                              "Move the selected highlight's boundaries to the selected text")
-        self.a_delete = self.act("&Delete annotation", self.delete_selected, K.Delete,
-                                 "Delete the selected annotation (undo brings it back)")
-        self.a_find_tag = self.act("Find &tag…", self.find_tag, "Ctrl+T",
-                                   "Tag the selection with a tag found by name")
-        self.a_sticky = self.act("&Sticky tag", self.toggle_sticky, "Ctrl+K",
-                                 "Tag every new selection with the current tag",
-                                 checkable=True)
-        self.a_link = self.act("&Link the two selections", self.link_selections, "Ctrl+L",
-                               "Link the passage or region selected in each pane")
-        self.a_page_start = self.act("This text &starts page…", self.page_starts_here, None,
-                                     "Align the scan: the caret's position starts a page")
-        self.a_beside = self.act("Open &beside…", self.open_beside_dialog, "Ctrl+Shift+O",
-                                 "Put another document in the right-hand pane")
-        self.a_swap = self.act("S&wap panes", self.swap_panes, None)
-        self.a_about = self.act("&About annotator", self.about, None)
-        self.a_next = self.act("&Next highlight", lambda: self.next_highlight(False), "Alt+Down",
-                               "Select the next highlight in the text")
-        self.a_previous = self.act("&Previous highlight", lambda: self.next_highlight(True),
-                                   "Alt+Up", "Select the previous highlight in the text")
-        self.a_zoom_in = self.act("Zoom &in", lambda: self.zoom(1), K.ZoomIn)
-        self.a_zoom_out = self.act("Zoom &out", lambda: self.zoom(-1), K.ZoomOut)
-        for a in (self.a_undo, self.a_redo):
-            self.addAction(a)
-        self.left.done_button.clicked.connect(lambda: self.finish_editing(self.left))
-        self.left.cancel_button.clicked.connect(lambda: self.discard_editing(self.left))
-        self.right.done_button.clicked.connect(lambda: self.finish_editing(self.right))
-        self.right.cancel_button.clicked.connect(lambda: self.discard_editing(self.right))
+    def _exchange_actions(self, exchange: ExchangeController) -> None:
+        from annotator.gui.exchange_controller import EXPORT_ENTRIES
 
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file = bar.addMenu("&File")
-        file.addActions([self.a_new, self.a_open])
+        for key, text in EXPORT_ENTRIES:
+            self.export_actions[key] = self.act(
+                text, lambda _c=False, k=key: exchange.export_as(k), None,
+                "Export the annotations (as filtered in the Annotations panel)")
+        self.import_annotations = self.act(
+            "Import &annotations (W3C JSON-LD, REFI-QDA)…", lambda: exchange.import_annotations(),
+            None, "Bring in annotations made in another program or by a colleague")
+        self.merge = self.act("&Merge a colleague's project…", lambda: exchange.merge(), None,
+                              "Add a colleague's annotations, tags and documents (undoable)")
+        self.copy = self.act("Save a &copy for a colleague…",
+                             lambda: exchange.copy_for_colleague(), None,
+                             "A compact, self-contained copy of this project")
+        self.restore = self.act("Restore from &backup…", exchange.restore_backup_dialog, None,
+                                "Replace this project with one of its automatic backups")
+
+    def build(self, docks: dict[str, QDockWidget]) -> None:
+        """The menu bar: File, Edit, Annotate, View (with every dock), Help."""
+        bar = self.window.menuBar()
+        file = self.file_menu = bar.addMenu("&File")
+        file.addActions([self.new_project, self.open_project])
         self.recent_menu = file.addMenu("Open &recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.recent_menu.aboutToShow.connect(self.fill_recent)
         file.addSeparator()
-        file.addActions([self.a_import, self.a_details])
+        file.addActions([self.import_documents, self.details])
         file.addSeparator()
-        self.add_exchange_menu(file)  # Export ▸, merge, backups: exchange_actions.py
+        self.export_menu = file.addMenu("&Export")
+        self.export_menu.addActions(list(self.export_actions.values()))
+        file.addActions([self.import_annotations, self.merge, self.copy])
         file.addSeparator()
-        file.addActions([self.a_close_doc, self.a_quit])
+        file.addAction(self.restore)
+        file.addSeparator()
+        file.addActions([self.close_document, self.quit])
         edit = self.edit_menu = bar.addMenu("&Edit")
-        edit.addActions([self.a_undo, self.a_redo])
+        edit.addActions([self.undo, self.redo])
         edit.addSeparator()
-        edit.addActions([self.a_edit_text, self.a_fit, self.a_delete])
+        edit.addActions([self.edit_text, self.fit, self.delete])
         self.tag_menu = bar.addMenu("&Annotate")
-        self.tag_menu.aboutToShow.connect(self._fill_tag_menu)
-        self._fill_tag_menu()
+        self.tag_menu.aboutToShow.connect(self.fill_tag_menu)
+        self.fill_tag_menu()
         view = self.view_menu = bar.addMenu("&View")
-        view.addActions([self.a_beside, self.a_swap])
+        view.addActions([self.beside, self.swap])
         view.addSeparator()
-        view.addActions([self.a_zoom_in, self.a_zoom_out])
+        view.addActions([self.zoom_in, self.zoom_out])
         view.addSeparator()
-        for dock in self.docks.values():
+        for dock in docks.values():
             view.addAction(dock.toggleViewAction())
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.a_about)
+        help_menu: QMenu = bar.addMenu("&Help")
+        help_menu.addAction(self.about)
 
-    def _fill_tag_menu(self) -> None:
+    def fill_tag_menu(self) -> None:
+        """Annotate: "Tag as …" for the tags (those with keys first), then the rest."""
         from PySide6.QtCore import Qt
 
         menu = self.tag_menu
         menu.clear()
-        tags = sorted(self.model.tags().values(), key=lambda t: (t.shortcut or "z",
-                                                                self.model.tag_path(t.id)))
+        model = self.model
+        tags = sorted(model.tags().values(),
+                      key=lambda t: (t.shortcut or "z", model.tag_path(t.id)))
         for tag in tags[:30]:
-            action = menu.addAction(f"Tag as {self.model.tag_path(tag.id)}")
+            action = menu.addAction(f"Tag as {model.tag_path(tag.id)}")
             action.setShortcut(QKeySequence(tag.shortcut) if tag.shortcut else QKeySequence())
-            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # keys: tag_actions
-            action.triggered.connect(lambda _c=False, t=tag.id: self.tag_with(t))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # keys: tag_keys
+            action.triggered.connect(lambda _c=False, t=tag.id: self.tagging.tag_with(t))
         if tags:
             menu.addSeparator()
-        menu.addActions([self.a_find_tag, self.a_sticky, self.a_link, self.a_page_start])
+        menu.addActions([self.find_tag, self.sticky, self.link, self.page_start])
         menu.addSeparator()
-        menu.addActions([self.a_next, self.a_previous])
+        menu.addActions([self.next, self.previous])
 
-    def _fill_recent(self) -> None:
+    def rebuild_tag_keys(self) -> None:
+        """Window-wide keys 1–9 for the tags that have them (text and scan alike)."""
+        for action in self.tag_keys:
+            self.window.removeAction(action)
+            action.deleteLater()
+        self.tag_keys = []
+        for tag in self.model.tags().values() if self.model.is_open else []:
+            if tag.shortcut:
+                self.tag_keys.append(self.act(
+                    f"Tag as {tag.name}", lambda _c=False, t=tag.id: self.tagging.tag_with(t),
+                    tag.shortcut))
+
+    def fill_recent(self) -> None:
         self.recent_menu.clear()
         for path in settings.recent_projects():
-            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_project(p)) \
-                .setToolTip(path)
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.triggered.connect(lambda _c=False, p=path: self.files.open(p))
         if self.recent_menu.isEmpty():
             self.recent_menu.addAction("(none)").setEnabled(False)
 
-    def _update_actions(self) -> None:
-        pane = self.active_pane
+    def show_sticky(self, tag_name: str | None) -> None:
+        self.sticky.setText(f"&Sticky tag ({tag_name})" if tag_name else "&Sticky tag")
+
+    def update(self) -> None:
+        """Enable what applies to the pane in use."""
+        pane = self.desk.active
         text = pane.kind == "text"
-        self.a_edit_text.setEnabled(text)
-        self.a_edit_text.setChecked(text and pane.text_view.editing)
-        for p in (self.left, self.right):
+        self.edit_text.setEnabled(text)
+        self.edit_text.setChecked(text and pane.text_view.editing)
+        for p in self.desk.panes:
             p.edit_button.setChecked(p.text_view.editing)
-        self.a_details.setEnabled(pane.document_id is not None)
-        self.a_close_doc.setEnabled(pane.document_id is not None)
+        self.details.setEnabled(pane.document_id is not None)
+        self.close_document.setEnabled(pane.document_id is not None)

@@ -66,9 +66,9 @@ def add_research_panels(window: MainWindow) -> dict[str, QWidget]:
         dock = window.add_panel(name, title, _scrolling(widget), area)
         window.tabifyDockWidget(window.docks[beside], dock)
         panels[name] = widget
-        for signal, slot in (("jumpRequested", window.show_span),
-                             ("pageRequested", window.show_page),
-                             ("annotationActivated", window.jump_to),
+        for signal, slot in (("jumpRequested", window.desk.show_span),
+                             ("pageRequested", window.desk.show_page),
+                             ("annotationActivated", window.selected.jump_to),
                              ("entityActivated", window.show_entity)):
             if hasattr(widget, signal):
                 getattr(widget, signal).connect(slot)
@@ -77,9 +77,13 @@ def add_research_panels(window: MainWindow) -> dict[str, QWidget]:
     for name in ("documents", "inspector", "annotations"):
         window.docks[name].raise_()
     if "search" in panels and "review" in panels:
-        panels["search"].suggestionsReady.connect(  # type: ignore[attr-defined]
-            lambda items: (panels["review"].set_suggestions(items),  # type: ignore[attr-defined]
-                           window.docks["review"].raise_()))
+        review, review_dock = panels["review"], window.docks["review"]
+
+        def suggest(items: list) -> None:
+            review.set_suggestions(items)  # type: ignore[attr-defined]
+            review_dock.raise_()
+
+        panels["search"].suggestionsReady.connect(suggest)  # type: ignore[attr-defined]
     window.research = panels
     _add_find_bar(window)
     return panels
@@ -94,14 +98,14 @@ def _add_find_bar(window: MainWindow) -> None:
         return
     bar = FindBar(window.model)
     bar.hide()
-    bar.jumpRequested.connect(window.show_span)
-    window.workspace.layout().addWidget(bar)
+    bar.jumpRequested.connect(window.desk.show_span)
+    window.workspace_layout.addWidget(bar)
     window.find_bar = bar
 
     def find() -> None:
-        pane = window.active_pane
+        pane = window.desk.active
         if pane.kind != "text":
-            pane = window.other(pane)
+            pane = window.desk.other(pane)
         if pane.kind != "text":
             window.statusBar().showMessage("Open a text to find in it.", 4000)
             return
@@ -109,9 +113,9 @@ def _add_find_bar(window: MainWindow) -> None:
         selection = pane.text_view.textCursor().selectedText()
         bar.open(selection if selection and "\u2029" not in selection else "")
 
-    action = window.act("&Find in document…", find, QKeySequence.StandardKey.Find,
+    action = window.menus.act("&Find in document…", find, QKeySequence.StandardKey.Find,
                         "Find words in the open text (Enter: next, Shift+Enter: previous)")
-    window.edit_menu.addSeparator()
-    window.edit_menu.addAction(action)
+    window.menus.edit_menu.addSeparator()
+    window.menus.edit_menu.addAction(action)
     window.documentActivated.connect(
         lambda doc: bar.set_document(doc) if bar.isVisible() else None)

@@ -1,8 +1,9 @@
 """Fixtures for the GUI tests: offscreen Qt, scratch settings, a sample-like project.
 
 Every test gets its own settings file and data folder (so a real user's configuration
-is never touched) and dialogs that would block are replaced by ones that answer
-"cancel" unless a test says otherwise.
+is never touched). The window asks its questions through a dialog service: the
+``dialogs`` fixture scripts the answers (cancel unless a test says otherwise). Qt's
+static dialogs, which panels still call, answer "cancel" too, never block.
 """
 
 from __future__ import annotations
@@ -59,6 +60,83 @@ def no_blocking_dialogs(monkeypatch):
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(lambda *a, **k: ([], "")))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: ("", "")))
     monkeypatch.setattr(QColorDialog, "getColor", staticmethod(lambda *a, **k: QColor()))
+
+
+class ScriptedDialogs:
+    """The window's dialog service (annotator.gui.dialogs.service.Dialogs) answering
+    from a script instead of a person: each question takes the next answer scripted
+    for its kind (a value, or a callable given the question's arguments), else the
+    answer of "Cancel". Every question and message is kept in ``asked``."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, list] = {}
+        self.asked: list[tuple[str, tuple]] = []
+
+    def script(self, kind: str, *answers) -> ScriptedDialogs:
+        """Queue answers for the questions of one kind (a method name: "save_file")."""
+        self.answers.setdefault(kind, []).extend(answers)
+        return self
+
+    def said(self, kind: str) -> list[tuple]:
+        """The arguments of every question or message of this kind, in order."""
+        return [args for k, args in self.asked if k == kind]
+
+    def _answer(self, kind: str, cancel, *args):
+        self.asked.append((kind, args))
+        queue = self.answers.get(kind)
+        if not queue:
+            return cancel
+        answer = queue.pop(0)
+        return answer(*args) if callable(answer) else answer
+
+    def open_file(self, title, folder, kinds=""):
+        return self._answer("open_file", "", title, folder, kinds)
+
+    def open_files(self, title, folder, kinds=""):
+        return self._answer("open_files", [], title, folder, kinds)
+
+    def save_file(self, title, suggested, kinds="", suffix=""):
+        from annotator.gui.dialogs.service import with_suffix
+
+        return with_suffix(self._answer("save_file", "", title, suggested, kinds), suffix)
+
+    def choose_folder(self, title, folder):
+        return self._answer("choose_folder", "", title, folder)
+
+    def ask(self, title, question):
+        return self._answer("ask", False, title, question)
+
+    def get_text(self, title, label, text="", *, secret=False):
+        return self._answer("get_text", None, title, label, text)
+
+    def get_item(self, title, label, items, current=0):
+        return self._answer("get_item", None, title, label, list(items))
+
+    def get_int(self, title, label, value, low, high):
+        return self._answer("get_int", None, title, label, value, low, high)
+
+    def choose_backup(self, project_path):
+        return self._answer("choose_backup", None, project_path)
+
+    def inform(self, title, text):
+        self._answer("inform", None, title, text)
+
+    def warn(self, title, text):
+        self._answer("warn", None, title, text)
+
+    def report(self, title, text, details=(), *, warning=False):
+        self._answer("report", None, title, text, list(details), warning)
+
+
+@pytest.fixture
+def dialogs() -> ScriptedDialogs:
+    """Hand this to MainWindow(dialogs=...) and script its answers."""
+    from annotator.gui.dialogs.service import Dialogs
+
+    fake = ScriptedDialogs()
+    missing = {n for n in vars(Dialogs) if not n.startswith("_")} - set(dir(fake))
+    assert not missing, f"ScriptedDialogs lacks {missing}"  # the two must not drift apart
+    return fake
 
 
 def build_project(out: Path) -> Path:
@@ -121,11 +199,11 @@ def project_path(built_project, tmp_path) -> Path:
 
 
 @pytest.fixture
-def window(qtbot, project_path):
-    """The workbench on a copy of the sample-like project."""
+def window(qtbot, project_path, dialogs):
+    """The workbench on a copy of the sample-like project, asking ``dialogs``."""
     from annotator.gui.main_window import MainWindow
 
-    win = MainWindow(author="Test Historian")
+    win = MainWindow(author="Test Historian", dialogs=dialogs)
     qtbot.addWidget(win)
     win.resize(1300, 850)
     win.show()

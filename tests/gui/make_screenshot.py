@@ -83,10 +83,10 @@ def main() -> None:
     win.docks["annotations"].raise_()
     win.annotations.refilter()
     pump(0.5)
-    win.jump_to(target.id)
+    win.selected.jump_to(target.id)
     view.go_to_offset(max(0, target.text.start - 120))
     pump(0.3)
-    win.select_annotation(target.id, origin=win.left)
+    win.selected.show(target.id, origin=win.left)
     pump(2.5)  # the scan renders in its thread
     shot = app.primaryScreen().grabWindow(0)
     shot.save(str(out))

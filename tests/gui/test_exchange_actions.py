@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import shutil
 
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
-
 from tests.gui.conftest import doc_id
 
 
@@ -25,18 +23,17 @@ def menu_action(window, text: str):
 def test_file_menu_lists_every_export_format(window):
     from annotator.core.exporters import FORMATS
 
-    assert set(window.export_actions) == set(FORMATS)
+    assert set(window.menus.export_actions) == set(FORMATS)
     for text in ("CSV…", "TEI…", "REFI-QDA (.qdpx)…", "Quotation report (Markdown)…",
                  "Merge a colleague's project…", "Restore from backup…"):
         assert menu_action(window, text.replace("Merge", "&Merge").replace("Restore from b",
                                                                           "Restore from &b"))
 
 
-def test_export_csv_from_the_menu_writes_the_file(window, qtbot, tmp_path, monkeypatch):
+def test_export_csv_from_the_menu_writes_the_file(window, qtbot, tmp_path, dialogs):
     out = tmp_path / "out" / "annotations"
     out.parent.mkdir()
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a, **k: (str(out), "")))
+    dialogs.script("save_file", str(out))
     menu_action(window, "CSV…").trigger()
     written = out.with_suffix(".csv")
     assert written.exists()
@@ -44,17 +41,15 @@ def test_export_csv_from_the_menu_writes_the_file(window, qtbot, tmp_path, monke
     assert str(written) in window.statusBar().currentMessage()
 
 
-def test_export_failure_is_reported_in_a_message_box(window, qtbot, tmp_path, monkeypatch):
-    warned = []
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: warned.append(a)))
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(
-        lambda *a, **k: (str(tmp_path / "missing" / "folder" / "x.csv"), "")))
-    window.export_actions["csv"].trigger()
-    assert warned and warned[0][1] == "Export failed"
+def test_export_failure_is_reported_in_a_message_box(window, qtbot, tmp_path, dialogs):
+    dialogs.script("save_file", str(tmp_path / "missing" / "folder" / "x.csv"))
+    window.menus.export_actions["csv"].trigger()
+    warned = dialogs.said("warn")
+    assert warned and warned[0][0] == "Export failed"
 
 
 def test_merge_from_the_menu_adds_undoes_and_redoes(window, qtbot, built_project, tmp_path,
-                                                    monkeypatch):
+                                                    dialogs):
     from annotator.core.project import Project
 
     other = tmp_path / "colleague.annot"
@@ -64,8 +59,7 @@ def test_merge_from_the_menu_adds_undoes_and_redoes(window, qtbot, built_project
         start, end = theirs.annotations.locate(letter, "Locarno")
         theirs.annotations.add(letter, start=start, end=end,
                                tag_ids=[theirs.tags.find("Place").id])
-    monkeypatch.setattr(QFileDialog, "getOpenFileName",
-                        staticmethod(lambda *a, **k: (str(other), "")))
+    dialogs.script("open_file", str(other))
     seen = []
     window.model.changed.connect(lambda changes: seen.append(changes))
     p = window.model.p
@@ -78,7 +72,8 @@ def test_merge_from_the_menu_adds_undoes_and_redoes(window, qtbot, built_project
     assert "Locarno" in quotes()
     assert seen and seen[-1].annotations
     assert window.model.undo_stack.undoText() == "Merge colleague"
-    assert "added" in window._last_box.text() and "1 annotations" in window._last_box.text()
+    report = dialogs.said("report")[-1][1]
+    assert "added" in report and "1 annotations" in report
     window.model.undo_stack.undo()
     assert "Locarno" not in quotes()
     window.model.undo_stack.redo()
@@ -87,10 +82,9 @@ def test_merge_from_the_menu_adds_undoes_and_redoes(window, qtbot, built_project
     assert "Locarno" not in quotes()
 
 
-def test_save_a_copy_for_a_colleague(window, qtbot, tmp_path, monkeypatch):
+def test_save_a_copy_for_a_colleague(window, qtbot, tmp_path, dialogs):
     target = tmp_path / "for colleague"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a, **k: (str(target), "")))
+    dialogs.script("save_file", str(target))
     menu_action(window, "Save a &copy for a colleague…").trigger()
     assert target.with_suffix(".annot").exists()
     assert "Copy saved" in window.statusBar().currentMessage()
@@ -104,7 +98,7 @@ def corrupt(path) -> None:
     path.write_bytes(bytes(data))
 
 
-def test_opening_a_damaged_project_offers_the_newest_backup(qtbot, project_path, monkeypatch):
+def test_opening_a_damaged_project_offers_the_newest_backup(qtbot, project_path, dialogs):
     from annotator.core import backups
     from annotator.core.project import Project
     from annotator.gui.main_window import MainWindow
@@ -113,14 +107,13 @@ def test_opening_a_damaged_project_offers_the_newest_backup(qtbot, project_path,
         count = project.annotations.count()
         made = backups.make_backup(project.conn, project_path, "test")
     corrupt(project_path)
-    asked = []
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(
-        lambda *a, **k: (asked.append(a[2]), QMessageBox.StandardButton.Yes)[1]))
-    win = MainWindow(author="T")
+    dialogs.script("ask", True)
+    win = MainWindow(author="T", dialogs=dialogs)
     qtbot.addWidget(win)
     win.show()
     assert win.open_project(project_path)
-    assert asked and "Restore the newest good backup" in asked[0]
+    asked = dialogs.said("ask")
+    assert asked and "Restore the newest good backup" in asked[0][1]
     assert win.model.p.annotations.count() == count == 6
     assert backups.newest_good(project_path).path.exists() and made.exists()
     kept = list(project_path.parent.glob("work.replaced-*.annot"))
@@ -128,7 +121,7 @@ def test_opening_a_damaged_project_offers_the_newest_backup(qtbot, project_path,
     win.close()
 
 
-def test_declining_the_backup_opens_nothing(qtbot, project_path):
+def test_declining_the_backup_opens_nothing(qtbot, project_path, dialogs):
     from annotator.core import backups
     from annotator.core.project import Project
     from annotator.gui.main_window import MainWindow
@@ -136,7 +129,7 @@ def test_declining_the_backup_opens_nothing(qtbot, project_path):
     with Project.open(project_path) as project:
         backups.make_backup(project.conn, project_path, "test")
     corrupt(project_path)
-    win = MainWindow(author="T")  # the conftest answers "No"
+    win = MainWindow(author="T", dialogs=dialogs)  # unscripted, it answers "No"
     qtbot.addWidget(win)
     win.show()
     assert not win.open_project(project_path)
@@ -144,7 +137,7 @@ def test_declining_the_backup_opens_nothing(qtbot, project_path):
     win.close()
 
 
-def test_restore_from_backup_dialog_replaces_the_open_project(window, qtbot, monkeypatch):
+def test_restore_from_backup_dialog_replaces_the_open_project(window, qtbot, dialogs):
     from annotator.core import backups
     from annotator.gui.dialogs.backups import BackupsDialog
 
@@ -156,22 +149,23 @@ def test_restore_from_backup_dialog_replaces_the_open_project(window, qtbot, mon
     p.annotations.delete(georgia.id)
     shown = []
 
-    def accept(dialog):
+    def choose(project_path):  # what the scholar sees, and picks the newest
+        dialog = BackupsDialog(project_path, window)
         shown.append([dialog.list.item(i).text() for i in range(dialog.list.count())])
         dialog.list.setCurrentRow(0)
-        return QDialog.DialogCode.Accepted
+        return dialog.chosen()
 
-    monkeypatch.setattr(BackupsDialog, "exec", accept)
+    dialogs.script("choose_backup", choose)
     menu_action(window, "Restore from &backup…").trigger()
     assert shown and "before the mistake" in shown[0][0] and shown[0][0].endswith("B)")
     assert window.model.is_open and window.model.p.path == path
     assert any(a.quote == "Georgia" for a in window.model.p.annotations.for_document(letter))
-    assert "kept as" in window._last_box.text()
+    assert "kept as" in dialogs.said("report")[-1][1]
     assert list(path.parent.glob("work.replaced-*.annot"))
 
 
 def test_import_annotations_reports_and_undoes(window, qtbot, built_project, tmp_path,
-                                               monkeypatch):
+                                               dialogs):
     from annotator.core.exporters import export
     from annotator.core.project import Project
 
@@ -184,11 +178,10 @@ def test_import_annotations_reports_and_undoes(window, qtbot, built_project, tmp
         theirs.annotations.add(letter, start=start, end=end,
                                tag_ids=[theirs.tags.find("Place").id])
         export(theirs, "w3c", jsonld)
-    monkeypatch.setattr(QFileDialog, "getOpenFileName",
-                        staticmethod(lambda *a, **k: (str(jsonld), "")))
+    dialogs.script("open_file", str(jsonld))
     p = window.model.p
     menu_action(window, "Import &annotations (W3C JSON-LD, REFI-QDA)…").trigger()
-    report = window._last_box.text()
+    report = dialogs.said("report")[-1][1]
     assert "1 annotation(s) imported" in report and "skipped" in report
     locarno = [a for a in p.annotations.for_document(letter) if a.quote == "Locarno"]
     assert len(locarno) == 1

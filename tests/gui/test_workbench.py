@@ -43,20 +43,18 @@ def test_transcription_opens_beside_its_scan_and_turns_the_page(window, qtbot):
         view.go_to_offset(link.alignment[page] + 40)
         qtbot.waitUntil(lambda p=page: scan.current_page() == p, timeout=3000)
     # the caret moving (a click) turns it too
-    window._sync_quiet_until = 0
+    window.page_sync.quiet_until = 0
     cursor = view.textCursor()
     cursor.setPosition(view.umap.to_utf16(link.alignment[4] + 5))
     view.setTextCursor(cursor)
     qtbot.waitUntil(lambda: scan.current_page() == 4, timeout=3000)
     # turning the scan brings the text to that page
-    window._sync_quiet_until = 0
+    window.page_sync.quiet_until = 0
     scan.go_to_page(1)
     qtbot.waitUntil(lambda: abs(view.top_offset() - link.alignment[1]) < 200, timeout=3000)
 
 
-def test_page_alignment_set_from_the_caret(window, qtbot, monkeypatch):
-    from PySide6.QtWidgets import QInputDialog
-
+def test_page_alignment_set_from_the_caret(window, qtbot, dialogs):
     letter = doc_id(window, "Letter to Aristide")
     window.open_document(letter)
     view = window.left.text_view
@@ -64,9 +62,9 @@ def test_page_alignment_set_from_the_caret(window, qtbot, monkeypatch):
     cursor = view.textCursor()
     cursor.setPosition(view.umap.to_utf16(offset))
     view.setTextCursor(cursor)
-    window.activate(window.left)
-    monkeypatch.setattr(QInputDialog, "getInt", staticmethod(lambda *a, **k: (3, True)))
-    window.page_starts_here()
+    window.desk.activate(window.left)
+    dialogs.script("get_int", 3)
+    window.menus.page_start.trigger()
     link = window.model.p.documents.links(letter)[0]
     assert link.alignment[3] == offset
     window.model.undo_stack.undo()
@@ -84,7 +82,7 @@ def test_any_two_documents_side_by_side_and_remembered(window, qtbot, project_pa
     window.model.close()
     window.open_project(project_path)
     assert (window.left.document_id, window.right.document_id) == (rec, art)
-    window.swap_panes()
+    window.menus.swap.trigger()
     assert (window.left.document_id, window.right.document_id) == (art, rec)
 
 
@@ -99,15 +97,15 @@ def test_link_two_passages_in_two_documents_and_selecting_one_shows_the_other(wi
     window.left.selected_annotation = None
     b = right.text().index("Herriot")
     right.select_codepoints(b, b + len("Herriot"))
-    window.link_selections()
+    window.menus.link.trigger()
     p = window.model.p
     links = [link for link in p.links.list() if link.relation == "related"]
     assert len(links) == 1
     source = p.annotations.get(links[0].source_id)
     target = p.annotations.get(links[0].target_id)
     assert {source.document_id, target.document_id} == {rec, art}
-    window.select_annotation(None)
-    window.select_annotation(source.id, origin=window.left)
+    window.selected.show(None)
+    window.selected.show(source.id, origin=window.left)
     assert window.right.text_view.layer.selected == target.id
     assert window.inspector.links.count() == 1
     window.model.undo_stack.undo()  # the whole link gesture is one step
@@ -120,7 +118,7 @@ def test_selecting_a_passage_linked_to_a_region_shows_the_region(window, qtbot):
     p = window.model.p
     briand = next(a for a in p.annotations.for_document(letter) if a.quote == "Aristide Briand")
     region = p.annotations.get(p.links.for_annotation(briand.id)[0].target_id)
-    window.select_annotation(briand.id, origin=window.left)
+    window.selected.show(briand.id, origin=window.left)
     assert window.right.selected_annotation == region.id
 
 
@@ -142,7 +140,7 @@ def test_tag_rename_recolour_merge_delete_update_the_views_and_undo(window, qtbo
     table = window.annotations.table
     assert any(table.display(r, 3) == "People" for r in table.rows)
     briand = next(a for a in p.annotations.for_document(letter) if a.quote == "Aristide Briand")
-    window.select_annotation(briand.id)
+    window.selected.show(briand.id)
     assert "People" in window.inspector.chips.findChildren(type(window.codebook.tree))[0:0] or \
         any("People" in b.text() for b in window.inspector.findChildren(
             __import__("PySide6.QtWidgets", fromlist=["QToolButton"]).QToolButton))
@@ -193,7 +191,7 @@ def test_inspector_note_entity_and_date_are_undoable(window, qtbot):
     window.open_document(letter)
     p = window.model.p
     georgia = next(a for a in p.annotations.for_document(letter) if a.quote == "Georgia")
-    window.select_annotation(georgia.id)
+    window.selected.show(georgia.id)
     inspector = window.inspector
     inspector.note.setFocus()
     qtbot.keyClicks(inspector.note, "The Democratic Republic")
@@ -211,7 +209,7 @@ def test_inspector_note_entity_and_date_are_undoable(window, qtbot):
     assert entity.type_id == p.tags.find("Place").id
     window.model.undo_stack.undo()  # entity and link: one step
     assert p.annotations.get(georgia.id).entity_id is None
-    assert p.entities.get(entity.id).deleted
+    assert p.entities.get(entity.id) is None  # its creation undone
 
     inspector.date.setText("1918-05-26")
     inspector._set_date()
@@ -229,11 +227,11 @@ def test_fit_highlight_to_selection(window, qtbot):
     window.open_document(letter)
     p = window.model.p
     league = next(a for a in p.annotations.for_document(letter) if a.quote == "League of Nations")
-    window.select_annotation(league.id)
+    window.selected.show(league.id)
     view = window.left.text_view
     view.select_codepoints(league.text.start - 4, league.text.end)  # "the League of Nations"
-    window.activate(window.left)
-    window.a_fit.trigger()
+    window.desk.activate(window.left)
+    window.menus.fit.trigger()
     assert p.annotations.get(league.id).text.exact == "the League of Nations"
     window.model.undo_stack.undo()
     assert p.annotations.get(league.id).text.exact == "League of Nations"
@@ -246,14 +244,14 @@ def test_edit_transcription_reanchors_and_undo_restores(window, qtbot):
     view = window.left.text_view
     old_text = view.text()
     league = next(a for a in p.annotations.for_document(letter) if a.quote == "League of Nations")
-    window.activate(window.left)
-    window.a_edit_text.trigger()
+    window.desk.activate(window.left)
+    window.menus.edit_text.trigger()
     assert view.editing and not view.isReadOnly() and window.left.banner.isVisible()
     cursor = view.textCursor()
     cursor.setPosition(0)
     view.setTextCursor(cursor)
     qtbot.keyClicks(view, "[Commentary] ")
-    window.finish_editing(window.left)
+    window.left.done_button.click()
     assert not view.editing and view.isReadOnly()
     assert p.documents.text(letter).startswith("[Commentary] ")
     moved = p.annotations.get(league.id)
@@ -364,7 +362,7 @@ def test_the_real_sample_project_opens(qtbot, tmp_path):
 
 
 def test_about_box_lists_versions(window, qtbot):
-    window.about()
+    window.menus.about.trigger()
     text = window._about.findChildren(__import__("PySide6.QtWidgets",
                                                  fromlist=["QLabel"]).QLabel)[0].text()
     for name in ("annotator", "Qt", "PySide6", "SQLite", "PyMuPDF", "Python"):
@@ -372,20 +370,16 @@ def test_about_box_lists_versions(window, qtbot):
     window._about.close()
 
 
-def test_closing_never_asks_and_everything_is_saved(window, qtbot, project_path, monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
-
-    asked = []
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: asked.append(a)))
+def test_closing_never_asks_and_everything_is_saved(window, qtbot, project_path, dialogs):
     letter = doc_id(window, "Letter to Aristide")
     window.open_document(letter)
     view = window.left.text_view
     start = view.text().index("Locarno")
     view.select_codepoints(start, start + 7)
-    window.activate(window.left)
-    window.tag_with(window.model.p.tags.find("Collective security").id)
+    window.desk.activate(window.left)
+    window.tagging.tag_with(window.model.p.tags.find("Collective security").id)
     window.close()
-    assert not asked
+    assert not dialogs.asked
     from annotator.core.project import Project
 
     with Project.open(project_path) as p:
@@ -395,19 +389,19 @@ def test_closing_never_asks_and_everything_is_saved(window, qtbot, project_path,
 def test_menus_have_standard_shortcuts_and_undo_text(window, qtbot):
     from PySide6.QtGui import QKeySequence
 
-    assert window.a_undo.shortcut() == QKeySequence(QKeySequence.StandardKey.Undo)
-    assert QKeySequence("Ctrl+Shift+Z") in window.a_redo.shortcuts()
-    assert window.a_open.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
+    assert window.menus.undo.shortcut() == QKeySequence(QKeySequence.StandardKey.Undo)
+    assert QKeySequence("Ctrl+Shift+Z") in window.menus.redo.shortcuts()
+    assert window.menus.open_project.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
     letter = doc_id(window, "Letter to Aristide")
     window.open_document(letter)
     view = window.left.text_view
     start = view.text().index("Locarno")
     view.select_codepoints(start, start + 7)
-    window.activate(window.left)
-    window.tag_with(window.model.p.tags.find("Collective security").id)
-    assert window.a_undo.text() == "&Undo Tag “Locarno” as Collective security"
-    assert window.a_undo.isEnabled() and not window.a_redo.isEnabled()
-    assert all(a.toolTip() for a in (window.a_import, window.a_sticky, window.a_link))
+    window.desk.activate(window.left)
+    window.tagging.tag_with(window.model.p.tags.find("Collective security").id)
+    assert window.menus.undo.text() == "&Undo Tag “Locarno” as Collective security"
+    assert window.menus.undo.isEnabled() and not window.menus.redo.isEnabled()
+    assert all(a.toolTip() for a in (window.menus.import_documents, window.menus.sticky, window.menus.link))
 
 
 def test_entities_panel_lists_mentions_and_filters_the_table(window, qtbot):
@@ -451,8 +445,8 @@ def test_annotations_table_filters_and_jumps(window, qtbot):
     view = window.left.text_view
     start = view.text().index("Ukraine")
     view.select_codepoints(start, start + 7)
-    window.activate(window.left)
-    window.tag_with(window.model.p.tags.find("Place").id)
+    window.desk.activate(window.left)
+    window.tagging.tag_with(window.model.p.tags.find("Place").id)
     assert not panel.table.loading
     assert sorted(panel.table.display(r, 1) for r in panel.table.rows) == [
         "Azerbaijan", "Georgia", "Ukraine"]
@@ -466,11 +460,11 @@ def test_escape_and_click_on_plain_text_deselect(window, qtbot):
     window.open_document(letter)
     p = window.model.p
     georgia = next(a for a in p.annotations.for_document(letter) if a.quote == "Georgia")
-    window.select_annotation(georgia.id)
+    window.selected.show(georgia.id)
     view = window.left.text_view
     view.setFocus()
     qtbot.keyClick(view, Qt.Key.Key_Escape)
-    assert window.current_annotation is None and window.inspector.annotation is None
+    assert window.selected.id is None and window.inspector.annotation is None
     assert view.layer.selected is None
 
 
@@ -495,8 +489,8 @@ def test_find_bar_finds_in_the_open_text(window, qtbot):
         pytest.skip("the find bar is not available")
     letter = doc_id(window, "Letter to Aristide")
     window.open_document(letter)
-    window.activate(window.left)
-    find = next(a for a in window.edit_menu.actions() if a.text().startswith("&Find"))
+    window.desk.activate(window.left)
+    find = next(a for a in window.menus.edit_menu.actions() if a.text().startswith("&Find"))
     find.trigger()
     assert window.find_bar.isVisible()
     qtbot.keyClicks(window.find_bar.edit, "locarno")
@@ -520,7 +514,7 @@ def test_import_asks_for_a_pdf_password_and_finds_existing_files(window, qtbot, 
     monkeypatch.setattr(QInputDialog, "getText",
                         staticmethod(lambda *a, **k: (asked.append(a[2]), ("secret", True))[1]))
     letter = SAMPLES / "caucasian_letter_to_briand_1927.txt"
-    reports = window.import_files([str(pdf), str(letter)])
+    reports = window.files.import_files([str(pdf), str(letter)])
     assert [r.status for r in reports] == ["imported", "existing"]
     assert asked and "locked.pdf" in asked[0]
     assert any(d.filename == "locked.pdf" for d in window.model.documents().values())
