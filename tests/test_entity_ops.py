@@ -1,5 +1,6 @@
-"""Entity records: merge (and unmerge), split a mention off, create from a mention,
-a mention's spelling as alias, identifiers, the mentions list, co-occurrence."""
+"""Entity records: merge, split a mention off, create from a mention, a mention's
+spelling as alias, identifiers, the mentions list, co-occurrence. Each is one action,
+which the journal's undo and redo take back and do again whole."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def world(project):
     return dict(doc=doc, person=person, herriot=herriot, errio=errio, kalinin=kalinin, **anns)
 
 
-def test_merge_moves_mentions_and_spellings_and_unmerge_restores(project, world):
+def test_merge_moves_mentions_and_spellings_and_undo_restores(project, world):
     result = entity_ops.merge(project, world["errio"].id, world["herriot"].id)
     record = result.value
     assert record.moved == [world["m_errio"].id]
@@ -58,15 +59,18 @@ def test_merge_moves_mentions_and_spellings_and_unmerge_restores(project, world)
     assert project.entities.mention_counts()[world["herriot"].id] == 2
     assert result.changes.entities == {world["errio"].id, world["herriot"].id}
 
-    entity_ops.unmerge(project, record)
+    project.undo()
     assert project.entities.get(world["herriot"].id).aliases == []
     assert project.entities.get(world["herriot"].id).identifiers == {"wikidata": "Q193375"}
+    assert project.entities.get(world["herriot"].id).description == ""
     restored = project.entities.get(world["errio"].id)
     assert not restored.deleted and restored.aliases == ["Errio"]
     assert project.annotations.get(world["m_errio"].id).entity_id == world["errio"].id
 
-    again = entity_ops.remerge(project, record).value
-    assert again.moved == record.moved
+    project.redo()
+    assert project.entities.get(world["errio"].id).deleted
+    assert project.annotations.get(world["m_errio"].id).entity_id == world["herriot"].id
+    assert project.entities.get(world["herriot"].id).aliases == ["Eduard Errio", "Errio"]
 
 
 def test_merge_refuses_itself_and_unknown(project, world):
@@ -81,11 +85,12 @@ def test_split_a_mention_off_and_back(project, world):
     assert record.created.name == "Another Kalinin"
     assert project.annotations.get(world["kalinin2"].id).entity_id == record.created.id
     assert project.entities.mention_counts()[world["kalinin"].id] == 1
-    entity_ops.unsplit(project, record)
+    project.undo()
     assert project.annotations.get(world["kalinin2"].id).entity_id == world["kalinin"].id
-    assert project.entities.get(record.created.id).deleted
-    entity_ops.resplit(project, record)
+    assert project.entities.get(record.created.id) is None  # undoing its creation
+    project.redo()
     assert project.annotations.get(world["kalinin2"].id).entity_id == record.created.id
+    assert project.entities.get(record.created.id).name == "Another Kalinin"  # same id
     # to an existing entity
     moved = entity_ops.split_mention(project, world["kalinin1"].id,
                                      entity_id=world["herriot"].id).value
@@ -99,12 +104,15 @@ def test_create_entity_from_a_mention_and_alias_from_a_mention(project, world):
     record = entity_ops.create_from_mention(project, world["alone"].id).value
     assert record.created.name == "Herriot" and record.created.type_id == world["person"]
     assert project.annotations.get(world["alone"].id).entity_id == record.created.id
-    entity_ops.unsplit(project, record)
+    project.undo()
     assert project.annotations.get(world["alone"].id).entity_id is None
+    assert project.entities.get(record.created.id) is None
 
     project.annotations.update(world["alone"].id, entity_id=world["herriot"].id)
     before, after = entity_ops.add_mention_alias(project, world["alone"].id).value
     assert before.aliases == [] and after.aliases == ["Herriot"]
+    project.undo()
+    assert project.entities.get(world["herriot"].id).aliases == []
     untagged = project.annotations.add(world["doc"].id, start=0, end=2).value
     with pytest.raises(AnnotatorError, match="entity type"):
         entity_ops.create_from_mention(project, untagged.id)

@@ -271,7 +271,8 @@ def apply(p: Project, ops: list) -> None:
             elif kind == "delete":
                 p.annotations.delete(target.id)
             elif kind == "tag":
-                p.annotations.add_tag(target.id, p.tags.ensure(rest[0]).id)
+                p.annotations.update(target.id, tag_ids=[*target.tag_ids,
+                                                         p.tags.ensure(rest[0]).id])
             else:
                 entity = p.entities.find(rest[0]) or p.entities.create(rest[0], person.id).value
                 p.annotations.update(target.id, entity_id=entity.id)

@@ -146,32 +146,34 @@ def test_bad_spans_are_refused_and_nothing_is_written(project, letter):
     assert project.annotations.count() == 0
 
 
-def test_delete_returns_the_record_and_restore_brings_it_back_exactly(project, letter):
+def test_delete_returns_the_record_and_undo_brings_it_back_exactly(project, letter):
     theme = project.tags.create("Émigré politics").value
     ann = project.annotations.add(letter.id, start=0, end=14, tag_ids=[theme.id],
                                   note="opening").value
     deleted = project.annotations.delete(ann.id)
     assert deleted.value == ann
     assert project.annotations.list() == []
-    project.annotations.restore(deleted.value)
+    project.undo()
     back = project.annotations.get(ann.id)
-    assert (back.id, back.text, back.tag_ids, back.note) == (ann.id, ann.text, ann.tag_ids,
-                                                              ann.note)
+    assert (back.id, back.text, back.tag_ids, back.note, back.deleted) == (
+        ann.id, ann.text, ann.tag_ids, ann.note, False)
 
 
-def test_update_then_restore_is_undo(project, letter):
+def test_update_then_undo_puts_every_field_back(project, letter):
     person = project.tags.find("Person")
     place = project.tags.find("Place")
     ann = project.annotations.add(letter.id, start=0, end=3, tag_ids=[person.id]).value
     updated = project.annotations.update(ann.id, note="new", tag_ids=[place.id],
                                          start=4, end=14).value
     assert updated.quote == LETTER[4:14] and updated.tag_ids == [place.id]
-    project.annotations.restore(ann)
-    assert project.annotations.get(ann.id).tag_ids == [person.id]
-    assert project.annotations.get(ann.id).quote == LETTER[0:3]
+    project.undo()
+    back = project.annotations.get(ann.id)
+    assert (back.tag_ids, back.quote, back.note) == ([person.id], LETTER[0:3], "")
+    project.redo()
+    assert project.annotations.get(ann.id).quote == LETTER[4:14]
 
 
-def test_tag_delete_hides_and_restore_returns_its_annotations(project, letter):
+def test_tag_delete_hides_and_undo_returns_its_annotations(project, letter):
     theme = project.tags.create("Recognition").value
     sub = project.tags.create("De jure", parent_id=theme.id).value
     ann = project.annotations.add(letter.id, start=0, end=3, tag_ids=[sub.id]).value
@@ -179,21 +181,41 @@ def test_tag_delete_hides_and_restore_returns_its_annotations(project, letter):
     result = project.tags.delete(theme.id)
     assert result.changes.tags == {theme.id, sub.id}
     assert project.annotations.get(ann.id).tag_ids == []
-    project.tags.restore(result.value)
+    project.undo()
     assert project.annotations.get(ann.id).tag_ids == [sub.id]
+    assert not project.tags.get(theme.id).deleted and not project.tags.get(sub.id).deleted
 
 
-def test_tag_merge_and_unmerge(project, letter):
+def test_tag_merge_is_one_action_that_undo_takes_back(project, letter):
     a = project.tags.create("Debt").value
     b = project.tags.create("Imperial debt").value
+    sub = project.tags.create("Tsarist loans", parent_id=a.id).value
     x = project.annotations.add(letter.id, start=0, end=3, tag_ids=[a.id]).value
     y = project.annotations.add(letter.id, start=4, end=8, tag_ids=[a.id, b.id]).value
     merged = project.tags.merge(a.id, b.id)
+    assert sorted(merged.value) == sorted([x.id, y.id])
     assert project.annotations.get(x.id).tag_ids == [b.id]
     assert project.annotations.get(y.id).tag_ids == [b.id]
-    project.tags.unmerge(a, b.id, merged.value)
+    assert project.tags.get(sub.id).parent_id == b.id
+    project.undo()
     assert project.annotations.get(x.id).tag_ids == [a.id]
     assert sorted(project.annotations.get(y.id).tag_ids) == sorted([a.id, b.id])
+    assert not project.tags.get(a.id).deleted
+    assert project.tags.get(sub.id).parent_id == a.id  # the sub-theme goes home too
+    project.redo()
+    assert project.tags.get(a.id).deleted and project.tags.get(sub.id).parent_id == b.id
+
+
+def test_a_key_moves_from_the_tag_that_had_it_in_one_action(project):
+    person = project.tags.find("Person")  # key 1 in the default codebook
+    theme = project.tags.create("Recognition").value
+    result = project.tags.set_shortcut(theme.id, "1")
+    assert result.changes.tags == {theme.id, person.id}
+    assert project.tags.get(theme.id).shortcut == "1"
+    assert project.tags.get(person.id).shortcut == ""
+    project.undo()
+    assert project.tags.get(theme.id).shortcut == ""
+    assert project.tags.get(person.id).shortcut == "1"
 
 
 def test_entities_find_by_alias_ignoring_case_and_diacritics(project):

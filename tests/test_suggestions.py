@@ -134,14 +134,14 @@ def test_accept_mention_alias_name_date_and_undo(project, world):
     assert done[3].annotation.date_value == "1927"
     assert world["types"]["Date"] in done[3].annotation.tag_ids
     assert result.changes.annotations == {d.annotation.id for d in done}
-    # undo takes everything back; redo brings back the same ids
-    entity_ops.undo_accept(project, done)
-    assert all(project.annotations.get(d.annotation.id).deleted for d in done)
+    # one action: undo takes everything back; redo brings back the same ids
+    project.undo()
+    assert all(project.annotations.get(d.annotation.id) is None for d in done)
     assert "Topçubaşov" not in project.entities.get(world["topch"].id).aliases
-    assert project.entities.get(council.id).deleted
-    entity_ops.redo_accept(project, done)
-    assert not project.annotations.get(done[0].annotation.id).deleted
-    assert not project.entities.get(council.id).deleted
+    assert project.entities.get(council.id) is None
+    project.redo()
+    assert all(not project.annotations.get(d.annotation.id).deleted for d in done)
+    assert project.entities.get(council.id).name == "Supreme Allied Council"
     assert "Topçubaşov" in project.entities.get(world["topch"].id).aliases
 
 

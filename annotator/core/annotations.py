@@ -185,16 +185,9 @@ class AnnotationStore:
         self._write(new, tags_changed="tag_ids" in fields)
         return OpResult(new, OpChanges(annotations={annotation_id}))
 
-    def add_tag(self, annotation_id: str, tag_id: str) -> OpResult[Annotation]:
-        ann = self._live(annotation_id)
-        return self.update(annotation_id, tag_ids=[*ann.tag_ids, tag_id])
-
-    def remove_tag(self, annotation_id: str, tag_id: str) -> OpResult[Annotation]:
-        ann = self._live(annotation_id)
-        return self.update(annotation_id, tag_ids=[t for t in ann.tag_ids if t != tag_id])
-
     def delete(self, annotation_id: str) -> OpResult[Annotation]:
-        """Tombstone; the value is the full record for undo (:meth:`restore`)."""
+        """Tombstone (links and tags are kept, so undo brings it back whole); the
+        value is the record as it was."""
         ann = self._live(annotation_id)
         with self._p.transaction() as conn:
             conn.execute("UPDATE annotations SET deleted = 1, modified_at = ? WHERE id = ?",
@@ -203,15 +196,6 @@ class AnnotationStore:
                 "SELECT id FROM links WHERE source_id = ? OR target_id = ?",
                 (annotation_id, annotation_id))}
         return OpResult(ann, OpChanges(annotations={annotation_id}, links=links))
-
-    def restore(self, annotation: Annotation) -> OpResult[Annotation]:
-        """Put back exactly this record (same id, selector, tags, note ...): the undo
-        of a delete or of an update."""
-        restored = replace(annotation, deleted=False, modified_at=now())
-        self._write(restored, tags_changed=True)
-        links = {r[0] for r in self._p.conn.execute(
-            "SELECT id FROM links WHERE source_id = ? OR target_id = ?", (annotation.id,) * 2)}
-        return OpResult(restored, OpChanges(annotations={annotation.id}, links=links))
 
     def apply_anchors(self, document_id: str, text: str, anchors: dict, stamp: str) -> None:
         """Store re-anchoring results (inside the caller's transaction). Found passages

@@ -154,9 +154,22 @@ class TagStore:
                  new.position, new.modified_at, tag_id))
         return OpResult(new, OpChanges(tags={tag_id}))
 
+    def set_shortcut(self, tag_id: str, key: str) -> OpResult[Tag]:
+        """Give a tag the key ``key`` (1–9; "" for none). A key tags with one tag only,
+        so the tag that had it gives it up, in the same action (one undo step)."""
+        self._live(tag_id)
+        changed = {tag_id}
+        with self._p.transaction():
+            for other in self.list() if key else ():
+                if other.shortcut == key and other.id != tag_id:
+                    self.update(other.id, shortcut="")
+                    changed.add(other.id)
+            tag = self.update(tag_id, shortcut=key).value
+        return OpResult(tag, OpChanges(tags=changed))
+
     def delete(self, tag_id: str) -> OpResult[Tag]:
-        """Tombstone a tag and its sub-tags. Annotation links are kept, so restoring
-        the tag (undo) brings its annotations back exactly."""
+        """Tombstone a tag and its sub-tags. Annotation links are kept, so undoing the
+        delete (the journal) brings its annotations back exactly."""
         tag = self._live(tag_id)
         ids = self.descendants(tag_id)
         stamp = now()
@@ -166,24 +179,10 @@ class TagStore:
             affected = _annotations_with(conn, ids)
         return OpResult(tag, OpChanges(tags=set(ids), annotations=affected))
 
-    def restore(self, tag: Tag) -> OpResult[Tag]:
-        """Undo of delete: the tag (and the sub-tags deleted with it) live again."""
-        stamp = now()
-        with self._p.transaction() as conn:
-            ids = [r[0] for r in conn.execute(
-                "WITH RECURSIVE sub(id) AS (SELECT ? UNION "
-                "SELECT t.id FROM tags t JOIN sub ON t.parent_id = sub.id "
-                "WHERE t.deleted = 1 AND t.modified_at = ?) SELECT id FROM sub",
-                (tag.id, self._modified_at(tag.id)))]
-            conn.executemany("UPDATE tags SET deleted = 0, modified_at = ? WHERE id = ?",
-                             [(stamp, i) for i in ids])
-            affected = _annotations_with(conn, ids)
-        return OpResult(self._live(tag.id), OpChanges(tags=set(ids), annotations=affected))
-
     def merge(self, source_id: str, target_id: str) -> OpResult[list[str]]:
-        """Fold ``source`` into ``target``: its annotations get the target tag and the
-        source is tombstoned. The value lists the annotations that were re-tagged, so
-        :meth:`unmerge` can put them back."""
+        """Fold ``source`` into ``target``: its annotations get the target tag, its
+        sub-tags move under the target, and the source is tombstoned. The value lists
+        the annotations that had the source tag."""
         if source_id == target_id:
             raise AnnotatorError("a tag cannot be merged into itself.")
         self._live(source_id)
@@ -192,8 +191,6 @@ class TagStore:
         with self._p.transaction() as conn:
             moved = [r[0] for r in conn.execute(
                 "SELECT annotation_id FROM annotation_tags WHERE tag_id = ?", (source_id,))]
-            had_target = {r[0] for r in conn.execute(
-                "SELECT annotation_id FROM annotation_tags WHERE tag_id = ?", (target_id,))}
             conn.execute("DELETE FROM annotation_tags WHERE tag_id = ?", (source_id,))
             conn.executemany("INSERT OR IGNORE INTO annotation_tags VALUES (?, ?)",
                              [(a, target_id) for a in moved])
@@ -203,27 +200,7 @@ class TagStore:
                          "WHERE parent_id = ? AND deleted = 0", (target_id, stamp, source_id))
             conn.execute("UPDATE tags SET deleted = 1, modified_at = ? WHERE id = ?",
                          (stamp, source_id))
-        # annotations that had both tags keep the target: only the others are "moved"
-        value = [a for a in moved if a not in had_target] + [
-            "both:" + a for a in moved if a in had_target]
-        return OpResult(value, OpChanges(tags={source_id, target_id}, annotations=set(moved)))
-
-    def unmerge(self, source: Tag, target_id: str, moved: list[str]) -> OpResult[Tag]:
-        """Undo of :meth:`merge`."""
-        stamp = now()
-        with self._p.transaction() as conn:
-            conn.execute("UPDATE tags SET deleted = 0, modified_at = ? WHERE id = ?",
-                         (stamp, source.id))
-            ids = [m.removeprefix("both:") for m in moved]
-            only = [m for m in moved if not m.startswith("both:")]
-            conn.executemany("DELETE FROM annotation_tags WHERE annotation_id = ? AND tag_id = ?",
-                             [(a, target_id) for a in only])
-            conn.executemany("INSERT OR IGNORE INTO annotation_tags VALUES (?, ?)",
-                             [(a, source.id) for a in ids])
-            conn.executemany("UPDATE annotations SET modified_at = ? WHERE id = ?",
-                             [(stamp, a) for a in ids])
-        return OpResult(self._live(source.id),
-                        OpChanges(tags={source.id, target_id}, annotations=set(ids)))
+        return OpResult(moved, OpChanges(tags={source_id, target_id}, annotations=set(moved)))
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -232,11 +209,6 @@ class TagStore:
         if tag is None or tag.deleted:
             raise AnnotatorError(f"no tag {tag_id!r} in this project.")
         return tag
-
-    def _modified_at(self, tag_id: str) -> str:
-        row = self._p.conn.execute("SELECT modified_at FROM tags WHERE id = ?",
-                                   (tag_id,)).fetchone()
-        return row[0] if row else ""
 
 
 def _annotations_with(conn, tag_ids: list[str]) -> set[str]:

@@ -104,7 +104,8 @@ class EntityStore:
         return self.update(entity_id, aliases=[*entity.aliases, alias.strip()])
 
     def delete(self, entity_id: str) -> OpResult[Entity]:
-        """Tombstone; mentions keep their entity_id so undo restores them as they were."""
+        """Tombstone; mentions keep their entity_id, so undo (the journal) finds them
+        as they were."""
         entity = self._live(entity_id)
         with self._p.transaction() as conn:
             conn.execute("UPDATE entities SET deleted = 1, modified_at = ? WHERE id = ?",
@@ -112,15 +113,6 @@ class EntityStore:
             mentions = {r[0] for r in conn.execute(
                 "SELECT id FROM annotations WHERE entity_id = ?", (entity_id,))}
         return OpResult(entity, OpChanges(entities={entity_id}, annotations=mentions))
-
-    def restore(self, entity: Entity) -> OpResult[Entity]:
-        with self._p.transaction() as conn:
-            conn.execute("UPDATE entities SET deleted = 0, modified_at = ? WHERE id = ?",
-                         (now(), entity.id))
-            mentions = {r[0] for r in conn.execute(
-                "SELECT id FROM annotations WHERE entity_id = ?", (entity.id,))}
-        return OpResult(self._live(entity.id),
-                        OpChanges(entities={entity.id}, annotations=mentions))
 
     def _live(self, entity_id: str) -> Entity:
         entity = self.get(entity_id)

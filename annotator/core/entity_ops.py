@@ -1,11 +1,11 @@
-"""Operations on entity records and their mentions, each undoable.
+"""Operations on entity records and their mentions.
 
 A scholar finds that "Eduard Errio" and "Édouard Herriot" are one man (merge), that
 one "Kalinin" is someone else (split a mention off), that a highlighted name deserves
 a record (create from a mention), that a spelling belongs to a record (add as alias).
-Each operation returns, in its OpResult value, the before-images needed to take it
-back (:func:`unmerge`, :func:`unsplit`, :func:`undo_accept`), so the GUI's undo stack
-restores the very same rows, ids included.
+Each is one transaction, so one change set of the journal: ``project.undo()`` takes it
+back whole (the very same rows, ids included), as the GUI's Edit ▸ Undo does. The
+OpResult value says what was done, for the scholar's report.
 
 Accepting suggestions lives here too: accepting makes mentions.
 """
@@ -106,6 +106,8 @@ def cooccurrence(project: Project) -> tuple[list[Entity], dict[tuple[str, str], 
 
 @dataclass(slots=True)
 class MergeRecord:
+    """What a merge did: the records before and after, the mentions it moved."""
+
     source: Entity  # as it was, before it was tombstoned
     target_before: Entity
     target_after: Entity
@@ -116,7 +118,7 @@ def merge(project: Project, source_id: str, target_id: str) -> OpResult[MergeRec
     """Fold ``source`` into ``target``: its mentions point at the target, its name and
     aliases become the target's aliases, identifiers the target lacks are added (a
     conflicting one is kept as "key (merged)"), an empty description or dates filled.
-    The source is tombstoned. Undo: :func:`unmerge`."""
+    The source is tombstoned."""
     if source_id == target_id:
         raise AnnotatorError("an entity cannot be merged into itself.")
     source = _live(project, source_id)
@@ -142,26 +144,6 @@ def merge(project: Project, source_id: str, target_id: str) -> OpResult[MergeRec
                     OpChanges(entities={source_id, target_id}, annotations=set(moved)))
 
 
-def unmerge(project: Project, record: MergeRecord) -> OpResult[Entity]:
-    """Undo of :func:`merge`: the source lives again with its mentions; the target
-    is as it was."""
-    t = record.target_before
-    stamp = now()
-    with project.transaction() as conn:
-        project.entities.restore(record.source)
-        project.entities.update(t.id, aliases=t.aliases, identifiers=t.identifiers,
-                                description=t.description, dates=t.dates)
-        conn.executemany("UPDATE annotations SET entity_id = ?, modified_at = ? WHERE id = ?",
-                         [(record.source.id, stamp, a) for a in record.moved])
-    return OpResult(_live(project, record.source.id),
-                    OpChanges(entities={record.source.id, t.id}, annotations=set(record.moved)))
-
-
-def remerge(project: Project, record: MergeRecord) -> OpResult[MergeRecord]:
-    """Redo of :func:`merge` after :func:`unmerge`: the same target, the same moves."""
-    return merge(project, record.source.id, record.target_before.id)
-
-
 # -- split, create from a mention, alias from a mention ----------------------------------
 
 
@@ -177,7 +159,7 @@ class MentionRecord:
 def split_mention(project: Project, annotation_id: str, *, entity_id: str | None = None,
                   name: str | None = None, type_id: str | None = None) -> OpResult[MentionRecord]:
     """Move one mention off its entity: to ``entity_id``, or to a new entity called
-    ``name`` (default: the quote) of the old entity's type. Undo: :func:`unsplit`."""
+    ``name`` (default: the quote) of the old entity's type."""
     ann = _annotation(project, annotation_id)
     if ann.entity_id is None:
         raise AnnotatorError("this annotation is not a mention of an entity.")
@@ -191,7 +173,7 @@ def create_from_mention(project: Project, annotation_id: str, *, name: str | Non
                         type_id: str | None = None) -> OpResult[MentionRecord]:
     """Make an entity record from a highlighted name: named as the quote (or
     ``name``), of the annotation's entity type (or ``type_id``), the annotation its
-    first mention. Undo: :func:`unsplit`."""
+    first mention."""
     ann = _annotation(project, annotation_id)
     if type_id is None:
         types = {t.id for t in project.tags.list(TagKind.ENTITY_TYPE)}
@@ -220,34 +202,9 @@ def _relink(project: Project, ann: Annotation, entity_id: str | None, name: str 
     return OpResult(MentionRecord(ann, after, created), changes)
 
 
-def unsplit(project: Project, record: MentionRecord) -> OpResult[Annotation]:
-    """Undo of :func:`split_mention` and :func:`create_from_mention`."""
-    changes = OpChanges(annotations={record.before.id})
-    with project.transaction():
-        project.annotations.restore(record.before)
-        if record.created is not None:
-            project.entities.delete(record.created.id)
-            changes.entities.add(record.created.id)
-    if record.before.entity_id:
-        changes.entities.add(record.before.entity_id)
-    return OpResult(record.before, changes)
-
-
-def resplit(project: Project, record: MentionRecord) -> OpResult[Annotation]:
-    """Redo after :func:`unsplit`: the same new entity, the same link."""
-    with project.transaction():
-        if record.created is not None:
-            project.entities.restore(record.created)
-        project.annotations.restore(record.after)
-    changes = OpChanges(annotations={record.after.id},
-                        entities={e for e in (record.after.entity_id,
-                                              record.before.entity_id) if e})
-    return OpResult(record.after, changes)
-
-
 def add_mention_alias(project: Project, annotation_id: str) -> OpResult[tuple[Entity, Entity]]:
     """Add the mention's spelling ("Eduard Errio") to its entity's aliases. The value
-    is (before, after); undo writes ``before.aliases`` back."""
+    is the entity (before, after)."""
     ann = _annotation(project, annotation_id)
     if ann.entity_id is None:
         raise AnnotatorError("link the annotation to an entity first.")
@@ -291,9 +248,12 @@ def identifier_url(key: str, value: str) -> str | None:
 
 
 # -- accepting suggestions ---------------------------------------------------------------
+
+
 @dataclass(slots=True)
 class Accepted:
-    """What accepting one suggestion did, so undo can take it back exactly."""
+    """What accepting one suggestion did: the annotation made, the entity created or
+    the entity given a new spelling (before and after)."""
 
     suggestion: Suggestion
     annotation: Annotation
@@ -302,12 +262,10 @@ class Accepted:
     entity_after: Entity | None = None
 
 
-
-
 def accept(project: Project, suggestion: Suggestion, *,
            type_id: str | None = None) -> OpResult[Accepted]:
     """Annotate as the suggestion says (a new name needs an entity type: the
-    suggestion's guess or ``type_id``). The value says what was made, for undo."""
+    suggestion's guess or ``type_id``). The value says what was made."""
     result = accept_many(project, [suggestion], type_id=type_id)
     return OpResult(result.value[0], result.changes)
 
@@ -360,34 +318,6 @@ def _accept_one(project: Project, s: Suggestion, type_id: str | None,
                                      date_value=s.date_value)
     changes.update(result.changes)
     return Accepted(s, result.value, created, before, after)
-
-
-def undo_accept(project: Project, accepted: Sequence[Accepted]) -> OpResult[None]:
-    """Take back what :func:`accept_many` did: annotations, added aliases, new entities."""
-    changes = OpChanges()
-    with project.transaction():
-        for a in reversed(accepted):
-            changes.update(project.annotations.delete(a.annotation.id).changes)
-            if a.entity_before is not None:
-                changes.update(project.entities.update(
-                    a.entity_before.id, aliases=a.entity_before.aliases).changes)
-            if a.created_entity is not None:
-                changes.update(project.entities.delete(a.created_entity.id).changes)
-    return OpResult(None, changes)
-
-
-def redo_accept(project: Project, accepted: Sequence[Accepted]) -> OpResult[None]:
-    """Redo after :func:`undo_accept`: the same records, with the same ids."""
-    changes = OpChanges()
-    with project.transaction():
-        for a in accepted:
-            if a.created_entity is not None:
-                changes.update(project.entities.restore(a.created_entity).changes)
-            if a.entity_after is not None:
-                changes.update(project.entities.update(
-                    a.entity_after.id, aliases=a.entity_after.aliases).changes)
-            changes.update(project.annotations.restore(a.annotation).changes)
-    return OpResult(None, changes)
 
 
 def _live(project: Project, entity_id: str) -> Entity:

@@ -68,10 +68,3 @@ class LinkStore:
                          (now(), link_id))
         return OpResult(link, OpChanges(links={link_id},
                                         annotations={link.source_id, link.target_id}))
-
-    def restore(self, link: Link) -> OpResult[Link]:
-        with self._p.transaction() as conn:
-            conn.execute("UPDATE links SET deleted = 0, modified_at = ? WHERE id = ?",
-                         (now(), link.id))
-        return OpResult(self.get(link.id),  # type: ignore[arg-type]
-                        OpChanges(links={link.id}, annotations={link.source_id, link.target_id}))

@@ -15,12 +15,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from annotator.core.changes import OpChanges, OpResult
 from annotator.core.dates import iso_interval
-from annotator.core.errors import AnnotatorError
 from annotator.core.filters import AnnotationFilter, annotation_where
-from annotator.core.model import DocumentLink, TagKind
-from annotator.core.util import now
+from annotator.core.model import TagKind
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
@@ -237,24 +234,3 @@ def timeline_items(project: Project, by: str = "document") -> list[TimelineItem]
         out.append(TimelineItem(lane, f"{entity.name} ({entity.dates})", *interval,
                                 tag.color if tag else "#888888", entity_id=entity.id))
     return out
-
-
-# -- writes the stores do not offer ------------------------------------------------------
-# (an undo inverse, kept here until the change journal replaces hand-written inverses)
-
-
-def restore_document_link(project: Project, link: DocumentLink) -> OpResult[DocumentLink]:
-    """Undo of ``documents.unlink``: the same link (same id, same alignment) lives again."""
-    with project.transaction() as conn:
-        changed = conn.execute(
-            "UPDATE document_links SET deleted = 0, modified_at = ? WHERE id = ?",
-            (now(), link.id))
-        if changed.rowcount != 1:
-            raise AnnotatorError(f"no document link {link.id!r} to restore.")
-    if link.alignment:
-        project.documents.set_alignment(link.id, link.alignment)
-    restored = project.documents.get_link(link.id)
-    assert restored is not None
-    return OpResult(restored, OpChanges(document_links={link.id},
-                                        documents={link.source_id, link.target_id}))
-

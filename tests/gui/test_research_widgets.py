@@ -106,9 +106,9 @@ def test_review_queue_walked_with_the_keyboard(model, world, qtbot):
     key(queue.tree, Qt.Key.Key_1)  # Person's key in the default codebook
     council = model.p.entities.find("Supreme Allied Council")
     assert council is not None and council.type_id == world["person"]
-    # undo goes back through the queue's commands, one step each
+    # undo takes back the queue's decisions, one journal step each
     model.undo_stack.undo()
-    assert model.p.entities.get(council.id).deleted
+    assert model.p.entities.get(council.id) is None  # its creation is undone
     model.undo_stack.undo()
     assert model.p.entities.mention_counts().get(world["herriot"].id, 0) == 0
     model.undo_stack.undo()

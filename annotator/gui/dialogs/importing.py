@@ -2,10 +2,11 @@
 
 The slow part (reading a PDF's pages and text layer) runs in a worker thread, which
 never touches the project: it hands each parsed file to the GUI thread, which writes
-it (one transaction per file). Both halves are core's, the very path the command
-line's ``import`` takes (``documents.prepare_import``, then
-``DocumentStore.store_import``). A bad file is reported and never stops the others;
-an encrypted PDF asks for its password. Undo removes the documents the batch added;
+it. Both halves are core's, the very path the command line's ``import`` takes
+(``documents.prepare_import``, then ``DocumentStore.store_import``). A bad file is
+reported and never stops the others (each is written in a savepoint of its own);
+an encrypted PDF asks for its password. The whole batch is one action of the change
+journal, so Edit ▸ Undo (or ``annotator undo``) removes the documents it added and
 redo brings the same ones back.
 """
 
@@ -20,7 +21,6 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit, QProgressDialog, QWidget
 from annotator.core.changes import OpChanges
 from annotator.core.documents import ImportReport, PreparedImport, prepare_import
 from annotator.core.errors import ImportFailed
-from annotator.gui import commands as cmd
 from annotator.gui.project_model import ProjectModel
 
 FILE_FILTER = ("Sources (*.txt *.md *.markdown *.html *.htm *.pdf *.png *.jpg *.jpeg *.tif "
@@ -98,23 +98,31 @@ def _run_batch(parent: QWidget | None, model: ProjectModel, paths: list[Path],
 def import_paths(parent: QWidget | None, model: ProjectModel,
                  paths: Sequence[str | Path]) -> list[ImportReport]:
     """Import files (asking for the passwords of encrypted PDFs); returns a report per
-    file and puts the documents added on the undo stack as one step."""
+    file. The documents added are one action, so one step of Edit ▸ Undo."""
     files = [Path(p) for p in paths]
     changes = OpChanges()
-    reports, locked = _run_batch(parent, model, files, {}, changes)
-    passwords = {}
-    for path in locked:
-        password = ask_password(parent, Path(path).name)
-        if password:
-            passwords[path] = password
-    if passwords:
-        again, _ = _run_batch(parent, model, [Path(p) for p in passwords], passwords, changes)
-        retried = {r.path: r for r in again}
-        reports = [retried.get(r.path, r) for r in reports]
+    project = model.p
+    label = ""
+    with project.transaction():
+        reports, locked = _run_batch(parent, model, files, {}, changes)
+        passwords = {}
+        for path in locked:
+            password = ask_password(parent, Path(path).name)
+            if password:
+                passwords[path] = password
+        if passwords:
+            again, _ = _run_batch(parent, model, [Path(p) for p in passwords], passwords,
+                                  changes)
+            retried = {r.path: r for r in again}
+            reports = [retried.get(r.path, r) for r in reports]
+        n = sum(r.status == "imported" for r in reports)
+        if n:
+            label = f"Import {n} document{'s' if n != 1 else ''}"
+            with project.transaction(label):  # names the action, now that its size is known
+                pass
     model.announce(changes)
-    imported = [r.document for r in reports if r.status == "imported" and r.document]
-    if imported:
-        model.push(cmd.ImportDocuments(model, imported))
+    if label:
+        model.record_step(label)
     return reports
 
 

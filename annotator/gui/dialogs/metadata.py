@@ -1,5 +1,5 @@
 """Document details: the catalogue facts a historian cites (date, creator, archive,
-shelfmark, language, URL, rights, notes), saved as one undoable command."""
+shelfmark, language, URL, rights, notes), saved as one step of Edit ▸ Undo."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.model import Document
-from annotator.gui import commands as cmd
 from annotator.gui.project_model import ProjectModel
+from annotator.gui.undo import short
 
 FIELDS = (("date", "Date", "1927-06-17, or as the source has it"),
           ("creator", "Creator", "author, sender, issuing office"),
@@ -27,7 +27,7 @@ FIELDS = (("date", "Date", "1927-06-17, or as the source has it"),
 
 
 class MetadataDialog(QDialog):
-    """Edit a document's details; accepting pushes UpdateDocumentMetadata if anything changed."""
+    """Edit a document's details; accepting saves them (one undo step) if anything changed."""
 
     def __init__(self, model: ProjectModel, document: Document,
                  parent: QWidget | None = None) -> None:
@@ -76,8 +76,9 @@ class MetadataDialog(QDialog):
         changed = {k: v for k, v in metadata.items()
                    if v != str(self.doc.metadata.get(k, "") or "")}
         if changed or title != self.doc.title or language != self.doc.language:
-            self.m.push(cmd.UpdateDocumentMetadata(
-                self.m, self.doc.id, title=title if title != self.doc.title else None,
+            self.m.do(
+                f"Edit details of “{short(self.doc.title)}”", self.m.p.documents.update,
+                self.doc.id, title=title if title != self.doc.title else None,
                 language=language if language != self.doc.language else None,
-                metadata=changed))
+                metadata=changed)
         super().accept()

@@ -1,7 +1,7 @@
 """The codebook: entity types and the tree of themes, with colours, keys and counts.
 
 Create, rename (F2 or in place), recolour, re-key, move (drag a theme onto another),
-merge and delete tags; each is one undoable command. Selecting a tag makes it the
+merge and delete tags; each is one core call, one step of Edit ▸ Undo. Selecting a tag makes it the
 current tag (the one "sticky tag" mode applies); double-click lists its annotations.
 """
 
@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 
 from annotator.core.changes import OpChanges
 from annotator.core.model import Tag, TagKind
-from annotator.gui import commands as cmd
 from annotator.gui.project_model import ProjectModel
+from annotator.gui.undo import short
 
 ROLE_ID = Qt.ItemDataRole.UserRole
 GROUPS = ((TagKind.ENTITY_TYPE, "Entity types"), (TagKind.THEME, "Themes"))
@@ -40,7 +40,8 @@ def swatch(color: str, size: int = 12) -> QIcon:
 
 
 class TagTree(QTreeWidget):
-    """A tree that turns a drop into a MoveTag command instead of moving items itself."""
+    """A tree that turns a drop into a move of the tag (in the core) instead of moving
+    items itself."""
 
     moved = Signal(str, object)  # tag id, new parent id (None: top level)
 
@@ -199,19 +200,22 @@ class CodebookPanel(QWidget):
             if not ok or not name.strip():
                 return None
         kind = parent.kind if parent else TagKind.THEME
-        command = cmd.CreateTag(self.m, name.strip(), kind, parent_id=parent_id)
-        if self.m.push(command):
-            self.set_current_tag(command.tag.id)  # type: ignore[union-attr]
-            return command.tag.id  # type: ignore[union-attr]
-        return None
+        result = self.m.do(f"Create tag “{short(name.strip())}”", self.m.p.tags.create,
+                           name.strip(), kind, parent_id=parent_id)
+        if result is None:
+            return None
+        self.set_current_tag(result.value.id)
+        return result.value.id
 
     def _renamed(self, item: QTreeWidgetItem, column: int) -> None:
         if self._loading or column != 0:
             return
         tag_id = item.data(0, ROLE_ID)
         tag = self.m.tag(tag_id) if tag_id else None
-        if tag is not None and item.text(0).strip() and item.text(0).strip() != tag.name:
-            if not self.m.push(cmd.RenameTag(self.m, tag_id, item.text(0))):
+        name = item.text(0).strip()
+        if tag is not None and name and name != tag.name:
+            if self.m.do(f"Rename tag “{tag.name}” to “{short(name)}”", self.m.p.tags.update,
+                         tag_id, name=name) is None:
                 self.reload()
         elif tag is not None:
             self._loading = True
@@ -229,17 +233,13 @@ class CodebookPanel(QWidget):
             return
         color = QColorDialog.getColor(QColor(tag.color), self, f"Colour of “{tag.name}”")
         if color.isValid() and color.name() != tag.color:
-            self.m.push(cmd.RecolorTag(self.m, tag_id, color.name()))
+            self.m.do(f"Recolour tag “{tag.name}”", self.m.p.tags.update, tag_id,
+                      color=color.name())
 
     def set_shortcut(self, tag_id: str, key: str) -> None:
         """Give a tag a key 1–9 (taking it from the tag that had it)."""
-        self.m.undo_stack.beginMacro(f"Key {key or 'none'} for “{self.m.tag_path(tag_id)}”")
-        if key:
-            for other in self.m.tags().values():
-                if other.shortcut == key and other.id != tag_id:
-                    self.m.push(cmd.UpdateTag(self.m, other.id, shortcut=""))
-        self.m.push(cmd.UpdateTag(self.m, tag_id, shortcut=key))
-        self.m.undo_stack.endMacro()
+        self.m.do(f"Key {key or 'none'} for “{self.m.tag_path(tag_id)}”",
+                  self.m.p.tags.set_shortcut, tag_id, key)
 
     def _move(self, tag_id: str, parent_id: str | None) -> None:
         tag = self.m.tag(tag_id)
@@ -249,10 +249,13 @@ class CodebookPanel(QWidget):
         if parent is not None and parent.kind != tag.kind:
             self.m.failed.emit("A theme can only be moved among themes.")
             return
-        self.m.push(cmd.MoveTag(self.m, tag_id, parent_id))
+        self.m.do(f"Move tag “{tag.name}”", self.m.p.tags.update, tag_id, parent_id=parent_id)
 
     def merge(self, source_id: str, target_id: str) -> None:
-        self.m.push(cmd.MergeTag(self.m, source_id, target_id))
+        source, target = self.m.tag(source_id), self.m.tag(target_id)
+        self.m.do(f"Merge tag “{source.name if source else '?'}” into "
+                  f"“{target.name if target else '?'}”", self.m.p.tags.merge,
+                  source_id, target_id)
 
     def delete(self, tag_id: str) -> None:
         tag = self.m.tag(tag_id)
@@ -263,7 +266,7 @@ class CodebookPanel(QWidget):
                 self, "Delete tag", f"“{tag.name}” is used by {uses} annotation(s). Delete it? "
                 "(Undo brings it back.)") != QMessageBox.StandardButton.Yes:
             return
-        self.m.push(cmd.DeleteTag(self.m, tag_id))
+        self.m.do(f"Delete tag “{tag.name}”", self.m.p.tags.delete, tag_id)
 
     def _activated(self, item: QTreeWidgetItem, _column: int) -> None:
         tag_id = item.data(0, ROLE_ID)

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
 
 from annotator.core.changes import OpChanges
 from annotator.core.names import fold
-from annotator.gui import commands as cmd
 from annotator.gui.panels.codebook import swatch
 from annotator.gui.project_model import ProjectModel
+from annotator.gui.undo import short
 
 ROLE_ID = Qt.ItemDataRole.UserRole
 
@@ -109,8 +109,10 @@ class EntitiesPanel(QWidget):
             name, ok = QInputDialog.getText(self, "New entity", "Canonical name:")
             if not ok or not name.strip():
                 return None
-        command = cmd.CreateEntity(self.m, name.strip(), type_id)
-        return command.entity.id if self.m.push(command) else None  # type: ignore[union-attr]
+        name = name.strip()
+        result = self.m.do(f"Create entity “{short(name)}”", self.m.p.entities.create, name,
+                           type_id)
+        return result.value.id if result is not None else None
 
     def _menu(self, pos: QPoint) -> None:
         item = self.tree.itemAt(pos)
@@ -122,7 +124,7 @@ class EntitiesPanel(QWidget):
             menu.addAction("Rename…", lambda: self.rename(entity_id))
             menu.addAction("Edit spellings…", lambda: self.edit_aliases(entity_id))
             menu.addSeparator()
-            menu.addAction("Delete", lambda: self.m.push(cmd.DeleteEntity(self.m, entity_id)))
+            menu.addAction("Delete", lambda: self.delete(entity_id))
         menu.exec(self.tree.viewport().mapToGlobal(pos))
 
     def rename(self, entity_id: str) -> None:
@@ -132,8 +134,8 @@ class EntitiesPanel(QWidget):
         name, ok = QInputDialog.getText(self, "Rename entity", "Canonical name:",
                                         text=entity.name)
         if ok and name.strip() and name.strip() != entity.name:
-            self.m.push(cmd.UpdateEntity(self.m, entity_id, f"Rename entity “{entity.name}”",
-                                         name=name.strip()))
+            self.m.do(f"Rename entity “{entity.name}”", self.m.p.entities.update, entity_id,
+                      name=name.strip())
 
     def edit_aliases(self, entity_id: str) -> None:
         entity = self.m.entity(entity_id)
@@ -144,5 +146,11 @@ class EntitiesPanel(QWidget):
                                         text="; ".join(entity.aliases))
         if ok:
             aliases = [a.strip() for a in text.split(";") if a.strip()]
-            self.m.push(cmd.UpdateEntity(self.m, entity_id, f"Edit spellings of “{entity.name}”",
-                                         aliases=aliases))
+            self.m.do(f"Edit spellings of “{entity.name}”", self.m.p.entities.update,
+                      entity_id, aliases=aliases)
+
+    def delete(self, entity_id: str) -> None:
+        """Tombstone the record; its mentions keep pointing at it, so undo is exact."""
+        entity = self.m.entity(entity_id)
+        self.m.do(f"Delete entity “{entity.name if entity else '?'}”",
+                  self.m.p.entities.delete, entity_id)

@@ -3,8 +3,7 @@ every mention across the documents, quote in context; click jumps to it.
 
 From here the scholar merges another record into this one, splits a mention off into
 a record of its own, adds a mention's spelling as an alias and types identifiers.
-Each is one undoable command (below), which the main window and the inspector may
-push too (``CreateEntityFromMention`` for "create an entity from this annotation").
+Each is one core call (annotator.core.entity_ops), one step of Edit ▸ Undo.
 
 Signals for the main window: ``jumpRequested(document_id, start, end)``,
 ``pageRequested(document_id, page)``, ``annotationActivated(annotation_id)``,
@@ -32,101 +31,10 @@ from PySide6.QtWidgets import (
 
 from annotator.core import entity_ops
 from annotator.core.changes import OpChanges
-from annotator.gui.commands import Command, short
 from annotator.gui.project_model import ProjectModel
+from annotator.gui.undo import short
 
 ROLE = Qt.ItemDataRole.UserRole
-
-
-# -- commands --------------------------------------------------------------------------
-
-
-class MergeEntities(Command):
-    def __init__(self, model: ProjectModel, source_id: str, target_id: str) -> None:
-        src, dst = model.entity(source_id), model.entity(target_id)
-        super().__init__(model, f"Merge “{short(src.name if src else '?')}” into "
-                         f"“{short(dst.name if dst else '?')}”")
-        self.source_id, self.target_id = source_id, target_id
-        self.record: entity_ops.MergeRecord | None = None
-
-    def do(self, first: bool) -> None:
-        if first:
-            self.record = self.m.run(entity_ops.merge, self.p, self.source_id,
-                                     self.target_id).value
-        else:
-            self.record = self.m.run(entity_ops.remerge, self.p, self.record).value
-
-    def undo_it(self) -> None:
-        self.m.run(entity_ops.unmerge, self.p, self.record)
-
-
-class _MentionCommand(Command):
-    """Split a mention off, or make an entity from one: undo puts the annotation back
-    and tombstones the entity made for it."""
-
-    def __init__(self, model: ProjectModel, text: str, fn, annotation_id: str, **kw) -> None:
-        super().__init__(model, text)
-        self.fn, self.annotation_id, self.kw = fn, annotation_id, kw
-        self.record: entity_ops.MentionRecord | None = None
-
-    def do(self, first: bool) -> None:
-        if first:
-            self.record = self.m.run(self.fn, self.p, self.annotation_id, **self.kw).value
-        else:
-            self.m.run(entity_ops.resplit, self.p, self.record)
-
-    def undo_it(self) -> None:
-        self.m.run(entity_ops.unsplit, self.p, self.record)
-
-
-class SplitMention(_MentionCommand):
-    def __init__(self, model: ProjectModel, annotation_id: str, *, entity_id: str | None = None,
-                 name: str | None = None) -> None:
-        super().__init__(model, "Split mention off", entity_ops.split_mention, annotation_id,
-                         entity_id=entity_id, name=name)
-
-
-class CreateEntityFromMention(_MentionCommand):
-    def __init__(self, model: ProjectModel, annotation_id: str, *, name: str | None = None,
-                 type_id: str | None = None) -> None:
-        super().__init__(model, "Create entity from mention", entity_ops.create_from_mention,
-                         annotation_id, name=name, type_id=type_id)
-
-
-class _EntityChange(Command):
-    """A change whose value is (before, after) of one entity: undo writes before back."""
-
-    def __init__(self, model: ProjectModel, text: str, fn, *args) -> None:
-        super().__init__(model, text)
-        self.fn, self.args = fn, args
-        self.before = self.after = None
-
-    def do(self, first: bool) -> None:
-        if first:
-            self.before, self.after = self.m.run(self.fn, self.p, *self.args).value
-        else:
-            self._write(self.after)
-
-    def undo_it(self) -> None:
-        self._write(self.before)
-
-    def _write(self, e) -> None:  # noqa: ANN001 - Entity
-        self.m.run(self.p.entities.update, e.id, aliases=e.aliases, identifiers=e.identifiers)
-
-
-class AddMentionAlias(_EntityChange):
-    def __init__(self, model: ProjectModel, annotation_id: str) -> None:
-        super().__init__(model, "Add spelling as alias", entity_ops.add_mention_alias,
-                         annotation_id)
-
-
-class SetIdentifiers(_EntityChange):
-    def __init__(self, model: ProjectModel, entity_id: str, identifiers: dict) -> None:
-        super().__init__(model, "Edit identifiers", entity_ops.set_identifiers, entity_id,
-                         identifiers)
-
-
-# -- the page --------------------------------------------------------------------------
 
 
 def parse_identifiers(text: str) -> dict[str, str]:
@@ -252,21 +160,28 @@ class EntityPage(QWidget):
         source_id = self.merge_from.currentData()
         if not source_id or not self.entity_id:
             return False
-        return self.m.push(MergeEntities(self.m, source_id, self.entity_id))
+        source, target = self.m.entity(source_id), self.m.entity(self.entity_id)
+        return self.m.do(f"Merge “{short(source.name if source else '?')}” into "
+                         f"“{short(target.name if target else '?')}”", entity_ops.merge,
+                         self.m.p, source_id, self.entity_id) is not None
 
     def split_selected(self) -> bool:
         mention = self.selected_mention()
-        return bool(mention) and self.m.push(SplitMention(self.m, mention.annotation_id))
+        return mention is not None and self.m.do(
+            "Split mention off", entity_ops.split_mention, self.m.p,
+            mention.annotation_id) is not None
 
     def alias_selected(self) -> bool:
         mention = self.selected_mention()
-        return bool(mention) and self.m.push(AddMentionAlias(self.m, mention.annotation_id))
+        return mention is not None and self.m.do(
+            "Add spelling as alias", entity_ops.add_mention_alias, self.m.p,
+            mention.annotation_id) is not None
 
     def save_identifiers(self) -> bool:
         if not self.entity_id:
             return False
-        return self.m.push(SetIdentifiers(self.m, self.entity_id,
-                                          parse_identifiers(self.identifiers.text())))
+        return self.m.do("Edit identifiers", entity_ops.set_identifiers, self.m.p,
+                         self.entity_id, parse_identifiers(self.identifiers.text())) is not None
 
     def open_link(self, url: str) -> None:
         """Identifiers open in the browser (when there is a network: nothing is fetched

@@ -1,5 +1,6 @@
 """The inspector: the selected annotation's quote, tags, entity, normalised date, note
-and links, each editable in place (every edit one undoable command)."""
+and links, each editable in place (every edit one core call, one step of Edit ▸ Undo;
+typing a note is one step however many times it is saved)."""
 
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ from PySide6.QtWidgets import (
 
 from annotator.core.changes import OpChanges
 from annotator.core.model import Annotation, TagKind
-from annotator.gui import commands as cmd
 from annotator.gui.project_model import ProjectModel
+from annotator.gui.undo import short
 
 ISO_DATE = re.compile(r"^-?\d{4}(-\d{2}(-\d{2})?)?(/-?\d{4}(-\d{2}(-\d{2})?)?)?$")
 
@@ -190,7 +191,7 @@ class InspectorPanel(QWidget):
                 continue
             other_doc = self.m.document(other.document_id)
             label = other.quote or (f"region, page {other.region.page}" if other.region else "")
-            item = QListWidgetItem(f"{link.relation}: “{cmd.short(label, 50)}” — "
+            item = QListWidgetItem(f"{link.relation}: “{short(label, 50)}” — "
                                    f"{other_doc.title if other_doc else '?'}")
             item.setData(Qt.ItemDataRole.UserRole, other_id)
             self.links.addItem(item)
@@ -245,8 +246,12 @@ class InspectorPanel(QWidget):
     # -- editing --------------------------------------------------------------------------------
 
     def _update(self, text: str = "", **fields: object) -> None:
-        if self.annotation is not None:
-            self.m.push(cmd.UpdateAnnotation(self.m, self.annotation.id, text, **fields))
+        """Change fields of the shown annotation; saving the note again and again (as
+        she types) stays one undo step."""
+        ann = self.annotation
+        if ann is not None:
+            self.m.do(text or "Edit annotation", self.m.p.annotations.update, ann.id,
+                      coalesce=f"note:{ann.id}" if set(fields) == {"note"} else "", **fields)
 
     def _add_tag(self, _index: int = -1) -> None:
         if self.annotation is None:
@@ -280,11 +285,10 @@ class InspectorPanel(QWidget):
         if type_id is None:
             self.m.failed.emit("The codebook has no entity types to give a new entity.")
             return
-        self.m.undo_stack.beginMacro(f"Link new entity “{name}”")
-        create = cmd.CreateEntity(self.m, name, type_id)
-        if self.m.push(create):
-            self._update(entity_id=create.entity.id)  # type: ignore[union-attr]
-        self.m.undo_stack.endMacro()
+        from annotator.core.entity_ops import create_from_mention
+
+        self.m.do(f"Link new entity “{short(name)}”", create_from_mention, self.m.p, ann.id,
+                  name=name, type_id=type_id)
 
     def _set_date(self) -> None:
         ann = self.annotation

@@ -3,7 +3,8 @@
 A accept (creates the annotation, alias or entity), Shift+A accept all like this (one
 entity's, one name's), R reject (remembered in the project, never proposed again),
 S or Space skip, 1-9 accept a new name as the entity type on that key. Nothing is
-annotated without her say; every accept and reject is one undoable command.
+annotated without her say; every accept and reject is one core call, one step of
+Edit ▸ Undo.
 
 Standalone: the main window feeds it (``set_suggestions``, ``set_current_document``)
 and wires ``jumpRequested(document_id, start, end)`` to show each suggestion in the
@@ -30,50 +31,13 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core import entity_ops, suggestions
-from annotator.core.errors import AnnotatorError
 from annotator.core.model import TagKind
 from annotator.core.suggestions import Suggestion
-from annotator.gui.commands import Command, short
 from annotator.gui.project_model import ProjectModel
+from annotator.gui.undo import short
 
 KIND_NAMES = {"mention": "Mention", "alias": "Spelling", "date": "Date", "name": "Name",
               "occurrence": "Occurrence"}
-
-
-class AcceptSuggestions(Command):
-    """Accept one or more suggestions: one undo step for the lot."""
-
-    def __init__(self, model: ProjectModel, items: Sequence[Suggestion],
-                 type_id: str | None = None) -> None:
-        n = len(items)
-        super().__init__(model, f"Accept “{short(items[0].quote)}”" if n == 1
-                         else f"Accept {n} suggestions")
-        self.items, self.type_id = list(items), type_id
-        self.done: list[entity_ops.Accepted] = []
-
-    def do(self, first: bool) -> None:
-        if first:
-            self.done = self.m.run(entity_ops.accept_many, self.p, self.items,
-                                   type_id=self.type_id).value
-        else:
-            self.m.run(entity_ops.redo_accept, self.p, self.done)
-
-    def undo_it(self) -> None:
-        self.m.run(entity_ops.undo_accept, self.p, self.done)
-
-
-class RejectSuggestions(Command):
-    def __init__(self, model: ProjectModel, items: Sequence[Suggestion]) -> None:
-        super().__init__(model, f"Reject “{short(items[0].quote)}”" if len(items) == 1
-                         else f"Reject {len(items)} suggestions")
-        self.items = list(items)
-        self.keys: list[str] = []
-
-    def do(self, first: bool) -> None:
-        self.keys = self.m.run(suggestions.reject, self.p, self.items).value
-
-    def undo_it(self) -> None:
-        self.m.run(suggestions.unreject, self.p, self.keys)
 
 
 class ReviewQueue(QWidget):
@@ -188,7 +152,7 @@ class ReviewQueue(QWidget):
         s = self.current()
         if s is None:
             return False
-        if not self.m.push(RejectSuggestions(self.m, [s])):
+        if self.m.do(f"Reject “{short(s.quote)}”", suggestions.reject, self.m.p, [s]) is None:
             return False
         self.rejected.emit([s])
         self._remove([s])
@@ -206,15 +170,12 @@ class ReviewQueue(QWidget):
             self.status.setText("Which type is it? Press the key of an entity type "
                                 "(1 Person, 2 Place …), or skip.")
             return False
-        command = AcceptSuggestions(self.m, items, type_id)
-        try:
-            ok = self.m.push(command)
-        except AnnotatorError as exc:  # pragma: no cover - push reports refusals itself
-            self.m.failed.emit(str(exc))
-            ok = False
-        if not ok:
+        label = (f"Accept “{short(items[0].quote)}”" if len(items) == 1
+                 else f"Accept {len(items)} suggestions")
+        result = self.m.do(label, entity_ops.accept_many, self.m.p, items, type_id=type_id)
+        if result is None:
             return False
-        self.accepted.emit(command.done)
+        self.accepted.emit(result.value)
         self._remove(items)
         return True
 
