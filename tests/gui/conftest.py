@@ -47,10 +47,13 @@ def scratch_settings(tmp_path, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def no_blocking_dialogs(monkeypatch):
-    """A test that forgets to answer a dialog gets "cancel", never a hang."""
+    """Qt's static dialogs (which panels and app.start still call, and the real dialog
+    service of a window built without ``dialogs``) answer "cancel", never hang."""
     monkeypatch.setattr(QMessageBox, "question",
                         staticmethod(lambda *a, **k: QMessageBox.StandardButton.No))
     monkeypatch.setattr(QMessageBox, "warning",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Ok))
+    monkeypatch.setattr(QMessageBox, "information",
                         staticmethod(lambda *a, **k: QMessageBox.StandardButton.Ok))
     monkeypatch.setattr(QMessageBox, "exec", lambda self: 0)
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("", False)))
@@ -59,6 +62,7 @@ def no_blocking_dialogs(monkeypatch):
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: ("", "")))
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(lambda *a, **k: ([], "")))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: ("", "")))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: ""))
     monkeypatch.setattr(QColorDialog, "getColor", staticmethod(lambda *a, **k: QColor()))
 
 
