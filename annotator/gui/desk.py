@@ -39,7 +39,7 @@ class Desk(QObject):
     def __init__(self, model: ProjectModel, left: DocumentPane, right: DocumentPane,
                  splitter: QSplitter, pages: QStackedWidget, annotations: AnnotationsPanel,
                  documents: DocumentsPanel, dialogs: Dialogs) -> None:
-        super().__init__(left)
+        super().__init__(splitter)  # the desk lives as long as the panes' splitter
         self.model, self.left, self.right = model, left, right
         self.splitter, self.pages = splitter, pages
         self.annotations, self.documents, self.dialogs = annotations, documents, dialogs
