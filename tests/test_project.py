@@ -340,3 +340,14 @@ def test_list_filters_words_literally_and_by_author(project, letter):
     author = project.authors.find("Test Historian")
     assert len(project.annotations.list(author_id=author.id)) == 2
     assert project.annotations.list(anchor_state="orphaned") == []
+
+
+def test_span_info_still_places_an_annotation_whose_creation_was_undone(project, letter):
+    """Undo removes a new row; a view must still learn whose highlight to wipe."""
+    from annotator.core.overview import span_info
+
+    ann = project.annotations.add(letter.id, start=4, end=14).value
+    project.undo()
+    assert project.annotations.get(ann.id) is None
+    assert span_info(project, [ann.id]) == {ann.id: (letter.id, 10)}
+    assert span_info(project, ["never-was"]) == {}
