@@ -241,6 +241,7 @@ class RowMerger(RowStore):
                 continue
             by_doc.setdefault(row["document_id"], []).append(row)
         as_they_are: list[str] = []  # new rows to copy by SQL, unchanged but for ids
+        fresh: list[dict] = []  # new rows written from Python (moved or with U+FFFD)
         for doc_id, rows in by_doc.items():
             theirs_text, final = self.texts.get(doc_id, ("", ""))
             text_rows = [r for r in rows if r["start_offset"] is not None]
@@ -263,36 +264,32 @@ class RowMerger(RowStore):
                 elif self.wins(ours, row, "annotations"):
                     self.update("annotations", ours, row)
                     self.set_tags(row["id"], tags.get(row["id"], []))
-            tag_rows = [(r["id"], t) for r in new for t in dict.fromkeys(
-                self.map["tags"][x] for x in tags.get(r["id"], []) if x in self.map["tags"])]
-            with self.p.bulk_insert() as journal:  # new rows: journaled by key, in bulk
-                self.insert_many("annotations", new)
-                self.c.executemany("INSERT INTO main.annotation_tags VALUES (?, ?)", tag_rows)
-                journal("annotations", [(r["id"],) for r in new])
-                journal("annotation_tags", tag_rows)
-        self.copy_new(as_they_are)
+            fresh += new
+        # new rows, all at once: journaled by key in bulk (no trigger per row); none of
+        # them can exist here already, their ids being new to us
+        ours = self.map["tags"]
+        tag_rows = [(i, t) for i in (*(r["id"] for r in fresh), *as_they_are)
+                    for t in dict.fromkeys(ours[x] for x in tags.get(i, ()) if x in ours)]
+        fresh_ids = {r["id"] for r in fresh}
+        with self.p.bulk_insert() as journal:
+            self.insert_many("annotations", fresh)
+            self.c.executemany("INSERT INTO main.annotation_tags VALUES (?, ?)",
+                               [r for r in tag_rows if r[0] in fresh_ids])
+            self.copy_new(as_they_are)  # their tags too, mapped as tag_rows says
+            journal("annotations", [(r["id"],) for r in fresh])
+            journal("annotations", [(i,) for i in as_they_are])
+            journal("annotation_tags", tag_rows)
 
     def copy_new(self, ids: list[str]) -> None:
         """New rows of theirs, checked and unchanged, copied across the attachment by
         SQL, their ids and our id maps in temporary tables: binding 22 values a row
-        from Python was most of a merge's time."""
+        from Python was most of a merge's time. (The caller journals their keys.)"""
         c, cols = self.c, self.cols["annotations"]
         c.execute("CREATE TEMP TABLE merge_ids (id TEXT PRIMARY KEY) WITHOUT ROWID")
         c.execute("CREATE TEMP TABLE merge_map (kind TEXT, theirs TEXT, ours TEXT, "
                   "PRIMARY KEY (kind, theirs)) WITHOUT ROWID")
         try:
             c.executemany("INSERT INTO temp.merge_ids VALUES (?)", [(i,) for i in ids])
-            self._copy_new_rows(cols)
-        finally:
-            c.execute("DROP TABLE temp.merge_ids")
-            c.execute("DROP TABLE temp.merge_map")
-        self.insert_many("annotations", [], counted=ids)
-
-    def _copy_new_rows(self, cols: list[str]) -> None:
-        """The INSERT ... SELECTs of :meth:`copy_new`; the new rows are journaled by key
-        (none of them can have existed: their ids are new to us)."""
-        c = self.c
-        with self.p.bulk_insert() as journal:
             c.executemany("INSERT INTO temp.merge_map VALUES (?, ?, ?)", [
                 (k, t, o) for k in ("documents", "authors", "entities", "tags")
                 for t, o in self.map[k].items()])
@@ -308,11 +305,10 @@ class RowMerger(RowStore):
                       "FROM theirs.annotation_tags t JOIN temp.merge_ids i "
                       "ON i.id = t.annotation_id JOIN temp.merge_map m ON m.kind = 'tags' "
                       "AND m.theirs = t.tag_id")
-            journal("annotations", c.execute(
-                "SELECT i.id FROM temp.merge_ids i JOIN main.annotations a ON a.id = i.id"))
-            journal("annotation_tags", c.execute(
-                "SELECT t.annotation_id, t.tag_id FROM temp.merge_ids i "
-                "JOIN main.annotation_tags t ON t.annotation_id = i.id"))
+        finally:
+            c.execute("DROP TABLE temp.merge_ids")
+            c.execute("DROP TABLE temp.merge_map")
+        self.insert_many("annotations", [], counted=ids)
 
     def checked_annotation(self, row: dict, pages: dict) -> dict:
         doc = self.map["documents"].get(row["document_id"])
