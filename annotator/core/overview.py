@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 #: Passages longer than this (code points) are kept in a separate list per document,
 #: so a window query only has to look this far back for passages reaching into it.
 LONG_SPAN = 4000
-#: At most this many annotations gone from the file are looked up in the journal by
-#: :func:`span_info`: more rows than this inserted at once were journaled in bulk,
-#: with no image of each row to read (journal.BULK).
-GONE_LOOKUPS = 64
 
 _TAGS = ("(SELECT group_concat(at.tag_id, ' ') FROM annotation_tags at "
          "JOIN tags t ON t.id = at.tag_id AND t.deleted = 0 WHERE at.annotation_id = a.id)")
@@ -82,8 +78,7 @@ def long_spans(project: Project, document_id: str, before: int | None = None,
 def span_info(project: Project, annotation_ids: Iterable[str]) -> dict[str, tuple[str, int]]:
     """Document id and passage length (-1 for a region) of each annotation, deleted ones
     included, so a view can tell whether a change concerns it and what to reload. One
-    whose creation was undone is no longer in the file: it is found as the journal kept
-    it (a highlight just taken back must still be wiped from its view)."""
+    that is no longer in the file (its creation was undone) is absent from the answer."""
     ids = list(annotation_ids)
     out: dict[str, tuple[str, int]] = {}
     for i in range(0, len(ids), 500):
@@ -92,15 +87,6 @@ def span_info(project: Project, annotation_ids: Iterable[str]) -> dict[str, tupl
                 "SELECT id, document_id, coalesce(end_offset - start_offset, -1) FROM annotations "
                 f"WHERE id IN ({','.join('?' * len(chunk))})", chunk):
             out[row[0]] = (row[1], row[2])
-    gone = [i for i in ids if i not in out]
-    for ann_id in gone[:GONE_LOOKUPS]:
-        for changeset in project.history(row_id=ann_id, limit=1, with_changes=True):
-            for change in changeset.changes:
-                image = change.after if change.table == "annotations" else None
-                if isinstance(image, dict) and image.get("document_id"):
-                    start, end = image.get("start_offset"), image.get("end_offset")
-                    out[ann_id] = (image["document_id"],
-                                   end - start if start is not None and end is not None else -1)
     return out
 
 

@@ -60,8 +60,12 @@ class Menus:
         self.undo = model.undo_stack.createUndoAction(window, "&Undo")
         self.undo.setShortcuts(QKeySequence.keyBindings(K.Undo))
         self.redo = model.undo_stack.createRedoAction(window, "&Redo")
-        self.redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"),
-                                *QKeySequence.keyBindings(K.Redo)])
+        # the platform's Redo keys, plus Ctrl+Shift+Z where they lack it (once: a key
+        # bound twice is "ambiguous" to Qt and does nothing)
+        redo_keys = QKeySequence.keyBindings(K.Redo)
+        if QKeySequence("Ctrl+Shift+Z") not in redo_keys:
+            redo_keys.append(QKeySequence("Ctrl+Shift+Z"))
+        self.redo.setShortcuts(redo_keys)
         window.addActions([self.undo, self.redo])
         self.edit_text = act("&Edit transcription", editing.toggle, "Ctrl+E",
                              "Correct the transcription; annotations are re-anchored",

@@ -128,7 +128,12 @@ class TextView(QPlainTextEdit):
             else:
                 info = span_info(self.model.p, changes.annotations)
                 mine = {i for i, (doc, _n) in info.items() if doc == self.document_id}
-                if mine:
+                if len(info) < len(changes.annotations):
+                    # gone from the file (an undone creation): wherever it was, it must
+                    # not stay painted
+                    self.cache.invalidate(long_too=True)
+                    repaint = True
+                elif mine:
                     long_ids = self.cache.long_ids
                     long_too = any(info[i][1] > LONG_SPAN or i in long_ids for i in mine)
                     self.cache.invalidate(long_too=long_too)

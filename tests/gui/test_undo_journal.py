@@ -204,9 +204,6 @@ def test_the_command_line_undoes_what_the_window_did(window, qtbot, project_path
         assert p.history(limit=1)[0].state == "undone"
 
 
-@pytest.mark.xfail(strict=True, reason="menus.py gives Edit ▸ Redo Ctrl+Shift+Z twice (its "
-                   "own and the platform's Redo binding): Qt calls the key ambiguous and "
-                   "redoes nothing")
 def test_ctrl_shift_z_redoes(window, qtbot, project_path):
     open_letter(window)
     person = window.model.p.tags.find("Person")
