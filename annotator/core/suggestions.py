@@ -518,7 +518,8 @@ def rejected_keys(project: Project) -> set[str]:
 
 
 def reject(project: Project, suggestions: Iterable[Suggestion]) -> OpResult[list[str]]:
-    """Remember that the scholar said no; the value is the keys, for :func:`unreject`."""
+    """Remember that the scholar said no (undo proposes them again); the value is the
+    keys."""
     stamp = now()
     items = list(suggestions)
     if project.read_only:
@@ -530,15 +531,6 @@ def reject(project: Project, suggestions: Iterable[Suggestion]) -> OpResult[list
             "deleted = 0, modified_at = excluded.modified_at",
             [(s.key, s.kind, s.document_id, s.label[:200], stamp, stamp) for s in items])
     return OpResult([s.key for s in items], OpChanges())
-
-
-def unreject(project: Project, keys: Iterable[str]) -> OpResult[list[str]]:
-    """Undo of :func:`reject`: propose these again."""
-    keys = list(keys)
-    with project.transaction() as conn:
-        conn.executemany("UPDATE rejected_suggestions SET deleted = 1, modified_at = ? "
-                         "WHERE key = ?", [(now(), k) for k in keys])
-    return OpResult(keys, OpChanges())
 
 
 # -- keys made by an older fold ----------------------------------------------------------

@@ -1,9 +1,9 @@
 """The open project, seen from Qt: every core call goes through here and is announced.
 
 Views never poll the database: they listen to :attr:`ProjectModel.changed`, which
-carries the OpChanges the core returned, and redraw only what it names. Commands
-(commands.py) call :meth:`ProjectModel.run`; the undo stack lives here too, one per
-open project.
+carries the OpChanges the core returned, and redraw only what it names. Every edit
+is :meth:`ProjectModel.do`: one core call, one journaled change set, one generic step
+on the undo stack (undo.py), which lives here too, one per open project.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 
 if TYPE_CHECKING:  # the core is imported on first use, after the window is on screen
     from annotator.core.changes import OpChanges, OpResult
@@ -165,22 +165,6 @@ class ProjectModel(QObject):
         if result.value.skipped:
             self.message.emit(f"{'Undid' if backwards else 'Redid'} “{result.value.label}”; "
                               f"{result.value.skipped} field(s) changed since were kept.")
-
-    def push(self, command: QUndoCommand) -> bool:
-        """Do a command and put it on the undo stack; a refused one is reported, not pushed.
-
-        Commands do their work in ``first_run`` so an error reaches the user instead of
-        leaving a half-done command on the stack."""
-        from annotator.core.errors import AnnotatorError
-
-        try:
-            with busy():
-                command.first_run()  # type: ignore[attr-defined]
-        except AnnotatorError as exc:
-            self.failed.emit(str(exc))
-            return False
-        self.undo_stack.push(command)
-        return True
 
     # -- caches (small tables, read often while painting) --------------------------
 
