@@ -88,7 +88,7 @@ def _on_first_paint(window: Any, done: Callable[[float], None]) -> None:
     from PySide6.QtCore import QEvent, QObject
 
     class Watch(QObject):
-        def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 - Qt API
+        def eventFilter(self, obj: Any, event: Any) -> bool:
             if event.type() == QEvent.Type.Paint:
                 done(since_spawn())
             return False
@@ -120,7 +120,7 @@ def window_ours(args: dict) -> None:
     gui_app = need("annotator.gui.app")
     if not hasattr(gui_app, "make_app"):
         raise NotBuilt("annotator.gui.app has no make_app")
-    MainWindow = need("annotator.gui.main_window", "MainWindow")  # noqa: N806
+    MainWindow = need("annotator.gui.main_window", "MainWindow")
     from PySide6.QtCore import QTimer
 
     if hasattr(gui_app, "_defer_import"):
@@ -161,8 +161,8 @@ def _plain(text: str) -> Any:
 
 
 def _text_views(args: dict) -> tuple[Any, Callable[[], Any], Callable[[], Any]]:
-    TextView = need("annotator.gui.text_view", "TextView")  # noqa: N806
-    ProjectModel = need("annotator.gui.project_model", "ProjectModel")  # noqa: N806
+    TextView = need("annotator.gui.text_view", "TextView")
+    ProjectModel = need("annotator.gui.project_model", "ProjectModel")
     app()
     model = ProjectModel()
     model.open(args["project"], author="Bench Historian")
@@ -236,7 +236,7 @@ def text_paint(args: dict) -> None:
 
 
 def _scan_view() -> Any:
-    ScanView = need("annotator.gui.scan_view", "ScanView")  # noqa: N806
+    ScanView = need("annotator.gui.scan_view", "ScanView")
     for attr in ("set_document", "go_to_page", "is_page_sharp", "pageRendered"):
         if not hasattr(ScanView, attr):
             raise NotBuilt(f"ScanView has no {attr}")

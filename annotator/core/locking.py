@@ -34,7 +34,7 @@ def acquire(path: Path) -> None:
             return
         lock_file = lock_path(path)
         try:
-            fh = open(lock_file, "a+")  # noqa: SIM115 - held open for the lock's lifetime
+            fh = open(lock_file, "a+")
         except OSError:
             return  # cannot create a lock file (read-only folder): SQLite's locks still hold
         if not _try_lock(fh):

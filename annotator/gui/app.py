@@ -136,7 +136,7 @@ def _version() -> str:
 # -- first run ------------------------------------------------------------------------------
 
 
-def resolve_author(explicit: str | None, parent=None) -> str:  # noqa: ANN001
+def resolve_author(explicit: str | None, parent=None) -> str:
     """The user's name: given, remembered, from $ANNOTATOR_AUTHOR, or asked once."""
     from annotator.gui import settings
 
@@ -154,7 +154,7 @@ def resolve_author(explicit: str | None, parent=None) -> str:  # noqa: ANN001
 
     try:
         default = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some sandboxes
+    except Exception:
         default = ""
     name, ok = QInputDialog.getText(parent, "Welcome to annotator",
                                     "Your name, as it will appear on your annotations:",
@@ -185,7 +185,7 @@ def first_run_project(sample: Path | None = None) -> Path | None:
     return empty
 
 
-def start(window, project: str | Path | None) -> None:  # noqa: ANN001
+def start(window, project: str | Path | None) -> None:
     """Open the project once the window is on screen."""
     from annotator.gui import settings
 

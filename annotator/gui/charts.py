@@ -146,7 +146,7 @@ class CooccurrenceMatrix(QWidget):
         self.setMouseTracking(True)
         self.setMinimumSize(300, 300)
 
-    def set_data(self, entities, pairs: dict[tuple[str, str], int]) -> None:  # noqa: ANN001
+    def set_data(self, entities, pairs: dict[tuple[str, str], int]) -> None:
         self.ids = [e.id for e in entities]
         self.names = [e.name for e in entities]
         self.pairs = pairs
@@ -167,7 +167,7 @@ class CooccurrenceMatrix(QWidget):
         n = len(self.ids)
         return (i, j) if 0 <= i < n and 0 <= j < n and i != j else None
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), self.palette().base())
         self.paint(painter)
@@ -197,14 +197,14 @@ class CooccurrenceMatrix(QWidget):
                     0.6, 0.15 + 0.85 * n / top, 0.95 - 0.45 * n / top)
                 painter.fillRect(QRectF(m + j * size, m + i * size, size - 1, size - 1), shade)
 
-    def render(self, target, *args, **kwargs) -> None:  # noqa: ANN001 - QWidget.render
+    def render(self, target, *args, **kwargs) -> None:
         if isinstance(target, QPainter):  # export: paint straight onto the painter
             target.fillRect(QRectF(0, 0, self.width(), self.height()), QColor("white"))
             self.paint(target)
         else:
             super().render(target, *args, **kwargs)
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         cell = self.cell_at(event.position())
         if cell is not None:
             i, j = cell
@@ -212,7 +212,7 @@ class CooccurrenceMatrix(QWidget):
                               f"{self.names[i]} & {self.names[j]}: {self.count(i, j)} "
                               "paragraph(s)", self)
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         cell = self.cell_at(event.position())
         if cell is not None:
             self.pairActivated.emit(self.ids[cell[0]], self.ids[cell[1]])

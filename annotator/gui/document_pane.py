@@ -31,20 +31,20 @@ from annotator.gui.text_view import TextView
 class ElidedLabel(QLabel):
     """A one-line label that shortens its text with "…" instead of widening the pane."""
 
-    def __init__(self, parent: QWidget | None = None, objectName: str = "") -> None:  # noqa: N803
+    def __init__(self, parent: QWidget | None = None, objectName: str = "") -> None:
         super().__init__(parent, objectName=objectName)
         self._full = ""
         self.setMinimumWidth(40)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt API
+    def setText(self, text: str) -> None:
         self._full = text
         self._elide()
 
     def full_text(self) -> str:
         return self._full
 
-    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._elide()
 
@@ -76,7 +76,7 @@ class ScanPlaceholder(QWidget):
         self._label.setText(f"<b>{self._title}</b><br>Page {self._page} of {self._pages}<br>"
                             "<small>(the scan viewer is not installed)</small>")
 
-    def set_document(self, project, document_id: str | None) -> None:  # noqa: ANN001
+    def set_document(self, project, document_id: str | None) -> None:
         doc = project.documents.get(document_id) if document_id else None
         self._pages = doc.page_count if doc else 0
         self._title = doc.title if doc else ""

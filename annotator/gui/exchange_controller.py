@@ -81,7 +81,7 @@ class ExchangeController(QObject):
         """The Annotations panel's filter, when it narrows what is shown."""
         try:
             filt = self.annotations.filters()
-        except Exception:  # noqa: BLE001 - no filter then: export everything
+        except Exception:
             return None
         return filt if filt is not None and filt.narrows else None
 

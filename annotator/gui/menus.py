@@ -44,7 +44,7 @@ class Menus:
         self.files, self.desk, self.tagging, self.editing = files, desk, tagging, editing
         self.exchange = exchange
         self.tag_keys: list[QAction] = []
-        K = QKeySequence.StandardKey  # noqa: N806
+        K = QKeySequence.StandardKey
         act = self.act
         self.new_project = act("&New project…", files.new_dialog, K.New,
                                "Create a new, empty project file")

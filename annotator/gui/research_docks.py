@@ -39,7 +39,7 @@ def _make(window: MainWindow, module: str, cls: str) -> QWidget | None:
         from importlib import import_module
 
         return getattr(import_module(module), cls)(window.model)
-    except Exception as exc:  # noqa: BLE001 - an optional panel must not stop the window
+    except Exception as exc:
         log.warning("panel %s.%s left out: %s", module, cls, exc)
         return None
 
@@ -93,7 +93,7 @@ def _add_find_bar(window: MainWindow) -> None:
     """Ctrl+F: find in the open text, under the panes."""
     try:
         from annotator.gui.panels.search_panel import FindBar
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.warning("find bar left out: %s", exc)
         return
     bar = FindBar(window.model)

@@ -259,7 +259,7 @@ class TextView(QPlainTextEdit):
             block = block.next()
         return out
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event: QPaintEvent) -> None:
         if self.show_highlights and not self.editing and self.document_id:
             painter = QPainter(self.viewport())
             painter.setClipRect(event.rect())
@@ -289,20 +289,20 @@ class TextView(QPlainTextEdit):
                 self.layer.block_rects(block)
                 block = block.next() if step > 0 else block.previous()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self.viewport().width() != self._width:
             self._width = self.viewport().width()
             self.layer.invalidate()
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+    def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
             self.layer.invalidate()
 
     # -- gestures -----------------------------------------------------------------------------
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if not self.editing:
             mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
             text = event.text()
@@ -321,11 +321,11 @@ class TextView(QPlainTextEdit):
                     return
         super().keyPressEvent(event)
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         self._press = event.position().toPoint()
         super().mousePressEvent(event)
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         super().mouseReleaseEvent(event)
         if self.editing or event.button() != Qt.MouseButton.LeftButton:
             return
@@ -337,7 +337,7 @@ class TextView(QPlainTextEdit):
             self.annotationClicked.emit(spans[0].id if spans else None)
         self._press = None
 
-    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 - Qt API
+    def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and not self.editing:
             spans = self.spans_at(event.pos())  # type: ignore[attr-defined]
             if spans:

@@ -147,7 +147,7 @@ class TimelineView(QGraphicsView):
         x0, x1 = self.x_of(item.first), self.x_of(item.last) + self.px_per_day
         return QPointF((x0 + x1) / 2, self._y[self.items_.index(item)])
 
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         """The year axis on top and the lane labels on the left, fixed in the view."""
         top_left = self.mapToScene(0, 0)
         left, top = top_left.x(), top_left.y()
@@ -178,13 +178,13 @@ class TimelineView(QGraphicsView):
                                                               LABEL_WIDTH - 8))
         painter.restore()
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+    def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120
         if steps:
             self.zoom(1.25 ** steps, event.position().x())
         event.accept()
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             for shape in self.items(event.position().toPoint()):
                 item = shape.data(0)

@@ -48,5 +48,5 @@ class JournalStep(QUndoCommand):
     def id(self) -> int:
         return self.STEP_ID
 
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
+    def mergeWith(self, other: QUndoCommand) -> bool:
         return isinstance(other, JournalStep) and other.changeset_id == self.changeset_id

@@ -17,8 +17,8 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from PySide6.QtGui import QColor  # noqa: E402
-from PySide6.QtWidgets import (  # noqa: E402
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
     QColorDialog,
     QFileDialog,
     QInputDialog,

@@ -31,7 +31,7 @@ def project(tmp: Path) -> Path:
 
         build(target).close()
         return target
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         print(f"sample project not available ({exc}); using the test project")
     from tests.gui.conftest import build_project
 

@@ -8,19 +8,19 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QPoint, Qt  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
 
-from annotator.core import suggestions  # noqa: E402
-from annotator.core.importers.base import ImportedSource  # noqa: E402
-from annotator.core.model import DocumentKind  # noqa: E402
-from annotator.core.overview import tag_frequency, timeline_items  # noqa: E402
-from annotator.gui.charts import ChartsPanel  # noqa: E402
-from annotator.gui.panels.entity_page import EntityPage, parse_identifiers  # noqa: E402
-from annotator.gui.panels.review_queue import ReviewQueue  # noqa: E402
-from annotator.gui.panels.search_panel import FindBar, SearchPanel  # noqa: E402
-from annotator.gui.project_model import ProjectModel  # noqa: E402
-from annotator.gui.timeline import Timeline  # noqa: E402
+from annotator.core import suggestions
+from annotator.core.importers.base import ImportedSource
+from annotator.core.model import DocumentKind
+from annotator.core.overview import tag_frequency, timeline_items
+from annotator.gui.charts import ChartsPanel
+from annotator.gui.panels.entity_page import EntityPage, parse_identifiers
+from annotator.gui.panels.review_queue import ReviewQueue
+from annotator.gui.panels.search_panel import FindBar, SearchPanel
+from annotator.gui.project_model import ProjectModel
+from annotator.gui.timeline import Timeline
 
 pytestmark = pytest.mark.gui
 

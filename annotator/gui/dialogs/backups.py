@@ -67,6 +67,6 @@ class BackupsDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
-    def chosen(self):  # noqa: ANN201 - a core Backup, or None
+    def chosen(self):
         row = self.list.currentRow()
         return self.backups[row] if 0 <= row < len(self.backups) else None

@@ -45,7 +45,7 @@ class TagTree(QTreeWidget):
 
     moved = Signal(str, object)  # tag id, new parent id (None: top level)
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+    def dropEvent(self, event: QDropEvent) -> None:
         dragged = self.currentItem()
         target = self.itemAt(event.position().toPoint())
         event.setDropAction(Qt.DropAction.IgnoreAction)

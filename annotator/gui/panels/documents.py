@@ -83,13 +83,13 @@ class DocumentsModel(QAbstractTableModel):
             self.docs, self.counts = [], {}
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.docs)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
@@ -141,7 +141,7 @@ class DocumentFilter(QSortFilterProxyModel):
         self.words = text.casefold().split()
         self.endFilterChange()
 
-    def filterAcceptsRow(self, row: int, parent: Index) -> bool:  # noqa: N802
+    def filterAcceptsRow(self, row: int, parent: Index) -> bool:
         if not self.words:
             return True
         hay = self.sourceModel().index(row, 0, parent).data(Qt.ItemDataRole.UserRole + 2)
@@ -248,7 +248,7 @@ class DocumentsPanel(QWidget):
         if doc_id:
             self.detailsRequested.emit(doc_id)
 
-    def _header_menu(self, pos) -> None:  # noqa: ANN001
+    def _header_menu(self, pos) -> None:
         menu = QMenu(self)
         for col in range(1, len(COLUMNS)):
             action = menu.addAction(COLUMNS[col])
@@ -257,7 +257,7 @@ class DocumentsPanel(QWidget):
             action.toggled.connect(lambda on, c=col: self.view.setColumnHidden(c, not on))
         menu.exec(self.view.header().mapToGlobal(pos))
 
-    def _menu(self, pos) -> None:  # noqa: ANN001
+    def _menu(self, pos) -> None:
         index = self.view.indexAt(pos)
         menu = QMenu(self)
         if index.isValid():

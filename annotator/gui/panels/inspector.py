@@ -301,7 +301,7 @@ class InspectorPanel(QWidget):
                 from annotator.core.dates import parse_date
 
                 parsed = parse_date(value)
-            except Exception:  # noqa: BLE001 - then only ISO is understood
+            except Exception:
                 parsed = None
             if parsed is None:
                 self.date.setStyleSheet("color: #d32f2f")
@@ -321,12 +321,12 @@ class InspectorPanel(QWidget):
         if ann is not None and self.note.toPlainText() != ann.note:
             self._update("Edit note", note=self.note.toPlainText())
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.note and event.type() == QEvent.Type.FocusOut:
             self._commit_note()
         return super().eventFilter(obj, event)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+    def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
             self.quote.setStyleSheet(

@@ -199,7 +199,7 @@ class ReviewQueue(QWidget):
 
     # -- keys --------------------------------------------------------------------------
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+    def eventFilter(self, obj, event) -> bool:
         if obj is self.tree and isinstance(event, QKeyEvent) and \
                 event.type() == QKeyEvent.Type.KeyPress:
             return self.handle_key(event)

@@ -243,7 +243,7 @@ class SearchPanel(QWidget):
         if hit.annotation_id:
             self.annotationActivated.emit(hit.annotation_id)
 
-    def _changed(self, changes) -> None:  # noqa: ANN001 - OpChanges
+    def _changed(self, changes) -> None:
         if changes.tags or changes.entities or changes.authors or changes.documents:
             self.reload_filters()
 
