@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from annotator.core.anchoring import describe
@@ -21,50 +22,62 @@ from annotator.core.model import (
     RegionSelector,
     TextSelector,
 )
+from annotator.core.rows import Table
 from annotator.core.util import dumps, gc_paused, loads, new_id, now
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
 
-_COLUMNS = ("id, document_id, author_id, start_offset, end_offset, exact, prefix, suffix, "
-            "page, x, y, w, h, quads, note, color, entity_id, date_value, anchor_state, "
-            "created_at, modified_at, deleted")
-_INSERT = (f"INSERT INTO annotations ({_COLUMNS}) "
-           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-_ASSIGN = ", ".join(f"{c.strip()} = ?" for c in _COLUMNS.split(",")[1:])
+_T = Table("annotations")
+_INSERT = _T.insert()
+_ASSIGN = ", ".join(f"{c} = ?" for c in _T.columns[1:])
 # Tags ride along with each row (one indexed lookup per annotation), hiding deleted tags.
-_SELECT = (f"SELECT {', '.join('a.' + c.strip() for c in _COLUMNS.split(','))}, "
+_SELECT = (f"SELECT {_T.aliased('a')}, "
            "(SELECT group_concat(at.tag_id, ' ') FROM annotation_tags at "
            " JOIN tags t ON t.id = at.tag_id AND t.deleted = 0 "
            " WHERE at.annotation_id = a.id) FROM annotations a")
-
+# where each column stands in a row of _SELECT (by name: the schema decides the order)
+(_ID, _DOC, _AUTHOR, _START, _END, _EXACT, _PREFIX, _SUFFIX, _PAGE, _X, _Y, _W, _H, _QUADS,
+ _NOTE, _COLOR, _ENTITY, _DATE, _STATE, _CREATED, _MODIFIED, _DELETED) = (_T.at[c] for c in (
+    "id", "document_id", "author_id", "start_offset", "end_offset", "exact", "prefix",
+    "suffix", "page", "x", "y", "w", "h", "quads", "note", "color", "entity_id",
+    "date_value", "anchor_state", "created_at", "modified_at", "deleted"))
+_TAGS = len(_T.columns)
+_ORDER = itemgetter(*_T.columns)
 
 _STATES = {str(s): s for s in AnchorState}
 
 
 def _annotation(r: tuple) -> Annotation:
-    text = TextSelector(r[3], r[4], r[5] or "", r[6] or "", r[7] or "") if r[3] is not None else None
+    text = (TextSelector(r[_START], r[_END], r[_EXACT] or "", r[_PREFIX] or "",
+                         r[_SUFFIX] or "") if r[_START] is not None else None)
     region = None
-    if r[8] is not None:
-        quads = tuple(tuple(q) for q in loads(r[13], []) if isinstance(q, list) and len(q) == 4)
-        region = RegionSelector(r[8], r[9] or 0.0, r[10] or 0.0, r[11] or 0.0, r[12] or 0.0,
-                                quads, r[5] or "")  # type: ignore[arg-type]
-    return Annotation(r[0], r[1], r[2], text, region, r[22].split(" ") if r[22] else [],
-                      r[14], r[15], r[16], r[17], _STATES.get(r[18]) or AnchorState(r[18]), r[19], r[20],
-                      bool(r[21]))
+    if r[_PAGE] is not None:
+        quads = tuple(tuple(q) for q in loads(r[_QUADS], [])
+                      if isinstance(q, list) and len(q) == 4)
+        region = RegionSelector(r[_PAGE], r[_X] or 0.0, r[_Y] or 0.0, r[_W] or 0.0,
+                                r[_H] or 0.0, quads, r[_EXACT] or "")  # type: ignore[arg-type]
+    state = r[_STATE]
+    return Annotation(r[_ID], r[_DOC], r[_AUTHOR], text, region,
+                      r[_TAGS].split(" ") if r[_TAGS] else [], r[_NOTE], r[_COLOR],
+                      r[_ENTITY], r[_DATE], _STATES.get(state) or AnchorState(state),
+                      r[_CREATED], r[_MODIFIED], bool(r[_DELETED]))
 
 
 def _row(a: Annotation) -> tuple:
+    """The row of an annotation, in the schema's column order."""
     t, g = a.text, a.region
-    return (a.id, a.document_id, a.author_id,
-            t.start if t else None, t.end if t else None,
-            t.exact if t else (g.text if g else None),
-            t.prefix if t else None, t.suffix if t else None,
-            g.page if g else None, g.x if g else None, g.y if g else None,
-            g.w if g else None, g.h if g else None,
-            dumps([list(q) for q in g.quads]) if g and g.quads else None,
-            a.note, a.color, a.entity_id, a.date_value, str(a.anchor_state),
-            a.created_at, a.modified_at, int(a.deleted))
+    return _ORDER({
+        "id": a.id, "document_id": a.document_id, "author_id": a.author_id,
+        "start_offset": t.start if t else None, "end_offset": t.end if t else None,
+        "exact": t.exact if t else (g.text if g else None),
+        "prefix": t.prefix if t else None, "suffix": t.suffix if t else None,
+        "page": g.page if g else None, "x": g.x if g else None, "y": g.y if g else None,
+        "w": g.w if g else None, "h": g.h if g else None,
+        "quads": dumps([list(q) for q in g.quads]) if g and g.quads else None,
+        "note": a.note, "color": a.color, "entity_id": a.entity_id,
+        "date_value": a.date_value, "anchor_state": str(a.anchor_state),
+        "created_at": a.created_at, "modified_at": a.modified_at, "deleted": int(a.deleted)})
 
 
 class AnnotationStore:

@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from annotator.core.model import Author
+from annotator.core.rows import Table
 from annotator.core.util import new_id, now
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
 
-_COLUMNS = "id, name, color, created_at, modified_at, deleted"
+_T = Table("authors")
 _PALETTE = ("#4a7bd0", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#4bacc6", "#7f7f7f")
 
 
 def _author(row: tuple) -> Author:
-    return Author(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
+    return _T.record(Author, row, deleted=bool)
 
 
 class AuthorStore:
@@ -25,17 +26,17 @@ class AuthorStore:
 
     def list(self) -> list[Author]:
         rows = self._p.conn.execute(
-            f"SELECT {_COLUMNS} FROM authors WHERE deleted = 0 ORDER BY name")
+            f"{_T.select} WHERE deleted = 0 ORDER BY name")
         return [_author(r) for r in rows]
 
     def get(self, author_id: str) -> Author | None:
-        row = self._p.conn.execute(f"SELECT {_COLUMNS} FROM authors WHERE id = ?",
+        row = self._p.conn.execute(f"{_T.select} WHERE id = ?",
                                    (author_id,)).fetchone()
         return _author(row) if row else None
 
     def find(self, name: str) -> Author | None:
         row = self._p.conn.execute(
-            f"SELECT {_COLUMNS} FROM authors WHERE name = ? AND deleted = 0 "
+            f"{_T.select} WHERE name = ? AND deleted = 0 "
             "ORDER BY created_at LIMIT 1", (name,)).fetchone()
         return _author(row) if row else None
 
@@ -50,9 +51,7 @@ class AuthorStore:
             stamp = now()
             author = Author(new_id(), name, _PALETTE[count % len(_PALETTE)], stamp, stamp)
             with self._p.transaction():
-                self._p.conn.execute(
-                    f"INSERT INTO authors ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, 0)",
-                    (author.id, author.name, author.color, stamp, stamp))
+                self._p.conn.execute(_T.insert(), _T.values(author, deleted=int))
         self._by_name[name] = author
         return author
 

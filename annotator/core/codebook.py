@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 from annotator.core.changes import OpChanges, OpResult
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import Tag, TagKind
+from annotator.core.rows import Table
 from annotator.core.util import new_id, now
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
 
-_COLUMNS = ("id, name, kind, parent_id, color, shortcut, description, position, "
-            "created_at, modified_at, deleted")
+_T = Table("tags")
 
 #: What a new project starts with: the entity types a historian tags first, on keys 1-5.
 DEFAULT_ENTITY_TYPES = (
@@ -27,8 +27,7 @@ DEFAULT_ENTITY_TYPES = (
 
 
 def _tag(row: tuple) -> Tag:
-    return Tag(row[0], row[1], TagKind(row[2]), row[3], row[4], row[5], row[6], row[7],
-               row[8], row[9], bool(row[10]))
+    return _T.record(Tag, row, kind=TagKind, deleted=bool)
 
 
 class TagStore:
@@ -44,7 +43,7 @@ class TagStore:
     # -- reading ---------------------------------------------------------------------
 
     def list(self, kind: TagKind | None = None, *, include_deleted: bool = False) -> list[Tag]:
-        sql = f"SELECT {_COLUMNS} FROM tags WHERE 1"
+        sql = f"{_T.select} WHERE 1"
         args: list = []
         if not include_deleted:
             sql += " AND deleted = 0"
@@ -55,7 +54,7 @@ class TagStore:
         return [_tag(r) for r in self._p.conn.execute(sql, args)]
 
     def get(self, tag_id: str) -> Tag | None:
-        row = self._p.conn.execute(f"SELECT {_COLUMNS} FROM tags WHERE id = ?",
+        row = self._p.conn.execute(f"{_T.select} WHERE id = ?",
                                    (tag_id,)).fetchone()
         return _tag(row) if row else None
 
@@ -68,7 +67,7 @@ class TagStore:
         found = None
         for part in [p.strip() for p in name_or_id.split("/") if p.strip()] or [name_or_id]:
             rows = self._p.conn.execute(
-                f"SELECT {_COLUMNS} FROM tags WHERE deleted = 0 AND name = ? COLLATE NOCASE",
+                f"{_T.select} WHERE deleted = 0 AND name = ? COLLATE NOCASE",
                 (part,)).fetchall()
             tags = [_tag(r) for r in rows]
             if found is not None or "/" in name_or_id:
@@ -114,9 +113,7 @@ class TagStore:
                 (parent_id,)).fetchone()[0]
             tag = Tag(tag_id or new_id(), name, kind, parent_id, color or _next_color(position),
                       shortcut, description, position, stamp, stamp)
-            conn.execute(f"INSERT INTO tags ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,0)",
-                         (tag.id, tag.name, str(tag.kind), tag.parent_id, tag.color,
-                          tag.shortcut, tag.description, tag.position, stamp, stamp))
+            conn.execute(_T.insert(), _T.values(tag, kind=str, deleted=int))
         return OpResult(tag, OpChanges(tags={tag.id}))
 
     def ensure(self, name: str, kind: TagKind | str = TagKind.THEME) -> Tag:

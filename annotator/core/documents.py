@@ -19,15 +19,16 @@ from typing import TYPE_CHECKING
 from annotator.core.changes import OpChanges, OpResult
 from annotator.core.errors import AnnotatorError, ImportFailed, PasswordRequired
 from annotator.core.model import Document, DocumentKind, DocumentLink, Page
+from annotator.core.rows import Table
 from annotator.core.util import dumps, loads, new_id, now
 
 if TYPE_CHECKING:
     from annotator.core.importers.base import ImportedSource
     from annotator.core.project import Project
 
-_COLUMNS = ("id, title, kind, media_type, filename, sha256, page_count, language, metadata, "
-            "size, created_at, modified_at, deleted")
-_LINK_COLUMNS = "id, source_id, target_id, relation, alignment, created_at, modified_at, deleted"
+_DOCS = Table("documents", skip=("text",))  # a text is read only when asked for
+_LINKS = Table("document_links")
+_PAGES = Table("pages")
 #: SQLite stores at most 1 GB in one value; a larger source cannot live in the file.
 MAX_SOURCE_BYTES = 900 * 1024 * 1024
 METADATA_FIELDS = ("date", "creator", "archive", "shelfmark", "url", "rights", "notes")
@@ -114,14 +115,17 @@ def _read_source_file(path: Path) -> bytes:
 
 
 def _document(row: tuple) -> Document:
-    return Document(row[0], row[1], DocumentKind(row[2]), row[3], row[4], row[5], row[6] or 0,
-                    row[7], loads(row[8], {}), None, row[9], row[10], row[11], bool(row[12]))
+    return _DOCS.record(Document, row, kind=DocumentKind, page_count=lambda n: n or 0,
+                        metadata=lambda v: loads(v, {}), deleted=bool)
+
+
+def _alignment(value: str) -> dict[int, int]:
+    return {int(k): int(v) for k, v in loads(value, {}).items()
+            if str(k).isdigit() and isinstance(v, int)}
 
 
 def _doc_link(row: tuple) -> DocumentLink:
-    alignment = {int(k): int(v) for k, v in loads(row[4], {}).items()
-                 if str(k).isdigit() and isinstance(v, int)}
-    return DocumentLink(row[0], row[1], row[2], row[3], alignment, row[5], row[6], bool(row[7]))
+    return _LINKS.record(DocumentLink, row, alignment=_alignment, deleted=bool)
 
 
 class DocumentStore:
@@ -137,10 +141,10 @@ class DocumentStore:
     def list(self, *, include_deleted: bool = False) -> list[Document]:
         where = "" if include_deleted else "WHERE deleted = 0"
         return [_document(r) for r in self._p.conn.execute(
-            f"SELECT {_COLUMNS} FROM documents {where} ORDER BY title COLLATE NOCASE")]
+            f"{_DOCS.select} {where} ORDER BY title COLLATE NOCASE")]
 
     def get(self, document_id: str) -> Document | None:
-        row = self._p.conn.execute(f"SELECT {_COLUMNS} FROM documents WHERE id = ?",
+        row = self._p.conn.execute(f"{_DOCS.select} WHERE id = ?",
                                    (document_id,)).fetchone()
         return _document(row) if row else None
 
@@ -158,7 +162,7 @@ class DocumentStore:
         ):
             if arg is None:
                 continue
-            rows = conn.execute(f"SELECT {_COLUMNS} FROM documents WHERE deleted = 0 AND {sql}",
+            rows = conn.execute(f"{_DOCS.select} WHERE deleted = 0 AND {sql}",
                                 (arg,)).fetchall()
             if len(rows) == 1:
                 return _document(rows[0])
@@ -188,16 +192,15 @@ class DocumentStore:
         return bytes(row[0])
 
     def pages(self, document_id: str, *, with_words: bool = False) -> list[Page]:
-        words = "words" if with_words else "'[]'"
+        columns = _PAGES.list if with_words else _PAGES.list.replace("words", "'[]'")
         rows = self._p.conn.execute(
-            f"SELECT document_id, number, width, height, text, {words}, is_scan FROM pages "
-            "WHERE document_id = ? ORDER BY number", (document_id,))
+            f"SELECT {columns} FROM pages WHERE document_id = ? ORDER BY number", (document_id,))
         return [_page(r) for r in rows]
 
     def page(self, document_id: str, number: int) -> Page | None:
         row = self._p.conn.execute(
-            "SELECT document_id, number, width, height, text, words, is_scan FROM pages "
-            "WHERE document_id = ? AND number = ?", (document_id, number)).fetchone()
+            f"{_PAGES.select} WHERE document_id = ? AND number = ?",
+            (document_id, number)).fetchone()
         return _page(row) if row else None
 
     def annotation_counts(self) -> dict[str, int]:
@@ -207,7 +210,7 @@ class DocumentStore:
 
     def by_sha256(self, sha256: str) -> Document | None:
         row = self._p.conn.execute(
-            f"SELECT {_COLUMNS} FROM documents WHERE sha256 = ? ORDER BY deleted LIMIT 1",
+            f"{_DOCS.select} WHERE sha256 = ? ORDER BY deleted LIMIT 1",
             (sha256,)).fetchone()
         return _document(row) if row else None
 
@@ -286,18 +289,15 @@ class DocumentStore:
                        source.media_type, source.filename, sha256, len(source.pages),
                        source.language, metadata, None, len(source.data), stamp, stamp)
         with self._p.transaction() as conn:
-            conn.execute(f"INSERT INTO documents ({_COLUMNS}, text) "
-                         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?)",
-                         (doc.id, doc.title, str(doc.kind), doc.media_type, doc.filename,
-                          doc.sha256, doc.page_count, doc.language, dumps(doc.metadata),
-                          doc.size, stamp, stamp, source.text))
+            conn.execute(_DOCS.insert("text"), (*_DOCS.values(
+                doc, kind=str, metadata=dumps, deleted=int), source.text))
             conn.execute("INSERT INTO document_data (document_id, data) VALUES (?, ?)",
                          (doc.id, source.data))
-            conn.executemany(
-                "INSERT INTO pages (document_id, number, width, height, text, words, is_scan) "
-                "VALUES (?,?,?,?,?,?,?)",
-                [(doc.id, p.number, p.width, p.height, p.text or "",
-                  dumps([list(w) for w in p.words]), int(p.is_scan)) for p in source.pages])
+            pages = (Page(doc.id, p.number, p.width, p.height, p.text or "", p.words,
+                          p.is_scan) for p in source.pages)
+            conn.executemany(_PAGES.insert(), [_PAGES.values(
+                page, words=lambda ws: dumps([list(w) for w in ws]), is_scan=int)
+                for page in pages])
         return doc
 
     # -- editing ---------------------------------------------------------------------
@@ -373,9 +373,9 @@ class DocumentStore:
         link = DocumentLink(new_id(), source_id, target_id, relation,
                             dict(alignment or {}), stamp, stamp)
         with self._p.transaction() as conn:
-            conn.execute(f"INSERT INTO document_links ({_LINK_COLUMNS}) VALUES (?,?,?,?,?,?,?,0)",
-                         (link.id, source_id, target_id, relation,
-                          dumps({str(k): v for k, v in link.alignment.items()}), stamp, stamp))
+            conn.execute(_LINKS.insert(), _LINKS.values(
+                link, alignment=lambda a: dumps({str(k): v for k, v in a.items()}),
+                deleted=int))
         return OpResult(link, OpChanges(document_links={link.id},
                                         documents={source_id, target_id}))
 
@@ -394,12 +394,12 @@ class DocumentStore:
         return OpResult(link, OpChanges(document_links={link_id}))
 
     def get_link(self, link_id: str) -> DocumentLink | None:
-        row = self._p.conn.execute(f"SELECT {_LINK_COLUMNS} FROM document_links WHERE id = ?",
+        row = self._p.conn.execute(f"{_LINKS.select} WHERE id = ?",
                                    (link_id,)).fetchone()
         return _doc_link(row) if row else None
 
     def links(self, document_id: str | None = None) -> list[DocumentLink]:
-        sql = f"SELECT {_LINK_COLUMNS} FROM document_links WHERE deleted = 0"
+        sql = f"{_LINKS.select} WHERE deleted = 0"
         args: tuple = ()
         if document_id:
             sql += " AND (source_id = ? OR target_id = ?)"
@@ -434,8 +434,10 @@ def page_for_offset(alignment: dict[int, int], offset: int) -> int | None:
 
 
 def _page(row: tuple) -> Page:
-    words = [tuple(w) for w in loads(row[5], []) if isinstance(w, list) and len(w) == 5]
-    return Page(row[0], row[1], row[2], row[3], row[4], words, bool(row[6]))  # type: ignore[arg-type]
+    def words(value: str) -> list:
+        return [tuple(w) for w in loads(value, []) if isinstance(w, list) and len(w) == 5]
+
+    return _PAGES.record(Page, row, words=words, is_scan=bool)
 
 
 def _like_prefix(text: str) -> str:

@@ -10,18 +10,18 @@ from annotator.core.changes import OpChanges, OpResult
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import Entity, TagKind
 from annotator.core.names import fold
+from annotator.core.rows import Table
 from annotator.core.util import dumps, loads, new_id, now
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
 
-_COLUMNS = ("id, type_id, name, aliases, identifiers, description, dates, created_at, "
-            "modified_at, deleted")
+_T = Table("entities")
 
 
 def _entity(row: tuple) -> Entity:
-    return Entity(row[0], row[1], row[2], loads(row[3], []), loads(row[4], {}), row[5], row[6],
-                  row[7], row[8], bool(row[9]))
+    return _T.record(Entity, row, aliases=lambda v: loads(v, []),
+                     identifiers=lambda v: loads(v, {}), deleted=bool)
 
 
 class EntityStore:
@@ -29,7 +29,7 @@ class EntityStore:
         self._p = project
 
     def list(self, type_id: str | None = None, *, include_deleted: bool = False) -> list[Entity]:
-        sql = f"SELECT {_COLUMNS} FROM entities WHERE 1"
+        sql = f"{_T.select} WHERE 1"
         args: list = []
         if not include_deleted:
             sql += " AND deleted = 0"
@@ -39,7 +39,7 @@ class EntityStore:
         return [_entity(r) for r in self._p.conn.execute(sql + " ORDER BY name", args)]
 
     def get(self, entity_id: str) -> Entity | None:
-        row = self._p.conn.execute(f"SELECT {_COLUMNS} FROM entities WHERE id = ?",
+        row = self._p.conn.execute(f"{_T.select} WHERE id = ?",
                                    (entity_id,)).fetchone()
         return _entity(row) if row else None
 
@@ -74,10 +74,8 @@ class EntityStore:
         entity = Entity(entity_id or new_id(), type_id, name, _unique(aliases or [], name),
                         dict(identifiers or {}), description, dates, stamp, stamp)
         with self._p.transaction() as conn:
-            conn.execute(f"INSERT INTO entities ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,0)",
-                         (entity.id, entity.type_id, entity.name, dumps(entity.aliases),
-                          dumps(entity.identifiers), entity.description, entity.dates,
-                          stamp, stamp))
+            conn.execute(_T.insert(), _T.values(entity, aliases=dumps, identifiers=dumps,
+                                                deleted=int))
         return OpResult(entity, OpChanges(entities={entity.id}))
 
     def ensure(self, name: str, type_id: str) -> Entity:

@@ -8,16 +8,17 @@ from typing import TYPE_CHECKING
 from annotator.core.changes import OpChanges, OpResult
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import Link
+from annotator.core.rows import Table
 from annotator.core.util import new_id, now
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
 
-_COLUMNS = "id, source_id, target_id, relation, note, created_at, modified_at, deleted"
+_T = Table("links")
 
 
 def _link(row: tuple) -> Link:
-    return Link(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]))
+    return _T.record(Link, row, deleted=bool)
 
 
 class LinkStore:
@@ -25,14 +26,14 @@ class LinkStore:
         self._p = project
 
     def get(self, link_id: str) -> Link | None:
-        row = self._p.conn.execute(f"SELECT {_COLUMNS} FROM links WHERE id = ?",
+        row = self._p.conn.execute(f"{_T.select} WHERE id = ?",
                                    (link_id,)).fetchone()
         return _link(row) if row else None
 
     def for_annotation(self, annotation_id: str) -> list[Link]:
         """Live links touching a live annotation (a deleted end hides the link)."""
         rows = self._p.conn.execute(
-            f"SELECT {', '.join('l.' + c.strip() for c in _COLUMNS.split(','))} FROM links l "
+            f"SELECT {_T.aliased('l')} FROM links l "
             "JOIN annotations s ON s.id = l.source_id AND s.deleted = 0 "
             "JOIN annotations t ON t.id = l.target_id AND t.deleted = 0 "
             "WHERE l.deleted = 0 AND (l.source_id = ? OR l.target_id = ?)",
@@ -41,7 +42,7 @@ class LinkStore:
 
     def list(self) -> list[Link]:
         return [_link(r) for r in self._p.conn.execute(
-            f"SELECT {_COLUMNS} FROM links WHERE deleted = 0 ORDER BY created_at")]
+            f"{_T.select} WHERE deleted = 0 ORDER BY created_at")]
 
     def create(self, source_id: str, target_id: str, relation: str = "related",
                note: str = "", *, link_id: str | None = None) -> OpResult[Link]:
@@ -54,8 +55,7 @@ class LinkStore:
         stamp = now()
         link = Link(link_id or new_id(), source_id, target_id, relation, note, stamp, stamp)
         with self._p.transaction() as conn:
-            conn.execute(f"INSERT INTO links ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,0)",
-                         (link.id, source_id, target_id, relation, note, stamp, stamp))
+            conn.execute(_T.insert(), _T.values(link, deleted=int))
         return OpResult(link, OpChanges(links={link.id},
                                         annotations={source_id, target_id}))
 
