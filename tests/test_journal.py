@@ -341,3 +341,40 @@ def test_check_reports_a_damaged_journal(project):
         project.conn.execute("UPDATE changes SET table_name = 'sqlite_master'")
     report = project.check()
     assert any("journal" in p for p in report.problems)
+
+
+def test_an_upgrade_killed_before_its_checkpoint_still_opens(tmp_path):
+    """The header's version is stale while the WAL holds the upgrade: open must read the
+    version through SQLite, not refuse the journal tables as foreign objects."""
+    import os
+    import shutil
+    import signal
+    from pathlib import Path
+
+    from annotator.core import schema
+
+    sample = Path(__file__).resolve().parent.parent / "sample_documents" / "sample.annot"
+    path = tmp_path / "old.annot"
+    shutil.copy(sample, path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.close()
+    if version >= schema.SCHEMA_VERSION:
+        pytest.skip("the sample project is already of the current format")
+    pid = os.fork()
+    if pid == 0:  # upgrade in WAL mode, never checkpointed, then die
+        try:
+            c = sqlite3.connect(path, isolation_level=None)
+            c.execute("PRAGMA journal_mode = WAL")
+            c.execute("PRAGMA wal_autocheckpoint = 0")
+            c.execute("BEGIN IMMEDIATE")
+            schema.migrate(c, version)
+            c.execute("COMMIT")
+        finally:
+            os.kill(os.getpid(), signal.SIGKILL)
+    os.waitpid(pid, 0)
+    with open(path, "rb") as fh:
+        assert int.from_bytes(fh.read(100)[60:64], "big") == version  # header is stale
+    with Project.open(path, author="Alice") as p:
+        assert p.schema_version == schema.SCHEMA_VERSION
+        assert p.annotations.list()

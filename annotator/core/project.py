@@ -111,7 +111,9 @@ class Project:
         version = _inspect(path)
         immutable = not _writable(path)
         read_only = read_only or immutable
-        _validate(path, version, immutable)
+        # the header's version is stale while a WAL holds a newer one (a migration not
+        # yet folded back when the app was killed): the file's own answer decides
+        version = _validate(path, version, immutable)
         if version < schema.SCHEMA_VERSION and read_only:
             raise ProjectError(
                 f"{path.name} uses an older file format (version {version}) and must be "
@@ -132,6 +134,8 @@ class Project:
                 backups.make_backup(conn, path, f"before upgrade to format {schema.SCHEMA_VERSION}")
                 with project.transaction():
                     schema.migrate(conn, version)
+                # fold the upgrade into the file itself, header included, at once
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             elif not read_only and backups.is_due(path) and project.documents.list():
                 backups.make_backup(conn, path, "daily")
             project._start_journal()
@@ -400,14 +404,22 @@ def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
-def _validate(path: Path, version: int, immutable: bool) -> None:
+def _validate(path: Path, version: int, immutable: bool) -> int:
     """Quick integrity check and schema check through a read-only connection, before
-    any write (a WAL switch, a migration, a trigger of someone else's) can happen."""
+    any write (a WAL switch, a migration, a trigger of someone else's) can happen.
+    Returns the file-format version as the database itself reads it (WAL included)."""
     try:
         conn = _connect(path, read_only=True, immutable=immutable)
     except ProjectError as exc:
         raise ProjectCorrupt(str(exc), backups.list_backups(path)) from None
     try:
+        found = conn.execute("PRAGMA user_version").fetchone()[0]
+        if found != version:
+            if found > schema.SCHEMA_VERSION or found < 1:
+                raise ProjectError(
+                    f"{path.name} has file format {found}; this version of annotator reads "
+                    f"1 to {schema.SCHEMA_VERSION}. The file has not been changed.")
+            version = found
         result = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
         if result != ["ok"]:
             raise ProjectCorrupt(
@@ -431,6 +443,7 @@ def _validate(path: Path, version: int, immutable: bool) -> None:
                              backups.list_backups(path)) from None
     finally:
         conn.close()
+    return version
 
 
 def _connect(path: Path, *, read_only: bool, immutable: bool = False) -> sqlite3.Connection:

@@ -380,7 +380,26 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self._fit_screen()
         self._size_docks()
+
+    def _fit_screen(self) -> None:
+        """The default size (or one remembered from a larger screen) never runs off the
+        screen the window is on: on a 1280×720 laptop every panel stays in reach."""
+        screen = self.screen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        room = screen.availableGeometry()
+        frame = self.frameGeometry()
+        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
+        width = min(self.width(), room.width() - extra_w)
+        height = min(self.height(), room.height() - extra_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        x = min(max(frame.x(), room.x()), room.x() + room.width() - width - extra_w)
+        y = min(max(frame.y(), room.y()), room.y() + room.height() - height - extra_h)
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
 
     def _size_docks(self) -> None:
         if self.built and not self._sized:  # first run: room for the panels (later: as left)
