@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotator.core import journal
+from annotator.core import journal, journal_record
 from annotator.core.errors import AnnotatorError
 from annotator.core.journal import NothingToUndo
 from annotator.core.project import Project
@@ -295,9 +295,9 @@ def test_correcting_a_long_transcription_keeps_only_the_changed_stretch(project)
 
 @given(st.text(max_size=60), st.text(max_size=60))
 def test_a_splice_turns_one_text_into_the_other_and_back(a, b):
-    before, after = journal._splice(a, b)
-    assert journal._spliced(a, before, after) == (True, b)
-    assert journal._spliced(b, after, before) == (True, a)
+    before, after = journal_record._splice(a, b)
+    assert journal_record._spliced(a, before, after) == (True, b)
+    assert journal_record._spliced(b, after, before) == (True, a)
 
 
 def test_undo_and_redo_of_a_large_merge_are_exact(tmp_path):

@@ -239,7 +239,7 @@ class Project:
         one has no journal tables until it is migrated)."""
         if self.read_only or self.schema_version < 4:
             return
-        from annotator.core.journal import Recorder
+        from annotator.core.journal_record import Recorder
 
         self._journal = Recorder(self.conn)
         self._journal.install()
@@ -269,7 +269,7 @@ class Project:
         return self._replay(changeset_id, backwards=False)
 
     def _replay(self, changeset_id: int | None, *, backwards: bool) -> OpResult:
-        from annotator.core import journal
+        from annotator.core import journal, journal_replay
         from annotator.core.annotation_import.project_rows import stale_index
 
         if self._journal is None:
@@ -280,7 +280,7 @@ class Project:
                 raise journal.NothingToUndo(f"there is nothing to {'undo' if backwards else 'redo'}.")
             changeset_id = found.id
         with self.transaction(record=False):
-            changeset, skipped = journal.apply(self, changeset_id, backwards=backwards)
+            changeset, skipped = journal_replay.apply(self, changeset_id, backwards=backwards)
             changes = changeset.touched()
             stale_index(self.conn, changes)
         self.forget_caches()
