@@ -30,6 +30,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
 from annotator.core.changes import OpChanges
 from annotator.core.errors import AnnotatorError
 from annotator.core.util import new_id, now
