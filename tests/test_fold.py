@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator.core import names, search, suggestions
+from annotator.core import names, rekey, search, suggestions
 from annotator.core.importers.base import ImportedSource
 from annotator.core.model import DocumentKind
 
@@ -128,7 +128,7 @@ def test_rekey_moves_old_rejections_to_the_new_fold(project):
                          "created_at, modified_at, deleted) VALUES (?, ?, NULL, ?, ?, ?, ?)",
                          [(k, kind, label, stamp, mod, d) for k, kind, label, mod, d in rows])
     with project.transaction():
-        moved = suggestions.rekey_rejections(conn)
+        moved = rekey.rekey_rejections(conn)
     assert moved == 2  # Лев Карахан (into Lev Karakhan's row) and the Cyrillic alias
     stored = {r[0]: r[1:] for r in conn.execute(
         "SELECT key, label, deleted, created_at, modified_at FROM rejected_suggestions")}
@@ -140,7 +140,7 @@ def test_rekey_moves_old_rejections_to_the_new_fold(project):
     assert rows[3][0] in stored and rows[4][0] in stored and "0" * 40 in stored
     assert len(stored) == 5
     with project.transaction():
-        assert suggestions.rekey_rejections(conn) == 0  # a second run changes nothing
+        assert rekey.rekey_rejections(conn) == 0  # a second run changes nothing
 
 
 def test_rekeyed_rejection_keeps_the_name_out_of_suggestions(project):
@@ -154,7 +154,7 @@ def test_rekeyed_rejection_keeps_the_name_out_of_suggestions(project):
                      "created_at, modified_at) VALUES (?, 'name', ?, ?, 'x', 'x')",
                      (_old_key("name", "", "Лев Карахан"), doc.id, "New Person “Лев Карахан”"))
     with project.transaction() as conn:
-        assert suggestions.rekey_rejections(conn) == 1
+        assert rekey.rekey_rejections(conn) == 1
     quotes = {s.quote for s in suggestions.suggest(project, document_id=doc.id, kinds=["name"])}
     assert "Lev Karakhan" not in quotes and "Лев Карахан" not in quotes
 
@@ -169,7 +169,7 @@ def test_rekey_runs_on_a_bare_connection():
     conn.execute("INSERT INTO rejected_suggestions VALUES (?, 'name', NULL, ?, 'a', 'a', 0)",
                  (_old_key("name", "", "Βενιζέλος"), "New Person “Βενιζέλος”"))
     conn.execute("BEGIN")
-    assert suggestions.rekey_rejections(conn) == 1
+    assert rekey.rekey_rejections(conn) == 1
     assert conn.in_transaction  # nothing committed behind the caller's back
     conn.execute("ROLLBACK")
     assert conn.execute("SELECT key FROM rejected_suggestions").fetchone()[0] == \

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from annotator.core import entity_ops, search, suggestions
+from annotator.core import entity_ops, occurrences, search, suggestions
 from annotator.core.errors import AnnotatorError
 from annotator.core.importers.base import ImportedSource
 from annotator.core.model import DocumentKind
@@ -167,26 +167,26 @@ def test_a_stale_suggestion_is_refused(project, world):
 
 def test_tag_all_occurrences_and_annotate_all_hits(project, world):
     person = world["types"]["Person"]
-    found = suggestions.occurrences(project, "herriot", tag_ids=[person],
+    found = occurrences.occurrences(project, "herriot", tag_ids=[person],
                                     entity_id=world["herriot"].id)
     assert {s.quote for s in found} == {"HERRIOT", "Hérriot", "Herriot"}
     entity_ops.accept_many(project, found[:2])
-    again = suggestions.occurrences(project, "herriot", tag_ids=[person],
+    again = occurrences.occurrences(project, "herriot", tag_ids=[person],
                                     entity_id=world["herriot"].id)
     assert len(again) == 1
-    assert [s.quote for s in suggestions.occurrences(project, "Errio")] == ["Errio", "Эррио"]
+    assert [s.quote for s in occurrences.occurrences(project, "Errio")] == ["Errio", "Эррио"]
     theme = project.tags.ensure("Diplomacy")
     hits = search.search(project, "telegram")
-    proposed = suggestions.from_hits(project, hits, tag_ids=[theme.id])
+    proposed = occurrences.from_hits(project, hits, tag_ids=[theme.id])
     assert [s.quote for s in proposed] == ["telegram"]
     entity_ops.accept_many(project, proposed)
-    assert suggestions.from_hits(project, search.search(project, "telegram"),
+    assert occurrences.from_hits(project, search.search(project, "telegram"),
                                  tag_ids=[theme.id]) == []
 
 
 def test_paged_and_empty_projects(project):
     assert suggestions.suggest(project) == []
-    assert suggestions.occurrences(project, "  ") == []
+    assert occurrences.occurrences(project, "  ") == []
 
 
 # -- the command line ----------------------------------------------------------------------

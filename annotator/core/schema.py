@@ -238,7 +238,7 @@ def _migrate_3_to_4(conn: sqlite3.Connection) -> None:
     for statement in _statements(SCHEMA_V4):
         conn.execute(statement)
     if conn.execute("SELECT 1 FROM rejected_suggestions LIMIT 1").fetchone():
-        from annotator.core.suggestions import rekey_rejections  # opening stays light
+        from annotator.core.rekey import rekey_rejections  # opening stays light
 
         rekey_rejections(conn)
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -49,10 +48,8 @@ from annotator.core.model import DocumentKind, Entity, TagKind
 from annotator.core.util import now
 
 if TYPE_CHECKING:
-    import sqlite3
 
     from annotator.core.project import Project
-    from annotator.core.search import Hit
 
 KINDS = ("mention", "alias", "date", "name")
 _PRIORITY = {"occurrence": 0, "mention": 1, "alias": 2, "date": 3, "name": 4}
@@ -437,79 +434,7 @@ class _Spans:
         self.ends.insert(i, end)
 
 
-# -- tag all occurrences, annotate all hits ----------------------------------------------
-
-
-def occurrences(project: Project, quote: str, *, document_id: str | None = None,
-                tag_ids: Sequence[str] = (), entity_id: str | None = None, note: str = "",
-                date_value: str = "") -> list[Suggestion]:
-    """Every occurrence of ``quote`` (word keys, so spellings vary as names do) not
-    yet annotated with these tags or this entity, as suggestions to annotate so."""
-    keys = names.name_key(quote)
-    if not keys:
-        return []
-    docs = [project.documents.get(document_id)] if document_id else project.documents.list()
-    rejected = rejected_keys(project)
-    out = []
-    for doc in docs:
-        if doc is None or doc.kind != DocumentKind.TEXT:
-            continue
-        text = project.documents.text(doc.id)
-        tokens = [(m.start(), m.end(), m.group()) for m in names.WORD.finditer(text)]
-        done = _done(project, doc.id, tag_ids, entity_id)
-        n = len(keys)
-        for i in range(len(tokens) - n + 1):
-            if names.word_key(tokens[i][2]) != keys[0]:
-                continue
-            if n > 1 and (tuple(names.word_key(t[2]) for t in tokens[i:i + n]) != keys
-                          or not _adjacent(text, tokens, i, i + n)):
-                continue
-            start, end = tokens[i][0], tokens[i + n - 1][1]
-            if any(start < b and a < end for a, b in done):
-                continue
-            s = _make("occurrence", doc.id, text, start, end, f"Annotate “{text[start:end]}”",
-                      entity_id=entity_id, tag_ids=tuple(tag_ids), note=note,
-                      date_value=date_value)
-            if s.key not in rejected:
-                out.append(s)
-    return out
-
-
-def from_hits(project: Project, hits: Iterable[Hit], *, tag_ids: Sequence[str] = (),
-              entity_id: str | None = None, note: str = "") -> list[Suggestion]:
-    """Search hits in text documents as suggestions to annotate ("annotate all hits")."""
-    out = []
-    done: dict[str, list[tuple[int, int]]] = {}
-    for hit in hits:
-        if hit.kind != "text":
-            continue
-        if hit.document_id not in done:
-            done[hit.document_id] = _done(project, hit.document_id, tag_ids, entity_id)
-        if any(hit.start < b and a < hit.end for a, b in done[hit.document_id]):
-            continue
-        text = project.documents.text(hit.document_id)
-        out.append(_make("occurrence", hit.document_id, text, hit.start, hit.end,
-                         f"Annotate “{hit.hit}”", entity_id=entity_id, tag_ids=tuple(tag_ids),
-                         note=note))
-    return out
-
-
-def _done(project: Project, doc_id: str, tag_ids: Sequence[str],
-          entity_id: str | None) -> list[tuple[int, int]]:
-    """Spans already annotated with one of these tags or this entity."""
-    rows = project.conn.execute(
-        "SELECT a.start_offset, a.end_offset, a.entity_id, "
-        "(SELECT group_concat(tag_id, ' ') FROM annotation_tags WHERE annotation_id = a.id) "
-        "FROM annotations a WHERE a.document_id = ? AND a.deleted = 0 "
-        "AND a.start_offset IS NOT NULL", (doc_id,))
-    wanted = set(tag_ids)
-    return [(r[0], r[1]) for r in rows
-            if (entity_id and r[2] == entity_id) or wanted & set((r[3] or "").split())
-            or (not entity_id and not wanted)]
-
-
-# -- accepting and rejecting -------------------------------------------------------------
-
+# -- rejecting ---------------------------------------------------------------------------
 
 
 def rejected_keys(project: Project) -> set[str]:
@@ -531,70 +456,3 @@ def reject(project: Project, suggestions: Iterable[Suggestion]) -> OpResult[list
             "deleted = 0, modified_at = excluded.modified_at",
             [(s.key, s.kind, s.document_id, s.label[:200], stamp, stamp) for s in items])
     return OpResult([s.key for s in items], OpChanges())
-
-
-# -- keys made by an older fold ----------------------------------------------------------
-
-#: names.fold of schema 3 and before, frozen: only to recognise the keys it made (it
-#: left Cyrillic, Greek, Georgian and Armenian as they were).
-_V3_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d",
-                             "ı": "i", "ð": "d", "þ": "th", "ə": "a", "ʼ": "", "’": "",
-                             "'": ""})
-_NAME_LABEL = re.compile(r"New [^“]*“(.*)”", re.S)
-_ALIAS_LABEL = re.compile(r"“([^”]*)” as another spelling of ", re.S)
-
-
-def _fold_v3(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_V3_LETTERS))
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
-
-
-def rekeyed(conn: sqlite3.Connection, key: str, kind: str, label: str) -> str:
-    """The key today's fold gives a rejection of a name or an alias that an older fold
-    stored under ``key``; ``key`` itself when it cannot tell. The row keeps no quote,
-    so it is read back from the label, and the old key must confirm it (and, for an
-    alias, tell which entity it was: the label names the entity as it was called)."""
-    m = (_NAME_LABEL.fullmatch(label) if kind == "name" else
-         _ALIAS_LABEL.match(label) if kind == "alias" else None)
-    if m is None:
-        return key
-    quote = m.group(1)
-    targets = [""]
-    if kind == "alias":
-        rows = conn.execute("SELECT id, name FROM entities").fetchall()
-        targets = [i for i, name in sorted(rows, key=lambda r: f"of {r[1]} (" not in label)]
-    old = _fold_v3(quote)
-    for target in targets:
-        if _digest(kind, target, old) == key:
-            return _digest(kind, target, names.fold(quote))
-    return key
-
-
-def rekey_rejections(conn: sqlite3.Connection) -> int:
-    """Move the remembered rejections of names and aliases to the keys of today's
-    fold, so that changing the fold brings back nothing the scholar said no to. Two
-    rows that now share a key become one: the earlier creation, and the state, label
-    and document of the later change (as a merge of colleagues' rejections does). Runs
-    in the caller's transaction (a schema migration); the value is how many rows moved."""
-    rows = conn.execute("SELECT key, kind, label FROM rejected_suggestions "
-                        "WHERE kind IN ('name', 'alias')").fetchall()
-    moved = 0
-    for key, kind, label in rows:
-        new = rekeyed(conn, key, kind, label)
-        if new == key:
-            continue
-        moved += 1
-        columns = "document_id, label, created_at, modified_at, deleted"
-        mine = conn.execute(f"SELECT {columns} FROM rejected_suggestions WHERE key = ?",
-                            (key,)).fetchone()
-        there = conn.execute(f"SELECT {columns} FROM rejected_suggestions WHERE key = ?",
-                             (new,)).fetchone()
-        if there is None:
-            conn.execute("UPDATE rejected_suggestions SET key = ? WHERE key = ?", (new, key))
-            continue
-        later = max(mine, there, key=lambda r: r[3])
-        conn.execute("UPDATE rejected_suggestions SET document_id = ?, label = ?, "
-                     "created_at = ?, modified_at = ?, deleted = ? WHERE key = ?",
-                     (later[0], later[1], min(mine[2], there[2]), later[3], later[4], new))
-        conn.execute("DELETE FROM rejected_suggestions WHERE key = ?", (key,))
-    return moved

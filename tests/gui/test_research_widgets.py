@@ -11,7 +11,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from annotator.core import suggestions
+from annotator.core import occurrences, suggestions
 from annotator.core.importers.base import ImportedSource
 from annotator.core.model import DocumentKind
 from annotator.core.overview import tag_frequency, timeline_items
@@ -118,7 +118,7 @@ def test_review_queue_walked_with_the_keyboard(model, world, qtbot):
 def test_review_queue_enter_accepts_one(model, world, qtbot):
     queue = ReviewQueue(model)
     qtbot.addWidget(queue)
-    queue.set_suggestions(suggestions.occurrences(model.p, "Paris", tag_ids=[world["person"]]))
+    queue.set_suggestions(occurrences.occurrences(model.p, "Paris", tag_ids=[world["person"]]))
     assert len(queue.items) == 1
     key(queue.tree, Qt.Key.Key_Return)
     assert queue.items == []

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.core import search, suggestions
+from annotator.core import occurrences, search
 from annotator.core.search import Filters, Hit
 from annotator.gui.project_model import ProjectModel
 
@@ -228,7 +228,7 @@ class SearchPanel(QWidget):
         if tag_id is None:
             self.status.setText("Choose the tag to give the hits first.")
             return []
-        found = suggestions.from_hits(self.m.p, self.hits, tag_ids=[tag_id])
+        found = occurrences.from_hits(self.m.p, self.hits, tag_ids=[tag_id])
         self.suggestionsReady.emit(found)
         return found
 
