@@ -212,6 +212,7 @@ def run(project: str | Path | None = None, author: str | None = None) -> int:
 
     window = MainWindow(author=author, build=False)
     window.show()
+    window.fit_screen()
 
     def build() -> None:
         finish_app(app)

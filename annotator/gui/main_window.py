@@ -116,10 +116,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.central)
 
         self.documents = DocumentsPanel(self.model)
-        self.codebook = CodebookPanel(self.model)
+        self.codebook = CodebookPanel(self.model, dialogs=self.dialogs)
         self.annotations = AnnotationsPanel(self.model)
         self.inspector = InspectorPanel(self.model)
-        self.entities = EntitiesPanel(self.model)
+        self.entities = EntitiesPanel(self.model, dialogs=self.dialogs)
         self.docks: dict[str, QDockWidget] = {}
         for name, title, widget, area in (
                 ("documents", "Documents", self.documents, "left"),
@@ -380,10 +380,9 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self._fit_screen()
         self._size_docks()
 
-    def _fit_screen(self) -> None:
+    def fit_screen(self) -> None:
         """The default size (or one remembered from a larger screen) never runs off the
         screen the window is on: on a 1280×720 laptop every panel stays in reach."""
         screen = self.screen()

@@ -118,7 +118,7 @@ class ProjectFiles(QObject):
         not block. The first one opens when no document is open."""
         from annotator.gui.dialogs import importing
 
-        reports = importing.import_paths(self.window, self.model, paths)
+        reports = importing.import_paths(self.window, self.model, paths, self.dialogs)
         line, details = importing.summary(reports)
         self.status.showMessage(line, 10000)
         if details:

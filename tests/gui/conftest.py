@@ -116,6 +116,9 @@ class ScriptedDialogs:
     def get_item(self, title, label, items, current=0):
         return self._answer("get_item", None, title, label, list(items))
 
+    def choose_color(self, title, current):
+        return self._answer("choose_color", "", title, current)
+
     def get_int(self, title, label, value, low, high):
         return self._answer("get_int", None, title, label, value, low, high)
 

@@ -122,11 +122,7 @@ def test_selecting_a_passage_linked_to_a_region_shows_the_region(window, qtbot):
     assert window.right.selected_annotation == region.id
 
 
-def test_tag_rename_recolour_merge_delete_update_the_views_and_undo(window, qtbot,
-                                                                    monkeypatch):
-    from PySide6.QtGui import QColor
-    from PySide6.QtWidgets import QColorDialog
-
+def test_tag_rename_recolour_merge_delete_update_the_views_and_undo(window, qtbot, dialogs):
     letter = doc_id(window, "Letter to Aristide")
     window.open_document(letter)
     p = window.model.p
@@ -150,8 +146,9 @@ def test_tag_rename_recolour_merge_delete_update_the_views_and_undo(window, qtbo
     window.model.undo_stack.undo()
     assert p.tags.get(person.id).name == "Person"
 
-    monkeypatch.setattr(QColorDialog, "getColor", staticmethod(lambda *a, **k: QColor("#123456")))
+    dialogs.script("choose_color", "#123456")
     window.codebook.recolor(person.id)
+    assert "Person" in dialogs.said("choose_color")[0][0]  # "Colour of “Person”"
     assert p.tags.get(person.id).color == "#123456"
     assert window.model.color_for([person.id]) == "#123456"
 
@@ -500,9 +497,8 @@ def test_find_bar_finds_in_the_open_text(window, qtbot):
 
 
 def test_import_asks_for_a_pdf_password_and_finds_existing_files(window, qtbot, tmp_path,
-                                                                 monkeypatch):
+                                                                 dialogs):
     import pymupdf
-    from PySide6.QtWidgets import QInputDialog
 
     pdf = tmp_path / "locked.pdf"
     doc = pymupdf.open()
@@ -510,12 +506,27 @@ def test_import_asks_for_a_pdf_password_and_finds_existing_files(window, qtbot, 
     doc.save(str(pdf), encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="secret",
              owner_pw="owner")
     doc.close()
-    asked = []
-    monkeypatch.setattr(QInputDialog, "getText",
-                        staticmethod(lambda *a, **k: (asked.append(a[2]), ("secret", True))[1]))
+    dialogs.script("get_text", "secret")
     letter = SAMPLES / "caucasian_letter_to_briand_1927.txt"
     reports = window.files.import_files([str(pdf), str(letter)])
     assert [r.status for r in reports] == ["imported", "existing"]
-    assert asked and "locked.pdf" in asked[0]
+    asked = dialogs.said("get_text")
+    assert asked and "locked.pdf" in asked[0][1]
     assert any(d.filename == "locked.pdf" for d in window.model.documents().values())
     assert window.model.undo_stack.undoText() == "Import 1 document"
+
+
+def test_the_window_fits_the_screen_it_opens_on(qtbot):
+    """app.run fits the window to its screen: a default or remembered size larger than
+    a 1280×720 laptop's must not put panels out of reach."""
+    from annotator.gui.main_window import MainWindow
+
+    win = MainWindow(author="Test Historian", build=False)
+    qtbot.addWidget(win)
+    win.resize(3000, 2000)
+    win.show()
+    win.fit_screen()
+    room = win.screen().availableGeometry()
+    assert win.frameGeometry().width() <= room.width()
+    assert win.frameGeometry().height() <= room.height()
+    assert room.contains(win.frameGeometry().topLeft())

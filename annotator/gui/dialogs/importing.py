@@ -16,11 +16,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, Qt, QThread, Signal
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QProgressDialog, QWidget
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from annotator.core.changes import OpChanges
 from annotator.core.documents import ImportReport, PreparedImport, prepare_import
 from annotator.core.errors import ImportFailed
+from annotator.gui.dialogs.service import Dialogs
 from annotator.gui.project_model import ProjectModel
 
 FILE_FILTER = ("Sources (*.txt *.md *.markdown *.html *.htm *.pdf *.png *.jpg *.jpeg *.tif "
@@ -48,10 +49,8 @@ class ImportWorker(QThread):
                                                  self.known.__contains__))
 
 
-def ask_password(parent: QWidget | None, name: str) -> str | None:
-    password, ok = QInputDialog.getText(parent, "Password", f"{name} is encrypted. Password:",
-                                        QLineEdit.EchoMode.Password)
-    return password if ok and password else None
+def ask_password(dialogs: Dialogs, name: str) -> str | None:
+    return dialogs.get_text("Password", f"{name} is encrypted. Password:", secret=True) or None
 
 
 def _run_batch(parent: QWidget | None, model: ProjectModel, paths: list[Path],
@@ -96,7 +95,7 @@ def _run_batch(parent: QWidget | None, model: ProjectModel, paths: list[Path],
 
 
 def import_paths(parent: QWidget | None, model: ProjectModel,
-                 paths: Sequence[str | Path]) -> list[ImportReport]:
+                 paths: Sequence[str | Path], dialogs: Dialogs | None = None) -> list[ImportReport]:
     """Import files (asking for the passwords of encrypted PDFs); returns a report per
     file. The documents added are one action, so one step of Edit ▸ Undo."""
     files = [Path(p) for p in paths]
@@ -107,7 +106,7 @@ def import_paths(parent: QWidget | None, model: ProjectModel,
         reports, locked = _run_batch(parent, model, files, {}, changes)
         passwords = {}
         for path in locked:
-            password = ask_password(parent, Path(path).name)
+            password = ask_password(dialogs or Dialogs(parent), Path(path).name)
             if password:
                 passwords[path] = password
         if passwords:

@@ -79,6 +79,14 @@ class Dialogs:
         value, ok = QInputDialog.getItem(self.parent, title, label, list(items), current, False)
         return value if ok else None
 
+    def choose_color(self, title: str, current: str) -> str:
+        """A colour as #rrggbb, starting from ``current``; "" when cancelled."""
+        from PySide6.QtGui import QColor
+        from PySide6.QtWidgets import QColorDialog
+
+        color = QColorDialog.getColor(QColor(current), self.parent, title)
+        return color.name() if color.isValid() else ""
+
     def get_int(self, title: str, label: str, value: int, low: int, high: int) -> int | None:
         from PySide6.QtWidgets import QInputDialog
 

@@ -11,12 +11,9 @@ from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QDropEvent, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QColorDialog,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QMenu,
-    QMessageBox,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -26,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.changes import OpChanges
 from annotator.core.model import Tag, TagKind
+from annotator.gui.dialogs.service import Dialogs
 from annotator.gui.project_model import ProjectModel
 from annotator.gui.undo import short
 
@@ -63,9 +61,11 @@ class CodebookPanel(QWidget):
     currentTagChanged = Signal(object)  # tag id or None
     tagActivated = Signal(str)  # double-click: show its annotations
 
-    def __init__(self, model: ProjectModel, parent: QWidget | None = None) -> None:
+    def __init__(self, model: ProjectModel, parent: QWidget | None = None,
+                 dialogs: Dialogs | None = None) -> None:
         super().__init__(parent)
         self.m = model
+        self.dialogs = dialogs or Dialogs(self)
         self.tree = TagTree(columnCount=3, headerLabels=["Tag", "Key", "Uses"],
                             uniformRowHeights=True)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
@@ -194,10 +194,10 @@ class CodebookPanel(QWidget):
     def new_tag(self, parent_id: str | None, name: str | None = None) -> str | None:
         parent = self.m.tag(parent_id) if parent_id else None
         if name is None:
-            name, ok = QInputDialog.getText(
-                self, "New theme", f"Name of the new sub-theme of “{parent.name}”:" if parent
+            name = self.dialogs.get_text(
+                "New theme", f"Name of the new sub-theme of “{parent.name}”:" if parent
                 else "Name of the new theme:")
-            if not ok or not name.strip():
+            if not name or not name.strip():
                 return None
         kind = parent.kind if parent else TagKind.THEME
         result = self.m.do(f"Create tag “{short(name.strip())}”", self.m.p.tags.create,
@@ -231,10 +231,9 @@ class CodebookPanel(QWidget):
         tag = self.m.tag(tag_id)
         if tag is None:
             return
-        color = QColorDialog.getColor(QColor(tag.color), self, f"Colour of “{tag.name}”")
-        if color.isValid() and color.name() != tag.color:
-            self.m.do(f"Recolour tag “{tag.name}”", self.m.p.tags.update, tag_id,
-                      color=color.name())
+        color = self.dialogs.choose_color(f"Colour of “{tag.name}”", tag.color)
+        if color and color != tag.color:
+            self.m.do(f"Recolour tag “{tag.name}”", self.m.p.tags.update, tag_id, color=color)
 
     def set_shortcut(self, tag_id: str, key: str) -> None:
         """Give a tag a key 1–9 (taking it from the tag that had it)."""
@@ -262,9 +261,9 @@ class CodebookPanel(QWidget):
         if tag is None:
             return
         uses = self.m.p.tags.counts().get(tag_id, 0)
-        if uses and QMessageBox.question(
-                self, "Delete tag", f"“{tag.name}” is used by {uses} annotation(s). Delete it? "
-                "(Undo brings it back.)") != QMessageBox.StandardButton.Yes:
+        if uses and not self.dialogs.ask(
+                "Delete tag", f"“{tag.name}” is used by {uses} annotation(s). Delete it? "
+                "(Undo brings it back.)"):
             return
         self.m.do(f"Delete tag “{tag.name}”", self.m.p.tags.delete, tag_id)
 

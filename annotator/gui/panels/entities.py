@@ -7,7 +7,6 @@ from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLineEdit,
     QMenu,
     QToolButton,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.changes import OpChanges
 from annotator.core.names import fold
+from annotator.gui.dialogs.service import Dialogs
 from annotator.gui.panels.codebook import swatch
 from annotator.gui.project_model import ProjectModel
 from annotator.gui.undo import short
@@ -29,9 +29,11 @@ ROLE_ID = Qt.ItemDataRole.UserRole
 class EntitiesPanel(QWidget):
     entityActivated = Signal(str)  # show its mentions
 
-    def __init__(self, model: ProjectModel, parent: QWidget | None = None) -> None:
+    def __init__(self, model: ProjectModel, parent: QWidget | None = None,
+                 dialogs: Dialogs | None = None) -> None:
         super().__init__(parent)
         self.m = model
+        self.dialogs = dialogs or Dialogs(self)
         self.filter = QLineEdit(placeholderText="Filter by name or alias…", clearButtonEnabled=True)
         self.filter.textChanged.connect(self._apply_filter)
         add = QToolButton(text="+ Entity", autoRaise=True, toolTip="Create an entity record")
@@ -101,13 +103,13 @@ class EntitiesPanel(QWidget):
             return None
         if type_id is None:
             names = [t.name for t in types]
-            choice, ok = QInputDialog.getItem(self, "New entity", "Type:", names, 0, False)
-            if not ok:
+            choice = self.dialogs.get_item("New entity", "Type:", names)
+            if choice is None:
                 return None
             type_id = types[names.index(choice)].id
         if name is None:
-            name, ok = QInputDialog.getText(self, "New entity", "Canonical name:")
-            if not ok or not name.strip():
+            name = self.dialogs.get_text("New entity", "Canonical name:")
+            if not name or not name.strip():
                 return None
         name = name.strip()
         result = self.m.do(f"Create entity “{short(name)}”", self.m.p.entities.create, name,
@@ -131,9 +133,8 @@ class EntitiesPanel(QWidget):
         entity = self.m.entity(entity_id)
         if entity is None:
             return
-        name, ok = QInputDialog.getText(self, "Rename entity", "Canonical name:",
-                                        text=entity.name)
-        if ok and name.strip() and name.strip() != entity.name:
+        name = self.dialogs.get_text("Rename entity", "Canonical name:", entity.name)
+        if name and name.strip() and name.strip() != entity.name:
             self.m.do(f"Rename entity “{entity.name}”", self.m.p.entities.update, entity_id,
                       name=name.strip())
 
@@ -141,10 +142,10 @@ class EntitiesPanel(QWidget):
         entity = self.m.entity(entity_id)
         if entity is None:
             return
-        text, ok = QInputDialog.getText(self, "Other spellings",
-                                        f"Other spellings of “{entity.name}”, separated by ';':",
-                                        text="; ".join(entity.aliases))
-        if ok:
+        text = self.dialogs.get_text("Other spellings",
+                                     f"Other spellings of “{entity.name}”, separated by ';':",
+                                     "; ".join(entity.aliases))
+        if text is not None:
             aliases = [a.strip() for a in text.split(";") if a.strip()]
             self.m.do(f"Edit spellings of “{entity.name}”", self.m.p.entities.update,
                       entity_id, aliases=aliases)
