@@ -9,7 +9,6 @@ down start-up. Until it exists, a placeholder with the same interface stands in.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -40,9 +39,6 @@ class ElidedLabel(QLabel):
     def setText(self, text: str) -> None:
         self._full = text
         self._elide()
-
-    def full_text(self) -> str:
-        return self._full
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -385,8 +381,3 @@ class DocumentPane(QWidget):
         elif changes.annotations or changes.tags:
             self.refresh_regions()
 
-    def add_tool(self, action: QAction) -> QToolButton:
-        button = QToolButton(autoRaise=True)
-        button.setDefaultAction(action)
-        self.tools.addWidget(button)
-        return button

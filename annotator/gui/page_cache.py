@@ -112,11 +112,6 @@ class PageCache:
         chosen = max(below) if below else min(buckets)
         return chosen, self._items[(doc, page, chosen)][0]
 
-    def drop_document(self, doc: Hashable) -> None:
-        """Forget every page of ``doc`` (its source changed or it was closed)."""
-        for key in [k for k in self._items if k[0] == doc]:
-            self._remove(key)
-
     def clear(self) -> None:
         self._items.clear()
         self._by_page.clear()

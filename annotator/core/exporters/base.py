@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING
 from annotator.core.annotations import _SELECT, _annotation
 from annotator.core.errors import AnnotatorError
 from annotator.core.filters import AnnotationFilter, annotation_where
-from annotator.core.model import Annotation, Author, Document, Entity, Tag, TagKind
+from annotator.core.model import Annotation, Author, Document, Entity, Tag
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
@@ -131,9 +131,6 @@ class Lookup:
             parent = tag.parent_id if tag.parent_id in self.tags else None
             tree.setdefault(parent, []).append(tag)
         return tree
-
-    def entity_type_tags(self) -> list[Tag]:
-        return [t for t in self.tags.values() if t.kind == TagKind.ENTITY_TYPE]
 
 
 class Ticker:
