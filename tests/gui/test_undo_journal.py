@@ -215,3 +215,18 @@ def test_ctrl_shift_z_redoes(window, qtbot, project_path):
     QTest.keyClick(window.left.text_view, Qt.Key.Key_Z, CTRL | SHIFT)
     with saved(project_path) as p:
         assert p.tags.get(person.id).name == "People"
+
+
+def test_the_inspector_shows_the_history_of_the_annotation(window, qtbot):
+    open_letter(window)
+    p = window.model.p
+    letter = next(d.id for d in p.documents.list() if d.title.startswith("Letter to Aristide"))
+    ann = next(a for a in p.annotations.for_document(letter) if a.quote == "Azerbaijan")
+    window.selected.show(ann.id)
+    window.model.do("Edit note", p.annotations.update, ann.id, note="a republic in exile")
+    window.inspector.refresh()
+    text = window.inspector.history.text()
+    assert "Edit note — Test Historian" in text
+    undo(window)
+    window.inspector.show_annotation(ann.id)
+    assert "(undone)" in window.inspector.history.text()

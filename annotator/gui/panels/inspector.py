@@ -112,6 +112,9 @@ class InspectorPanel(QWidget):
         self.links.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.links.itemActivated.connect(lambda it: self.showAnnotation.emit(
             it.data(Qt.ItemDataRole.UserRole)))
+        # the annotation's change sets from the project's journal: who did what, when
+        self.history = QLabel(wordWrap=True, objectName="paneSubtitle",
+                              textFormat=Qt.TextFormat.RichText)
         self.delete = QPushButton("Delete annotation")
         self.delete.clicked.connect(lambda: self.annotation and self.deleteRequested.emit(
             self.annotation.id))
@@ -124,6 +127,7 @@ class InspectorPanel(QWidget):
         form.addRow("Date", self.date)
         form.addRow("Note", self.note)
         form.addRow("Links", self.links)
+        form.addRow("History", self.history)
         body = QWidget()
         body_layout = QVBoxLayout(body)
         body_layout.addWidget(self.quote)
@@ -196,6 +200,17 @@ class InspectorPanel(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, other_id)
             self.links.addItem(item)
         self.links.setVisible(self.links.count() > 0)
+        self.history.setText(self._history(ann.id))
+
+    def _history(self, annotation_id: str, shown: int = 6) -> str:
+        """The latest change sets of this annotation, newest first (`annotator history
+        --annotation` gives them field by field)."""
+        lines = []
+        for cs in self.m.p.history(row_id=annotation_id, limit=shown + 1)[:shown]:
+            state = "" if cs.state == "done" else f" <i>({cs.state})</i>"
+            lines.append(f"{html.escape(cs.label)} — {html.escape(cs.author or '?')}, "
+                         f"{cs.created_at[:16].replace('T', ' ')}{state}")
+        return "<br>".join(lines) or "<i>no recorded changes</i>"
 
     def _chip(self, tag_id: str) -> QWidget:
         tag = self.m.tag(tag_id)
