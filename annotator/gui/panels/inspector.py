@@ -113,8 +113,12 @@ class InspectorPanel(QWidget):
         self.links.itemActivated.connect(lambda it: self.showAnnotation.emit(
             it.data(Qt.ItemDataRole.UserRole)))
         # the annotation's change sets from the project's journal: who did what, when
-        self.history = QLabel(wordWrap=True, objectName="paneSubtitle",
-                              textFormat=Qt.TextFormat.RichText)
+        self.history = QListWidget(objectName="annotationHistory")
+        self.history.setMaximumHeight(110)
+        self.history.setWordWrap(True)
+        self.history.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+        self.history.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.delete = QPushButton("Delete annotation")
         self.delete.clicked.connect(lambda: self.annotation and self.deleteRequested.emit(
             self.annotation.id))
@@ -200,17 +204,18 @@ class InspectorPanel(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, other_id)
             self.links.addItem(item)
         self.links.setVisible(self.links.count() > 0)
-        self.history.setText(self._history(ann.id))
+        self._show_history(ann.id)
 
-    def _history(self, annotation_id: str, shown: int = 6) -> str:
+    def _show_history(self, annotation_id: str, shown: int = 20) -> None:
         """The latest change sets of this annotation, newest first (`annotator history
         --annotation` gives them field by field)."""
-        lines = []
-        for cs in self.m.p.history(row_id=annotation_id, limit=shown + 1)[:shown]:
-            state = "" if cs.state == "done" else f" <i>({cs.state})</i>"
-            lines.append(f"{html.escape(cs.label)} — {html.escape(cs.author or '?')}, "
-                         f"{cs.created_at[:16].replace('T', ' ')}{state}")
-        return "<br>".join(lines) or "<i>no recorded changes</i>"
+        self.history.clear()
+        for cs in self.m.p.history(row_id=annotation_id, limit=shown):
+            state = "" if cs.state == "done" else f" ({cs.state})"
+            self.history.addItem(f"{cs.label}{state} — {cs.author or '?'}, "
+                                 f"{cs.created_at[:16].replace('T', ' ')}")
+        if not self.history.count():
+            self.history.addItem("no recorded changes")
 
     def _chip(self, tag_id: str) -> QWidget:
         tag = self.m.tag(tag_id)
