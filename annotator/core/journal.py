@@ -166,12 +166,14 @@ def _load(text: str | None, blob: bytes | None, table: str) -> dict | list | Non
 
 
 def store(conn: sqlite3.Connection, changes: list[Change], *, label: str, kind: str,
-          author_id: str | None, coalesce: str = "") -> int:
+          author_id: str | None, coalesce: str = "", drop_undone: bool = True) -> int:
     """Write one change set (inside the caller's transaction) and return its id. A new
-    action ends the redo chain: change sets that were undone can no longer be redone."""
+    action ends the redo chain: change sets that were undone can no longer be redone
+    (``drop_undone=False``: the caller knows there are none)."""
     if kind not in KINDS:
         raise ValueError(f"unknown change set kind {kind!r}")
-    conn.execute("UPDATE changesets SET state = 'dropped' WHERE state = 'undone'")
+    if drop_undone:
+        conn.execute("UPDATE changesets SET state = 'dropped' WHERE state = 'undone'")
     spliced = any(isinstance(v, dict) and SPLICE in v
                   for c in changes for v in (c.after or {}).values()
                   if isinstance(c.after, dict))

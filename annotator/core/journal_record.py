@@ -29,6 +29,7 @@ class Recorder:
         self.columns: dict[str, list[str]] = {}
         self._installed = False
         self._bulk: dict[str, list] = {}
+        self._on: bool | None = None  # the recording flag as last set
         self._triggers: dict[str, str] = {}  # name -> what follows CREATE TEMP TRIGGER name
 
     def install(self) -> None:
@@ -80,11 +81,19 @@ class Recorder:
             self.conn.execute(f"DROP TRIGGER IF EXISTS temp.{name}")
 
     def recording(self, on: bool) -> None:
-        self.conn.execute("UPDATE temp.journal_state SET recording = ?", (int(on),))
+        if self._on is not on:  # one statement less per action when nothing changes
+            self.conn.execute("UPDATE temp.journal_state SET recording = ?", (int(on),))
+            self._on = on
+
+    def forget(self) -> None:
+        """After a rollback: the flag in the database may differ from ours."""
+        self._on = None
+        self._bulk = {}
 
     def clear(self) -> None:
-        self.conn.execute("DELETE FROM temp.journal_events")
-        self._bulk: dict[str, list] = {}
+        """Drop what was collected (a committed or rolled-back action leaves the event
+        table empty anyway: the rows are written inside the action's transaction)."""
+        self._bulk = {}
 
     @contextmanager
     def paused(self) -> Iterator[None]:
@@ -120,32 +129,31 @@ class Recorder:
                          key=lambda c: order.index(c.table))
         return inserts + [c for c in changes if c.op != "insert"]
 
+    def _inserts(self, rows: list[tuple]) -> list[Change]:
+        """New rows, per table (parents first, so undo can go backwards); more than
+        BULK of one table are one bulk change."""
+        keys: dict[str, list[list]] = {}
+        for tbl, k1, k2, *_ in rows:
+            keys.setdefault(tbl, []).append([k1] if len(KEYS[tbl]) == 1 else [k1, k2])
+        changes = []
+        for tbl in sorted(keys, key=list(KEYS).index):
+            found = keys[tbl]
+            if len(found) > BULK and tbl not in BLOB_COLUMNS:
+                changes.append(Change(tbl, (BULK_KEY,), "insert", None, None,
+                                      keys=json.dumps(found)))
+            else:
+                changes.extend(Change(tbl, tuple(k), "insert", None, None) for k in found)
+        return changes
+
     def _from_events(self) -> list[Change]:
-        c = self.conn
-        if c.execute("SELECT NOT EXISTS (SELECT 1 FROM temp.journal_events "
-                     "WHERE op != 'i')").fetchone()[0]:
-            # only inserts (the common bulk case): every key occurs once, grouped in SQL
-            found = c.execute(
-                "SELECT tbl, count(*), CASE WHEN count(k2) THEN json_group_array(json_array("
-                "k1, k2)) ELSE json_group_array(json_array(k1)) END, min(seq) "
-                "FROM temp.journal_events GROUP BY tbl").fetchall()
-            self.clear()
-            changes = []
-            order = list(KEYS)  # parents before children, so undo can go backwards
-            for tbl, n, keys, _ in sorted(found, key=lambda f: order.index(f[0])):
-                if n > BULK and tbl not in BLOB_COLUMNS:
-                    changes.append(Change(tbl, (BULK_KEY,), "insert", None, None,
-                                          keys=keys))
-                else:
-                    changes.extend(Change(tbl, tuple(k), "insert", None, None)
-                                   for k in json.loads(keys))
-            return changes
-        rows = c.execute(
+        rows = self.conn.execute(
             "SELECT tbl, k1, k2, op, before, after, blob FROM temp.journal_events ORDER BY seq"
         ).fetchall()
-        self.clear()
         if not rows:
             return []
+        self.conn.execute("DELETE FROM temp.journal_events")
+        if all(r[3] == "i" for r in rows):  # only new rows: every key occurs once
+            return self._inserts(rows)
         # table, key -> [op of first event, before, op of last event, after, blob]
         net: dict[tuple, list] = {}
         for tbl, k1, k2, op, before, after, blob in rows:

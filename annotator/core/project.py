@@ -56,6 +56,7 @@ class Project:
         self._depth = 0
         self._action: dict = {}
         self._journal = None  # the change journal's recorder (annotator.core.journal)
+        self._undone_may_exist = True  # until a new action has ended the redo chain
         #: the change set the last action recorded (the GUI's undo step); None when it
         #: changed nothing
         self.last_changeset: int | None = None
@@ -225,10 +226,13 @@ class Project:
                     self.last_changeset = journal.store(
                         self.conn, changes, label=self._action["label"],
                         kind=self._action["kind"], coalesce=self._action["coalesce"],
-                        author_id=self.author_id())
+                        author_id=self.author_id(), drop_undone=self._undone_may_exist)
+                    self._undone_may_exist = False
         except BaseException:
             self._depth = 0
             self.conn.execute("ROLLBACK")
+            if journaled:
+                self._journal.forget()
             self.forget_caches()
             raise
         self._depth = 0
@@ -279,6 +283,7 @@ class Project:
             if found is None:
                 raise journal.NothingToUndo(f"there is nothing to {'undo' if backwards else 'redo'}.")
             changeset_id = found.id
+        self._undone_may_exist = True
         with self.transaction(record=False):
             changeset, skipped = journal_replay.apply(self, changeset_id, backwards=backwards)
             changes = changeset.touched()

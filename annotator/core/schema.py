@@ -203,7 +203,7 @@ def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
 SCHEMA_V4 = """
 CREATE TABLE changesets (
     id INTEGER PRIMARY KEY,
-    uid TEXT NOT NULL UNIQUE,
+    uid TEXT NOT NULL,
     label TEXT NOT NULL,
     kind TEXT NOT NULL DEFAULT 'edit' CHECK (kind IN ('edit', 'merge', 'import', 'mechanical')),
     author_id TEXT,
@@ -211,7 +211,6 @@ CREATE TABLE changesets (
     state TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('done', 'undone', 'dropped')),
     coalesce_key TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX changesets_state ON changesets (state, id);
 CREATE TABLE changes (
     changeset_id INTEGER NOT NULL REFERENCES changesets (id),
     seq INTEGER NOT NULL,
