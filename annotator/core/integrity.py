@@ -43,6 +43,7 @@ def check(project: Project, *, verify_sources: bool = True) -> CheckReport:
     if missing:
         report.problems.append(f"missing tables: {', '.join(sorted(missing))}")
         return report
+    report.problems.extend(f"schema: {p}" for p in schema.foreign_objects(conn, version)[:20])
     for row in conn.execute("PRAGMA foreign_key_check").fetchall()[:20]:
         report.problems.append(f"{row[0]} row {row[1]} points at a missing {row[2]} row")
 

@@ -125,6 +125,14 @@ class Project:
             locking.acquire(path)
         try:
             conn = _connect(path, read_only=read_only, immutable=immutable)
+            # checked again on the connection that will write: the file cannot be
+            # swapped for another between the check and the first write
+            foreign = schema.foreign_objects(conn, version)
+            if foreign:
+                conn.close()
+                raise ProjectError(f"{path.name} changed while it was being opened and now "
+                                   f"holds objects annotator did not make ({foreign[0]}); "
+                                   "it was not opened.")
         except BaseException:
             if not read_only:
                 locking.release(path)

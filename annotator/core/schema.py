@@ -9,7 +9,9 @@ without asking which is "the" original.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+from collections import Counter
 from collections.abc import Callable
 
 #: ``PRAGMA application_id``: "ANNT" — tells our files from any other SQLite file.
@@ -280,9 +282,22 @@ def _reference(version: int) -> sqlite3.Connection:
     return conn
 
 
-def reference_objects(version: int = SCHEMA_VERSION) -> dict[str, tuple[str, str]]:
-    """name -> (type, normalised SQL) of every schema object a file of ``version`` has,
-    built by creating that schema in memory (so migrated files compare equal)."""
+#: One object of a schema: type, name, the table it belongs to, its SQL (spaces folded).
+SchemaObject = tuple[str, str, str, str]
+
+#: The only objects a file may hold beyond ours: the statistics tables ANALYZE makes,
+#: exactly as SQLite makes them (a trigger merely *named* sqlite_stat… is not one).
+STATISTICS: frozenset[SchemaObject] = frozenset({
+    ("table", "sqlite_stat1", "sqlite_stat1", "CREATE TABLE sqlite_stat1(tbl,idx,stat)"),
+    ("table", "sqlite_stat4", "sqlite_stat4",
+     "CREATE TABLE sqlite_stat4(tbl,idx,neq,nlt,ndlt,sample)"),
+})
+
+
+@functools.cache
+def reference_objects(version: int = SCHEMA_VERSION) -> Counter[SchemaObject]:
+    """Every schema object a file of ``version`` has, built by creating that schema in
+    memory (so migrated files compare equal); computed once per version."""
     conn = _reference(version)
     try:
         return _objects(conn)
@@ -310,25 +325,31 @@ def columns(table: str) -> tuple[str, ...]:
 
 def foreign_objects(conn: sqlite3.Connection, version: int) -> list[str]:
     """What a file holds beyond our schema (triggers, views, altered or extra tables)
-    — a crafted file could run SQL of its author's when we write to it."""
+    — a crafted file could run SQL of its author's when we write to it. The whole of
+    sqlite_master is compared row by row (type, name, table, SQL), so an object cannot
+    hide behind the name of one of ours or of SQLite's statistics."""
     expected = reference_objects(version)
     found = _objects(conn)
+    ours = {obj[1] for obj in expected}
     problems = []
-    for name, (kind, sql) in sorted(found.items()):
-        if name.startswith("sqlite_stat"):
-            continue  # ANALYZE statistics are harmless
-        if name not in expected:
-            problems.append(f"unexpected {kind} “{name}”")
-        elif expected[name] != (kind, sql):
-            problems.append(f"{kind} “{name}” differs from annotator's definition")
-    for name in sorted(set(expected) - set(found)):
-        problems.append(f"missing {expected[name][0]} “{name}”")
+    for obj, n in sorted((found - expected).items()):
+        if obj in STATISTICS and found[obj] == 1:
+            continue  # ANALYZE's own statistics are harmless
+        kind, name = obj[0], obj[1]
+        problems.append(f"{kind} “{name}” differs from annotator's definition" if name in ours
+                        and n == 1 and kind == next(e[0] for e in expected if e[1] == name)
+                        else f"unexpected {kind} “{name}”")
+    names = {obj[1] for obj in found}
+    for obj in sorted(expected - found):
+        if obj[1] not in names:
+            problems.append(f"missing {obj[0]} “{obj[1]}”")
     return problems
 
 
-def _objects(conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:
-    rows = conn.execute("SELECT type, name, sql FROM sqlite_master")
-    return {name: (kind, " ".join((sql or "").split())) for kind, name, sql in rows}
+def _objects(conn: sqlite3.Connection) -> Counter[SchemaObject]:
+    rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master")
+    return Counter((kind, name, table, " ".join((sql or "").split()))
+                   for kind, name, table, sql in rows)
 
 
 _ALLOWED_TYPES = {"INTEGER": ("integer",), "REAL": ("real", "integer"), "TEXT": ("text",),
