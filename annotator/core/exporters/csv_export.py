@@ -2,10 +2,12 @@
 UTF-8 when it starts with one), CRLF rows, every cell that a spreadsheet would take
 for a formula neutralised.
 
-Formula injection: a quote or note that starts with ``=``, ``+``, ``-``, ``@``, a tab
-or a carriage return is run by Excel/LibreOffice as a formula (``=HYPERLINK(...)``,
+Formula injection: a quote or note that starts with ``=``, ``+``, ``-``, ``@``, ``|``,
+a tab or a carriage return, also after leading spaces or line feeds (spreadsheets
+skip them), is run by Excel/LibreOffice as a formula (``=HYPERLINK(...)``,
 ``@SUM(...)``, DDE). Such a cell gets a leading apostrophe, which spreadsheets show
-as text and do not display; the OWASP recommendation.
+as text and do not display; the OWASP recommendation. Control characters a
+spreadsheet or terminal would act on (NUL, ESC, ...) become U+FFFD, one for one.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from annotator.core.exporters.base import (
     atomic_file,
     count_annotations,
     iter_annotations,
+    xml_safe,
 )
 
 if TYPE_CHECKING:
@@ -32,14 +35,17 @@ if TYPE_CHECKING:
 COLUMNS = ("id", "document", "document_id", "quote", "start", "end", "page", "region",
            "tags", "entity", "entity_type", "date", "note", "author", "created", "modified",
            "anchor_state")
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_TRIGGERS = ("=", "+", "-", "@", "|", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20",
+             "\uff5c")
 
 
 def neutralise(cell: object) -> str:
     """The cell as text, with a leading apostrophe if a spreadsheet would evaluate it
-    (full-width ＝＋－＠ too: some spreadsheets fold them to ASCII)."""
-    text = "" if cell is None else str(cell)
-    return "'" + text if text.startswith(_TRIGGERS) else text
+    (full-width ＝＋－＠｜ too: some spreadsheets fold them to ASCII; and after leading
+    white space, which they skip), control characters replaced."""
+    text = xml_safe("" if cell is None else str(cell))
+    return "'" + text if text.lstrip().startswith(_TRIGGERS) or text.startswith(_TRIGGERS) \
+        else text
 
 
 def export_csv(project: Project, out: str | Path, *, filt: ExportFilter | None = None,

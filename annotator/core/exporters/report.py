@@ -3,7 +3,9 @@ document, each with its document, page and a citation line, the note beneath.
 Filtered as the annotation table is (tag, author, document, entity, words).
 
 Everything from the project is escaped: a note holding ``<script>`` or ``&amp;`` shows
-as those characters, in the browser and in any Markdown renderer.
+as those characters, in the browser and in any Markdown renderer. Control characters
+(NUL, ESC, backspace, form feed...), which HTML forbids and a terminal showing the
+Markdown would act on, become U+FFFD.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from annotator.core.exporters.base import (
     atomic_file,
     count_annotations,
     iter_annotations,
+    xml_safe,
 )
 from annotator.core.model import Annotation, TagKind
 from annotator.core.util import now
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
 GROUPINGS = ("tag", "entity", "document")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#&~!])")
 _MD_LINE_START = re.compile(r"^(\s*)([-+>=]|\d+[.)])", re.M)
+_DEL_AND_C1 = re.compile("[\x7f-\x9f]")
 
 
 @dataclass(slots=True)
@@ -46,10 +50,22 @@ class _Quote:
     note: str
 
 
+def printable(text: str | None) -> str:
+    """Text without the control characters HTML forbids (tab and line ends kept), one
+    U+FFFD for each, and without lone surrogates, which no UTF-8 file can hold."""
+    return _DEL_AND_C1.sub("\ufffd", xml_safe(text))
+
+
+def html_escape(text: str | None) -> str:
+    """Text as itself in HTML: markup characters escaped, control characters replaced."""
+    return html.escape(printable(text))
+
+
 def md_escape(text: str) -> str:
     """Text as itself in CommonMark: punctuation with meaning backslash-escaped, and
-    what would start a list, heading or quote at the beginning of a line."""
-    text = _MD_SPECIAL.sub(r"\\\1", text)
+    what would start a list, heading or quote at the beginning of a line; control
+    characters replaced."""
+    text = _MD_SPECIAL.sub(r"\\\1", printable(text))
     return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
@@ -168,7 +184,7 @@ def export_report(project: Project, out: str | Path, *, filt: ExportFilter | Non
     note = _filter_line(look, filt)
     with atomic_file(out, "w", encoding="utf-8", newline="\n") as fh:
         if fmt == "html":
-            e = html.escape
+            e = html_escape
             fh.write(f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
                      f"<title>{e(title)}</title><style>body{{font-family:serif;max-width:"
                      "46em;margin:2em auto;line-height:1.45}blockquote{margin:1em 0 .3em;"
