@@ -64,3 +64,38 @@ def test_exports_carry_no_control_characters(tmp_path):
     assert "' =HYPERLINK(\"http://evil\")" in notes and "'|cmd" in notes
     assert "\ufffdnul \ufffd[31mred\ufffd[0m \ufffdvt \ufffdff \ufffdbs \ufffdbel" in notes
     project.close()
+
+
+# -- item 18: one damaged PDF does not stop a PDF export -----------------------------
+
+
+def _damaged_pdf() -> bytes:
+    """A two-page PDF whose first page object cannot be parsed: MuPDF opens it (the
+    page reads as null) and imports it, but cannot annotate that page."""
+    import pymupdf
+
+    from tests.test_export_common import make_pdf
+
+    raw = pymupdf.open(stream=make_pdf(2)).tobytes(expand=255, garbage=0)
+    first_page = pymupdf.open(stream=raw)[0].xref
+    return raw.replace(b"\n%d 0 obj" % first_page, b"\n%d ? obj" % first_page, 1)
+
+
+def test_a_damaged_pdf_is_reported_and_the_others_are_exported(tmp_path, capsys):
+    from annotator.cli import main
+    from annotator.core.model import RegionSelector
+    from tests.test_export_common import make_pdf
+
+    project, text_id = _project(tmp_path / "p.annot")
+    _annotate(project, text_id, "Paris", "the city")
+    for name, data in (("damaged.pdf", _damaged_pdf()), ("good.pdf", make_pdf(1))):
+        doc = project.documents.import_bytes(data, name).value.document
+        project.annotations.add(doc.id, region=RegionSelector(1, 72, 88, 128, 46, (), ""))
+    project.close()
+    out = tmp_path / "pdfs"
+    assert main(["export", str(tmp_path / "p.annot"), "-f", "pdf", "-o", str(out)]) == 1
+    said = capsys.readouterr()
+    assert "Traceback" not in said.err
+    assert sorted(p.name for p in out.iterdir()) == ["good.pdf", "letter.pdf"]
+    warning = next(line for line in said.out.splitlines() if line.startswith("warning:"))
+    assert "damaged" in warning and "“damaged”" in warning

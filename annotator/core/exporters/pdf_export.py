@@ -346,6 +346,13 @@ def _typeset(project: Project, doc: Document, anns: list[Annotation], look: Look
         pdf.close()
 
 
+def _mupdf_errors() -> tuple[type[BaseException], ...]:
+    """What MuPDF raises on a damaged file it opened (repaired) but cannot write."""
+    import pymupdf
+
+    return (RuntimeError, pymupdf.mupdf.FzErrorBase)
+
+
 def export_pdf(project: Project, out: str | Path, *, filt: ExportFilter | None = None,
                progress: Progress = None) -> ExportResult:
     """One annotated PDF per document that has (filtered) annotations: to the file
@@ -372,6 +379,11 @@ def export_pdf(project: Project, out: str | Path, *, filt: ExportFilter | None =
             data = maker(project, doc, anns, look, ticker)
         except ValueError as exc:
             result.warnings.append(f"“{doc.title}”: {exc}")
+            continue
+        except _mupdf_errors() as exc:  # a damaged source MuPDF repaired on import
+            reason = str(exc).removeprefix("code=").lstrip("0123456789: ") or type(exc).__name__
+            result.warnings.append(f"“{doc.title}”: not exported, its PDF is damaged "
+                                   f"(MuPDF: {reason}); the other documents were")
             continue
         target = out if single else inside(out, safe_filename(doc.title, ".pdf", used))
         with atomic_file(target, "wb") as fh:
