@@ -356,3 +356,64 @@ def test_reanchor_all_is_fast_and_exact_on_a_long_text_with_scattered_edits() ->
             assert new[found.start : found.end] == sel.exact
             untouched += 1
     assert untouched >= len(sels) - 20
+
+
+# -- a deleted passage is orphaned, never moved onto another occurrence (issue 11) --------
+
+LEAGUE_LETTER = ("The League of Nations was founded after the war. " * 1
+          + "Georgia, Azerbaijan and Armenia were independent until 1921. "
+          + "Their representatives in Paris pursued by the League of Nations into those "
+          + "troubled parts of the Caucasus a recognition that never came.")
+
+
+def test_deleting_the_annotated_passage_orphans_it_instead_of_jumping():
+    start = LEAGUE_LETTER.index("League of Nations into")
+    sel = describe(LEAGUE_LETTER, start, start + len("League of Nations"))
+    edited = LEAGUE_LETTER.replace("League of Nations into", "into", 1)
+    anchored = reanchor_all(LEAGUE_LETTER, edited, [("a", sel)])["a"]
+    assert anchored.state is AnchorState.ORPHANED
+    first = LEAGUE_LETTER.index("League of Nations")
+    assert anchored.start != first  # not on the introduction's occurrence
+
+
+def test_a_passage_corrected_in_place_still_follows():
+    text = "Letters from Eduard Errio to the emigres, 1924-1925, kept in Paris."
+    start = text.index("Eduard Errio")
+    sel = describe(text, start, start + len("Eduard Errio"))
+    edited = text.replace("Eduard Errio", "Edouard Herriot")
+    anchored = reanchor_all(text, edited, [("a", sel)])["a"]
+    assert anchored.state is AnchorState.MOVED
+    assert anchored.start == edited.index("Edouard Herriot")  # there, not orphaned
+
+
+def test_a_paragraph_moved_whole_takes_its_annotation_along():
+    one = "First paragraph about the debt of the Russian empire and its bonds.\n"
+    two = "Second paragraph: Chicherin wrote to Herriot on 28 October 1924 in haste.\n"
+    three = "Third paragraph on the Kellogg-Briand Pact and collective security.\n"
+    old, new = one + two + three, one + three + two
+    start = old.index("Chicherin")
+    sel = describe(old, start, start + len("Chicherin"))
+    anchored = reanchor_all(old, new, [("a", sel)])["a"]
+    assert new[anchored.start:anchored.end] == "Chicherin"
+    assert anchored.state is AnchorState.MOVED
+
+
+_WORDS = st.sampled_from(["the", "League", "of", "Nations", "Paris", "Tiflis", "and",
+                          "Krasin", "1924", "debt", "emigres", ",", "."])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_WORDS, min_size=0, max_size=40), st.lists(_WORDS, min_size=0, max_size=40),
+       st.lists(_WORDS, min_size=0, max_size=40), st.integers(0, 3), st.integers(0, 3))
+def test_deleting_the_annotated_passage_never_anchors_it_on_another_occurrence(
+        before, middle, after, cut_left, cut_right):
+    phrase = "League of Nations"
+    text = " ".join([*before, phrase, *middle, phrase, *after])
+    # annotate the second occurrence, then delete it (with a few characters around it)
+    start = text.index(phrase, text.index(phrase) + 1)
+    end = start + len(phrase)
+    sel = describe(text, start, end)
+    lo, hi = max(0, start - cut_left), min(len(text), end + cut_right)
+    edited = text[:lo] + text[hi:]
+    anchored = reanchor_all(text, edited, [("a", sel)])["a"]
+    assert anchored.state is AnchorState.ORPHANED
