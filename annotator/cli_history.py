@@ -33,6 +33,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    "as written (17 June 1927); empty to clear")
     p.add_argument("--color", help="highlight colour (#rrggbb; empty for the tag's)")
 
+    p = sub.add_parser("update-text", help="replace a transcription by a corrected version; "
+                       "its annotations are re-anchored (one undoable step)")
+    p.add_argument("project")
+    p.add_argument("document", help="document id, id prefix, title or file name")
+    p.add_argument("file", help="the corrected text (.txt, .md, .html; encoding detected)")
+    p.add_argument("--encoding", help="the file's encoding, when the guess is wrong")
+
     p = sub.add_parser("delete", help="delete an annotation (undo brings it back)")
     p.add_argument("project")
     p.add_argument("annotation", help="annotation id (or its first 6+ characters)")
@@ -142,6 +149,35 @@ def cmd_edit(args) -> int:
     return EXIT_OK
 
 
+def cmd_update_text(args) -> int:
+    """A corrected transcription from elsewhere must not cost the scholar her codings:
+    every annotation is re-anchored, and what moved or was orphaned is listed."""
+    from annotator.cli import _document
+    from annotator.core.importers import read_source
+    from annotator.core.model import AnchorState, DocumentKind
+
+    source = read_source(args.file, encoding=args.encoding)
+    if source.kind != DocumentKind.TEXT or source.text is None:
+        raise _error(f"{args.file} is not a text; a transcription is corrected from a text "
+                     "file.")
+    with _open(args) as project:
+        doc = _document(project, args.document)
+        quotes = {a.id: a.quote for a in project.annotations.for_document(doc.id)}
+        with project.transaction(f"Correct the text of “{_short(doc.title, 30)}”"):
+            anchors = project.documents.set_text(doc.id, source.text).value
+        moved = [i for i, a in anchors.items() if a.state == AnchorState.MOVED]
+        orphaned = [i for i, a in anchors.items() if a.state == AnchorState.ORPHANED]
+        print(f"updated “{doc.title}”: {len(anchors) - len(moved) - len(orphaned)} "
+              f"annotation(s) in place, {len(moved)} moved, {len(orphaned)} orphaned")
+        for label, ids in (("moved", moved), ("orphaned", orphaned)):
+            for ann_id in ids:
+                print(f"  {label:<9} {ann_id[:8]}  “{_short(quotes.get(ann_id, ''), 60)}”")
+        if orphaned:
+            print(f"review them with `annotator list {args.project} --state orphaned`; "
+                  f"`annotator undo {args.project}` takes the correction back")
+    return EXIT_OK
+
+
 def cmd_delete(args) -> int:
     with _open(args) as project:
         ann = _annotation(project, args.annotation)
@@ -216,5 +252,5 @@ def cmd_history(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"edit": cmd_edit, "delete": cmd_delete, "undo": cmd_undo, "redo": cmd_redo,
-            "history": cmd_history}
+COMMANDS = {"edit": cmd_edit, "update-text": cmd_update_text, "delete": cmd_delete,
+            "undo": cmd_undo, "redo": cmd_redo, "history": cmd_history}

@@ -124,3 +124,27 @@ def test_edit_without_a_change_is_refused_and_records_nothing(project_file, caps
     assert run("edit", str(project_file), ann_id, "--remove-tag", "Person") == 2
     with Project.open(project_file, read_only=True) as p:
         assert len(p.history()) == n
+
+
+def test_update_text_reanchors_and_lists_what_moved_or_was_orphaned(project_file, tmp_path,
+                                                                   capsys):
+    krasin = annotate(project_file, "Leonid Krasin", "--tag", "Person")
+    errio = annotate(project_file, "Eduard Errio", "--tag", "Person")
+    paris = annotate(project_file, "Paris", "--tag", "Place")
+    corrected = tmp_path / "corrected.txt"
+    corrected.write_text("PREFACE. " + TEXT.replace("Eduard Errio received him; ", "")
+                         .replace("Leonid Krasin", "Leonid B. Krasin"), encoding="utf-8")
+    capsys.readouterr()
+    assert run("update-text", str(project_file), "krasin.txt", str(corrected)) == 0
+    out = capsys.readouterr().out
+    assert "1 orphaned" in out and "Eduard Errio" in out
+    with Project.open(project_file, read_only=True) as p:
+        states = {a.id: str(a.anchor_state) for a in p.annotations.list()}
+        assert p.documents.text(p.annotations.get(paris).document_id).startswith("PREFACE.")
+    assert states[errio] == "orphaned"
+    assert states[paris] == "moved"  # shifted by the preface, found again
+    assert states[krasin] in ("moved", "ok")
+    assert run("undo", str(project_file)) == 0
+    with Project.open(project_file, read_only=True) as p:
+        assert {str(a.anchor_state) for a in p.annotations.list()} == {"ok"}
+        assert p.documents.text(p.annotations.get(paris).document_id) == TEXT
