@@ -21,7 +21,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QCursor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -73,16 +73,41 @@ def ask_export_path(parent: QWidget, name: str) -> str:
 
 
 def _short(title: str, width: int = 24) -> str:
-    return title if len(title) <= width else title[: width - 1] + "…"
+    """A bar's label: the start and the end of a long title (where two letters of one
+    correspondence differ, by their dates), the whole title being in the tooltip."""
+    if len(title) <= width:
+        return title
+    tail = width // 3
+    return title[: width - tail - 1].rstrip() + "…" + title[-tail:].lstrip()
+
+
+def bar_labels(titles: list[str], width: int = 24) -> list[str]:
+    """One distinct label per bar. A bar axis merges equal labels into one category,
+    which put two documents' counts on one bar and drew the other outside the plot;
+    so labels that still coincide once shortened are numbered."""
+    labels = [_short(t, width) for t in titles]
+    seen: dict[str, int] = {}
+    for i, label in enumerate(labels):
+        n = seen[label] = seen.get(label, 0) + 1
+        if n > 1 or labels.count(label) > 1:
+            labels[i] = f"{label} ({n})"
+    return labels
 
 
 class TagFrequencyChart(QChartView):
+    """One stacked bar per document (never per label: see :func:`bar_labels`); hovering
+    a bar shows the document's full title and the tag's count."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(QChart(), parent)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart().setTitle("Tags and themes per document")
+        self.titles: list[str] = []
+        self.labels: list[str] = []
 
     def set_data(self, titles: list[str], series: list[tuple[str, str, list[int]]]) -> None:
+        self.titles = list(titles)
+        self.labels = bar_labels(self.titles)
         chart = QChart()
         chart.setTitle("Tags and themes per document")
         bars = QStackedBarSeries()
@@ -91,9 +116,10 @@ class TagFrequencyChart(QChartView):
             bar.setColor(QColor(color))
             bar.append([float(c) for c in counts])
             bars.append(bar)
+        bars.hovered.connect(self._hovered)
         chart.addSeries(bars)
         axis_x = QBarCategoryAxis()
-        axis_x.append([_short(t) for t in titles] or [""])
+        axis_x.append(self.labels or [""])
         axis_y = QValueAxis()
         axis_y.setLabelFormat("%d")
         chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
@@ -102,6 +128,18 @@ class TagFrequencyChart(QChartView):
         bars.attachAxis(axis_y)
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignRight)
         self.setChart(chart)
+
+    def tooltip(self, index: int, bar: QBarSet) -> str:
+        """The full title of the document under the pointer, and the count."""
+        if not 0 <= index < len(self.titles):
+            return ""
+        return f"{self.titles[index]}\n{bar.label()}: {int(bar.at(index))}"
+
+    def _hovered(self, status: bool, index: int, bar: QBarSet) -> None:
+        if status:
+            QToolTip.showText(QCursor.pos(), self.tooltip(index, bar), self)
+        else:
+            QToolTip.hideText()
 
 
 class AuthorChart(QChartView):
@@ -120,7 +158,7 @@ class AuthorChart(QChartView):
         bars.append(bar)
         chart.addSeries(bars)
         axis_x = QBarCategoryAxis()
-        axis_x.append([_short(name) for name, _, _ in rows] or [""])
+        axis_x.append(bar_labels([name for name, _, _ in rows]) or [""])
         axis_y = QValueAxis()
         axis_y.setLabelFormat("%d")
         chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
