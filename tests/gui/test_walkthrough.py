@@ -5,6 +5,7 @@ scripted dialog service; each test judges by reading the project file afresh."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 
 from annotator.core.project import Project
 from tests.gui.conftest import doc_id
@@ -36,3 +37,45 @@ def test_tags_per_document_one_bar_per_document_with_full_title(window, qtbot):
     assert person.at(i) == 1  # the region on the facsimile, its own bar
     assert chart.tooltip(i, person).startswith(
         "Letter to Aristide Briand, 17 June 1927 (facsimile)")
+
+
+def open_letter(window, qtbot):
+    """The letter in the left pane, its text view focused."""
+    letter = doc_id(window, "Letter to Aristide")
+    window.open_document(letter)
+    view = window.left.text_view
+    window.desk.activate(window.left)
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus, timeout=2000)
+    return letter, view
+
+
+def select_words(view, words: str) -> tuple[int, int]:
+    start = view.text().index(words)
+    view.select_codepoints(start, start + len(words))
+    return start, start + len(words)
+
+
+def passage(p: Project, document_id: str, start: int, end: int) -> list:
+    """The annotations of exactly this passage, as the file holds them."""
+    return [a for a in p.annotations.list(document_id=document_id)
+            if a.text is not None and (a.text.start, a.text.end) == (start, end)]
+
+
+# -- item 5: Ctrl+T and Annotate ▸ Find tag… -------------------------------------------
+
+
+def test_ctrl_t_and_find_tag_menu_open_the_finder_and_tag(window, qtbot):
+    letter, view = open_letter(window, qtbot)
+    start, end = select_words(view, "moral support")
+    QTest.keySequence(view, "Ctrl+T")
+    qtbot.waitUntil(window.finder.isVisible, timeout=2000)
+    QTest.keyClicks(window.finder.edit, "Recognition")
+    QTest.keyClick(window.finder.edit, Qt.Key.Key_Return)
+    with reread(window) as p:
+        tagged = passage(p, letter, start, end)
+        assert [p.tags.get(t).name for t in tagged[0].tag_ids] == ["Recognition"]
+    assert not window.finder.isVisible()
+    window.menus.find_tag.trigger()  # the menu's way: checked=False must not reach it
+    assert window.finder.isVisible() and window.finder.edit.text() == ""
+    QTest.keyClick(window.finder.edit, Qt.Key.Key_Escape)
