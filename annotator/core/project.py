@@ -421,6 +421,7 @@ def _validate(path: Path, version: int, immutable: bool) -> int:
     """Quick integrity check and schema check through a read-only connection, before
     any write (a WAL switch, a migration, a trigger of someone else's) can happen.
     Returns the file-format version as the database itself reads it (WAL included)."""
+    locking.check_journal_files(path)  # a planted -wal/-shm link: say so, not "damaged"
     try:
         conn = _connect(path, read_only=True, immutable=immutable)
     except ProjectError as exc:
