@@ -149,3 +149,29 @@ def test_a_planted_journal_link_is_named_not_called_damage(project, tmp_path, su
     assert victim.read_text(encoding="utf-8") == SECRET
     planted.unlink()
     assert _tags(project) == []
+
+
+KILLED_MID_SESSION = """
+import os, signal, sys
+from annotator.core.project import Project
+p = Project.open(sys.argv[1])
+with p.transaction("Add a theme"):
+    p.tags.create("Stranded")
+os.kill(os.getpid(), signal.SIGKILL)  # never closes: the change stays in its -wal
+"""
+
+
+def test_changes_stranded_in_another_names_journal_are_not_overwritten(project, tmp_path):
+    other = tmp_path / "link.annot"
+    os.link(project, other)
+    killed = subprocess.run([sys.executable, "-c", KILLED_MID_SESSION, str(other)],
+                            capture_output=True, text=True, timeout=60)
+    assert killed.returncode == -9, killed
+    assert Path(str(other) + "-wal").stat().st_size > 0
+    with pytest.raises(ProjectError, match=r"link\.annot-wal still holds changes") as refused:
+        Project.open(project)
+    assert "Open link.annot once and close it" in str(refused.value)
+    with Project.open(other) as p:  # as the message says: this folds them in
+        assert "Stranded" in [t.name for t in p.tags.list()]
+    with Project.open(project) as p:
+        assert "Stranded" in [t.name for t in p.tags.list()]

@@ -91,9 +91,7 @@ def acquire(path: Path) -> None:
                 f"{path.name} is open in another annotator window or command{_describe(holder)}. "
                 "It can still be read here; close it there to make changes.", holder)
         if identity is not None and not _try_identity_lock(real, identity):
-            if fd is not None:
-                _unlock(fd)
-                os.close(fd)
+            _let_go(fd, None)
             holder, name = _holder_by_identity(real, identity)
             raise ProjectLocked(
                 f"{path.name} is open in another annotator window or command under another "
@@ -101,6 +99,15 @@ def acquire(path: Path) -> None:
                 "Two names for one project keep two journals, so only one may write; close "
                 "it there to make changes here, or read it under the name it is open as.",
                 holder)
+        stranded = _journal_under_another_name(real, identity)
+        if stranded:
+            _let_go(fd, identity)
+            raise ProjectError(
+                f"{path.name} was not opened for writing: it is the same file as "
+                f"{stranded.name[:-4]} beside it (a hard link), and {stranded.name} still "
+                "holds changes made under that name that are not in the file yet; writing "
+                f"here first would corrupt the project. Open {stranded.name[:-4]} once and "
+                f"close it (that folds them in), then open {path.name}.")
         if fd is not None:
             record = {"pid": os.getpid(), "host": socket.gethostname(), "user": _user(),
                       "path": key}
@@ -127,10 +134,15 @@ def release(path: Path) -> None:
                 os.ftruncate(entry.lock_fd, 0)
             except OSError:
                 pass
-            _unlock(entry.lock_fd)
-            os.close(entry.lock_fd)
-        if entry.identity is not None:
-            _release_identity(entry.identity)
+        _let_go(entry.lock_fd, entry.identity)
+
+
+def _let_go(lock_fd: int | None, identity: tuple[int, int] | None) -> None:
+    if lock_fd is not None:
+        _unlock(lock_fd)
+        os.close(lock_fd)
+    if identity is not None:
+        _release_identity(identity)
 
 
 # -- the sidecar lock file --------------------------------------------------------------
@@ -242,6 +254,32 @@ def _release_identity(identity: tuple[int, int]) -> None:
     if gone:
         os.close(fd)
         del _identity_fds[identity]
+
+
+def _journal_under_another_name(real: Path, identity: tuple[int, int] | None) -> Path | None:
+    """A non-empty ``-wal`` beside another name of this file in its folder. SQLite
+    names the journal after the name used, so changes a writer under that name left
+    there (killed before it closed) are invisible here, and would be replayed over
+    ours when that name is next opened. Called with the identity lock held: no writer
+    is using it now."""
+    try:
+        if identity is None or os.stat(real).st_nlink < 2:
+            return None
+        names = [e for e in os.scandir(real.parent) if e.name != real.name
+                 and not e.name.endswith(("-wal", "-shm", "-journal", ".lock"))]
+    except OSError:
+        return None
+    for entry in names[:_MOST_LOCKS_READ * 4]:
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if (st.st_dev, st.st_ino) != identity:
+                continue
+            journal = Path(entry.path + "-wal")
+            if journal.lstat().st_size > 0:
+                return journal
+        except OSError:
+            continue
+    return None
 
 
 def _holder_by_identity(real: Path, identity: tuple[int, int]) -> tuple[str, str]:
