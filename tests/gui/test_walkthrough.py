@@ -79,3 +79,41 @@ def test_ctrl_t_and_find_tag_menu_open_the_finder_and_tag(window, qtbot):
     window.menus.find_tag.trigger()  # the menu's way: checked=False must not reach it
     assert window.finder.isVisible() and window.finder.edit.text() == ""
     QTest.keyClick(window.finder.edit, Qt.Key.Key_Escape)
+
+
+# -- item 3: the inspector stays on the annotation being edited --------------------------
+
+
+def table_rows_loaded(window, qtbot, n: int) -> None:
+    table = window.annotations.table
+    qtbot.waitUntil(lambda: not table.loading and table.rowCount() == n, timeout=5000)
+
+
+def test_unlinking_the_filtered_entity_keeps_the_inspector_on_that_annotation(
+        window, qtbot):
+    letter = doc_id(window, "Letter to Aristide")
+    briand = window.model.p.entities.find("Aristide Briand")
+    window.show_entity(briand.id)  # what a double-click in Entities does
+    panel = window.annotations
+    qtbot.waitUntil(lambda: panel.entity_id == briand.id, timeout=2000)
+    table_rows_loaded(window, qtbot, 2)  # the passage in the letter, the facsimile's region
+    row = next(r for r in range(2) if panel.table.rows[r][1] == letter)
+    chosen = panel.table.index(row, 1).data(Qt.ItemDataRole.UserRole)
+    view = panel.view
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=view.visualRect(panel.table.index(row, 1)).center())
+    assert window.inspector.annotation.id == chosen
+    QTest.mouseClick(window.inspector.unlink_entity, Qt.MouseButton.LeftButton)
+    table_rows_loaded(window, qtbot, 1)  # the row left the filter …
+    assert window.inspector.annotation.id == chosen  # … the inspector did not
+    assert window.selected.id == chosen
+    assert not view.selectionModel().hasSelection()
+    window.inspector.note.setFocus()
+    QTest.keyClick(window.inspector.note, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(window.inspector.note, " Unlinked.")
+    window.inspector._commit_note()
+    with reread(window) as p:
+        assert p.annotations.get(chosen).entity_id is None
+        assert p.annotations.get(chosen).note == "Addressee. Unlinked."
+        region = next(a for a in p.annotations.list() if a.region is not None)
+        assert region.note == "" and region.entity_id == briand.id

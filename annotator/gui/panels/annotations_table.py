@@ -101,6 +101,7 @@ class AnnotationsModel(QAbstractTableModel):
         self.rows: list[tuple] = []
         self.filters = AnnotationFilter()
         self.loading = False
+        self.settling = False  # rows come and go after an edit (see apply)
         self._generation = 0
         self._loader: RowLoader | None = None
         self._running: set[RowLoader] = set()  # alive until their thread has finished
@@ -198,15 +199,19 @@ class AnnotationsModel(QAbstractTableModel):
                 removals.append(row)
             if new is not None:
                 insertions.append(new)
-        for row in sorted(removals, reverse=True):
-            self.beginRemoveRows(QModelIndex(), row, row)
-            del self.rows[row]
-            self.endRemoveRows()
-        for new in insertions:
-            at = self._position(new)
-            self.beginInsertRows(QModelIndex(), at, at)
-            self.rows.insert(at, new)
-            self.endInsertRows()
+        self.settling = True  # the view's current row moves: that is not a choice
+        try:
+            for row in sorted(removals, reverse=True):
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self.rows[row]
+                self.endRemoveRows()
+            for new in insertions:
+                at = self._position(new)
+                self.beginInsertRows(QModelIndex(), at, at)
+                self.rows.insert(at, new)
+                self.endInsertRows()
+        finally:
+            self.settling = False
 
     def _position(self, row: tuple) -> int:
         """Where a row goes in the current order (binary search, O(log n) keys)."""
@@ -372,6 +377,8 @@ class AnnotationsPanel(QWidget):
         for combo in (self.scope, self.tag, self.author):
             combo.activated.connect(lambda _i: self.refilter())
         self.table.loaded.connect(self._update_count)
+        self.table.loaded.connect(lambda: self.select(self.chosen))
+        self.table.rowsRemoved.connect(lambda *_: self._unless_gone())
         self.table.rowsInserted.connect(lambda *_: self._update_count())
         self.table.rowsRemoved.connect(lambda *_: self._update_count())
         self.table.modelReset.connect(self._update_count)
@@ -380,6 +387,7 @@ class AnnotationsPanel(QWidget):
         model.projectClosed.connect(self.table.stop)
         self.set_entity(None, reload=False)
         self._selecting = False
+        self.chosen: str | None = None  # the annotation selected, shown or not
 
     def _opened(self) -> None:
         self._fill_combos()
@@ -438,8 +446,17 @@ class AnnotationsPanel(QWidget):
                            + (" …" if self.table.loading else ""))
 
     def _current(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid() and not self._selecting:
-            self.annotationSelected.emit(current.data(Qt.ItemDataRole.UserRole))
+        """The scholar chose a row. A row that left the filter after an edit moves the
+        view's current row to a neighbour: that is no choice, and must not send the
+        inspector (and what she types next) to another annotation."""
+        if current.isValid() and not self._selecting and not self.table.settling:
+            self.chosen = current.data(Qt.ItemDataRole.UserRole)
+            self.annotationSelected.emit(self.chosen)
+
+    def _unless_gone(self) -> None:
+        """The selected annotation left the table: no other row looks selected."""
+        if self.chosen is not None and self.table.row_of(self.chosen) < 0:
+            self.select(self.chosen)
 
     def _jump(self, index: QModelIndex) -> None:
         if index.isValid():
@@ -447,11 +464,12 @@ class AnnotationsPanel(QWidget):
 
     def select(self, annotation_id: str | None) -> None:
         """Show an annotation selected elsewhere, without echoing the selection back."""
+        self.chosen = annotation_id
         row = self.table.row_of(annotation_id) if annotation_id else -1
         self._selecting = True
         try:
             if row < 0:
-                self.view.clearSelection()
+                self.view.selectionModel().clear()
                 return
             index = self.table.index(row, 1)
             self.view.selectionModel().setCurrentIndex(
