@@ -7,7 +7,9 @@ imports what it needs (Qt only for the GUI, PyMuPDF only to read paged sources).
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -123,15 +125,87 @@ def main(argv: list[str] | None = None) -> int:
 
     commands = {**COMMANDS, **cli_exchange.COMMANDS, **cli_research.COMMANDS,
                 **cli_history.COMMANDS}
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = Escaped(stdout), Escaped(stderr, keep="\r")
     try:
+        refuse_undecodable(args)
         return commands[args.command](args)
     except AnnotatorError as exc:
         print(f"annotator: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:
+        if not _disk_full(exc):
+            raise
+        print("annotator: the disk is full; nothing was saved of this action. Free some "
+              "space and try again.", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("annotator: interrupted; the project holds every finished action.",
               file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+# -- what reaches the terminal -------------------------------------------------------
+
+#: control characters a terminal acts on (ESC starts a command sequence, BEL rings, CR
+#: overwrites the line, C1 0x9b is CSI on some), and lone surrogates, which no terminal
+#: encoding can carry; tab and line feed are ours
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+class Escaped:
+    """A terminal stream through which every command prints: project content can hold
+    ESC sequences that recolour or retitle the terminal, and these are shown as
+    ``\\u001b`` (a JSON escape, so --json stays valid JSON) instead of being acted on."""
+
+    def __init__(self, stream, keep: str = "") -> None:
+        self._stream = stream
+        self._keep = keep  # \r for stderr: the progress counter rewrites its line
+
+    def write(self, text: str) -> int:
+        text = _UNPRINTABLE.sub(
+            lambda m: m.group() if m.group() in self._keep else f"\\u{ord(m.group()):04x}",
+            text)
+        try:
+            return self._stream.write(text)
+        except UnicodeEncodeError:  # a terminal in Latin-1 or ASCII
+            encoding = getattr(self._stream, "encoding", None) or "ascii"
+            return self._stream.write(text.encode(encoding, "backslashreplace")
+                                      .decode(encoding))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+#: arguments that are file names (which may be any bytes); the others become text in
+#: the project or are looked up in it
+_PATH_ARGUMENTS = {"project", "files", "output", "file", "other"}
+
+
+def refuse_undecodable(args: argparse.Namespace) -> None:
+    """Bytes that are not UTF-8 in an argument (a terminal or script in another encoding)
+    arrive as lone surrogates, which SQLite cannot store: refuse them, naming the
+    argument, before anything is opened."""
+    for key, value in vars(args).items():
+        if key in _PATH_ARGUMENTS:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and re.search("[\ud800-\udfff]", item):
+                positional = key in ("document", "annotation", "query", "text", "scan")
+                name = key if positional else "--" + key.replace("by_", "").replace("_", "-")
+                raise _error(f"{name} holds bytes that are not UTF-8 text (is your terminal "
+                             "or script set to another encoding?); nothing was changed.")
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """SQLite's SQLITE_FULL or the system's ENOSPC/EDQUOT: the disk (or quota) is full."""
+    import sqlite3
+
+    if isinstance(exc, sqlite3.OperationalError):
+        return "disk is full" in str(exc) or getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL"
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 # -- commands ------------------------------------------------------------------------

@@ -208,8 +208,9 @@ class Project:
             try:
                 yield self.conn
             except BaseException:
-                self.conn.execute(f"ROLLBACK TO {savepoint}")
-                self.conn.execute(f"RELEASE {savepoint}")
+                if self.conn.in_transaction:  # SQLite may have rolled it all back (disk full)
+                    self.conn.execute(f"ROLLBACK TO {savepoint}")
+                    self.conn.execute(f"RELEASE {savepoint}")
                 raise
             finally:
                 self._depth -= 1
@@ -236,15 +237,20 @@ class Project:
                         kind=self._action["kind"], coalesce=self._action["coalesce"],
                         author_id=self.author_id(), drop_undone=self._undone_may_exist)
                     self._undone_may_exist = False
-        except BaseException:
             self._depth = 0
-            self.conn.execute("ROLLBACK")
+            self.conn.execute("COMMIT")  # on a full disk it fails: rolled back below
+        except BaseException as exc:
+            self._depth = 0
+            if self.conn.in_transaction:  # not when SQLite rolled it back itself (disk
+                self.conn.execute("ROLLBACK")  # full): the cause, not that, is raised
             if journaled:
                 self._journal.forget()
             self.forget_caches()
+            if isinstance(exc, UnicodeEncodeError):  # a lone surrogate: not storable text
+                raise ProjectError("the text holds characters that are not valid Unicode "
+                                   "(lone surrogates: bytes that were not UTF-8?); nothing "
+                                   "was saved of this action.") from None
             raise
-        self._depth = 0
-        self.conn.execute("COMMIT")
 
     def _start_journal(self) -> None:
         """Record every action from now on (a file of the current format only: an older

@@ -156,7 +156,10 @@ class Ticker:
             raise ExportCancelled("the export was cancelled; no file was written.")
 
 
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f\ud800-\udfff<>:"/\\|?*]+')
+#: bidirectional controls: a right-to-left override makes "evil\u202etxt.pdf" read as
+#: "evilfdp.txt" in a file manager
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
              *(f"lpt{i}" for i in range(10))}
 
@@ -164,8 +167,9 @@ _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
 def safe_filename(name: str, extension: str, used: set[str] | None = None) -> str:
     """A file name made from a document's title that stays inside the export folder on
     every system: no separators, no "..", no device names, at most 120 characters,
-    unique (case-insensitively) among ``used``."""
-    stem = unicodedata.normalize("NFC", name)
+    unique (case-insensitively) among ``used``, no bidi controls that would disguise
+    it, no control characters or lone surrogates."""
+    stem = _BIDI.sub("", unicodedata.normalize("NFC", name))
     stem = _UNSAFE.sub("_", stem).strip(" .")
     stem = re.sub(r"_+", "_", stem)[:120].strip(" ._") or "document"
     if stem.split(".")[0].lower() in _RESERVED:
