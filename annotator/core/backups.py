@@ -3,23 +3,43 @@ while the project is open): before migrations and merges, and once a day of use.
 
 They live in a folder beside the project, ``<name>.annot.backups/``, named by time and
 reason, and are pruned to a bounded number. A damaged project is detected on open and
-the newest good backup is offered.
+the newest good backup is offered. Backups are written only into a real folder of our
+own: a symbolic link or a file under that name (it can arrive with a shared project) is
+refused, and the backup skipped with a warning, never written elsewhere.
+
+Restoring never loses work and never leaves a project half written: the file being
+replaced is first made complete (its write-ahead log folded in) and kept beside it;
+the backup is copied to ``<name>.annot.restoring``, flushed to disk and renamed over
+the project in one step. A restore killed before that rename is rolled back the next
+time the project is opened (:func:`finish_interrupted_restore`).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sqlite3
+import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from annotator.core import locking
 from annotator.core.errors import ProjectError
 
 #: Backups kept per project (the oldest go first); migration backups are kept apart.
 KEEP = 10
 DAILY = timedelta(hours=24)
+#: What SQLite keeps beside a database: its write-ahead log and index, or a rollback
+#: journal. A stale one beside a restored file would be replayed into it.
+SIDECARS = ("-wal", "-shm", "-journal")
+
+log = logging.getLogger(__name__)
+
+
+class BackupRefused(ProjectError):
+    """The backups folder is not a real folder of ours; nothing was written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +54,49 @@ class Backup:
 
 
 def backup_dir(project_path: Path) -> Path:
-    return project_path.with_name(project_path.name + ".backups")
+    """Beside the real file, so a project reached through a symbolic link has one
+    folder of backups, next to the file that restore replaces."""
+    real = Path(project_path).resolve()
+    return real.with_name(real.name + ".backups")
 
 
-def make_backup(conn: sqlite3.Connection, project_path: Path, reason: str) -> Path:
-    """Copy the open database into the backups folder and prune old ones."""
+def folder_problem(project_path: Path) -> str | None:
+    """Why backups may not be written into (or read from) the backups folder, if so."""
     folder = backup_dir(project_path)
-    folder.mkdir(exist_ok=True)
+    try:
+        found = os.lstat(folder)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"the backups folder {folder} cannot be read ({exc.strerror})"
+    if stat.S_ISLNK(found.st_mode):
+        return (f"{folder.name} is a symbolic link, not a folder; backups are written only "
+                "into a real folder beside the project (remove or rename the link)")
+    if not stat.S_ISDIR(found.st_mode):
+        return (f"{folder.name} is a file, not a folder; backups are written only into a "
+                "real folder beside the project (remove or rename that file)")
+    if hasattr(os, "geteuid") and found.st_uid != os.geteuid():
+        return (f"the backups folder {folder} belongs to another user; backups are written "
+                "only into a folder of your own")
+    return None
+
+
+def make_backup(conn: sqlite3.Connection, project_path: Path, reason: str, *,
+                strict: bool = False) -> Path | None:
+    """Copy the open database into the backups folder and prune old ones. When that
+    folder is not a real folder of ours the backup is skipped with a warning (the
+    work it would have protected goes on), or refused with BackupRefused if
+    ``strict`` (a backup asked for by hand)."""
+    folder = backup_dir(project_path)
+    problem = folder_problem(project_path)
+    if problem is None:
+        folder.mkdir(exist_ok=True)
+        problem = folder_problem(project_path)  # what mkdir found may have been planted
+    if problem is not None:
+        if strict:
+            raise BackupRefused(f"no backup was made: {problem}.")
+        log.warning("annotator: the %s backup was skipped: %s.", reason, problem)
+        return None
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = folder / f"{stamp}.{_slug(reason)}.annot"
     partial = target.with_suffix(".partial")
@@ -56,9 +112,9 @@ def make_backup(conn: sqlite3.Connection, project_path: Path, reason: str) -> Pa
 
 
 def list_backups(project_path: Path) -> list[Backup]:
-    """Newest first."""
+    """Newest first. None from a backups folder that is not a real folder of ours."""
     folder = backup_dir(project_path)
-    if not folder.is_dir():
+    if not folder.is_dir() or folder_problem(project_path):
         return []
     found = []
     for path in folder.glob("*.annot"):
@@ -98,23 +154,165 @@ def newest_good(project_path: Path) -> Backup | None:
     return next((b for b in list_backups(project_path) if is_good(b.path)), None)
 
 
+# -- restore -------------------------------------------------------------------------
+
+
 def restore(backup: Backup | Path, project_path: Path) -> Path | None:
-    """Replace the (closed) project file with a backup. The file being replaced is kept
-    beside it as ``<name>.replaced-<time>.annot`` — nothing is ever thrown away."""
+    """Replace the (closed) project file with a backup, in one rename: at every moment
+    a whole project is at its path, the old one or the restored one. The file being
+    replaced is kept beside it as ``<name>.replaced-<time>.annot``, with the work its
+    write-ahead log held — nothing is ever thrown away. Through a symbolic link the
+    real file is replaced and the link kept. Raises ProjectLocked while the project
+    is open for writing elsewhere."""
     source = backup.path if isinstance(backup, Backup) else Path(backup)
     if not is_good(source):
         raise ProjectError(f"the backup {source.name} is damaged too; choose another.")
-    kept = None
-    if project_path.exists():
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        kept = project_path.with_name(f"{project_path.stem}.replaced-{stamp}{project_path.suffix}")
-        os.replace(project_path, kept)
-    for suffix in ("-wal", "-shm"):
-        Path(str(project_path) + suffix).unlink(missing_ok=True)
-    tmp = project_path.with_name(project_path.name + ".restoring")
-    shutil.copyfile(source, tmp)
-    os.replace(tmp, project_path)
+    real = Path(project_path).resolve()
+    if real.is_dir():
+        raise ProjectError(f"{real} is a folder, not a project file; nothing was restored.")
+    locking.acquire(real)  # nobody may write to the project while it is replaced
+    try:
+        partial = _restoring(real)
+        partial.unlink(missing_ok=True)
+        present = real.exists()
+        folded = _fold_journal(real) if present else True
+        mode = stat.S_IMODE(real.stat().st_mode) if present else 0o666
+        _copy_durably(source, partial, mode)
+        kept = _keep_aside(real, folded) if present else None
+        for suffix in SIDECARS:  # folded into the kept copy, or carried along with it
+            _sidecar(real, suffix).unlink(missing_ok=True)
+        os.replace(partial, real)
+        _sync_folder(real.parent)
+    finally:
+        locking.release(real)
     return kept
+
+
+def finish_interrupted_restore(project_path: Path) -> None:
+    """Called when a project is opened: a restore killed before its final rename left
+    ``<name>.restoring`` beside the untouched project. Roll it back (the partial copy
+    and the kept hard link to the current file go). A restore by an older annotator,
+    which moved the project aside first, is rolled back by putting the newest replaced
+    copy back. Costs one stat when there is nothing to do."""
+    real = Path(project_path).resolve()
+    partial = _restoring(real)
+    if not os.path.lexists(partial):
+        return
+    try:
+        locking.acquire(real)
+    except ProjectError:
+        return  # a restore running elsewhere (its file is not ours to touch), or no lock
+    try:
+        if real.exists():
+            for kept in _replaced(real):  # a copy kept for a restore that did not happen
+                if not kept.is_symlink() and os.path.samefile(kept, real):
+                    kept.unlink()
+        elif copies := _replaced(real):
+            newest = max(copies, key=lambda p: p.name)  # named by time
+            try:
+                os.link(newest, real)
+            except OSError:
+                os.replace(newest, real)
+            log.warning("annotator: an interrupted restore was rolled back: %s is "
+                        "back at %s.", newest.name, real.name)
+        partial.unlink(missing_ok=True)
+        _sync_folder(real.parent)
+    except OSError as exc:  # a read-only folder: open goes on and says what it finds
+        log.warning("annotator: an interrupted restore of %s could not be rolled back "
+                    "(%s).", real.name, exc.strerror)
+    finally:
+        locking.release(real)
+
+
+def _restoring(real: Path) -> Path:
+    return real.with_name(real.name + ".restoring")
+
+
+def _sidecar(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def _replaced(real: Path) -> list[Path]:
+    return [p for p in real.parent.glob(f"{real.stem}.replaced-*{real.suffix}") if p.is_file()]
+
+
+def _fold_journal(real: Path) -> bool:
+    """Checkpoint the write-ahead log (or roll back a hot journal) into the file itself,
+    so the file alone holds every committed action. False when that failed (a damaged
+    file): then the log is carried along with the kept copy instead."""
+    if any(_sidecar(real, s).is_symlink() for s in SIDECARS):
+        return True  # planted links, not our log: SQLite must not write through them
+    if not any(_sidecar(real, s).exists() for s in SIDECARS):
+        return True
+    try:
+        conn = sqlite3.connect(real, isolation_level=None)
+        try:
+            conn.execute("PRAGMA trusted_schema = OFF")
+            conn.execute("PRAGMA busy_timeout = 5000")
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return busy == 0 and not _sidecar(real, "-journal").exists()
+
+
+def _keep_aside(real: Path, folded: bool) -> Path:
+    """A second name for the file being replaced (a hard link: no copy, and the
+    project stays at its path until the final rename), or a flushed copy where the
+    file system has no hard links. An unfolded log goes along under the same name."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    for n in range(1, 1000):
+        kept = real.with_name(f"{real.stem}.replaced-{stamp}{f'-{n}' if n > 1 else ''}"
+                              f"{real.suffix}")
+        try:
+            os.link(real, kept)
+        except FileExistsError:
+            continue
+        except OSError:  # no hard links here (FAT, some network shares): copy
+            try:
+                _copy_durably(real, kept, stat.S_IMODE(real.stat().st_mode))
+            except FileExistsError:
+                continue
+        break
+    else:
+        raise ProjectError(f"too many replaced copies of {real.name} from this second.")
+    if not folded:
+        for suffix in ("-wal", "-journal"):
+            log_file = _sidecar(real, suffix)
+            if log_file.is_file() and not log_file.is_symlink():
+                _copy_durably(log_file, _sidecar(kept, suffix),
+                              stat.S_IMODE(log_file.stat().st_mode))
+    return kept
+
+
+def _copy_durably(source: Path, target: Path, mode: int) -> None:
+    """Copy to a new file (never through a link planted under its name) and flush it
+    to disk before anyone renames it into place."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) \
+        | getattr(os, "O_BINARY", 0)
+    fd = os.open(target, flags, mode)
+    try:
+        with open(source, "rb") as src, os.fdopen(fd, "wb", closefd=False) as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+            dst.flush()
+            os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        target.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; Windows has no directory handles)."""
+    if os.name == "nt":  # pragma: no cover
+        return
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _slug(reason: str) -> str:
