@@ -471,9 +471,11 @@ def cmd_backups(args) -> int:
     path = Path(args.project)
     if args.make:
         with _open(args) as project:
-            made = backups.make_backup(project.conn, path, "by hand")
+            made = backups.make_backup(project.conn, path, "by hand", strict=True)
         print(f"backup written: {made}")
     found = backups.list_backups(path)
+    if problem := backups.folder_problem(path):
+        print(f"annotator: no backups are read or written: {problem}.", file=sys.stderr)
     if args.restore is not None:
         if not 1 <= args.restore <= len(found):
             raise _error(f"there is no backup {args.restore}; `annotator backups {path}` "

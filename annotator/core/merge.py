@@ -128,7 +128,7 @@ def merge(project: Project, other: str | Path, *, backup: bool = True,
         report = MergeReport(str(other))
         if backup:
             report.backup = str(backups.make_backup(conn, project.path,
-                                                    f"before merging {other.stem}"))
+                                                    f"before merging {other.stem}") or "")
         total = conn.execute("SELECT count(*) FROM theirs.annotations").fetchone()[0]
         done = [0]
 

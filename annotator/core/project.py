@@ -109,6 +109,7 @@ class Project:
         written to it. An older file is migrated after a backup. Raises ProjectLocked
         when another process has it open for writing (open it read-only instead)."""
         path = Path(path)
+        backups.finish_interrupted_restore(path)  # a restore killed halfway is rolled back
         version = _inspect(path)
         immutable = not _writable(path)
         read_only = read_only or immutable
