@@ -254,8 +254,7 @@ class DocumentPane(QWidget):
             self._scan.pageChanged.connect(self._page_changed)  # type: ignore[attr-defined]
             self._scan.regionDrawn.connect(self._region)  # type: ignore[attr-defined]
             self._scan.textSelected.connect(self._region)  # type: ignore[attr-defined]
-            self._scan.annotationClicked.connect(  # type: ignore[attr-defined]
-                lambda i: self.annotationClicked.emit(self, i))
+            self._scan.annotationClicked.connect(self._scan_clicked)  # type: ignore[attr-defined]
         return self._scan
 
     def has_scan(self) -> bool:
@@ -266,9 +265,24 @@ class DocumentPane(QWidget):
         self.pageChanged.emit(self, page)
 
     def _region(self, region: RegionSelector) -> None:
+        """A region drawn: the newest gesture, so it (not a region clicked before) is
+        what a tag key or Ctrl+L acts on."""
         self.pending_region = region
         self.activated.emit(self)
         self.regionDrawn.emit(self, region)
+
+    def _scan_clicked(self, annotation_id: str) -> None:
+        """A click on the scan (or Escape): the region drawn before is let go; a click
+        on bare scan ("") selects nothing."""
+        self.pending_region = None
+        self.annotationClicked.emit(self, annotation_id or None)
+
+    def take_region(self) -> RegionSelector | None:
+        """The drawn region, now being saved: forgotten here, its dashed outline gone."""
+        region, self.pending_region = self.pending_region, None
+        if self._scan is not None:
+            self._scan.clear_selection()  # type: ignore[attr-defined]
+        return region
 
     def open(self, document_id: str) -> None:
         doc = self.model.document(document_id) or self.model.p.documents.get(document_id)

@@ -2,7 +2,8 @@
 
 A drag stays on the page it began on and is measured in that page's points, so the
 region it gives is the same at any zoom. A press that does not move is a click, which
-names the annotation under it. The selection stays drawn until the next press.
+names the annotation under it, or "" on bare scan (which clears the selection). The
+selection stays drawn until the next press.
 """
 
 from __future__ import annotations
@@ -107,10 +108,9 @@ class RegionGestures:
             return
         moved = (pos - drag[1]).manhattanLength() > CLICK_SLOP
         if not moved or drag[0] == "click":
-            if not moved:
+            if not moved:  # a click: on an annotation names it, on bare scan ("") none
                 self.clear_selection()
-                if drag[2] is not None:
-                    self._on_click(drag[2])
+                self._on_click(drag[2] or "")
             return
         mode, _, _, number, start = drag
         end = self._clamped(number, pos)

@@ -368,6 +368,9 @@ class ScanView(QWidget):
             self.zoom_out()
         elif ctrl and key == Qt.Key.Key_0:
             self.fit_width()
+        elif key == Qt.Key.Key_Escape and not event.modifiers():
+            self.clear_selection()  # the drawn region goes, and the selection with it
+            self.annotationClicked.emit("")
         elif key in (Qt.Key.Key_PageDown, Qt.Key.Key_PageUp, Qt.Key.Key_Home, Qt.Key.Key_End):
             target = {Qt.Key.Key_PageDown: self._current + 1, Qt.Key.Key_PageUp: self._current - 1,
                       Qt.Key.Key_Home: 1, Qt.Key.Key_End: len(self._column.pages)}[key]

@@ -128,7 +128,8 @@ class TaggingController(QObject):
                      + (f" ({entity.name})" if entity else ""))
             return result.value.id
         if pane.pending_region is not None:
-            region, pane.pending_region = pane.pending_region, None
+            region = pane.take_region()
+            assert region is not None
             result = self.model.do(f"Tag region on page {region.page} as {tag.name}",
                                    tagging.tag_passage, p, pane.document_id, region=region,
                                    tag_ids=[tag_id])
@@ -259,18 +260,20 @@ class TaggingController(QObject):
     # -- links between the panes -----------------------------------------------------------
 
     def _passage_in(self, pane: DocumentPane) -> Passage | None:
-        """The pane's selected annotation, or else its selected passage or region."""
+        """What the scholar selected last in the pane, as the tag keys take it: a
+        selected passage or a drawn region (each replaces a highlight clicked before;
+        a click lets them go), else the selected annotation."""
         if pane.document_id is None:
             return None
-        if pane.selected_annotation:
-            ann = self.model.p.annotations.get(pane.selected_annotation)
-            if ann is not None and ann.document_id == pane.document_id:
-                return Passage(pane.document_id, ann.id)
         selection = pane.text_selection()
         if selection is not None:
             return Passage(pane.document_id, start=selection[0], end=selection[1])
         if pane.pending_region is not None:
             return Passage(pane.document_id, region=pane.pending_region)
+        if pane.selected_annotation:
+            ann = self.model.p.annotations.get(pane.selected_annotation)
+            if ann is not None and ann.document_id == pane.document_id:
+                return Passage(pane.document_id, ann.id)
         return None
 
     def link_selections(self) -> None:
@@ -290,6 +293,8 @@ class TaggingController(QObject):
                                relation)
         if result is None:
             return
-        left.pending_region = right.pending_region = None
+        for pane, passage in ((left, first), (right, second)):
+            if passage.region is not None:
+                pane.take_region()
         self.say("Linked.", 4000)
         self.selected.show(result.value.source_id, origin=left)

@@ -117,3 +117,68 @@ def test_unlinking_the_filtered_entity_keeps_the_inspector_on_that_annotation(
         assert p.annotations.get(chosen).note == "Addressee. Unlinked."
         region = next(a for a in p.annotations.list() if a.region is not None)
         assert region.note == "" and region.entity_id == briand.id
+
+
+# -- item 4: Ctrl+L links what was selected last -----------------------------------------
+
+
+def scan_of(window, qtbot):
+    """The facsimile beside the letter, its first page drawn."""
+    letter, view = open_letter(window, qtbot)
+    scan = window.right.scan
+    qtbot.waitUntil(lambda: scan.is_page_sharp(1), timeout=10000)
+    return letter, view, scan
+
+
+def on_page(scan, x: float, y: float):
+    return scan.page_to_viewport(1, x, y).toPoint()
+
+
+def test_ctrl_l_links_the_region_drawn_last_not_the_one_clicked_before(window, qtbot):
+    letter, view, scan = scan_of(window, qtbot)
+    facsimile = window.right.document_id
+    with reread(window) as p:
+        old_region = next(a for a in p.annotations.list(document_id=facsimile))
+        links_before = {link.id for link in p.links.for_annotation(old_region.id)}
+    viewport = scan.graphics_view().viewport()
+    QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=on_page(scan, 200, 95))
+    assert window.selected.id == old_region.id  # an existing region clicked
+    view.setFocus()
+    start, end = select_words(view, "moral support")
+    shift = Qt.KeyboardModifier.ShiftModifier
+    a, b = on_page(scan, 80, 300), on_page(scan, 400, 360)
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, shift, a)
+    QTest.mouseMove(viewport, b)
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, shift, b)
+    assert window.right.pending_region is not None
+    QTest.keySequence(view, "Ctrl+L")
+    with reread(window) as p:
+        assert {link.id for link in p.links.for_annotation(old_region.id)} == links_before
+        new_region = next(a for a in p.annotations.list(document_id=facsimile)
+                          if a.id != old_region.id)
+        assert abs(new_region.region.y - 300) <= 2
+        passage_ids = {x.id for x in passage(p, letter, start, end)}
+        (link,) = p.links.for_annotation(new_region.id)
+        assert {link.source_id, link.target_id} == passage_ids | {new_region.id}
+    assert scan._regions.selection_item is None  # the dashed outline went with the save
+    assert window.right.pending_region is None
+
+
+def test_click_on_bare_scan_clears_the_selection_and_escape_a_drawn_region(window, qtbot):
+    _letter, _view, scan = scan_of(window, qtbot)
+    viewport = scan.graphics_view().viewport()
+    QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=on_page(scan, 200, 95))
+    assert window.selected.id is not None
+    QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=on_page(scan, 300, 700))
+    assert window.selected.id is None and window.inspector.annotation is None
+    shift = Qt.KeyboardModifier.ShiftModifier
+    a, b = on_page(scan, 80, 300), on_page(scan, 400, 360)
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, shift, a)
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, shift, b)
+    assert window.right.pending_region is not None
+    scan.graphics_view().setFocus()
+    QTest.keyClick(scan.graphics_view(), Qt.Key.Key_Escape)
+    assert window.right.pending_region is None and scan._regions.selection_item is None
+    QTest.keySequence(scan.graphics_view(), "6")  # a tag key now has nothing to tag
+    with reread(window) as p:
+        assert len(p.annotations.list(document_id=window.right.document_id)) == 1
