@@ -171,7 +171,39 @@ def test_changes_stranded_in_another_names_journal_are_not_overwritten(project, 
     with pytest.raises(ProjectError, match=r"link\.annot-wal still holds changes") as refused:
         Project.open(project)
     assert "Open link.annot once and close it" in str(refused.value)
+    with pytest.raises(ProjectError, match=r"link\.annot-wal still holds changes"):
+        Project.open(project, read_only=True)  # it would read the file without them
     with Project.open(other) as p:  # as the message says: this folds them in
         assert "Stranded" in [t.name for t in p.tags.list()]
     with Project.open(project) as p:
         assert "Stranded" in [t.name for t in p.tags.list()]
+
+
+WRITE_AND_HOLD = """
+import sys, time
+from annotator.core.project import Project
+p = Project.open(sys.argv[1])
+with p.transaction("Add a theme"):
+    p.tags.create("Fresh")
+print("open", flush=True)
+time.sleep(60)
+"""
+
+
+def test_reading_under_another_name_while_it_is_written_there_is_refused(project, tmp_path):
+    other = tmp_path / "link.annot"
+    os.link(project, other)
+    holder = subprocess.Popen([sys.executable, "-c", WRITE_AND_HOLD, str(other)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        reader = subprocess.run([sys.executable, "-m", "annotator", "info", str(project)],
+                                capture_output=True, text=True, timeout=60)
+        assert reader.returncode == 2, reader
+        assert "as link.annot" in reader.stderr and f"process {holder.pid}" in reader.stderr
+        assert "Traceback" not in reader.stderr
+        with Project.open(other, read_only=True) as p:  # under its own name: fine
+            assert "Fresh" in [t.name for t in p.tags.list()]
+    finally:
+        holder.kill()
+        holder.wait()

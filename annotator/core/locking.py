@@ -99,15 +99,10 @@ def acquire(path: Path) -> None:
                 "Two names for one project keep two journals, so only one may write; close "
                 "it there to make changes here, or read it under the name it is open as.",
                 holder)
-        stranded = _journal_under_another_name(real, identity)
-        if stranded:
+        problem = _another_names_journal(path, real, identity)
+        if problem:
             _let_go(fd, identity)
-            raise ProjectError(
-                f"{path.name} was not opened for writing: it is the same file as "
-                f"{stranded.name[:-4]} beside it (a hard link), and {stranded.name} still "
-                "holds changes made under that name that are not in the file yet; writing "
-                f"here first would corrupt the project. Open {stranded.name[:-4]} once and "
-                f"close it (that folds them in), then open {path.name}.")
+            raise ProjectError(problem)
         if fd is not None:
             record = {"pid": os.getpid(), "host": socket.gethostname(), "user": _user(),
                       "path": key}
@@ -282,6 +277,27 @@ def _journal_under_another_name(real: Path, identity: tuple[int, int] | None) ->
     return None
 
 
+def _another_names_journal(path: Path, real: Path,
+                           identity: tuple[int, int] | None) -> str:
+    """What is wrong, if another name of this file (a hard link beside it) has a
+    journal with changes in it: they are invisible under this name, and writing here
+    first would have them replayed over ours later (a corrupt file)."""
+    stranded = _journal_under_another_name(real, identity)
+    if stranded is None:
+        return ""
+    other = stranded.name[:-len("-wal")]
+    holder, _ = _holder_by_identity(real, identity)
+    if holder:
+        return (f"{path.name} is open in another annotator window or command as {other}, "
+                f"the same file under another name{_describe(holder)}. Its latest changes "
+                f"are in {stranded.name}, which SQLite reads only under that name: open "
+                f"{other} instead (read-only to read it), or close it there first.")
+    return (f"{path.name} was not opened: it is the same file as {other} beside it (a "
+            f"hard link), and {stranded.name} still holds changes made under that name "
+            "that are not in the file yet; writing here first would corrupt the project. "
+            f"Open {other} once and close it (that folds them in), then open {path.name}.")
+
+
 def _holder_by_identity(real: Path, identity: tuple[int, int]) -> tuple[str, str]:
     """The record and file name of the holder of the same file under another name,
     looked for among the lock files in its folder (where tar and ``ln`` put them)."""
@@ -408,7 +424,9 @@ else:
 def check_journal_files(path: Path) -> None:
     """Refuse a project whose SQLite journal names (``-wal``, ``-shm``, ``-journal``,
     beside the resolved file, where SQLite looks) are links or not plain files: SQLite
-    would write through them into whatever they point at. Says what to remove."""
+    would write through them into whatever they point at. Says what to remove. Also
+    refuses, for reading too, a hard-linked project whose other name has a journal with
+    changes in it: under this name SQLite would not see them."""
     real = path.resolve()
     for suffix in ("-wal", "-shm", "-journal"):
         beside = real.with_name(real.name + suffix)
@@ -424,3 +442,6 @@ def check_journal_files(path: Path) -> None:
             f"{path.name} was not opened: the file {beside.name} beside it is {what}, not "
             "a journal SQLite wrote (it may have come with a shared copy). The project "
             f"itself is unchanged; remove {beside.name} and open it again.")
+    problem = _another_names_journal(path, real, _identity(real))
+    if problem:
+        raise ProjectError(problem)
