@@ -207,3 +207,15 @@ def test_reading_under_another_name_while_it_is_written_there_is_refused(project
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_folder_named_like_the_lock_is_refused_not_ignored(project):
+    lock = project.with_name(project.name + ".lock")
+    lock.unlink(missing_ok=True)
+    lock.mkdir()
+    (lock / "notes.txt").write_text(SECRET, encoding="utf-8")
+    with pytest.raises(ProjectError, match=r"letters\.annot\.lock beside it is a folder"):
+        Project.open(project)  # before, the lock was silently skipped: no lock at all
+    assert (lock / "notes.txt").read_text(encoding="utf-8") == SECRET
+    with Project.open(project, read_only=True) as p:  # reading needs no lock
+        assert p.read_only

@@ -108,9 +108,12 @@ def acquire(path: Path) -> None:
                       "path": key}
             if identity is not None:
                 record.update(dev=identity[0], ino=identity[1])
-            os.ftruncate(fd, 0)
-            os.lseek(fd, 0, os.SEEK_SET)
-            os.write(fd, json.dumps(record).encode())
+            try:  # who holds it, for the message a second writer reads
+                os.ftruncate(fd, 0)
+                os.lseek(fd, 0, os.SEEK_SET)
+                os.write(fd, json.dumps(record).encode())
+            except OSError:
+                pass  # a full disk: the lock holds all the same, only unnamed
         _held[key] = _Held(fd, identity, 1)
 
 
