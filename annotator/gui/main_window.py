@@ -188,6 +188,9 @@ class MainWindow(QMainWindow):
                            page_sync=self.page_sync, exchange=self.exchange,
                            about=self.about, details=self.edit_details_current)
         self.menus.build(self.docks)
+        from annotator.gui.undo import UndoKeys
+
+        self.undo_keys = UndoKeys(self, self.inspector.commit_fields)
 
         desk.documentActivated.connect(self.documentActivated)
         desk.paneActivated.connect(lambda _pane: self.menus.update())

@@ -182,3 +182,50 @@ def test_click_on_bare_scan_clears_the_selection_and_escape_a_drawn_region(windo
     QTest.keySequence(scan.graphics_view(), "6")  # a tag key now has nothing to tag
     with reread(window) as p:
         assert len(p.annotations.list(document_id=window.right.document_id)) == 1
+
+
+# -- item 7: Ctrl+Z from an inspector field ------------------------------------------------
+
+
+def select_annotation_of(window, qtbot, quote: str) -> str:
+    """Click the highlight of ``quote`` in the letter: its id."""
+    _letter, view = open_letter(window, qtbot)
+    start = view.text().index(quote)
+    view.go_to_offset(start, top=False)
+    cursor = view.textCursor()
+    cursor.setPosition(view.umap.to_utf16(start + 2))
+    rect = view.cursorRect(cursor)
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.selected.id is not None
+    return window.selected.id
+
+
+def test_ctrl_z_in_an_inspector_field_undoes_the_project_step(window, qtbot):
+    chosen = select_annotation_of(window, qtbot, "Azerbaijan")
+    inspector = window.inspector
+    assert inspector.annotation.id == chosen
+    inspector.date.setFocus()
+    QTest.keyClicks(inspector.date, "1927-06")
+    QTest.keyClick(inspector.date, Qt.Key.Key_Return)
+    with reread(window) as p:
+        assert p.annotations.get(chosen).date_value == "1927-06"
+    assert inspector.date.hasFocus()
+    QTest.keySequence(inspector.date, "Ctrl+Z")
+    with reread(window) as p:
+        assert p.annotations.get(chosen).date_value == ""
+    assert inspector.date.text() == ""  # and leaving the field does not save it again
+    QTest.keySequence(inspector.date, "Ctrl+Shift+Z")
+    with reread(window) as p:
+        assert p.annotations.get(chosen).date_value == "1927-06"
+    # typing a note, then Ctrl+Z at once: what was typed is saved, then undone
+    inspector.note.setFocus()
+    QTest.keyClicks(inspector.note, "Oil")
+    QTest.keySequence(inspector.note, "Ctrl+Z")
+    with reread(window) as p:
+        assert p.annotations.get(chosen).note == ""
+        assert p.annotations.get(chosen).date_value == "1927-06"
+    assert inspector.note.toPlainText() == ""
+    QTest.keySequence(inspector.note, "Ctrl+Y" if window.menus.redo.shortcuts()[0]
+                      .toString() == "Ctrl+Y" else "Ctrl+Shift+Z")
+    with reread(window) as p:
+        assert p.annotations.get(chosen).note == "Oil"

@@ -162,7 +162,9 @@ class InspectorPanel(QWidget):
         self.annotation = ann if ann is not None and not ann.deleted else None
         self.refresh()
 
-    def refresh(self, keep_note: bool = False) -> None:
+    def refresh(self, keep_note: bool = False, keep_date: bool = False) -> None:
+        """Show the annotation as the file has it; ``keep_note``/``keep_date``: unless
+        the scholar is typing in that field."""
         ann = self.annotation
         if ann is None:
             self.stack.setCurrentWidget(self.empty)
@@ -189,7 +191,7 @@ class InspectorPanel(QWidget):
             self.note.blockSignals(True)
             self.note.setPlainText(ann.note)
             self.note.blockSignals(False)
-        if not self.date.hasFocus():
+        if not (keep_date and self.date.hasFocus()):
             self.date.setText(ann.date_value)
         self.links.clear()
         for link in self.m.p.links.for_annotation(ann.id):
@@ -259,9 +261,13 @@ class InspectorPanel(QWidget):
             return
         if (self.annotation.id in changes.annotations or changes.tags or changes.entities
                 or changes.links or changes.documents):
+            # a note being typed is kept; one already saved shows what the file now says
+            # (an undo of it, say)
+            typing = self.note.toPlainText() != self.annotation.note
+            dating = self.date.text().strip() != self.annotation.date_value
             ann = self.m.p.annotations.get(self.annotation.id)
             self.annotation = ann if ann is not None and not ann.deleted else None
-            self.refresh(keep_note=True)
+            self.refresh(keep_note=typing, keep_date=dating)
 
     # -- editing --------------------------------------------------------------------------------
 
@@ -334,6 +340,13 @@ class InspectorPanel(QWidget):
                 return
         self.date.setStyleSheet("")
         self._update("Set date", date_value=value)
+
+    def commit_fields(self) -> None:
+        """Save what is typed in the note and date fields now (before Ctrl+Z, so that
+        what was typed is the step undone)."""
+        self._commit_note()
+        if self.date.hasFocus():
+            self._set_date()
 
     def _commit_note(self) -> None:
         self._note_timer.stop()
