@@ -229,3 +229,26 @@ def test_ctrl_z_in_an_inspector_field_undoes_the_project_step(window, qtbot):
                       .toString() == "Ctrl+Y" else "Ctrl+Shift+Z")
     with reread(window) as p:
         assert p.annotations.get(chosen).note == "Oil"
+
+
+# -- item 8: Enter on a partial name in "Add tag…" ---------------------------------------
+
+
+def test_enter_on_a_partial_tag_name_adds_the_best_match_or_says_none_does(window, qtbot):
+    chosen = select_annotation_of(window, qtbot, "Azerbaijan")
+    field = window.inspector.add_tag.lineEdit()
+    field.setFocus()
+    QTest.keyClicks(field, "recog")
+    QTest.keyClick(field, Qt.Key.Key_Return)
+    with reread(window) as p:
+        names = sorted(p.tags.get(t).name for t in p.annotations.get(chosen).tag_ids)
+    assert names == ["Place", "Recognition"]
+    messages = []
+    window.model.failed.connect(messages.append)
+    field.setFocus()
+    QTest.keyClicks(field, "zzqx")
+    QTest.keyClick(field, Qt.Key.Key_Return)
+    assert messages and "No tag matches" in messages[0]
+    assert "No tag matches" in window.statusBar().currentMessage()
+    with reread(window) as p:
+        assert len(p.annotations.get(chosen).tag_ids) == 2

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.changes import OpChanges
 from annotator.core.model import Annotation, TagKind
+from annotator.core.names import fold
 from annotator.gui.project_model import ProjectModel
 from annotator.gui.undo import short
 
@@ -61,6 +62,23 @@ class FlowRow(QWidget):
             self.box.addLayout(row)
 
 
+def best_tag(model: ProjectModel, typed: str, exclude: set[str] = frozenset()) -> str | None:
+    """The tag a name typed in part means: the one whose name or path is it, else
+    the only one containing it, else the best of those (name begins with it, then
+    the shortest path)."""
+    key = fold(typed)
+    found = []
+    for tag in model.tags().values():
+        if tag.id in exclude:
+            continue
+        name, path = fold(tag.name), fold(model.tag_path(tag.id))
+        if key in (name, path):
+            return tag.id
+        if key in path:
+            found.append((not name.startswith(key), len(path), path, tag.id))
+    return min(found)[3] if found else None
+
+
 class InspectorPanel(QWidget):
     showAnnotation = Signal(str)
     deleteRequested = Signal(str)
@@ -80,6 +98,7 @@ class InspectorPanel(QWidget):
         self.add_tag.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.add_tag.completer().setFilterMode(Qt.MatchFlag.MatchContains)
         self.add_tag.activated.connect(self._add_tag)
+        self.add_tag.lineEdit().returnPressed.connect(self._add_typed_tag)
         self.entity = QComboBox(editable=True, toolTip="The person, place, organisation … this "
                                 "passage names; type a name or alias, Enter. A new name "
                                 "creates a record.")
@@ -289,6 +308,21 @@ class InspectorPanel(QWidget):
         if tag_id and tag_id not in self.annotation.tag_ids:
             self._update(f"Tag as {self.m.tag_path(tag_id)}",
                          tag_ids=[*self.annotation.tag_ids, tag_id])
+
+    def _add_typed_tag(self) -> None:
+        """Enter on a name typed in part: the tag it names (the only one that contains
+        it, else the best: the name that begins with it, then the shortest), or a word
+        that nothing matches. Before, Enter on a partial name did nothing, silently."""
+        typed = self.add_tag.currentText().strip()
+        if self.annotation is None or not typed:
+            return
+        tag_id = best_tag(self.m, typed, exclude=set(self.annotation.tag_ids))
+        if tag_id is None:
+            self.m.failed.emit(f"No tag matches “{short(typed)}”: type part of a tag's name "
+                               "(the Codebook makes new ones).")
+            return
+        self.add_tag.setCurrentIndex(self.add_tag.findData(tag_id))
+        self._add_tag()
 
     def _remove_tag(self, tag_id: str) -> None:
         if self.annotation is not None:
