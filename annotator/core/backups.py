@@ -35,6 +35,9 @@ DAILY = timedelta(hours=24)
 #: journal. A stale one beside a restored file would be replayed into it.
 SIDECARS = ("-wal", "-shm", "-journal")
 
+#: how long a restore waits for a reader to let the log be folded in (milliseconds)
+FOLD_WAIT_MS = 3000
+
 log = logging.getLogger(__name__)
 
 
@@ -239,22 +242,43 @@ def _replaced(real: Path) -> list[Path]:
 def _fold_journal(real: Path) -> bool:
     """Checkpoint the write-ahead log (or roll back a hot journal) into the file itself,
     so the file alone holds every committed action. False when that failed (a damaged
-    file): then the log is carried along with the kept copy instead."""
+    file, or a reader in the middle of a read): then the log is carried along with the
+    kept copy instead."""
     if any(_sidecar(real, s).is_symlink() for s in SIDECARS):
         return True  # planted links, not our log: SQLite must not write through them
     if not any(_sidecar(real, s).exists() for s in SIDECARS):
         return True
+    if not _log_fits(real):
+        return False  # SQLite would find the log unusable and delete it
     try:
         conn = sqlite3.connect(real, isolation_level=None)
         try:
             conn.execute("PRAGMA trusted_schema = OFF")
-            conn.execute("PRAGMA busy_timeout = 5000")
+            conn.execute(f"PRAGMA busy_timeout = {FOLD_WAIT_MS}")
             busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         finally:
             conn.close()
     except sqlite3.Error:
         return False
     return busy == 0 and not _sidecar(real, "-journal").exists()
+
+
+def _log_fits(real: Path) -> bool:
+    """Whether SQLite will read the log as this file's: a damaged header (no magic, an
+    impossible page size, one the log's header does not share) makes it discard the
+    log as foreign and delete it on close — with the work only the log held."""
+    try:
+        with open(real, "rb") as fh:
+            header = fh.read(100)
+        wal = _sidecar(real, "-wal")
+        log_header = wal.read_bytes()[:32] if wal.exists() else b""
+    except OSError:
+        return False
+    page = int.from_bytes(header[16:18], "big") if len(header) == 100 else 0
+    page = 65536 if page == 1 else page
+    if not header.startswith(b"SQLite format 3\x00") or page < 512 or page & (page - 1):
+        return False
+    return len(log_header) < 32 or int.from_bytes(log_header[8:12], "big") == page
 
 
 def _keep_aside(real: Path, folded: bool) -> Path:
