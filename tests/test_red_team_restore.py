@@ -355,3 +355,13 @@ def test_a_file_named_like_the_backups_folder_is_refused_clearly(tmp_path):
     with Project.open(path) as project:  # the daily backup is skipped, work goes on
         project.tags.create("Work goes on")
     assert backups.backup_dir(path).read_text() == "not a folder"
+
+
+def test_a_link_among_the_backups_is_not_offered(tmp_path):
+    """A backups folder that arrived with a shared project may hold a link named like a
+    backup: it is neither listed nor restored from (nor followed when pruned)."""
+    path = tmp_path / "letters.annot"
+    made = _build(path)
+    planted = backups.backup_dir(path) / "29990101T000000000000Z.daily.annot"
+    planted.symlink_to(made)
+    assert [b.path for b in backups.list_backups(path)] == [made]

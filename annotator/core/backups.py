@@ -121,6 +121,8 @@ def list_backups(project_path: Path) -> list[Backup]:
         return []
     found = []
     for path in folder.glob("*.annot"):
+        if path.is_symlink():  # not a backup we made; restoring it would copy any file
+            continue
         stamp, _, rest = path.name.partition(".")
         try:
             made = datetime.strptime(stamp, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
