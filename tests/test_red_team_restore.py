@@ -9,6 +9,7 @@ written through."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import random
@@ -24,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from annotator.core import backups
+from annotator.core.errors import ProjectError
 from annotator.core.merge import merge
 from annotator.core.project import Project
 from tests.conftest import LETTER
@@ -159,6 +161,33 @@ def test_restore_interrupted_before_its_rename_is_rolled_back_on_open(tmp_path, 
         assert project.tags.find("Saved after the backup") is not None
     assert not path.with_name(path.name + ".restoring").exists()
     assert _replaced(path) == [], "the copy kept for a restore that did not happen goes"
+
+
+@pytest.mark.parametrize("fault", ["copy", "rename"])
+def test_a_restore_that_fails_says_so_and_leaves_the_project_as_it_was(tmp_path,
+                                                                       monkeypatch, fault):
+    """A full disk while the backup is copied, or a rename refused at the end: a clear
+    message, and nothing left behind (no partial copy, no kept copy of a file that was
+    not replaced)."""
+    path = tmp_path / "letters.annot"
+    made = _build(path)
+    with Project.open(path) as project:
+        project.tags.create("Saved after the backup")
+    before = path.read_bytes()
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    if fault == "copy":
+        monkeypatch.setattr(backups.shutil, "copyfileobj", full)
+    else:
+        monkeypatch.setattr(backups.os, "replace", full)
+    with pytest.raises(ProjectError, match="could not be restored .No space left on device"):
+        backups.restore(made, path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    left = {p.name for p in tmp_path.iterdir() if p.name.startswith("letters.")}
+    assert left - {"letters.annot.lock"} == {"letters.annot", "letters.annot.backups"}
 
 
 def test_restore_killed_by_an_older_annotator_is_rolled_back_on_open(tmp_path):

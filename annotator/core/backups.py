@@ -168,7 +168,8 @@ def restore(backup: Backup | Path, project_path: Path) -> Path | None:
     replaced is kept beside it as ``<name>.replaced-<time>.annot``, with the work its
     write-ahead log held — nothing is ever thrown away. Through a symbolic link the
     real file is replaced and the link kept. Raises ProjectLocked while the project
-    is open for writing elsewhere."""
+    is open for writing elsewhere, and ProjectError, the project as it was, when the
+    copy cannot be written (a full disk, a folder not writable)."""
     source = backup.path if isinstance(backup, Backup) else Path(backup)
     if not is_good(source):
         raise ProjectError(f"the backup {source.name} is damaged too; choose another.")
@@ -187,9 +188,13 @@ def restore(backup: Backup | Path, project_path: Path) -> Path | None:
         for suffix in SIDECARS:  # folded into the kept copy, or carried along with it
             _sidecar(real, suffix).unlink(missing_ok=True)
         os.replace(partial, real)
-        _sync_folder(real.parent)
+    except OSError as exc:
+        _roll_back(real)
+        raise ProjectError(f"the backup could not be restored ({exc.strerror or exc}); "
+                           f"{real.name} is as it was.") from None
     finally:
         locking.release(real)
+    _sync_folder(real.parent)
     return kept
 
 
@@ -209,9 +214,7 @@ def finish_interrupted_restore(project_path: Path) -> None:
         return  # a restore running elsewhere (its file is not ours to touch), or no lock
     try:
         if real.exists():
-            for kept in _replaced(real):  # a copy kept for a restore that did not happen
-                if not kept.is_symlink() and os.path.samefile(kept, real):
-                    kept.unlink()
+            _roll_back(real)
         elif copies := _replaced(real):
             newest = max(copies, key=lambda p: p.name)  # named by time
             try:
@@ -227,6 +230,21 @@ def finish_interrupted_restore(project_path: Path) -> None:
                     "(%s).", real.name, exc.strerror)
     finally:
         locking.release(real)
+
+
+def _roll_back(real: Path) -> None:
+    """Undo a restore that stopped before its rename: the partial copy goes, and so does
+    a kept copy that is only a second name of the untouched project (one that carries a
+    log the project no longer has stays)."""
+    try:
+        for kept in _replaced(real):
+            if (not kept.is_symlink() and os.path.samefile(kept, real)
+                    and not any(os.path.lexists(_sidecar(kept, s)) for s in SIDECARS)):
+                kept.unlink()
+        _restoring(real).unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("annotator: what a failed restore of %s left could not all be removed "
+                    "(%s).", real.name, exc.strerror)
 
 
 def _restoring(real: Path) -> Path:
@@ -334,9 +352,14 @@ def _sync_folder(folder: Path) -> None:
     """Make a rename in ``folder`` durable (POSIX; Windows has no directory handles)."""
     if os.name == "nt":  # pragma: no cover
         return
-    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
     try:
         os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot sync a folder: the rename stands as it is
     finally:
         os.close(fd)
 
