@@ -5,11 +5,15 @@ QTextDocument counts UTF-16 units, and a :class:`Utf16Map` built once per text
 converts between them. Reading is read-only (keys 1–9 tag the selection, letters
 open the tag finder); "edit transcription" mode makes the text editable and hands
 the corrected text to the core, which re-anchors the annotations.
+
+Qt lays out a word wider than the line in time that grows with the square of its
+length (a 1M-character token: 51 s): a text holding such a token wraps anywhere.
 """
 
 from __future__ import annotations
 
 import html
+import re
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -22,6 +26,7 @@ from PySide6.QtGui import (
     QPalette,
     QResizeEvent,
     QTextCursor,
+    QTextOption,
 )
 from PySide6.QtWidgets import QPlainTextEdit, QToolTip, QWidget
 
@@ -32,6 +37,23 @@ from annotator.gui.highlighter import HighlightLayer, SpanCache
 from annotator.gui.project_model import ProjectModel
 
 RELOAD_ABOVE = 1000  # changed annotations above which the view reloads all passages
+LONG_TOKEN = 1000  # characters without a place to break a line: the text wraps anywhere
+#: where Qt may break a line: white space, and between CJK ideographs, kana and hangul
+_BREAKABLE = re.compile("[\\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+def has_long_token(text: str, length: int = LONG_TOKEN) -> bool:
+    """Whether ``text`` holds a run of about ``length`` characters (at least half of
+    it) that Qt cannot break. Linear, and fast on prose: a run of ``length`` covers a
+    whole aligned stretch of ``length // 2``, and a stretch with a space or a line
+    end (nearly all of them) is skipped by ``str.find`` without a regex."""
+    step = max(1, length // 2)
+    for i in range(0, len(text) - step + 1, step):
+        j = i + step
+        if text.find(" ", i, j) < 0 and text.find("\n", i, j) < 0 \
+                and _BREAKABLE.search(text, i, j) is None:
+            return True
+    return False
 
 
 class TextView(QPlainTextEdit):
@@ -87,6 +109,8 @@ class TextView(QPlainTextEdit):
         self.layer.umap = self.umap
         self.cache.invalidate(long_too=True)
         self.layer.invalidate()
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAnywhere if has_long_token(text)
+                             else QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.setPlainText(text)
         self.moveCursor(QTextCursor.MoveOperation.Start)
 
