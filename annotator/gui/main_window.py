@@ -16,8 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QMainWindow
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
 from annotator.gui import settings
 from annotator.gui.project_model import ProjectModel
@@ -32,12 +32,19 @@ if TYPE_CHECKING:
         QDropEvent,
         QShowEvent,
     )
-    from PySide6.QtWidgets import QDockWidget, QWidget
+    from PySide6.QtWidgets import QDockWidget
 
     from annotator.core.changes import OpChanges
     from annotator.gui.dialogs.service import Dialogs
 
 STATE_VERSION = 1
+MIN_PANE = 240  # px: below this a pane shows a word or two per line
+
+
+def available_room(window: QWidget) -> QRect | None:
+    """The free room of the screen the window is on (None: no screen)."""
+    screen = window.screen()
+    return screen.availableGeometry() if screen is not None else None
 
 
 class MainWindow(QMainWindow):
@@ -264,9 +271,9 @@ class MainWindow(QMainWindow):
             self.open_document(str(left), remember=False)
             if right in docs and right != self.right.document_id:
                 self.open_document(str(right), beside=True, remember=False)
-        sizes = settings.project_value(p.path, "splitter")
-        if isinstance(sizes, list) and sizes:
-            self.splitter.setSizes([int(s) for s in sizes])
+        share = settings.project_value(p.path, "splitter_share")
+        if not self.right.isHidden():  # once the panes have their width (see _share_panes)
+            QTimer.singleShot(0, self, lambda: self._share_panes(share))
         self.statusBar().showMessage(f"Opened {p.path}", 4000)
 
     def _changed(self, changes: OpChanges) -> None:
@@ -373,13 +380,60 @@ class MainWindow(QMainWindow):
         settings.set_project_value(path, "left", self.left.document_id or "")
         settings.set_project_value(path, "right", self.right.document_id or ""
                                    if self.right.isVisible() else "")
-        if self.right.isVisible():
-            settings.set_project_value(path, "splitter", self.splitter.sizes())
+        sizes = self.splitter.sizes()
+        if self.right.isVisible() and len(sizes) == 2 and min(sizes) > 0:
+            settings.set_project_value(path, "splitter_share",
+                                       round(sizes[0] / sum(sizes), 3))
+
+    def _share_panes(self, share: object) -> None:
+        """Give the left pane its remembered share of the two panes' width. A share
+        (not pixels: the room changes with the docks and the screen) that would leave
+        either pane narrower than a readable column gives each half."""
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if len(sizes) != 2 or total <= 0 or self.right.isHidden():
+            return
+        try:
+            left = round(total * float(share))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            left = total // 2
+        if min(left, total - left) < min(MIN_PANE, total // 3):
+            left = total // 2
+        self.splitter.setSizes([left, total - left])
 
     def restore_layout(self) -> None:
+        """The docks, their sizes and places, as the scholar left them, unless the
+        window they were laid out in does not fit this screen (a laptop after a
+        monitor): then the default layout, at a size that fits."""
         state = settings.value("window/state")
-        if isinstance(state, QByteArray):
-            self._sized = self.restoreState(state, STATE_VERSION)
+        if not isinstance(state, QByteArray):
+            return
+        size = self._saved_size()
+        room = available_room(self)
+        if size is None or (room is not None and (size[0] > room.width()
+                                                  or size[1] > room.height())):
+            self.resize(1400, 880)
+            self.fit_screen()
+            return
+        if not (self.isMaximized() or self.isFullScreen()):
+            self.resize(*size)  # the docks' sizes were measured in this window
+        self._sized = True
+        # once the window has that size and the documents are in their panes (a state
+        # restored into a window still being laid out had its docks squeezed later)
+        QTimer.singleShot(0, self, lambda: self._restore_state(state))
+
+    def _restore_state(self, state: QByteArray) -> None:
+        if not self.restoreState(state, STATE_VERSION):
+            self._default_dock_sizes()
+
+    def _saved_size(self) -> tuple[int, int] | None:
+        """The size of the window the layout was saved in."""
+        saved = settings.value("window/size")
+        try:
+            width, height = (int(n) for n in saved)  # type: ignore[union-attr]
+        except (TypeError, ValueError):
+            return None
+        return width, height
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -388,10 +442,9 @@ class MainWindow(QMainWindow):
     def fit_screen(self) -> None:
         """The default size (or one remembered from a larger screen) never runs off the
         screen the window is on: on a 1280×720 laptop every panel stays in reach."""
-        screen = self.screen()
-        if screen is None or self.isMaximized() or self.isFullScreen():
+        room = available_room(self)
+        if room is None or self.isMaximized() or self.isFullScreen():
             return
-        room = screen.availableGeometry()
         frame = self.frameGeometry()
         extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
         width = min(self.width(), room.width() - extra_w)
@@ -426,6 +479,7 @@ class MainWindow(QMainWindow):
             return
         settings.set_value("window/geometry", self.saveGeometry())
         settings.set_value("window/state", self.saveState(STATE_VERSION))
+        settings.set_value("window/size", [self.width(), self.height()])
         self._remember_documents()
         settings.sync()
 

@@ -252,3 +252,68 @@ def test_enter_on_a_partial_tag_name_adds_the_best_match_or_says_none_does(windo
     assert "No tag matches" in window.statusBar().currentMessage()
     with reread(window) as p:
         assert len(p.annotations.get(chosen).tag_ids) == 2
+
+
+# -- item 10: the layout comes back, or the default one when it does not fit -------------
+
+
+def reopen(qtbot, project_path, dialogs):
+    """A new workbench on the project, as after a restart (same settings)."""
+    from annotator.gui.main_window import MainWindow
+
+    win = MainWindow(author="Test Historian", build=False, dialogs=dialogs)
+    qtbot.addWidget(win)
+    win.show()
+    win.fit_screen()
+    qtbot.waitExposed(win)
+    win.build()
+    assert win.open_project(project_path)
+    qtbot.wait(100)
+    return win
+
+
+def share(win) -> float:
+    left, right = win.splitter.sizes()
+    return left / (left + right)
+
+
+def test_panels_and_panes_come_back_after_a_restart(window, qtbot, project_path, dialogs,
+                                                     monkeypatch):
+    from PySide6.QtCore import QRect
+
+    from annotator.gui import main_window
+
+    monkeypatch.setattr(main_window, "available_room", lambda _w: QRect(0, 0, 1920, 1080))
+    open_letter(window, qtbot)
+    total = sum(window.splitter.sizes())
+    window.splitter.moveSplitter(int(total * 0.62), 1)  # what dragging the handle does
+    window.resizeDocks([window.docks["documents"]], [330], Qt.Orientation.Horizontal)
+    window.resizeDocks([window.docks["annotations"]], [240], Qt.Orientation.Vertical)
+    qtbot.wait(50)
+    before = (share(window), window.docks["documents"].width(),
+              window.docks["annotations"].height(), window.size())
+    window.close()
+    again = reopen(qtbot, project_path, dialogs)
+    assert again.right.isVisible()
+    assert abs(share(again) - before[0]) < 0.03
+    assert abs(again.docks["documents"].width() - before[1]) <= 12
+    assert abs(again.docks["annotations"].height() - before[2]) <= 12
+    assert again.size() == before[3]
+    again.close()
+
+
+def test_a_layout_saved_on_a_larger_screen_gives_way_to_the_default(window, qtbot,
+                                                                    project_path, dialogs):
+    from annotator.gui import main_window, settings
+
+    open_letter(window, qtbot)
+    window.close()
+    settings.set_value("window/size", [3000, 2000])  # saved beside a large monitor
+    settings.set_project_value(project_path, "splitter_share", 0.06)  # a 90 px pane
+    again = reopen(qtbot, project_path, dialogs)
+    room = main_window.available_room(again)
+    assert again.frameGeometry().width() <= room.width() or again.minimumSizeHint().width() \
+        > room.width()
+    qtbot.waitUntil(lambda: min(again.splitter.sizes()) >= 200, timeout=2000)
+    assert share(again) > 0.3
+    again.close()
