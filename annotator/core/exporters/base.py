@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -199,7 +198,10 @@ def atomic_file(path: Path, mode: str = "w", **kw) -> Iterator[IO]:
     path = Path(path)
     if not path.parent.is_dir():
         raise AnnotatorError(f"the folder {path.parent} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    # not mkstemp: its files are 0600; created like open() would, the user's umask
+    # decides who may read the export
+    tmp = path.parent / f".{path.name}.{os.urandom(4).hex()}.part"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, mode, **kw) as fh:
             yield fh
