@@ -85,9 +85,42 @@ class ExchangeController(QObject):
             return None
         return filt if filt is not None and filt.narrows else None
 
+    def _which_annotations(self) -> tuple[bool, AnnotationFilter | None]:
+        """(go on, filter): all annotations, unless the scholar, asked because the
+        table is filtered, takes the n it shows. A filter left on the table once
+        exported 1 of 57 annotations without a word; now it is a choice, all first."""
+        filt = self._export_filter()
+        if filt is None:
+            return True, None
+        project = self.model.p
+        table = self.annotations.table
+        shown = len(project.annotations.list(filt)) if table.loading else len(table.rows)
+        total = project.annotations.count()
+        everything = f"All {total} annotations of the project"
+        filtered = f"Only the {shown} shown in the Annotations panel (its filter)"
+        answer = self.dialogs.get_item("Export", "Which annotations should be exported?",
+                                       [everything, filtered], 0)
+        if answer is None:
+            return False, None
+        return True, filt if answer == filtered else None
+
+    def _export_folder(self) -> Path:
+        """Where an export is proposed: beside the project, unless the project lives
+        in the hidden data folder (the first-run sample): then the Documents folder."""
+        from PySide6.QtCore import QStandardPaths
+
+        from annotator.gui import settings
+
+        folder = self.model.p.path.parent.resolve()
+        if folder.is_relative_to(settings.data_dir().resolve()):
+            documents = QStandardPaths.writableLocation(
+                QStandardPaths.StandardLocation.DocumentsLocation)
+            return Path(documents) if documents and Path(documents).is_dir() else Path.home()
+        return folder
+
     def export_as(self, key: str, out: str | Path | None = None) -> Path | None:
-        """Export the annotations (as filtered in the table) in format ``key``; asks
-        where unless ``out`` is given."""
+        """Export the annotations in format ``key``: all of them, or those the table's
+        filter shows if the scholar says so; asks where unless ``out`` is given."""
         from annotator.core.errors import AnnotatorError
         from annotator.core.exporters import FORMATS, ExportCancelled, export
 
@@ -95,19 +128,20 @@ class ExchangeController(QObject):
             return None
         spec = FORMATS[key]
         project = self.model.p
+        go_on, filt = self._which_annotations()
+        if not go_on:
+            return None
         if out is None:
+            folder = self._export_folder()
             if spec.folder:
-                out = self.dialogs.choose_folder(f"Export {spec.label} into",
-                                                 project.path.parent)
+                out = self.dialogs.choose_folder(f"Export {spec.label} into", folder)
             else:
                 out = self.dialogs.save_file(
-                    f"Export {spec.label}",
-                    project.path.with_name(f"{project.path.stem}{spec.extension}"),
+                    f"Export {spec.label}", folder / f"{project.path.stem}{spec.extension}",
                     f"{spec.label} (*{spec.extension})", suffix=spec.extension)
             if not out:
                 return None
         target = out
-        filt = self._export_filter()
         try:
             result = run_with_progress(
                 self.window, "Export", f"Exporting {spec.label}…",
@@ -119,7 +153,7 @@ class ExchangeController(QObject):
             self.dialogs.warn("Export failed", str(exc))
             return None
         where = result.paths[0] if len(result.paths) == 1 else Path(out)
-        note = " (as filtered in the Annotations panel)" if filt else ""
+        note = " (only those the Annotations panel's filter shows)" if filt else ""
         self.say(f"Exported {result.annotations} annotation(s) to {where}{note}", 15000)
         if result.warnings:
             self.dialogs.report("Export", f"Exported to {where}, with remarks:",

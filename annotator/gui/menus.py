@@ -115,7 +115,7 @@ class Menus:
         for key, text in EXPORT_ENTRIES:
             self.export_actions[key] = self.act(
                 text, lambda _c=False, k=key: exchange.export_as(k), None,
-                "Export the annotations (as filtered in the Annotations panel)")
+                "Export the annotations (all, or those the Annotations panel shows)")
         self.import_annotations = self.act(
             "Import &annotations (W3C JSON-LD, REFI-QDA)…", lambda: exchange.import_annotations(),
             None, "Bring in annotations made in another program or by a colleague")

@@ -317,3 +317,50 @@ def test_a_layout_saved_on_a_larger_screen_gives_way_to_the_default(window, qtbo
     qtbot.waitUntil(lambda: min(again.splitter.sizes()) >= 200, timeout=2000)
     assert share(again) > 0.3
     again.close()
+
+
+# -- item 11: an export says which annotations it writes ----------------------------------
+
+
+def csv_rows(path) -> list[dict]:
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_export_asks_all_or_the_filtered_ones_all_first_and_honours_the_umask(
+        window, qtbot, dialogs, tmp_path, project_path):
+    import os
+    import stat
+
+    panel = window.annotations
+    panel.text.setFocus()
+    QTest.keyClicks(panel.text, "League")
+    table_rows_loaded(window, qtbot, 1)
+    with reread(window) as p:
+        total = p.annotations.count()
+    out = tmp_path / "exports"
+    out.mkdir()
+    dialogs.script("get_item", lambda _t, _l, items: items[0])  # the default: all
+    dialogs.script("save_file", str(out / "all"), str(out / "shown"))
+    dialogs.script("get_item", lambda _t, _l, items: items[1])
+    mask = os.umask(0o022)
+    try:
+        window.menus.export_actions["csv"].trigger()
+        window.menus.export_actions["csv"].trigger()
+    finally:
+        os.umask(mask)
+    (_t, _l, items) = dialogs.said("get_item")[0]
+    assert items == [f"All {total} annotations of the project",
+                     "Only the 1 shown in the Annotations panel (its filter)"]
+    assert len(csv_rows(out / "all.csv")) == total
+    assert [r for r in csv_rows(out / "shown.csv")][0]["quote"] == "League of Nations"
+    assert len(csv_rows(out / "shown.csv")) == 1
+    for name in ("all.csv", "shown.csv"):
+        assert stat.S_IMODE((out / name).stat().st_mode) == 0o644
+    suggested = dialogs.said("save_file")[0][1]
+    assert os.path.dirname(suggested) == str(project_path.parent.resolve())
+    dialogs.script("get_item", None)  # Cancel: nothing is written, nothing asked further
+    window.menus.export_actions["csv"].trigger()
+    assert len(dialogs.said("save_file")) == 2
