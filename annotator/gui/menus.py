@@ -86,6 +86,8 @@ class Menus:
                           "Put another document in the right-hand pane")
         self.swap = act("S&wap panes", desk.swap_panes, None)
         self.about = act("&About annotator", about, None)
+        self.shortcuts = act("&Keyboard shortcuts", self.show_shortcuts, K.HelpContents,
+                             "Every key of the workbench, read from its actions")
         self.next = act("&Next highlight", lambda: selected.next_highlight(False), "Alt+Down",
                         "Select the next highlight in the text")
         self.previous = act("&Previous highlight", lambda: selected.next_highlight(True),
@@ -159,7 +161,7 @@ class Menus:
         for dock in docks.values():
             view.addAction(dock.toggleViewAction())
         help_menu: QMenu = bar.addMenu("&Help")
-        help_menu.addAction(self.about)
+        help_menu.addActions([self.shortcuts, self.about])
 
     def fill_tag_menu(self) -> None:
         """Annotate: "Tag as …" for the tags (those with keys first), then the rest."""
@@ -192,6 +194,13 @@ class Menus:
                 self.tag_keys.append(self.act(
                     f"Tag as {tag.name}", lambda _c=False, t=tag.id: self.tagging.tag_with(t),
                     tag.shortcut))
+
+    def show_shortcuts(self) -> None:
+        """Help ▸ Keyboard shortcuts (not modal: it can stay open beside the work)."""
+        from annotator.gui.dialogs.shortcuts import ShortcutsDialog
+
+        self.shortcuts_dialog = ShortcutsDialog(self.window)
+        self.shortcuts_dialog.show()
 
     def fill_recent(self) -> None:
         self.recent_menu.clear()

@@ -364,3 +364,106 @@ def test_export_asks_all_or_the_filtered_ones_all_first_and_honours_the_umask(
     dialogs.script("get_item", None)  # Cancel: nothing is written, nothing asked further
     window.menus.export_actions["csv"].trigger()
     assert len(dialogs.said("save_file")) == 2
+
+
+# -- item 13, and the keys of the window as a whole -------------------------------------
+
+
+def menu_actions(window) -> dict[str, object]:
+    """Every action of the menu bar by its place ("Annotate ▸ Find tag…"), submenus
+    included, in menu order (menus filled on opening are filled first; they make new
+    actions each time, so look an action up again before triggering it)."""
+    found = {}
+
+    def walk(menu, path):
+        menu.aboutToShow.emit()
+        for action in menu.actions():
+            if action.menu() is not None:
+                walk(action.menu(), f"{path} ▸ {action.text()}")
+            elif not action.isSeparator():
+                found.setdefault(f"{path} ▸ {action.text()}", action)
+
+    for top in window.menuBar().actions():
+        walk(top.menu(), top.text())
+    return found
+
+
+def window_keys(window) -> dict[str, list[str]]:
+    """Each key of an enabled action that works window-wide: the actions on it."""
+    from PySide6.QtGui import QAction
+
+    keys: dict[str, list[str]] = {}
+    for action in window.findChildren(QAction):
+        if not action.isEnabled() or action.shortcutContext() == \
+                Qt.ShortcutContext.WidgetShortcut:
+            continue
+        for key in action.shortcuts():
+            if not key.isEmpty():
+                keys.setdefault(key.toString(), []).append(action.text())
+    return keys
+
+
+def test_help_lists_every_key_of_the_window(window, qtbot):
+    from annotator.gui.dialogs.shortcuts import plain
+
+    window.menus.shortcuts.trigger()
+    dialog = window.menus.shortcuts_dialog
+    assert dialog.isVisible()
+    listed = set()
+    tree = dialog.tree
+    for g in range(tree.topLevelItemCount()):
+        group = tree.topLevelItem(g)
+        for i in range(group.childCount()):
+            listed.add((group.child(i).text(0), group.child(i).text(1)))
+    from PySide6.QtGui import QKeySequence
+
+    for key, texts in window_keys(window).items():
+        native = QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
+        for text in texts:
+            assert any(what == plain(text) and native in keys.split(", ")
+                       for what, keys in listed), (text, key)
+    assert ("Find tag…", "Ctrl+T") in listed
+    assert any(what.startswith("Tag as Imperial debt") and keys == "6" for what, keys in listed)
+    dialog.close()
+
+
+def test_no_two_enabled_actions_share_a_key(window, qtbot):
+    open_letter(window, qtbot)
+    window.menus.update()
+    shared = {key: texts for key, texts in window_keys(window).items() if len(texts) > 1}
+    assert not shared
+
+
+def test_every_menu_action_runs_without_an_exception_when_every_dialog_is_cancelled(
+        window, qtbot, dialogs, project_path):
+    """Each entry of each menu, triggered once (a checkable one twice, to leave it as it
+    was) on the sample-like project with every question cancelled: an exception in a
+    slot fails the test (pytest-qt), and the project file is unchanged."""
+    open_letter(window, qtbot)
+    with reread(window) as p:
+        before = p.annotations.count(), len(p.links.list()), len(p.tags.list())
+    places = menu_actions(window)
+    assert len([a for a in places.values() if not a.shortcut().isEmpty()]) >= 15
+    quit_action = window.menus.quit
+    for place in places:
+        action = menu_actions(window).get(place)
+        if action is None or action is quit_action or not action.isEnabled():
+            continue
+        action.trigger()
+        if action.isCheckable():
+            action.trigger()
+        qtbot.wait(5)
+        for widget in qtbot_top_level_dialogs(window):
+            widget.close()
+    with reread(window) as p:
+        assert (p.annotations.count(), len(p.links.list()), len(p.tags.list())) == before
+    quit_action.trigger()
+    assert not window.isVisible() and not window.model.is_open
+
+
+def qtbot_top_level_dialogs(window) -> list:
+    """The dialogs an action left open (About, Document details, Keyboard shortcuts)."""
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    return [w for w in QApplication.topLevelWidgets()
+            if isinstance(w, QDialog) and w.isVisible()]
