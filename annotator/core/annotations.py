@@ -60,7 +60,7 @@ def _annotation(r: tuple) -> Annotation:
     state = r[_STATE]
     return Annotation(r[_ID], r[_DOC], r[_AUTHOR], text, region,
                       r[_TAGS].split(" ") if r[_TAGS] else [], r[_NOTE], r[_COLOR],
-                      r[_ENTITY], r[_DATE], _STATES.get(state) or AnchorState(state),
+                      r[_ENTITY], r[_DATE], _STATES.get(state) or AnchorState.read(state),
                       r[_CREATED], r[_MODIFIED], bool(r[_DELETED]))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,143 @@ if TYPE_CHECKING:
 
 _T = Table("tags")
 
+#: Deepest a theme may sit in the codebook tree (a root theme is level 1). Scholars'
+#: codebooks use 3 or 4 levels; a crafted file or exchange file 5,000 deep made every
+#: command that walks the tree (tags, exports) die, so every way in refuses deeper ones.
+MAX_TAG_DEPTH = 32
+_KINDS = "('entity_type', 'theme')"
+
+
+class TagTooDeep(AnnotatorError):
+    """A theme would sit deeper in the codebook than MAX_TAG_DEPTH."""
+
+
+def check_tag_depth(depth: int, name: str = "") -> None:
+    """Refuse a tag at level ``depth`` (1 = a root) beyond MAX_TAG_DEPTH: the one rule
+    the CLI, the GUI, the W3C and REFI-QDA importers and the merge share."""
+    if depth > MAX_TAG_DEPTH:
+        what = f"the theme “{name[:60]}”" if name else "a theme"
+        raise TagTooDeep(f"{what} would be {depth} levels deep; a codebook may have at "
+                         f"most {MAX_TAG_DEPTH} levels. Nothing was changed.")
+
+
+def check_codebook_depth(conn) -> None:
+    """Refuse a codebook (as it stands in ``conn``, e.g. inside a merge's transaction)
+    with a tag deeper than MAX_TAG_DEPTH or in a parent cycle: raises TagTooDeep, so
+    the caller's transaction is rolled back."""
+    bad = deep_tags(conn, limit=1)
+    if bad:
+        name, depth = bad[0]
+        if depth is None:
+            raise TagTooDeep(f"the theme “{name[:60]}” is its own ancestor (a cycle in the "
+                             "codebook tree). Nothing was changed.")
+        check_tag_depth(depth, name)
+
+
+def deep_tags(conn, *, limit: int | None = None) -> list[tuple[str, int | None]]:
+    """(name, level) of tags deeper than MAX_TAG_DEPTH, deepest first, and (name, None)
+    of tags no root reaches (in or under a parent cycle): what ``check`` reports and
+    the merge refuses. Linear in the number of tags (parents read once, walked in
+    Python: the schema has no index on parent_id to walk down in SQL)."""
+    names: dict[str, str] = {}
+    parent_of: dict[str, str | None] = {}
+    for tag_id, name, parent_id in conn.execute("SELECT id, name, parent_id FROM tags"):
+        names[tag_id], parent_of[tag_id] = name, parent_id
+    found = [(lvl if lvl is not None else -1, tag_id)
+             for tag_id, lvl in levels(parent_of).items()
+             if lvl is None or lvl > MAX_TAG_DEPTH]
+    found.sort(reverse=True)
+    return [(names[tag_id], lvl if lvl >= 0 else None) for lvl, tag_id in found[:limit]]
+
+
+def levels(parent_of: Mapping[str, str | None]) -> dict[str, int | None]:
+    """Each tag's level (1 = a root; a missing parent makes a root), None for a tag in
+    or under a parent cycle. Iterative: every tag is walked up once."""
+    level: dict[str, int | None] = {}
+    for start in parent_of:
+        if start in level:
+            continue
+        chain, current = _climb(start, parent_of, level)
+        above = 0 if current is None else level.get(current)  # None: a cycle, or under one
+        for tag_id in reversed(chain):
+            above = None if above is None else above + 1
+            level[tag_id] = above
+    return level
+
+
+def _climb(start: str, parent_of: Mapping[str, str | None],
+           known: Mapping[str, object]) -> tuple[list[str], str | None]:
+    """Walk up from ``start`` to a root, a tag in ``known`` or a tag already passed (a
+    cycle): the tags passed, lowest first, and the one it stopped at (None: a root)."""
+    chain: list[str] = []
+    on_chain: set[str] = set()
+    current: str | None = start
+    while current is not None and current not in known and current not in on_chain:
+        chain.append(current)
+        on_chain.add(current)
+        up = parent_of[current]
+        current = up if up in parent_of else None
+    return chain, current
+
+
+def safe_parents(tags: Mapping[str, Tag]) -> dict[str, str | None]:
+    """Each tag's parent in a tree that is safe to walk, even for a crafted codebook: a
+    missing parent or a cycle makes a root; a tag deeper than MAX_TAG_DEPTH hangs from
+    its ancestor at level MAX_TAG_DEPTH. Iterative, linear in the number of tags."""
+    level: dict[str, int] = {}
+    parent: dict[str, str | None] = {}
+    parent_of = {tag_id: tag.parent_id for tag_id, tag in tags.items()}
+    for start in tags:
+        chain, current = _climb(start, parent_of, level)
+        if current is not None and current not in level:  # a cycle: cut it at `current`
+            parent[current], level[current] = None, 1
+            chain = chain[:chain.index(current)]
+        above = current
+        for tag_id in reversed(chain):
+            if above is None:
+                parent[tag_id], level[tag_id] = None, 1
+            elif level[above] < MAX_TAG_DEPTH:
+                parent[tag_id], level[tag_id] = above, level[above] + 1
+            else:  # hang it from the deepest allowed ancestor
+                parent[tag_id] = above if level[above] == MAX_TAG_DEPTH else parent[above]
+                level[tag_id] = MAX_TAG_DEPTH + 1
+                tag_id = parent[tag_id]  # type: ignore[assignment]
+            above = tag_id
+    return parent
+
+
+def tag_path(tags: Mapping[str, Tag], tag_id: str) -> str:
+    """"Recognition/De jure recognition": a tag's name under its ancestors, walked
+    iteratively, stopping at a cycle and at MAX_TAG_DEPTH levels ("…/" marks the cut)."""
+    parts: list[str] = []
+    seen: set[str] = set()
+    current = tags.get(tag_id)
+    while current is not None and current.id not in seen:
+        if len(parts) == MAX_TAG_DEPTH:
+            parts.append("…")
+            break
+        seen.add(current.id)
+        parts.append(current.name.replace("/", "∕"))
+        current = tags.get(current.parent_id or "")
+    return "/".join(reversed(parts))
+
+
+def walk(tags: Mapping[str, Tag]) -> Iterator[tuple[Tag, int]]:
+    """Every tag with its level (0 = a root), parents before children in codebook
+    order (as ``tags`` are given), without recursion: a crafted tree cannot exhaust the
+    stack, and no tag is shown deeper than MAX_TAG_DEPTH."""
+    children: dict[str | None, list[Tag]] = {}
+    for tag_id, up in safe_parents(tags).items():
+        children.setdefault(up, []).append(tags[tag_id])
+    order = {tag_id: i for i, tag_id in enumerate(tags)}
+    for kids in children.values():
+        kids.sort(key=lambda t: order[t.id])
+    stack = [(t, 0) for t in reversed(children.get(None, []))]
+    while stack:
+        tag, depth = stack.pop()
+        yield tag, depth
+        stack.extend((t, depth + 1) for t in reversed(children.get(tag.id, [])))
+
 #: What a new project starts with: the entity types a historian tags first, on keys 1-5.
 DEFAULT_ENTITY_TYPES = (
     ("Person", "#f4a261", "1", "People, by any spelling the sources use."),
@@ -27,7 +165,7 @@ DEFAULT_ENTITY_TYPES = (
 
 
 def _tag(row: tuple) -> Tag:
-    return _T.record(Tag, row, kind=TagKind, deleted=bool)
+    return _T.record(Tag, row, kind=TagKind.read, deleted=bool)
 
 
 class TagStore:
@@ -43,7 +181,7 @@ class TagStore:
     # -- reading ---------------------------------------------------------------------
 
     def list(self, kind: TagKind | None = None, *, include_deleted: bool = False) -> list[Tag]:
-        sql = f"{_T.select} WHERE 1"
+        sql = f"{_T.select} WHERE kind IN {_KINDS}"  # a crafted kind: skipped (check names it)
         args: list = []
         if not include_deleted:
             sql += " AND deleted = 0"
@@ -54,7 +192,7 @@ class TagStore:
         return [_tag(r) for r in self._p.conn.execute(sql, args)]
 
     def get(self, tag_id: str) -> Tag | None:
-        row = self._p.conn.execute(f"{_T.select} WHERE id = ?",
+        row = self._p.conn.execute(f"{_T.select} WHERE id = ? AND kind IN {_KINDS}",
                                    (tag_id,)).fetchone()
         return _tag(row) if row else None
 
@@ -67,7 +205,8 @@ class TagStore:
         found = None
         for part in [p.strip() for p in name_or_id.split("/") if p.strip()] or [name_or_id]:
             rows = self._p.conn.execute(
-                f"{_T.select} WHERE deleted = 0 AND name = ? COLLATE NOCASE",
+                f"{_T.select} WHERE deleted = 0 AND name = ? COLLATE NOCASE "
+                f"AND kind IN {_KINDS}",
                 (part,)).fetchall()
             tags = [_tag(r) for r in rows]
             if found is not None or "/" in name_or_id:
@@ -85,6 +224,29 @@ class TagStore:
             "SELECT t.id FROM tags t JOIN sub ON t.parent_id = sub.id WHERE t.deleted = 0) "
             "SELECT id FROM sub", (tag_id,))
         return [r[0] for r in rows]
+
+    def tree(self) -> list[tuple[Tag, int]]:
+        """Live tags in codebook order with their level (0 = a root), parents first;
+        safe to print or show however deep or tangled a crafted file's tree is."""
+        return list(walk({t.id: t for t in self.list()}))
+
+    def level(self, tag_id: str | None) -> int:
+        """How deep ``tag_id`` sits (1 = a root, 0 for None), counted up its parents at
+        most MAX_TAG_DEPTH + 1 steps (a cycle counts as too deep)."""
+        if tag_id is None:
+            return 0
+        return self._p.conn.execute(
+            "WITH RECURSIVE up(id, n) AS (SELECT ?, 1 UNION ALL SELECT t.parent_id, up.n + 1 "
+            "FROM tags t JOIN up ON t.id = up.id WHERE t.parent_id IS NOT NULL "
+            f"AND up.n <= {MAX_TAG_DEPTH}) SELECT max(n) FROM up", (tag_id,)).fetchone()[0]
+
+    def height(self, tag_id: str) -> int:
+        """Levels of the subtree under ``tag_id``, itself included (1 for a leaf),
+        counted down at most MAX_TAG_DEPTH + 1 levels."""
+        return self._p.conn.execute(
+            "WITH RECURSIVE sub(id, n) AS (SELECT ?, 1 UNION ALL SELECT t.id, sub.n + 1 "
+            "FROM tags t JOIN sub ON t.parent_id = sub.id WHERE t.deleted = 0 "
+            f"AND sub.n <= {MAX_TAG_DEPTH}) SELECT max(n) FROM sub", (tag_id,)).fetchone()[0]
 
     def counts(self) -> dict[str, int]:
         """Live annotations per tag."""
@@ -106,6 +268,7 @@ class TagStore:
             parent = self.get(parent_id)
             if parent is None or parent.deleted:
                 raise AnnotatorError("the parent tag does not exist.")
+            check_tag_depth(self.level(parent_id) + 1, name)
         stamp = now()
         with self._p.transaction() as conn:
             position = conn.execute(
@@ -122,8 +285,11 @@ class TagStore:
         if tag is not None:
             return tag
         parent_id = None
+        parts = [p.strip() for p in name.split("/") if p.strip()]
+        if not parts:
+            raise AnnotatorError("a tag needs a name.")
+        check_tag_depth(len(parts), parts[-1])
         with self._p.transaction():
-            parts = [p.strip() for p in name.split("/") if p.strip()]
             for i, part in enumerate(parts):
                 path = "/".join(parts[: i + 1])
                 existing = self.find(path)
@@ -142,6 +308,8 @@ class TagStore:
         if "parent_id" in fields and fields["parent_id"] is not None:
             if fields["parent_id"] in self.descendants(tag_id):
                 raise AnnotatorError("a tag cannot be moved under itself.")
+            check_tag_depth(self.level(str(fields["parent_id"])) + self.height(tag_id),
+                            tag.name)
         new = replace(tag, **fields, modified_at=now())  # type: ignore[arg-type]
         with self._p.transaction() as conn:
             conn.execute(
@@ -182,8 +350,9 @@ class TagStore:
         the annotations that had the source tag."""
         if source_id == target_id:
             raise AnnotatorError("a tag cannot be merged into itself.")
-        self._live(source_id)
+        source = self._live(source_id)
         self._live(target_id)
+        check_tag_depth(self.level(target_id) + self.height(source_id) - 1, source.name)
         stamp = now()
         with self._p.transaction() as conn:
             moved = [r[0] for r in conn.execute(

@@ -115,7 +115,7 @@ def _read_source_file(path: Path) -> bytes:
 
 
 def _document(row: tuple) -> Document:
-    return _DOCS.record(Document, row, kind=DocumentKind, page_count=lambda n: n or 0,
+    return _DOCS.record(Document, row, kind=DocumentKind.read, page_count=lambda n: n or 0,
                         metadata=lambda v: loads(v, {}), deleted=bool)
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from annotator.core import schema
+from annotator.core.util import too_deep
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
@@ -68,12 +71,127 @@ def check(project: Project, *, verify_sources: bool = True) -> CheckReport:
 
     _check_text_anchors(project, report)
     _check_journal(project, report)
+    _check_rows(project, report)
     for title, n in conn.execute(
             "SELECT d.title, count(*) FROM annotations a JOIN documents d ON d.id = a.document_id "
             "WHERE a.deleted = 0 AND a.page IS NOT NULL AND (a.page < 1 OR a.page > d.page_count)"
             " GROUP BY d.id"):
         report.problems.append(f"{n} region(s) in “{title}” lie on pages that do not exist")
     return report
+
+
+#: Rows a crafted file can hold although the schema's CHECK constraints forbid them
+#: (SQLite does not verify those on a read-only connection, nor on a file written with
+#: ignore_check_constraints): readers skip or tolerate them, check names them.
+_RULES = (
+    ("documents", "kind NOT IN ('text', 'paged')", "a kind other than text or paged"),
+    ("tags", "kind NOT IN ('entity_type', 'theme')", "a kind other than entity_type or theme"),
+    ("annotations", "anchor_state NOT IN ('ok', 'moved', 'orphaned')",
+     "an anchor state other than ok, moved or orphaned"),
+    ("annotations", "(start_offset IS NULL AND page IS NULL) OR start_offset < 0 "
+     "OR end_offset < start_offset", "neither a passage nor a region, or a passage that "
+     "ends before it starts"),
+    ("pages", "number < 1", "a page number below 1"),
+    ("changesets", "kind NOT IN ('edit', 'merge', 'import', 'mechanical') OR state NOT IN "
+     "('done', 'undone', 'dropped')", "a kind or state the journal does not know"),
+)
+#: JSON columns and the type each must hold (util.loads reads anything else as empty)
+_JSON = (("documents", "metadata", dict), ("document_links", "alignment", dict),
+         ("pages", "words", list), ("entities", "aliases", list),
+         ("entities", "identifiers", dict), ("annotations", "quads", list))
+
+
+def _bad_utf8(data: bytes | None) -> int:
+    if data is None:
+        return 0
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return 1
+    return 0
+
+
+def _bad_json(data: bytes | None, kind: str) -> int:
+    """1 when a JSON column holds what util.loads cannot read as its type."""
+    text = data.decode("utf-8", "replace") if data else ""
+    if not text:
+        return 0
+    try:
+        if too_deep(text):
+            return 1
+        return 0 if type(json.loads(text)).__name__ == kind else 1
+    except (ValueError, RecursionError):
+        return 1
+
+
+def _check_rows(project: Project, report: CheckReport) -> None:
+    """Rows that read, but not as written: forbidden values, text that is not UTF-8,
+    unreadable or too deeply nested JSON, infinite regions, a codebook deeper than
+    MAX_TAG_DEPTH or in a cycle, a damaged search index. Every command works around
+    them (skips, or reads them as empty or U+FFFD); here each is named."""
+    from annotator.core.codebook import MAX_TAG_DEPTH, deep_tags
+    from annotator.core.exporters.base import INSANE_REGION
+    from annotator.core.search_index import index_problems
+
+    conn = project.conn
+    problems = report.problems
+    tables = [t for t in (*schema.TABLES, *schema.JOURNAL_TABLES)
+              if t in set(project.db.table_names())]
+    for table, condition, what in _RULES:
+        if table in tables:
+            n = conn.execute(f"SELECT count(*) FROM {table} WHERE {condition}").fetchone()[0]
+            if n:
+                problems.append(f"{n} row(s) of {table} hold {what} (a damaged or crafted "
+                                "file); they are read as the nearest safe value")
+    for table in tables:
+        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        if "deleted" in columns:
+            n = conn.execute(f"SELECT count(*) FROM {table} WHERE deleted NOT IN (0, 1)"
+                             ).fetchone()[0]
+            if n:
+                problems.append(f"{n} row(s) of {table} have a deleted flag other than 0 or 1")
+    conn.create_function("annotator_bad_utf8", 1, _bad_utf8, deterministic=True)
+    conn.create_function("annotator_bad_json", 2, _bad_json, deterministic=True)
+    for table in tables:
+        texts = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")
+                 if (r[2] or "").upper() == "TEXT"]
+        if not texts:
+            continue
+        row = " || char(10) || ".join(f"coalesce({c}, '')" for c in texts)
+        if not conn.execute(f"SELECT 1 FROM {table} WHERE annotator_bad_utf8(CAST({row} AS "
+                            "BLOB)) LIMIT 1").fetchone():
+            continue  # one pass over the rows; the columns are named only when needed
+        counts = conn.execute("SELECT " + ", ".join(
+            f"coalesce(sum(annotator_bad_utf8(CAST({c} AS BLOB))), 0)" for c in texts)
+            + f" FROM {table}").fetchone()
+        problems.extend(f"{n} row(s) of {table}.{c} hold text that is not valid UTF-8 (shown "
+                        "with � in its place)" for c, n in zip(texts, counts, strict=True) if n)
+    for table, column, kind in _JSON:
+        n = conn.execute(f"SELECT count(*) FROM {table} WHERE annotator_bad_json("
+                         f"CAST({column} AS BLOB), ?)", (kind.__name__,)).fetchone()[0]
+        if n:
+            problems.append(f"{n} row(s) of {table}.{column} hold JSON annotator cannot read "
+                            "(malformed, of the wrong kind, or nested too deep); they are "
+                            "read as empty")
+    n = conn.execute(f"SELECT count(*) FROM annotations a WHERE {INSANE_REGION}").fetchone()[0]
+    if n:
+        problems.append(f"{n} region(s) have a coordinate that is not a finite number of "
+                        "points; exports skip them")
+    deep = deep_tags(conn)
+    cycles = [name for name, depth in deep if depth is None]
+    if len(deep) > len(cycles):
+        name, depth = deep[0]
+        problems.append(f"{len(deep) - len(cycles)} theme(s) lie deeper than {MAX_TAG_DEPTH} "
+                        f"levels in the codebook (“{name[:60]}” at level {depth}): they are "
+                        "shown and exported at the last level")
+    if cycles:
+        problems.append(f"{len(cycles)} theme(s) of the codebook are their own ancestors or "
+                        f"under such (a cycle, e.g. “{cycles[0][:60]}”): they are shown at the "
+                        "top level")
+    try:
+        problems.extend(index_problems(conn))
+    except sqlite3.DatabaseError as exc:  # no FTS5 tables (an old file): nothing to check
+        report.notices.append(f"the search index was not checked ({exc})")
 
 
 def _check_journal(project: Project, report: CheckReport) -> None:

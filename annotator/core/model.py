@@ -19,15 +19,32 @@ class AnchorState(StrEnum):
     MOVED = "moved"  # found elsewhere (by quote and context, or fuzzily)
     ORPHANED = "orphaned"  # not found; kept and shown, never dropped
 
+    @classmethod
+    def read(cls, value: str) -> AnchorState:
+        """A stored state; one outside the schema's CHECK (a crafted file) reads as
+        orphaned — kept and shown, its place in doubt — and ``check`` names it."""
+        return cls._value2member_map_.get(value, cls.ORPHANED)  # type: ignore[return-value]
+
 
 class DocumentKind(StrEnum):
     TEXT = "text"  # a transcription, web text, Markdown ...: annotated by code points
     PAGED = "paged"  # a PDF or page images: annotated by regions (and text layer words)
 
+    @classmethod
+    def read(cls, value: str) -> DocumentKind:
+        """A stored kind; one outside the schema's CHECK (a crafted file) reads as a
+        text document, which every reader can show, and ``check`` names it."""
+        return cls._value2member_map_.get(value, cls.TEXT)  # type: ignore[return-value]
+
 
 class TagKind(StrEnum):
     ENTITY_TYPE = "entity_type"  # Person, Place, Organisation, Date, Event
     THEME = "theme"  # the scholar's own codebook, a tree
+
+    @classmethod
+    def read(cls, value: str) -> TagKind:
+        """A stored kind; one outside the schema's CHECK reads as a theme."""
+        return cls._value2member_map_.get(value, cls.THEME)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +57,11 @@ class TextSelector:
     exact: str
     prefix: str = ""
     suffix: str = ""
+
+
+#: Largest coordinate a region may have, in page points (a page 350 km wide): beyond
+#: it, or infinite, a crafted value would overflow the arithmetic of exports.
+MAX_COORDINATE = 1e9
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,11 +16,14 @@ unbalanced quote, a lone ``-``, ``AND`` alone) is read as plain words, never an 
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from annotator.core.errors import AnnotatorError
 from annotator.core.filters import (
     AnnotationFilter,
     annotation_where,
@@ -28,7 +31,7 @@ from annotator.core.filters import (
     dated_within,
 )
 from annotator.core.names import fold
-from annotator.core.search_index import rebuild_index, refresh
+from annotator.core.search_index import rebuild_index, refresh, repair_index
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
@@ -36,6 +39,8 @@ if TYPE_CHECKING:
 __all__ = ["CONTEXT", "Filters", "Hit", "count_documents", "date_range", "find_in_text",
            "fold_preserving", "fts_query", "matching_annotations", "rebuild_index",
            "refresh", "search", "search_annotations"]
+
+_R = TypeVar("_R")
 
 #: Highlight markers: Unicode noncharacters, which no imported text contains.
 M1, M2 = "\ufdd0", "\ufdd1"
@@ -118,6 +123,27 @@ def _plain_query(query: str) -> str:
 # -- searching -------------------------------------------------------------------------
 
 
+def _repairing(fn: Callable[..., _R]) -> Callable[..., _R]:
+    """Run a search; should the index turn out damaged (FTS5: "database disk image is
+    malformed"), rebuild it (it is derived) and run the search once more."""
+    @functools.wraps(fn)
+    def run(project: Project, *args: Any, **kw: Any) -> _R:
+        try:
+            return fn(project, *args, **kw)
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError:
+            pass
+        try:
+            repair_index(project)
+            return fn(project, *args, **kw)
+        except sqlite3.DatabaseError as exc:
+            raise AnnotatorError(f"the search index is damaged and could not be rebuilt "
+                                 f"({exc}); run annotator check.") from None
+    return run
+
+
+@_repairing
 def search(project: Project, query: str, *, limit: int = 20, document_id: str | None = None,
            filters: Filters | None = None, context: int = CONTEXT,
            per_document: int | None = None) -> list[Hit]:
@@ -166,6 +192,7 @@ def search(project: Project, query: str, *, limit: int = 20, document_id: str | 
     return hits
 
 
+@_repairing
 def search_annotations(project: Project, query: str, *, limit: int = 50,
                        filters: Filters | None = None, context: int = CONTEXT) -> list[Hit]:
     """Hits in annotation quotes and notes, best annotations first. A quote hit's
@@ -199,6 +226,7 @@ def search_annotations(project: Project, query: str, *, limit: int = 50,
     return hits
 
 
+@_repairing
 def count_documents(project: Project, query: str) -> int:
     """How many documents (and pages) the query finds: for "n more documents…"."""
     expr = fts_query(query)

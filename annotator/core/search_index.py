@@ -109,6 +109,48 @@ def rebuild_index(project: Project) -> None:
     _state(project).stamps = dict.fromkeys(("documents", "annotations"), _stamp(project.conn))
 
 
+def repair_index(project: Project) -> None:
+    """The index is damaged (FTS5 finds it malformed): it is derived, so build it
+    afresh — in the file when the project is writable, else a temporary one in memory
+    (a read-only project is never written to)."""
+    state = _state(project)
+    if not project.read_only:
+        rebuild_index(project)
+        state.schema = "main"
+        return
+    conn = project.conn
+    for table in ("search_text", "search_rows", "search_documents", "search_notes",
+                  "search_annotations"):
+        conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    for ddl in _DDL_TEMP:
+        conn.execute(ddl)
+    state.schema = "temp"
+    for update in _UPDATES.values():
+        update(conn, "temp")
+    state.stamps = dict.fromkeys(_UPDATES, _stamp(conn))
+
+
+def index_problems(conn: sqlite3.Connection) -> list[str]:
+    """What is wrong with the full-text indexes in the file: FTS5's own integrity-check,
+    or, on a read-only connection (which FTS5 will not run it on), a read of every
+    entry of the index through fts5vocab."""
+    problems = []
+    for table in ("search_text", "search_notes"):
+        try:
+            try:
+                conn.execute(f"INSERT INTO main.{table}({table}) VALUES ('integrity-check')")
+            except sqlite3.OperationalError as exc:
+                if "readonly" not in str(exc):
+                    raise
+                conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.annotator_{table}_vocab "
+                             f"USING fts5vocab(main, {table}, instance)")
+                conn.execute(f"SELECT count(*) FROM temp.annotator_{table}_vocab").fetchone()
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"the search index ({table}) is damaged ({exc}); it is rebuilt "
+                            "at the next search of a writable project")
+    return problems
+
+
 _DOCS_DIFF = ("SELECT d.id, d.modified_at, d.deleted, d.kind FROM documents d "
               "LEFT JOIN {s}.search_documents s ON s.document_id = d.id "
               "WHERE s.modified_at IS NOT d.modified_at")

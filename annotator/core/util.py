@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,15 +26,53 @@ def dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+#: Deepest nesting a JSON column may have (ours need 3): a crafted value 100,000
+#: brackets deep would otherwise raise RecursionError in every command that reads it.
+MAX_JSON_DEPTH = 32
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_SQUARE = str.maketrans("{}", "[]")  # only the depth counts, not which bracket
+_TOO_MANY_OPEN = "[" * (MAX_JSON_DEPTH + 1)
+
+
+def too_deep(text: str) -> bool:
+    """Whether JSON ``text`` nests deeper than MAX_JSON_DEPTH. Fast for the usual
+    column: only a value with more brackets than the limit is looked at closely (its
+    strings and everything but brackets removed, then innermost pairs peeled off at most
+    MAX_JSON_DEPTH times), all in C-speed passes."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return False
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text) if '"' in text else text)
+    brackets = brackets.translate(_SQUARE)
+    for _ in range(MAX_JSON_DEPTH):
+        if _TOO_MANY_OPEN in brackets:
+            return True  # that many opened in a row: deeper for sure (and found fast)
+        peeled = brackets.replace("[]", "")
+        if not peeled or peeled == brackets:
+            return False  # balanced within the limit, or unbalanced (not JSON at all)
+        brackets = peeled
+    return True
+
+
 def loads(text: str | None, default: object) -> object:
-    """Read a JSON column; a malformed value (a hostile or damaged file) gives the default."""
+    """Read a JSON column; a malformed or too deeply nested value (a hostile or damaged
+    file) gives the default."""
     if not text:
         return default
     try:
+        if too_deep(text):
+            return default
         value = json.loads(text)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return default
     return value if isinstance(value, type(default)) else default
+
+
+def tolerant_text(data: bytes) -> str:
+    """SQLite text as str, invalid UTF-8 shown as U+FFFD (the project connection's
+    text_factory): one crafted or damaged row must not stop every command that reads
+    it; ``annotator check`` names such rows."""
+    return data.decode("utf-8", "replace")
 
 
 @contextmanager

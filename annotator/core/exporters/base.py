@@ -8,6 +8,7 @@ Exports read the project and never write to it, so they may run on a worker thre
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
@@ -19,9 +20,18 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from annotator.core.annotations import _SELECT, _annotation
+from annotator.core.codebook import safe_parents, tag_path
 from annotator.core.errors import AnnotatorError
 from annotator.core.filters import AnnotationFilter, annotation_where
-from annotator.core.model import Annotation, Author, Document, Entity, Tag
+from annotator.core.model import (
+    MAX_COORDINATE,
+    Annotation,
+    Author,
+    Document,
+    Entity,
+    RegionSelector,
+    Tag,
+)
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
@@ -67,9 +77,45 @@ def iter_annotations(project: Project, filt: ExportFilter | None = None, *,
         args)
     try:
         for row in cursor:
-            yield _annotation(row)
+            ann = _annotation(row)
+            if ann.region is None or sane_region(ann.region):
+                yield ann  # a crafted infinite rectangle is skipped (region_warnings)
     finally:
         cursor.close()
+
+
+#: SQL: a region with a coordinate beyond MAX_COORDINATE or infinite (check uses it too)
+INSANE_REGION = ("a.page IS NOT NULL AND NOT ("
+                 + " AND ".join(f"abs(a.{c}) <= {MAX_COORDINATE:.0f}" for c in "xywh") + ")")
+
+
+def sane_region(region: RegionSelector) -> bool:
+    """Every coordinate of the rectangle and its line boxes a finite number within
+    MAX_COORDINATE (NaN fails the comparison too)."""
+    values = [region.x, region.y, region.w, region.h, *(v for q in region.quads for v in q)]
+    return all(-MAX_COORDINATE <= v <= MAX_COORDINATE for v in values)
+
+
+def region_warnings(project: Project, filt: ExportFilter | None = None) -> list[str]:
+    """The warning for regions iter_annotations skipped (``check`` names them too)."""
+    sql, args = annotation_where(project, filt)
+    n = project.conn.execute(f"SELECT count(*) FROM annotations a WHERE {sql} AND {INSANE_REGION}",
+                             args).fetchone()[0]
+    return [f"{n} region(s) skipped: a coordinate is not a finite number of points "
+            "(a damaged or crafted row; see annotator check)"] if n else []
+
+
+def source_bytes(project: Project, doc: Document, warnings: list[str]) -> bytes | None:
+    """A document's original bytes, or None (with a warning) when they are missing or do
+    not match their SHA-256: a damaged source is left out, the export goes on."""
+    row = project.conn.execute("SELECT data FROM document_data WHERE document_id = ?",
+                               (doc.id,)).fetchone()
+    data = bytes(row[0]) if row and isinstance(row[0], bytes) else None
+    if data is None or hashlib.sha256(data).hexdigest() != doc.sha256:
+        warnings.append(f"“{doc.title}”: its source bytes are missing or do not match their "
+                        "SHA-256 (damaged); the source was left out")
+        return None
+    return data
 
 
 class Lookup:
@@ -100,13 +146,7 @@ class Lookup:
         """"Recognition/De jure recognition": the tag with its ancestors."""
         path = self._paths.get(tag_id)
         if path is None:
-            parts, seen, current = [], set(), self.tags.get(tag_id)
-            while current is not None and current.id not in seen:
-                seen.add(current.id)
-                parts.append(current.name.replace("/", "∕"))
-                current = self.tags.get(current.parent_id or "")
-            path = "/".join(reversed(parts))
-            self._paths[tag_id] = path
+            path = self._paths[tag_id] = tag_path(self.tags, tag_id)
         return path
 
     def tag_names(self, ann: Annotation) -> list[str]:
@@ -124,11 +164,13 @@ class Lookup:
         return author.name if author else ""
 
     def children(self) -> dict[str | None, list[Tag]]:
-        """The codebook as a tree: parent id -> tags in codebook order."""
+        """The codebook as a tree: parent id -> tags in codebook order. A crafted tree is
+        made safe to walk recursively (cycles cut, nothing below MAX_TAG_DEPTH levels:
+        deeper tags hang from their ancestor at that level)."""
         tree: dict[str | None, list[Tag]] = {}
+        parents = safe_parents(self.tags)
         for tag in self.tags.values():
-            parent = tag.parent_id if tag.parent_id in self.tags else None
-            tree.setdefault(parent, []).append(tag)
+            tree.setdefault(parents[tag.id], []).append(tag)
         return tree
 
 

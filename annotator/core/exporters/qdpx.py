@@ -40,6 +40,8 @@ from annotator.core.exporters.base import (
     atomic_file,
     count_annotations,
     iter_annotations,
+    region_warnings,
+    source_bytes,
     xml_safe,
 )
 from annotator.core.model import Annotation, Document, DocumentKind
@@ -94,6 +96,7 @@ class _Qde:
         self.has_notes = False
         self.selections: set[str] = set()
         self.written = 0
+        self.warnings: list[str] = []
 
     def user(self, author_id: str) -> str | None:
         return author_id if author_id in self.users else None
@@ -180,12 +183,15 @@ class _Qde:
         return [("guid", doc.id), ("name", doc.title), ("creationDateTime", doc.created_at),
                 ("modifiedDateTime", doc.modified_at)]
 
-    def pdf_source(self, doc: Document) -> None:
+    def pdf_source(self, doc: Document, data: bytes) -> None:
         import pymupdf
 
-        data = self.p.documents.data(doc.id)
+        try:
+            pdf = pymupdf.open(stream=data, filetype="pdf")
+        except RuntimeError as exc:  # FileDataError: bytes that match their hash, yet no PDF
+            self.warnings.append(f"“{doc.title}”: left out, its PDF cannot be read ({exc})")
+            return
         self.zf.writestr(f"Sources/{doc.id}.pdf", data, zipfile.ZIP_STORED)
-        pdf = pymupdf.open(stream=data, filetype="pdf")
         self.out.write(f"<PDFSource{_a(self.source_attrs(doc) + [('path', f'internal://{doc.id}.pdf')])}>")
         try:
             for ann in iter_annotations(self.p, self.filt, document_id=doc.id):
@@ -214,10 +220,9 @@ class _Qde:
             self.out.write(f"<Representation{_a([('guid', rep_id), ('name', 'Text of ' + doc.title), ('plainTextPath', f'internal://{rep_id}.txt')])}/>")
         self.out.write("</PDFSource>")
 
-    def picture_sources(self, doc: Document) -> None:
+    def picture_sources(self, doc: Document, data: bytes) -> None:
         import pymupdf
 
-        data = self.p.documents.data(doc.id)
         pages = self.p.documents.pages(doc.id)
         by_page: dict[int, list[Annotation]] = {}
         for ann in iter_annotations(self.p, self.filt, document_id=doc.id):
@@ -226,7 +231,11 @@ class _Qde:
         original = doc.media_type in ("image/jpeg", "image/png") and len(pages) == 1 and \
             not doc.metadata.get("orientation")
         kind = doc.media_type.removeprefix("image/")
-        image = None if original else pymupdf.open(stream=data, filetype=kind)
+        try:
+            image = None if original else pymupdf.open(stream=data, filetype=kind)
+        except RuntimeError as exc:
+            self.warnings.append(f"“{doc.title}”: left out, its image cannot be read ({exc})")
+            return
         try:
             for page in pages:
                 guid = doc.id if len(pages) == 1 else sub_guid(doc.id, f"page/{page.number}")
@@ -260,10 +269,14 @@ class _Qde:
     def source(self, doc: Document) -> None:
         if doc.kind == DocumentKind.TEXT:
             self.text_source(doc)
-        elif doc.media_type == "application/pdf":
-            self.pdf_source(doc)
+            return
+        data = source_bytes(self.p, doc, self.warnings)
+        if data is None:
+            return
+        if doc.media_type == "application/pdf":
+            self.pdf_source(doc, data)
         else:
-            self.picture_sources(doc)
+            self.picture_sources(doc, data)
 
 
 def export_qdpx(project: Project, out: str | Path, *, filt: ExportFilter | None = None,
@@ -314,7 +327,7 @@ def export_qdpx(project: Project, out: str | Path, *, filt: ExportFilter | None 
         qde.out.close()
         qde.notes.close()
         ticker.finish()
-    return ExportResult([out], qde.written)
+    return ExportResult([out], qde.written, qde.warnings + region_warnings(project, filt))
 
 
 class _Encoder:

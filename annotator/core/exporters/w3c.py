@@ -41,8 +41,9 @@ from annotator.core.exporters.base import (
     atomic_file,
     count_annotations,
     iter_annotations,
+    region_warnings,
 )
-from annotator.core.model import Annotation, Document, DocumentKind, TagKind
+from annotator.core.model import MAX_COORDINATE, Annotation, Document, DocumentKind, TagKind
 from annotator.core.util import now
 
 if TYPE_CHECKING:
@@ -113,7 +114,8 @@ def pixel_scale(doc: Document | None, page_width: float) -> float:
     if doc is None or not doc.media_type.startswith("image/") or not page_width:
         return 1.0
     pixels = doc.metadata.get("pixels") if isinstance(doc.metadata, dict) else None
-    if isinstance(pixels, list) and pixels and isinstance(pixels[0], int | float):
+    if isinstance(pixels, list) and pixels and isinstance(pixels[0], int | float) \
+            and 0 < pixels[0] <= MAX_COORDINATE:  # not a crafted infinity
         return float(pixels[0]) / page_width
     return 1.0
 
@@ -265,4 +267,4 @@ def export_w3c(project: Project, out: str | Path, *, filt: ExportFilter | None =
                 "generator": {"type": "Software", "name": f"annotator {__version__}"}}
         fh.write("\n]},\n " + dump(tail)[1:] + "\n")
         ticker.finish()
-    return ExportResult([out], len(exported))
+    return ExportResult([out], len(exported), region_warnings(project, filt))
