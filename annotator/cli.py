@@ -434,19 +434,10 @@ def cmd_tags(args) -> int:
                                     ("shortcut", args.shortcut)) if v})
             print(f"theme “{args.add}” id {tag.id[:8]}")
         counts = project.tags.counts()
-        tags = project.tags.list()
-        children: dict = {}
-        for t in tags:
-            children.setdefault(t.parent_id, []).append(t)
-
-        def show(parent, depth):
-            for t in children.get(parent, []):
-                key = f"[{t.shortcut}] " if t.shortcut else ""
-                print(f"{'  ' * depth}{key}{t.name} ({t.kind}, {t.color}) "
-                      f"{counts.get(t.id, 0)} annotation(s)")
-                show(t.id, depth + 1)
-
-        show(None, 0)
+        for t, depth in project.tags.tree():  # iterative: a crafted tree cannot recurse
+            key = f"[{t.shortcut}] " if t.shortcut else ""
+            print(f"{'  ' * depth}{key}{t.name} ({t.kind}, {t.color}) "
+                  f"{counts.get(t.id, 0)} annotation(s)")
     return EXIT_OK
 
 

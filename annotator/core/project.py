@@ -17,7 +17,7 @@ from annotator import __version__
 from annotator.core import backups, locking, schema
 from annotator.core.changes import OpChanges, OpResult
 from annotator.core.errors import ProjectCorrupt, ProjectError
-from annotator.core.util import new_id, now
+from annotator.core.util import new_id, now, tolerant_text
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -476,6 +476,7 @@ def _connect(path: Path, *, read_only: bool, immutable: bool = False) -> sqlite3
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
         conn.execute("PRAGMA trusted_schema = OFF")  # never run a file's own SQL functions
+        conn.text_factory = tolerant_text  # bad UTF-8 in one row must not stop a command
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 5000")
         if not read_only:
