@@ -1,11 +1,17 @@
 """Bring a colleague's copy of a project into this one, and share a compacted copy.
 
-The colleague's file is attached read-only (``mode=ro`` URI); its schema is checked
-(application id and version from the header bytes, every table a real table with our
-columns, no generated columns) before any row is read; only its tables are read, so
-its triggers and views never run (``trusted_schema=OFF`` besides). Every row is
-validated as hostile input (types, lengths, JSON, offsets, finite numbers, timestamps
-not from the future); a bad row is reported and skipped, never fatal.
+The colleague's file is never read where it lies (a WAL beside it may not be its own,
+and SQLite would write a -shm there): it is copied, with its -wal if it has one, into a
+private temporary folder, and that snapshot must pass the checks an opened project
+passes — ``PRAGMA quick_check`` over the file and its WAL together (a WAL from another
+copy's history is refused as damage), then the WAL folded in — before it is attached
+read-only. Its schema is checked (application id and version, every table a real table
+with our columns, no generated columns); only its tables are read, so its triggers and
+views never run (``trusted_schema=OFF`` besides) and are only named in the report.
+Every row is validated as hostile input (types, UTF-8, lengths, enum values, JSON,
+offsets and the quote at them, finite numbers, timestamps not from the future); a bad
+row is reported and skipped, never fatal, and a row with text that was not UTF-8 never
+replaces one of ours, however late or tied its ``modified_at``.
 
 Matching: documents by SHA-256 of their bytes, tags by kind + name + parent (ignoring
 case and accents), entities by id, a shared identifier, or type + name; every other
@@ -16,18 +22,29 @@ transcription's text differs, the winning text is kept and the other side's pass
 are re-anchored onto it. Authors are kept. The merge is one transaction after a backup
 copy, recorded in the change journal as one change set, so :func:`unmerge` (or
 ``annotator undo``) takes it back as one step.
+
+A copy for a colleague is written under a temporary name beside the target, synced,
+and only then given its name: a killed copy leaves no half file under that name.
 """
 
 from __future__ import annotations
 
+import glob
+import os
+import secrets
+import shutil
 import sqlite3
-from collections.abc import Callable
+import stat
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from annotator.core import backups, schema
-from annotator.core.annotation_import.project_rows import stale_index
+from annotator.core.annotation_import.project_rows import garbled_text, stale_index
 from annotator.core.annotation_import.project_tables import RowMerger
 from annotator.core.changes import OpChanges, OpResult
 from annotator.core.errors import AnnotatorError, ProjectError
@@ -55,6 +72,9 @@ class MergeReport:
     updated: dict[str, int] = field(default_factory=dict)
     matched: dict[str, int] = field(default_factory=dict)  # same thing under another id
     unmatched: list[str] = field(default_factory=list)  # rows not brought in, and why
+    #: what was brought in but not as it stood (text with bytes that were not UTF-8,
+    #: U+FFFD in their place), and what of their file was not read (objects not ours)
+    notes: list[str] = field(default_factory=list)
     reanchored: int = 0
     changeset: int | None = None  # the merge's change set in the journal (undo takes it back)
     changes: OpChanges = field(default_factory=OpChanges)
@@ -69,6 +89,8 @@ class MergeReport:
             text += f"; {self.reanchored} passage(s) re-anchored onto the kept text"
         if self.unmatched:
             text += f"; {len(self.unmatched)} row(s) could not be merged"
+        if self.notes:
+            text += f"; {len(self.notes)} note(s) on what was read"
         return text
 
 
@@ -95,6 +117,53 @@ def _check_schema(conn: sqlite3.Connection, version: int) -> None:
                              f"columns ({', '.join(missing) or 'generated columns'}); refused.")
 
 
+@contextmanager
+def _snapshot(other: Path) -> Iterator[tuple[Path, int, list[str]]]:
+    """Their file as a private copy that passed the checks an opened project passes,
+    its file-format version, and what it holds that annotator did not make (never
+    read, only named). The copy is taken with their -wal when there is one, checked
+    with it, and the WAL folded in, so the attached copy is one file that nothing else
+    can change and no -shm is ever made beside theirs."""
+    wal = Path(f"{other}-wal")
+    if os.path.lexists(wal) and (wal.is_symlink() or not wal.is_file()):
+        raise MergeError(f"{wal.name} beside {other.name} is not a regular file (a link or "
+                         "a folder); refused. Move it away if it does not belong there.")
+    with tempfile.TemporaryDirectory(prefix="annotator-merge-") as folder:
+        copy = Path(folder) / other.name
+        try:
+            shutil.copyfile(other, copy)
+            if wal.exists():
+                shutil.copyfile(wal, f"{copy}-wal")
+        except OSError as exc:
+            raise MergeError(f"{other.name} could not be copied for reading "
+                             f"({exc.strerror or exc}); nothing was merged.") from None
+        beside = f" together with {wal.name} beside it" if wal.exists() else ""
+        try:
+            conn = sqlite3.connect(copy, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise MergeError(f"{other.name} cannot be opened: {exc}.") from None
+        try:
+            conn.execute("PRAGMA trusted_schema = OFF")
+            found = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
+            if found != ["ok"]:
+                raise MergeError(
+                    f"{other.name}{beside} is damaged ({'; '.join(found)[:200]}); nothing was "
+                    "merged." + (f" If {wal.name} does not belong to it (left from another "
+                                 "copy), move it away and merge again." if beside else ""))
+            conn.execute("PRAGMA journal_mode = DELETE")  # their WAL folded into the copy
+            version = _inspect(copy)
+            foreign = schema.foreign_objects(conn, version)
+        except sqlite3.DatabaseError as exc:
+            raise MergeError(f"{other.name}{beside} is damaged ({exc}); nothing was merged.") \
+                from None
+        except ProjectError as exc:  # what the WAL held is not one of our files
+            raise MergeError(str(exc)) from None
+        finally:
+            conn.close()
+        yield copy, version, [f"not read: {problem}" for problem in foreign
+                              if not problem.startswith("missing ")]
+
+
 def merge(project: Project, other: str | Path, *, backup: bool = True,
           progress: Progress = None) -> OpResult[MergeReport]:
     """Merge the project file ``other`` into ``project`` (see the module docstring).
@@ -105,27 +174,38 @@ def merge(project: Project, other: str | Path, *, backup: bool = True,
     if project.read_only:
         raise ProjectError(f"{project.path.name} is open read-only; nothing can be merged in.")
     try:
-        version = _inspect(other)
+        _inspect(other)  # a foreign or newer file is refused before it is copied
     except ProjectError as exc:
         raise MergeError(str(exc)) from None
     if other.resolve() == project.path.resolve():
         raise MergeError("a project cannot be merged into itself.")
+    with _snapshot(other) as (snapshot, version, foreign):
+        report = MergeReport(str(other), notes=foreign)
+        return _merge_snapshot(project, other, (snapshot, version), report, backup,
+                               progress)
+
+
+def _merge_snapshot(project: Project, other: Path, checked: tuple[Path, int],
+                    report: MergeReport, backup: bool,
+                    progress: Progress) -> OpResult[MergeReport]:
+    """The merge proper, from the checked private copy of ``other`` (its path and
+    file-format version)."""
+    snapshot, version = checked
     conn = project.conn
-    uri = other.resolve().as_uri() + "?mode=ro"
+    uri = snapshot.resolve().as_uri() + "?mode=ro"
     try:
         conn.execute("ATTACH DATABASE ? AS theirs", (uri,))
     except sqlite3.Error as exc:
         raise MergeError(f"{other.name} cannot be opened: {exc}.") from None
     text_factory = conn.text_factory
-    # a hostile file may hold bytes that are not UTF-8: such a value becomes U+FFFD in
-    # that row (then checked like any other) instead of an error that stops the merge
-    conn.text_factory = lambda raw: raw.decode("utf-8", "replace")
+    # a hostile file may hold bytes that are not UTF-8: such a value is read with U+FFFD
+    # in their place and marked, so that it never replaces text of ours
+    conn.text_factory = garbled_text
     try:
         attached = {r[1]: r[2] for r in conn.execute("PRAGMA database_list")}
-        if Path(attached.get("theirs") or "/").resolve() != other.resolve():
+        if Path(attached.get("theirs") or "/").resolve() != snapshot.resolve():
             raise MergeError("this SQLite cannot open files read-only by URI; refused.")
         _check_schema(conn, version)
-        report = MergeReport(str(other))
         if backup:
             report.backup = str(backups.make_backup(conn, project.path,
                                                     f"before merging {other.stem}") or "")
@@ -173,18 +253,80 @@ def unmerge(project: Project, report: MergeReport) -> OpResult[MergeReport]:
     return OpResult(report, result.changes)
 
 
+#: a leftover of a killed copy is removed once it has not been written to for this long
+_STALE_SECONDS = 600
+
+
 def copy_for_colleague(project: Project, target: str | Path) -> OpResult[Path]:
     """"Save a copy for a colleague…": a compacted, self-contained copy (VACUUM INTO,
-    no -wal beside it) with every source inside. Refuses to overwrite a file."""
+    no -wal beside it) with every source inside. Refuses to overwrite a file. Written
+    under a temporary name beside ``target`` and synced before it takes that name, so
+    a crash or a kill leaves either no copy or a whole one (and a retry is not
+    refused); temporaries that killed copies left behind are removed when stale."""
     target = Path(target)
     if target.exists():
         raise AnnotatorError(f"{target} already exists; choose another name.")
     if not target.parent.is_dir():
         raise AnnotatorError(f"the folder {target.parent} does not exist.")
+    _remove_stale_partials(target)
+    partial = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    try:  # made empty (VACUUM INTO writes into an empty file), with the usual permissions
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    except OSError as exc:
+        raise AnnotatorError(f"the copy could not be written in {target.parent}: "
+                             f"{exc.strerror or exc}.") from None
     try:
-        project.conn.execute("VACUUM INTO ?", (str(target),))
-    except sqlite3.Error as exc:
-        target.unlink(missing_ok=True)
-        raise AnnotatorError(f"the copy could not be written: {exc}.") from None
-    _inspect(target)  # the copy must open as one of our files
+        project.conn.execute("VACUUM INTO ?", (str(partial),))
+        _inspect(partial)  # the copy must open as one of our files
+        _sync(partial)
+        _give_name(partial, target)
+    except (sqlite3.Error, OSError, ProjectError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise AnnotatorError(f"the copy could not be written: {reason}.") from None
+    finally:
+        partial.unlink(missing_ok=True)
+        Path(f"{partial}-journal").unlink(missing_ok=True)
     return OpResult(target, OpChanges())
+
+
+def _sync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _give_name(partial: Path, target: Path) -> None:
+    """``partial`` becomes ``target`` — unless a file of that name appeared meanwhile
+    (a hard link never replaces one) — and the folder entry is synced."""
+    try:
+        os.link(partial, target)
+    except FileExistsError:
+        raise AnnotatorError(f"{target} already exists; choose another name.") from None
+    except OSError:  # a file system without hard links
+        if target.exists():
+            raise AnnotatorError(f"{target} already exists; choose another name.") from None
+        os.replace(partial, target)
+    try:
+        fd = os.open(target.parent, os.O_RDONLY)
+    except OSError:
+        return  # a folder that cannot be opened (Windows): the rename stands as it is
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove_stale_partials(target: Path) -> None:
+    """Temporaries of earlier copies to ``target`` that were killed, and SQLite's
+    journals of them (none is left unwritten for minutes by a copy still running)."""
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.part*"):
+        try:
+            found = leftover.lstat()
+            if stat.S_ISREG(found.st_mode) and time.time() - found.st_mtime > _STALE_SECONDS:
+                leftover.unlink()
+        except OSError:
+            pass

@@ -1,7 +1,8 @@
 """The row level of a merge (:mod:`annotator.core.merge`): a colleague's project file,
 attached as ``theirs``, read as hostile input (every value of its declared type, within
-bounds, JSON that parses, timestamps not from the future), and our rows written (the
-change journal records them, so the merge can be undone as one step).
+bounds, JSON that parses, timestamps not from the future, text that was not UTF-8
+marked), and our rows written (the change journal records them, so the merge can be
+undone as one step).
 
 The per-table policy (what matches what, who wins) is in ``project_tables``; merge.py
 checks, attaches and detaches the file. Nothing here opens a file or runs outside the
@@ -48,9 +49,27 @@ _UPDATE = {
     "links": ("relation", "note", "modified_at", "deleted"),
     "rejected_suggestions": ("kind", "document_id", "label", "modified_at", "deleted"),
 }
-_PY_TYPES = {"INTEGER": (int,), "REAL": (float, int), "TEXT": (str,), "BLOB": (bytes,)}
 #: what a merge (and its undo) writes; rejected_suggestions only from format 2 on
 MERGED_TABLES = tuple(_UPDATE)
+
+
+class Garbled(str):
+    """Text of theirs that was not UTF-8, read with U+FFFD where its bad bytes were. A
+    new row may bring it in so repaired (and says so); it never replaces text of ours:
+    compared as text it would even win a tie, U+FFFD sorting after every letter."""
+
+
+def garbled_text(raw: bytes) -> str:
+    """The text factory while their file is attached: bad bytes marked, not fatal."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return Garbled(raw.decode("utf-8", "replace"))
+
+
+_PY_TYPES = {"INTEGER": (int,), "REAL": (float, int), "TEXT": (str, Garbled),
+             "BLOB": (bytes,)}
+
 
 class Reject(Exception):
     """A row of theirs that cannot be merged; the message says why."""
@@ -61,6 +80,13 @@ def _json_is(text: str, kind: type) -> bool:
         return isinstance(json.loads(text), kind)
     except (ValueError, RecursionError):
         return False
+
+
+def garbled(row: dict) -> list[str]:
+    """The columns of their row whose text was not UTF-8 (rare: looked for in C first)."""
+    if Garbled not in map(type, row.values()):
+        return []
+    return [col for col, value in row.items() if type(value) is Garbled]
 
 
 def tally(d: dict[str, int], key: str) -> None:
@@ -134,6 +160,23 @@ class RowStore:
     def reject(self, table: str, row: dict, reason: str) -> None:
         self.r.unmatched.append(f"{table} {str(row.get('id', row))[:40]}: {reason}")
 
+    def spoiled(self, table: str, row: dict) -> bool:
+        """Whether their row, meeting one of ours, holds text that was not UTF-8: then
+        it loses, whatever the timestamps say (read with U+FFFD, it would replace good
+        text with damaged text), and is reported; the match itself still holds."""
+        bad = garbled(row)
+        if bad:
+            self.reject(table, row, f"its {', '.join(bad)} is not valid UTF-8 text; "
+                                    "ours is kept")
+        return bool(bad)
+
+    def repaired(self, table: str, rows: list[dict]) -> None:
+        """New rows brought in with U+FFFD where their text was not UTF-8: said so."""
+        key = self.cols[table][0]
+        self.r.notes.extend(f"{table} {str(row[key])[:40]}: brought in with U+FFFD in its "
+                            f"{', '.join(bad)} (the text was not valid UTF-8)"
+                            for row in rows if (bad := garbled(row)))
+
     # -- writing --------------------------------------------------------------------
 
     def ours(self, table: str, key: str) -> dict | None:
@@ -143,6 +186,7 @@ class RowStore:
 
     def insert(self, table: str, row: dict) -> None:
         cols = self.cols[table]
+        self.repaired(table, [row])
         self.c.execute(f"INSERT INTO main.{table} ({', '.join(cols)}) VALUES "
                        f"({', '.join('?' * len(cols))})", [row.get(c) for c in cols])
         tally(self.r.added, table)
@@ -152,6 +196,7 @@ class RowStore:
         """New rows in one statement (the common case of a merge: 100,000 of them);
         ``counted``: keys of rows inserted otherwise, to be recorded the same way."""
         cols = self.cols[table]
+        self.repaired(table, rows)
         self.c.executemany(f"INSERT INTO main.{table} ({', '.join(cols)}) VALUES "
                            f"({', '.join('?' * len(cols))})", [[r.get(c) for c in cols]
                                                                  for r in rows])
@@ -200,7 +245,7 @@ class RowStore:
         if not same_id:
             tally(self.r.matched, table)
             row = {**row, "deleted": ours["deleted"]}  # a tombstone deletes its own row only
-        if self.wins(ours, row, table):
+        if not self.spoiled(table, row) and self.wins(ours, row, table):
             self.update(table, ours, row, clock=same_id)
         return match
 

@@ -11,7 +11,13 @@ import hashlib
 from collections.abc import Callable
 
 from annotator.core.anchoring import describe, reanchor_all
-from annotator.core.annotation_import.project_rows import SHA256_HEX, Reject, RowStore, tally
+from annotator.core.annotation_import.project_rows import (
+    SHA256_HEX,
+    Reject,
+    RowStore,
+    garbled,
+    tally,
+)
 from annotator.core.model import TextSelector
 from annotator.core.names import fold
 from annotator.core.util import dumps, loads
@@ -51,7 +57,10 @@ class RowMerger(RowStore):
                 break
             for row in ready:
                 done.add(row["id"])
-                self.tag(row)
+                try:
+                    self.tag(row)
+                except Reject as exc:
+                    self.reject("tags", row, str(exc))
             pending = [r for r in pending if r["id"] not in done]
 
     def tag(self, row: dict) -> None:
@@ -98,7 +107,8 @@ class RowMerger(RowStore):
                     mine = self.ours("entities", match)
                     assert mine is not None
                     tally(self.r.matched, "entities")
-                    self.update("entities", mine, self.union(mine, row), clock=False)
+                    if not self.spoiled("entities", row):
+                        self.update("entities", mine, self.union(mine, row), clock=False)
                     self.map["entities"][row["id"]] = match
                 else:
                     self.map["entities"][row["id"]] = self.upsert("entities", row, match,
@@ -144,10 +154,12 @@ class RowMerger(RowStore):
                     raise Reject("same id as one of ours but other bytes")
                 if not same:
                     tally(self.r.matched, "documents")
-                if self.wins(mine, row, "documents"):  # a tombstone of the same bytes deletes
+                theirs_win = not self.spoiled("documents", row) and self.wins(
+                    mine, row, "documents")
+                if theirs_win:  # a tombstone of the same bytes deletes
                     self.update("documents", mine, row, clock=same)
-                if mine["kind"] == "text":
-                    final = row["text"] if self.wins(mine, row, "documents") else mine["text"]
+                if mine["kind"] == "text":  # (their passages follow onto the kept text)
+                    final = row["text"] if theirs_win else mine["text"]
                     self.texts[match] = (row["text"] or "", final or "")
                     if (mine["text"] or "") != (final or ""):
                         self.reanchor_ours(match, mine["text"] or "", final or "")
@@ -234,6 +246,8 @@ class RowMerger(RowStore):
         by_doc: dict[str, list[dict]] = {}
         for row in self.rows("annotations"):
             tick()
+            if row["id"] in mine and self.spoiled("annotations", row):
+                continue
             try:
                 row = self.checked_annotation(self.clean("annotations", row), pages)
             except Reject as exc:
@@ -250,9 +264,8 @@ class RowMerger(RowStore):
                 for r, m in zip(text_rows, self.moved(text_rows, theirs_text, final), strict=True):
                     r.update(m)
             new = [r for r in rows if r["id"] not in mine]
-            if not moved:  # a U+FFFD may stand for bytes that were not UTF-8: not copied raw
-                raw = {r["id"] for r in new if not any(
-                    type(v) is str and "\ufffd" in v for v in r.values())}
+            if not moved:  # text that was not UTF-8 is written repaired, not copied raw
+                raw = {r["id"] for r in new if not garbled(r)}
                 as_they_are += raw
                 new = [r for r in new if r["id"] not in raw]
             contested = [r for r in rows if r["id"] in mine and r["modified_at"] >= mine[r["id"]]]
@@ -326,6 +339,9 @@ class RowMerger(RowStore):
             s, e = row["start_offset"], row["end_offset"]
             if e is None or not 0 <= s <= e <= len(text):
                 raise Reject("its passage lies outside the text")
+            if not row["deleted"] and row["anchor_state"] != "orphaned" and \
+                    text[s:e] != row["exact"]:
+                raise Reject("its quote is not the text at its offsets")
         elif row["page"] is not None:
             size = pages.get((doc, row["page"]))
             box = [row[k] for k in ("x", "y", "w", "h")]
