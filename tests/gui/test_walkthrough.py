@@ -467,3 +467,78 @@ def qtbot_top_level_dialogs(window) -> list:
 
     return [w for w in QApplication.topLevelWidgets()
             if isinstance(w, QDialog) and w.isVisible()]
+
+
+# -- the journey: a morning's work, by keys and menus, found again in the file -----------
+
+
+def test_journey_tag_note_link_undo_redo_search_export_reopen(
+        window, qtbot, dialogs, tmp_path, project_path):
+    letter, view, scan = scan_of(window, qtbot)
+    facsimile = window.right.document_id
+    # select a passage, tag it by its key (6: Imperial debt)
+    start, end = select_words(view, "moral support")
+    QTest.keyClick(view, Qt.Key.Key_6)
+    with reread(window) as p:
+        (tagged,) = passage(p, letter, start, end)
+        assert [p.tags.get(t).name for t in tagged.tag_ids] == ["Imperial debt"]
+    assert window.inspector.annotation.id == tagged.id
+    # a note, typed in the inspector, saved when the focus goes back to the text
+    note = window.inspector.note
+    note.setFocus()
+    QTest.keyClicks(note, "Briand's support is moral only.")
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus, timeout=2000)
+    with reread(window) as p:
+        assert p.annotations.get(tagged.id).note == "Briand's support is moral only."
+    # link it to a region drawn on the facsimile
+    viewport = scan.graphics_view().viewport()
+    shift = Qt.KeyboardModifier.ShiftModifier
+    a, b = on_page(scan, 80, 420), on_page(scan, 420, 470)
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, shift, a)
+    QTest.mouseMove(viewport, b)
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, shift, b)
+    view.setFocus()
+    QTest.keySequence(view, "Ctrl+L")
+
+    def linked_region(p):
+        links = [link for link in p.links.for_annotation(tagged.id)]
+        others = [p.annotations.get(link.target_id if link.source_id == tagged.id
+                                    else link.source_id) for link in links]
+        return [o for o in others if o is not None and o.document_id == facsimile]
+
+    with reread(window) as p:
+        (region,) = linked_region(p)
+        assert abs(region.region.y - 420) <= 2
+    # undo and redo the link, by keys
+    QTest.keySequence(view, "Ctrl+Z")
+    with reread(window) as p:
+        assert linked_region(p) == []
+        assert p.annotations.get(tagged.id).note == "Briand's support is moral only."
+    QTest.keySequence(view, "Ctrl+Shift+Z")
+    with reread(window) as p:
+        assert [r.id for r in linked_region(p)] == [region.id]
+    # search the project for the passage
+    search = window.research["search"]
+    search.query.setFocus()
+    QTest.keyClicks(search.query, '"moral support"')
+    QTest.keyClick(search.query, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: any(h.document_id == letter and h.start == start
+                                for h in search.hits), timeout=5000)
+    # export, through the dialog
+    out = tmp_path / "journey"
+    dialogs.script("save_file", str(out))
+    window.menus.export_actions["csv"].trigger()
+    rows = csv_rows(out.with_suffix(".csv"))
+    mine = [r for r in rows if r["quote"] == "moral support"]
+    assert len(mine) == 1 and mine[0]["note"] == "Briand's support is moral only."
+    # the next morning: everything is in the file
+    window.close()
+    with Project.open(project_path, read_only=True) as p:
+        (again,) = passage(p, letter, start, end)
+        assert [p.tags.get(t).name for t in again.tag_ids] == ["Imperial debt"]
+        assert again.note == "Briand's support is moral only."
+        (link,) = p.links.for_annotation(again.id)
+        assert link.relation == "transcribes"
+        assert {link.source_id, link.target_id} == {again.id, region.id}
+        assert p.annotations.get(region.id).region.page == 1
