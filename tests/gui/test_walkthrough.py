@@ -542,3 +542,39 @@ def test_journey_tag_note_link_undo_redo_search_export_reopen(
         assert link.relation == "transcribes"
         assert {link.source_id, link.target_id} == {again.id, region.id}
         assert p.annotations.get(region.id).region.page == 1
+
+
+def test_every_window_key_pressed_in_the_text_reaches_its_action(window, qtbot):
+    """Each key of an enabled window-wide action, pressed on the focused text view the
+    way a person presses it, triggers that action (a key bound twice, or eaten by the
+    widget with the focus, would not)."""
+    from PySide6.QtGui import QAction
+
+    _letter, view = open_letter(window, qtbot)
+    skip = {window.menus.quit, window.menus.close_document}  # they end the session
+
+    def keyed() -> dict[tuple[str, str], QAction]:  # made anew when the codebook changes
+        return {(a.text(), a.shortcut().toString()): a for a in window.findChildren(QAction)
+                if a not in skip and a.isEnabled() and not a.shortcut().isEmpty()
+                and a.shortcutContext() != Qt.ShortcutContext.WidgetShortcut}
+
+    pressed = 0
+    for name in list(keyed()):
+        action = keyed().get(name)
+        if action is None:
+            continue
+        fired = []
+        action.triggered.connect(lambda *_a, f=fired: f.append(True))
+        view.setFocus()
+        window.activateWindow()
+        qtbot.waitUntil(view.hasFocus, timeout=2000)
+        QTest.keySequence(view, action.shortcut())
+        assert fired, f"{action.text()} ({action.shortcut().toString()})"
+        pressed += 1
+        if action.isCheckable() and action.isChecked():
+            action.trigger()  # back as it was (Edit transcription, Sticky tag)
+        for widget in qtbot_top_level_dialogs(window):
+            widget.close()
+        if window.finder.isVisible():
+            window.finder.hide()
+    assert pressed >= 15
