@@ -215,14 +215,57 @@ def test_kills_during_restore_leave_the_old_or_the_restored_project(tmp_path):
 
 @pytest.mark.slow
 @needs_fork
-def test_many_more_kills_during_restore(tmp_path):
-    kills, outcomes = _kill_loop(tmp_path, 150, seed=1916)
-    assert kills >= 150 and outcomes["old"] and outcomes["restored"], (kills, outcomes)
+def test_a_hundred_more_kills_during_restore(tmp_path):
+    kills, outcomes = _kill_loop(tmp_path, 100, seed=1916)
+    assert kills >= 100 and outcomes["old"] and outcomes["restored"], (kills, outcomes)
 
 
-def _kill_loop(tmp_path: Path, wanted: int, seed: int) -> tuple[int, dict[str, int]]:
-    """Kill restores until ``wanted`` kills landed during one and both outcomes were
-    seen (at most four times as many rounds); the kills and the outcomes."""
+@pytest.mark.slow
+@needs_fork
+def test_kills_of_the_restore_command(tmp_path):
+    """The red team's own attack: ``annotator backups P --restore 1`` in a process of
+    its own (the command's listing, lock and restore), SIGKILLed at random moments."""
+    kills, outcomes = _kill_loop(tmp_path, 30, seed=35, run=_command_and_kill)
+    assert kills >= 30 and outcomes["old"] and outcomes["restored"], (kills, outcomes)
+
+
+COMMAND = """
+import sys
+from annotator import cli
+print("ready", flush=True)
+sys.stdin.readline()
+print("go", flush=True)
+code = cli.main(["backups", sys.argv[1], "--restore", "1"])
+print("done" if code == 0 else f"failed {code}", flush=True)
+"""
+
+
+def _command_and_kill(made: Path, path: Path, delay: float | None) -> float | None:
+    """Run the restore command in a new process, SIGKILL it ``delay`` s after it is told
+    to start (None: let it end); how long it took when it finished, else None."""
+    child = subprocess.Popen([sys.executable, "-c", COMMAND, str(path)], text=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert child.stdout.readline().strip() == "ready"  # interpreter and imports done
+    child.stdin.write("\n")
+    child.stdin.flush()
+    assert child.stdout.readline().strip() == "go"
+    start = time.perf_counter()
+    if delay is None:
+        child.stdout.readline()
+    else:
+        time.sleep(delay)
+        child.send_signal(signal.SIGKILL)
+    child.wait()
+    took = time.perf_counter() - start
+    return took if delay is None or "done" in child.stdout.read() else None
+
+
+def _kill_loop(tmp_path: Path, wanted: int, seed: int,
+               run=None) -> tuple[int, dict[str, int]]:
+    """Kill restores (``run``: forked by default) until ``wanted`` kills landed during
+    one and both outcomes were seen (at most four times as many rounds); the kills and
+    the outcomes."""
+    run = run or _restore_and_kill
     template = tmp_path / "template"
     template.mkdir()
     line = "Paris, 17 June 1927. The delegation of Azerbaijan wrote to the League. " * 50
@@ -236,21 +279,19 @@ def _kill_loop(tmp_path: Path, wanted: int, seed: int) -> tuple[int, dict[str, i
         work.mkdir()
         for name in ("letters.annot", "letters.annot-wal"):
             shutil.copyfile(template / name, work / name)
+        shutil.copytree(template / "letters.annot.backups", work / "letters.annot.backups")
 
     timings = []
     for _ in range(3):  # restores unkilled, to know how long one takes
         fresh()
-        start = time.perf_counter()
-        backups.restore(made, path)
-        timings.append(time.perf_counter() - start)
+        timings.append(run(made, path, None))
     took = sorted(timings)[1]
     rng = random.Random(seed)
     kills, outcomes, rounds = 0, {"old": 0, "restored": 0}, 0
     while (kills < wanted or not outcomes["restored"]) and rounds < 4 * wanted:
         rounds += 1
         fresh()
-        finished = _restore_and_kill(made, path, rng.uniform(0, took * 1.3))
-        kills += not finished
+        kills += run(made, path, rng.uniform(0, took * 1.1)) is None
         themes = _themes(path)  # opening finishes or rolls back what was interrupted
         assert themes in (BEFORE | AFTER, BEFORE), themes
         assert not path.with_name(path.name + ".restoring").exists()
@@ -266,8 +307,9 @@ def _kill_loop(tmp_path: Path, wanted: int, seed: int) -> tuple[int, dict[str, i
     return kills, outcomes
 
 
-def _restore_and_kill(made: Path, path: Path, delay: float) -> bool:
-    """Fork a restore and SIGKILL it ``delay`` s after it starts; whether it finished."""
+def _restore_and_kill(made: Path, path: Path, delay: float | None) -> float | None:
+    """Fork a restore and SIGKILL it ``delay`` s after it starts (None: let it end);
+    how long it took when it finished, else None."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -279,13 +321,18 @@ def _restore_and_kill(made: Path, path: Path, delay: float) -> bool:
             os._exit(0)
     os.close(write_fd)
     assert os.read(read_fd, 1) == b"s"
-    time.sleep(delay)
-    os.kill(pid, signal.SIGKILL)
+    start = time.perf_counter()
+    if delay is None:
+        os.read(read_fd, 1)
+    else:
+        time.sleep(delay)
+        os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
+    took = time.perf_counter() - start
     ready, _, _ = select.select([read_fd], [], [], 0)
-    finished = bool(ready) and os.read(read_fd, 1) == b"d"
+    finished = delay is None or (bool(ready) and os.read(read_fd, 1) == b"d")
     os.close(read_fd)
-    return finished
+    return took if finished else None
 
 
 # -- item 7: through a symbolic link, the real file is restored ----------------------
