@@ -179,6 +179,26 @@ def test_a_quote_must_match_the_text_it_claims(tmp_path, good):
         assert len([u for u in report.unmatched if "quote" in u]) == 44, report.unmatched
 
 
+def test_new_rows_come_in_repaired_and_objects_not_ours_are_named(tmp_path, good):
+    """A new annotation whose note is not UTF-8 comes in with U+FFFD, and the report
+    says so; a trigger and a view of theirs are never run, and named."""
+    theirs = _copy(good, tmp_path / "theirs.annot")
+    cols = ("document_id, author_id, start_offset, end_offset, exact, prefix, suffix, page, "
+            "x, y, w, h, quads, color, entity_id, date_value, anchor_state, created_at, "
+            "modified_at")
+    _tamper(theirs, f"INSERT INTO annotations (id, note, {cols}) SELECT 'fresh-one', "
+                    f"CAST(X'41FF42' AS TEXT), {cols} FROM annotations LIMIT 1",
+            "CREATE TRIGGER boom AFTER INSERT ON annotations BEGIN DELETE FROM authors; END",
+            "CREATE VIEW extra AS SELECT 1")
+    with Project.open(good, author="Alice") as a:
+        report = merge(a, theirs).value
+        assert a.annotations.get("fresh-one").note == "A\ufffdB"
+        assert report.added == {"annotations": 1} and not report.unmatched
+        assert any("fresh-one" in n and "UTF-8" in n for n in report.notes), report.notes
+        assert any("boom" in n for n in report.notes) and any("extra" in n for n in report.notes)
+        assert "note(s)" in report.summary() and a.check().ok
+
+
 # -- item 6: a copy for a colleague is whole or absent --------------------------------
 
 

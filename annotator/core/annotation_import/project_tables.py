@@ -177,7 +177,7 @@ class RowMerger(RowStore):
                               (row["id"],)).fetchone()[0]
         if not isinstance(data, bytes) or hashlib.sha256(data).hexdigest() != row["sha256"]:
             raise Reject("its source bytes do not match its SHA-256")
-        pages = []
+        pages, checked = [], []
         for page in self.c.execute(
                 "SELECT document_id, number, width, height, substr(text, 1, 10000001), "
                 "substr(words, 1, 50000001), is_scan FROM theirs.pages WHERE document_id = ? "
@@ -187,6 +187,7 @@ class RowMerger(RowStore):
                     0 < clean["height"] < 1e6):
                 raise Reject("a page has no sensible number or size")
             pages.append(page)
+            checked.append(clean)
         if row["kind"] == "paged" and len(pages) != row["page_count"]:
             raise Reject("its pages are incomplete")
         self.insert("documents", {**row, "size": size})
@@ -194,6 +195,7 @@ class RowMerger(RowStore):
                        (row["id"], data))
         self.c.executemany(f"INSERT INTO main.pages ({', '.join(self.cols['pages'])}) VALUES "
                            "(?,?,?,?,?,?,?)", pages)
+        self.repaired("pages", checked)
 
     def reanchor_ours(self, doc_id: str, old: str, new: str) -> None:
         """Our passages of a text whose other version won, moved onto that text."""
