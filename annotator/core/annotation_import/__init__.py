@@ -35,6 +35,11 @@ class ImportCancelled(AnnotatorError):
     """The scholar cancelled an import; nothing was written."""
 
 
+class ImportRefused(AnnotatorError):
+    """The whole file is refused (damaged, hostile, or beyond a stated limit), not one
+    source or annotation of it: nothing was written."""
+
+
 @dataclass(slots=True)
 class AnnotationImportReport:
     """What an import did: counts, what it created, and every item it could not use

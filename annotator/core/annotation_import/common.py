@@ -10,10 +10,17 @@ import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from annotator.core.annotation_import import AnnotationImportReport, ImportCancelled, Progress
+from annotator.core.annotation_import import (
+    AnnotationImportReport,
+    ImportCancelled,
+    ImportRefused,
+    Progress,
+)
 from annotator.core.changes import OpChanges
-from annotator.core.model import Entity, TagKind
+from annotator.core.codebook import MAX_TAG_DEPTH, _next_color
+from annotator.core.model import Entity, Tag, TagKind
 from annotator.core.names import fold
+from annotator.core.rows import Table
 from annotator.core.util import new_id, now
 
 if TYPE_CHECKING:
@@ -23,6 +30,15 @@ UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-
 _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|[+-]\d\d:?\d\d)?")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}")
 MAX_TEXT = 1_000_000  # characters of a note or quote taken from a foreign file
+#: The codebook's bounds (a 5000-level path made every later `tags` and four exports
+#: fail): levels of a tag path (the codebook's MAX_TAG_DEPTH, the one rule for every
+#: way in), characters of one name (longer names are cut).
+MAX_TAG_NAME = 200
+#: The most one import may create; a file asking for more is refused whole.
+MAX_ANNOTATIONS = 200_000
+MAX_NEW_TAGS = 100_000
+MAX_NEW_ENTITIES = 100_000
+_TAGS = Table("tags")
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -46,7 +62,7 @@ def stamp(value: object) -> str:
             if parsed.tzinfo is None:
                 parsed = parsed.replace(tzinfo=UTC)
             return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        except ValueError:
+        except (ValueError, OverflowError):  # year 1 at +01:00 falls before year 1
             pass
     return now()
 
@@ -64,6 +80,13 @@ def uuid_of(value: object) -> str | None:
     return text.lower() if UUID.fullmatch(text) else None
 
 
+def refuse_count(what: str, count: int, limit: int) -> None:
+    """Refuse a file that holds (or would create) more than ``limit`` of ``what``."""
+    if count > limit:
+        raise ImportRefused(f"the file holds {count:,} {what}; one import takes at most "
+                            f"{limit:,}. Nothing was imported (split the file).")
+
+
 class Tick:
     def __init__(self, progress: Progress, total: int) -> None:
         self.progress, self.total, self.done = progress, total, 0
@@ -76,48 +99,84 @@ class Tick:
 
 
 class Resolver:
-    """Ids of tags, entities and authors for imported annotations, created on demand."""
+    """Ids of tags, entities and authors for imported annotations, created on demand.
+    New tags are written in bulk (:meth:`flush`), their positions counted here: one
+    query per tag made a 40k-code codebook take 48 s."""
 
     def __init__(self, project: Project, report: AnnotationImportReport) -> None:
         self.p = project
         self.report = report
         self.changes = OpChanges()
         self._tags: dict[tuple[str, str | None], str] = {}
-        for tag in project.tags.list():
+        live = project.tags.list()
+        for tag in live:
             self._tags.setdefault((fold(tag.name), tag.parent_id), tag.id)
-        self._kinds = {t.id: t.kind for t in project.tags.list()}
+        self._kinds = {t.id: t.kind for t in live}
         self._by_identifier: dict[tuple[str, str], str] = {}
         self._by_name: dict[tuple[str, str], str] = {}
         for entity in project.entities.list():
             self._index(entity)
         self._authors: dict[str, str] = {}
+        self._pending: list[Tag] = []  # new tags not yet written, parents first
+        self._positions: dict[str | None, int] = {}  # next position per parent
+        self._taken: set[str] | None = None  # every tag id, tombstones too
+        self._stamp = now()  # one action, one time for all it creates
 
     # -- tags -----------------------------------------------------------------------
 
     def tag(self, parts: list[str], kind: TagKind, *, tag_id: str | None = None,
             color: str = "", description: str = "") -> str | None:
         """The tag at path ``parts`` (each level matched by name, ignoring case and
-        accents), the missing levels created with ``kind``."""
+        accents), the missing levels created with ``kind``. A path deeper than the
+        codebook allows refuses the whole import."""
         parent: str | None = None
-        parts = [p.strip()[:200] for p in parts if p and p.strip()]
+        parts = [p.strip()[:MAX_TAG_NAME] for p in parts if p and p.strip()]
+        if len(parts) > MAX_TAG_DEPTH:
+            raise ImportRefused(
+                f"a tag path is {len(parts):,} levels deep (“{'/'.join(parts[:3])[:80]}/…”); "
+                f"the codebook allows {MAX_TAG_DEPTH}. Nothing was imported.")
         for i, part in enumerate(parts):
             key = (fold(part), parent)
             found = self._tags.get(key)
             if found is None:
                 last = i == len(parts) - 1
-                wanted = uuid_of(tag_id) if last else None
-                if wanted and self.p.tags.get(wanted) is not None:
-                    wanted = None
-                tag = self.p.tags.create(part, kind, parent_id=parent, tag_id=wanted,
-                                         color=clean_color(color) if last else "",
-                                         description=description if last else "").value
-                found = tag.id
+                found = self._new_tag(part, kind, parent, uuid_of(tag_id) if last else None,
+                                      clean_color(color) if last else "",
+                                      clean_text(description) if last else "")
                 self._tags[key] = found
-                self._kinds[found] = kind
-                self.changes.tags.add(found)
                 self.report.tags.append("/".join(parts[: i + 1]))
             parent = found
         return parent
+
+    def _new_tag(self, name: str, kind: TagKind, parent: str | None, wanted: str | None,
+                 color: str, description: str) -> str:
+        """A new tag, queued for :meth:`flush` (its id kept if free)."""
+        refuse_count("new codebook entries", len(self.changes.tags) + 1, MAX_NEW_TAGS)
+        if self._taken is None:  # ids and positions as TagStore.create sees them, once
+            self._taken = {r[0] for r in self.p.conn.execute("SELECT id FROM tags")}
+            self._positions = dict(self.p.conn.execute(
+                "SELECT parent_id, max(position) + 1 FROM tags GROUP BY parent_id"))
+        if wanted in self._taken:
+            wanted = None
+        position = self._positions.get(parent, 0)
+        self._positions[parent] = position + 1
+        tag = Tag(wanted or new_id(), name, kind, parent, color or _next_color(position), "",
+                  description, position, self._stamp, self._stamp)
+        self._pending.append(tag)
+        self._taken.add(tag.id)
+        self._kinds[tag.id] = kind
+        self.changes.tags.add(tag.id)
+        return tag.id
+
+    def flush(self) -> None:
+        """Write the queued new tags, in one statement (before anything points at them)."""
+        if not self._pending:
+            return
+        tags, self._pending = self._pending, []
+        with self.p.transaction() as conn, self.p.bulk_insert() as report:
+            conn.executemany(_TAGS.insert(), [_TAGS.values(t, kind=str, deleted=int)
+                                              for t in tags])
+            report("tags", [(t.id,) for t in tags])
 
     def kind(self, tag_id: str) -> TagKind | None:
         return self._kinds.get(tag_id)
@@ -144,12 +203,14 @@ class Resolver:
                description: str = "", dates: str = "") -> str | None:
         """An entity record: the same id, else one sharing an identifier, else one of
         the same type and name (or alias); else a new record."""
+        self.flush()  # its type may be a tag created just now
         wanted = uuid_of(entity_id)
         if wanted:
             existing = self.p.entities.get(wanted)
             if existing is not None and not existing.deleted:
                 return existing.id
-        identifiers = {str(k)[:100]: str(v)[:500] for k, v in (identifiers or {}).items()}
+        identifiers = {clean_text(str(k), 100): clean_text(str(v), 500)
+                       for k, v in (identifiers or {}).items()}
         for pair in identifiers.items():
             found = self._by_identifier.get((pair[0].lower(), pair[1]))
             if found:
@@ -161,10 +222,12 @@ class Resolver:
             return None
         if wanted and self.p.entities.get(wanted) is not None:
             wanted = None
+        refuse_count("new entity records", len(self.changes.entities) + 1, MAX_NEW_ENTITIES)
         created: Entity = self.p.entities.create(
-            name[:500], type_id, aliases=[a[:500] for a in (aliases or [])][:200],
-            identifiers=identifiers, description=description[:10_000], dates=dates[:200],
-            entity_id=wanted).value
+            clean_text(name, 500), type_id,
+            aliases=[clean_text(a, 500) for a in (aliases or [])[:200]],
+            identifiers=identifiers, description=clean_text(description, 10_000),
+            dates=clean_text(dates, 200), entity_id=wanted).value
         self._index(created)
         self.changes.entities.add(created.id)
         self.report.entities.append(created.name)

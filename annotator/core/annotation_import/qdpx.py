@@ -7,9 +7,11 @@ picture sources with their selections, codings, notes, selection descriptions an
 links between selections. What is not (said in the report): audio and video, sources
 outside the archive, rich-text-only sources, cases, variables, sets, graphs.
 
-The archive may be hostile: a DOCTYPE (entity expansion) is refused, member sizes
-and the total are bounded before anything is decompressed, positions and rectangles
-are checked against the source, a CodeRef to a missing code is reported and skipped.
+The archive may be hostile: a DOCTYPE (entity expansion) is refused, member sizes,
+packing ratios and the total are bounded before anything is decompressed, an
+encrypted, damaged or oddly packed member refuses the whole archive, the project.qde
+is parsed as it is unpacked (its nesting bounded), positions and rectangles are
+checked against the source, a CodeRef to a missing code is reported and skipped.
 """
 
 from __future__ import annotations
@@ -17,16 +19,20 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from annotator.core.anchoring import describe, reanchor_all
-from annotator.core.annotation_import import AnnotationImportReport, Progress
+from annotator.core.annotation_import import AnnotationImportReport, ImportRefused, Progress
 from annotator.core.annotation_import.common import (
+    MAX_ANNOTATIONS,
     Resolver,
     Tick,
     clean_text,
     finite,
+    refuse_count,
     stamp,
     uuid_of,
 )
@@ -41,8 +47,16 @@ from annotator.core.util import new_id
 if TYPE_CHECKING:
     from annotator.core.project import Project
 
-MAX_QDE_BYTES = 512 * 2**20
+MAX_QDE_BYTES = 256 * 2**20
 MAX_TOTAL_BYTES = 8 * 2**30
+#: A member larger than 1 MB that unpacks to more than 100 times its packed size is a
+#: decompression bomb (text packs 3-10 times, the project XML 10-30 times).
+MAX_RATIO = 100
+MAX_XML_DEPTH = 256  # the project XML's nesting (a 32-level codebook needs ~40)
+#: what zipfile unpacks (not Deflate64, method 9, nor the rarer ones)
+_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError,
+               OSError, ValueError)
 _DATE = re.compile(r"date:[ \t]*([^\n]{1,200})", re.I)  # a Description as the exporter writes it
 _SELECTIONS = ("PlainTextSelection", "PDFSelection", "PictureSelection")
 
@@ -83,6 +97,8 @@ class _Archive:
                     "the archive; such archives are refused (nothing was imported).")
         if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
             raise AnnotatorError(f"{path.name} would unpack to more than 8 GB; refused.")
+        for info in infos:
+            _check_member(path.name, info)
         self.by_name = {i.filename.replace("\\", "/").lower(): i for i in infos}
         qde = [i for i in infos if i.filename.lower().endswith(".qde")]
         if not qde:
@@ -91,13 +107,24 @@ class _Archive:
         self.root = self.qde.filename.replace("\\", "/").lower().rpartition("/")[0]
 
     def read(self, info: zipfile.ZipInfo, limit: int) -> bytes:
+        return b"".join(self.chunks(info, limit))
+
+    def chunks(self, info: zipfile.ZipInfo, limit: int) -> Iterator[bytes]:
+        """A member's bytes as they are unpacked, never more than ``limit``; a member
+        that fails its checksum or cannot be unpacked refuses the whole archive."""
         if info.file_size > limit:
             raise ImportFailed(f"{info.filename} is larger than {limit // 2**20} MB")
-        with self.zf.open(info) as fh:
-            data = fh.read(limit + 1)
-        if len(data) > limit:
-            raise ImportFailed(f"{info.filename} is larger than it says")
-        return data
+        size = 0
+        try:
+            with self.zf.open(info) as fh:
+                while chunk := fh.read(2**20):
+                    size += len(chunk)
+                    if size > limit:
+                        raise ImportFailed(f"{info.filename} is larger than it says")
+                    yield chunk
+        except _ZIP_ERRORS as exc:
+            raise ImportRefused(f"{info.filename[:80]} in the archive is damaged ({exc}); "
+                                "nothing was imported.") from None
 
     def internal(self, url: str) -> bytes | None:
         if not url.lower().startswith("internal://"):
@@ -111,16 +138,49 @@ class _Archive:
         return None
 
 
-def parse_qde(data: bytes) -> ET.Element:
-    """The project element; a DOCTYPE is refused (no entity expansion, ever)."""
-    head = data[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in data.lower():
-        raise AnnotatorError("the project.qde declares a DOCTYPE or entities; refused.")
+def _check_member(archive: str, info: zipfile.ZipInfo) -> None:
+    """Refuse, before unpacking anything, an encrypted member, one packed in a way we do
+    not unpack, or one that would unpack to more than MAX_RATIO times its size."""
+    name = info.filename[:80]
+    if info.flag_bits & 0x1:
+        raise ImportRefused(f"{archive}: {name} is encrypted; a REFI-QDA archive is not. "
+                            "Nothing was imported.")
+    if info.compress_type not in _METHODS:
+        raise ImportRefused(f"{archive}: {name} is packed with ZIP method "
+                            f"{info.compress_type} (e.g. Deflate64), which annotator does "
+                            "not unpack; re-zip the archive with ordinary Deflate.")
+    if info.file_size > 2**20 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        raise ImportRefused(f"{archive}: {name} would unpack to "
+                            f"{info.file_size // max(info.compress_size, 1):,} times its packed "
+                            "size (a decompression bomb); nothing was imported.")
+
+
+def parse_qde(data: bytes | Iterable[bytes]) -> ET.Element:
+    """The project element, parsed as the bytes come (never held whole beside the
+    tree); a DOCTYPE is refused (no entity expansion, ever), and so is XML nested more
+    than MAX_XML_DEPTH deep."""
+    parser = ET.XMLPullParser(events=("start", "end"))
+    root: ET.Element | None = None
+    depth, seen, tail = 0, 0, b""
     try:
-        root = ET.fromstring(data)
+        for chunk in [data] if isinstance(data, bytes) else data:
+            window = (tail + chunk).lower()
+            if (seen < 4096 and b"<!doctype" in window[:4096 + len(tail)]) or \
+                    b"<!entity" in window:
+                raise AnnotatorError("the project.qde declares a DOCTYPE or entities; "
+                                     "refused.")
+            seen, tail = seen + len(chunk), chunk[-16:]
+            parser.feed(chunk)
+            for event, element in parser.read_events():
+                depth += 1 if event == "start" else -1
+                root = element if root is None else root
+                if depth > MAX_XML_DEPTH:
+                    raise ImportRefused(f"the project.qde is nested more than {MAX_XML_DEPTH}"
+                                        " levels deep; nothing was imported.")
+        parser.close()
     except ET.ParseError as exc:
         raise AnnotatorError(f"the project.qde is not well-formed XML: {exc}.") from None
-    if _local(root.tag) != "Project":
+    if root is None or _local(root.tag) != "Project":
         raise AnnotatorError("the project.qde is not a REFI-QDA Project.")
     return root
 
@@ -395,15 +455,17 @@ def import_qdpx(project: Project, path: str | Path, *, progress: Progress = None
     """Import a .qdpx archive in one transaction (documents, codebook, annotations)."""
     path = Path(path)
     archive = _Archive(path)
-    root = parse_qde(archive.read(archive.qde, MAX_QDE_BYTES))
+    root = parse_qde(archive.chunks(archive.qde, MAX_QDE_BYTES))
     report = AnnotationImportReport(str(path), "qdpx")
     total = sum(1 for e in root.iter() if _local(e.tag) in _SELECTIONS)
+    refuse_count("selections", total, MAX_ANNOTATIONS)
     tick = Tick(progress, total)
     with project.transaction():
         imp = _Importer(project, archive, root, report, tick)
         imp.codebook()
         imp.read_notes()
         imp.sources()
+        imp.res.flush()
         project.annotations.add_many(imp.batch)
         imp.links()
     report.annotation_ids = [a.id for a in imp.batch]

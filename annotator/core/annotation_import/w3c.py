@@ -20,13 +20,15 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from annotator.core.anchoring import anchor, describe
-from annotator.core.annotation_import import AnnotationImportReport, Progress
+from annotator.core.annotation_import import AnnotationImportReport, ImportRefused, Progress
 from annotator.core.annotation_import.common import (
+    MAX_ANNOTATIONS,
     Resolver,
     Tick,
     clean_color,
     clean_text,
     finite,
+    refuse_count,
     stamp,
     uuid_of,
 )
@@ -49,9 +51,14 @@ from annotator.core.util import new_id
 if TYPE_CHECKING:
     from annotator.core.project import Project
 
-_XYWH = re.compile(r"xywh=(pixel:|percent:)?([\d.]+),([\d.]+),([\d.]+),([\d.]+)")
+_NUMBER = r"(\d{1,12}(?:\.\d{0,12})?|\.\d{1,12})"
+_XYWH = re.compile(rf"xywh=(pixel:|percent:)?{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}")
 _RECT = re.compile(r"<rect\b([^>]*)/?>")
 _ATTR = re.compile(r'(\w+)="([-\d.eE+]+)"')
+#: A JSON-LD file is parsed whole (no streaming parser in the standard library), so its
+#: size and its number of objects and arrays are bounded before it is parsed.
+MAX_JSON_BYTES = 256 * 2**20
+MAX_JSON_CONTAINERS = 8_000_000
 _BG = re.compile(r"background-color:\s*(#[0-9a-fA-F]{3,6})")
 
 
@@ -171,7 +178,7 @@ def _region(docs: _Documents, doc: Document, selectors: list, text: str
         if match:
             page = int(match.group(1))
         elif "SvgSelector" in _types(sel) and box is None:
-            rects = [dict((k, float(v)) for k, v in _ATTR.findall(m)) for m in
+            rects = [{k: _float(v) for k, v in _ATTR.findall(m)} for m in
                      _RECT.findall(value[:1_000_000])]
             rects = [(r.get("x", 0.0), r.get("y", 0.0), r.get("width", 0.0),
                       r.get("height", 0.0)) for r in rects]
@@ -201,6 +208,14 @@ def _region(docs: _Documents, doc: Document, selectors: list, text: str
     return RegionSelector(page, x, y, w, h,
                           tuple((round(a * sx, 2), round(b * sy, 2), round(c * sx, 2),
                                  round(d * sy, 2)) for a, b, c, d in quads[:1000]), text)
+
+
+def _float(text: str) -> float | None:
+    """A number written in an SVG attribute, else None ("1-2", "e")."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _identifiers(source: dict) -> dict[str, str]:
@@ -281,28 +296,34 @@ def import_w3c(project: Project, path: str | Path, *, progress: Progress = None,
                ) -> OpResult[AnnotationImportReport]:
     """Import every annotation of a W3C JSON-LD file in one transaction."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise AnnotatorError(f"{path.name} is not valid JSON: {str(exc)[:200]}") from None
-    items = collect_items(data)
+    items = collect_items(_load(path))
     report = AnnotationImportReport(str(path), "w3c")
     if not items:
         raise AnnotatorError(f"{path.name} holds no W3C Web Annotations.")
+    refuse_count("annotations", len(items), MAX_ANNOTATIONS)
     docs = _Documents(project)
     tick = Tick(progress, len(items))
     links: list[dict] = []
     with project.transaction():
         res = Resolver(project, report)
         batch: list[Annotation] = []
+        first: dict[str, int] = {}  # an id -> the number of the item that has it first
         for n, item in enumerate(items, 1):
             tick.step()
             if item.get("motivation") == "linking" or "linking" in _list(item.get("motivation")):
                 links.append(item)
                 continue
+            ann_id = uuid_of(_id(item))
+            if ann_id in first:
+                report.skipped.append(f"annotation {n}: it has the id of annotation "
+                                      f"{first[ann_id]} of this file; only the first is kept")
+                continue
+            if ann_id:
+                first[ann_id] = n
             ann = _one(project, item, n, docs, res, report)
             if ann is not None:
                 batch.append(ann)
+        res.flush()
         project.annotations.add_many(batch)
         report.annotation_ids = [a.id for a in batch]
         for item in links:
@@ -310,6 +331,21 @@ def import_w3c(project: Project, path: str | Path, *, progress: Progress = None,
     res.changes.annotations.update(report.annotation_ids)
     res.changes.documents.update({a.document_id for a in batch})
     return OpResult(report, res.changes)
+
+
+def _load(path: Path) -> object:
+    """The parsed JSON, its size and shape bounded first (a parsed object costs ~20
+    times its bytes: 1M annotations took 2.4 GB)."""
+    if path.stat().st_size > MAX_JSON_BYTES:
+        raise ImportRefused(f"{path.name} is larger than {MAX_JSON_BYTES // 2**20} MB; a W3C "
+                            "file that large is not imported (split it).")
+    raw = path.read_bytes()
+    refuse_count("JSON objects and arrays", raw.count(b"{") + raw.count(b"["),
+                 MAX_JSON_CONTAINERS)
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise AnnotatorError(f"{path.name} is not valid JSON: {str(exc)[:200]}") from None
 
 
 def _one(project: Project, item: dict, n: int, docs: _Documents, res: Resolver,
@@ -380,7 +416,7 @@ def _link(project: Project, item: dict, report: AnnotationImportReport) -> None:
             note = clean_text(body.get("value"))
     link_id = uuid_of(_id(item))
     if link_id and project.links.get(link_id) is not None:
-        return
+        return  # in the project already (or twice in this file)
     source = ends[0] if ends else None
     target = next((t for t in targets if t), None)
     live = {a: project.annotations.get(a) for a in (source, target) if a}
