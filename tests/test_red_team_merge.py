@@ -179,6 +179,45 @@ def test_a_quote_must_match_the_text_it_claims(tmp_path, good):
         assert len([u for u in report.unmatched if "quote" in u]) == 44, report.unmatched
 
 
+def test_json_nested_beyond_reason_is_not_merged(tmp_path, good):
+    """JSON nested 500 deep parses (below Python's recursion limit) but is more than any
+    reader of ours accepts: a later row holding it does not replace ours."""
+    theirs = _copy(good, tmp_path / "theirs.annot")
+    deep = "[" * 500 + "]" * 500
+    _tamper(theirs, f"UPDATE entities SET aliases = '{deep}', modified_at = '{STAMP}'",
+            f"UPDATE documents SET metadata = '{{\"a\": {deep}}}', modified_at = '{STAMP}'")
+    with Project.open(good, author="Alice") as a:
+        before = _rows(a)
+        report = merge(a, theirs).value
+        assert _rows(a) == before
+    with sqlite3.connect(theirs) as conn:
+        rows = conn.execute("SELECT (SELECT count(*) FROM entities) + "
+                            "(SELECT count(*) FROM documents)").fetchone()[0]
+    assert len([u for u in report.unmatched if "JSON" in u]) == rows, report.unmatched
+
+
+def test_a_codebook_deeper_than_a_codebook_may_be_is_refused_quickly(tmp_path, good):
+    """5,000 themes each under the last (valid rows otherwise) would make every later
+    command that walks the tree die: the merge is refused at once, ours unchanged."""
+    theirs = _copy(good, tmp_path / "theirs.annot")
+    conn = sqlite3.connect(theirs)
+    conn.executemany("INSERT INTO tags (id, name, kind, parent_id, created_at, modified_at) "
+                     "VALUES (?, ?, 'theme', ?, ?, ?)",
+                     [(f"deep-{i}", f"Level {i}", f"deep-{i - 1}" if i else None, STAMP,
+                       STAMP) for i in range(5000)])
+    conn.commit()
+    conn.close()
+    before = _digest(good)
+    with Project.open(good, author="Alice") as a:
+        rows = _rows(a)
+        start = time.monotonic()
+        with pytest.raises(MergeError, match="at most 32 levels"):
+            merge(a, theirs, backup=False)
+        assert time.monotonic() - start < 2
+        assert _rows(a) == rows
+    assert _digest(good) == before
+
+
 def test_new_rows_come_in_repaired_and_objects_not_ours_are_named(tmp_path, good):
     """A new annotation whose note is not UTF-8 comes in with U+FFFD, and the report
     says so; a trigger and a view of theirs are never run, and named."""

@@ -43,10 +43,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from annotator.core import backups, schema
+from annotator.core import backups, codebook, schema
 from annotator.core.annotation_import.project_rows import garbled_text, stale_index
 from annotator.core.annotation_import.project_tables import RowMerger
 from annotator.core.changes import OpChanges, OpResult
+from annotator.core.codebook import TagTooDeep
 from annotator.core.errors import AnnotatorError, ProjectError
 from annotator.core.project import _inspect
 
@@ -218,10 +219,13 @@ def _merge_snapshot(project: Project, other: Path, checked: tuple[Path, int],
                 if progress(done[0], total) is False:
                     raise MergeError("the merge was cancelled; nothing was changed.")
 
+        sound_codebook = not codebook.deep_tags(conn, limit=1)
         with project.transaction(f"Merge {other.stem}", kind="merge"):
             m = RowMerger(project, report)
             m.authors()
             m.tags()
+            if sound_codebook:  # theirs and ours together must still be a codebook
+                codebook.check_codebook_depth(conn)
             m.entities()
             m.documents()
             m.document_links()
@@ -231,6 +235,8 @@ def _merge_snapshot(project: Project, other: Path, checked: tuple[Path, int],
                 m.rejected_suggestions()
             stale_index(conn, report.changes)
         report.changeset = project.last_changeset
+    except TagTooDeep as exc:
+        raise MergeError(f"{other.name} was not merged: {exc}") from None
     except sqlite3.Error as exc:  # a constraint the checks missed: nothing was changed
         raise MergeError(f"{other.name} could not be merged ({exc}); nothing was changed.") \
             from None

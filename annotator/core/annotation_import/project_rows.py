@@ -1,8 +1,8 @@
 """The row level of a merge (:mod:`annotator.core.merge`): a colleague's project file,
 attached as ``theirs``, read as hostile input (every value of its declared type, within
-bounds, JSON that parses, timestamps not from the future, text that was not UTF-8
-marked), and our rows written (the change journal records them, so the merge can be
-undone as one step).
+bounds, JSON that parses and nests no deeper than util.loads reads, timestamps not
+from the future, text that was not UTF-8 marked), and our rows written (the change
+journal records them, so the merge can be undone as one step).
 
 The per-table policy (what matches what, who wins) is in ``project_tables``; merge.py
 checks, attaches and detaches the file. Nothing here opens a file or runs outside the
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from annotator.core import schema
 from annotator.core.changes import OpChanges
+from annotator.core.util import too_deep
 
 if TYPE_CHECKING:
     from annotator.core.merge import MergeReport
@@ -76,8 +77,9 @@ class Reject(Exception):
 
 
 def _json_is(text: str, kind: type) -> bool:
+    """``text`` is JSON of ``kind``, nested no deeper than any reader of ours allows."""
     try:
-        return isinstance(json.loads(text), kind)
+        return not too_deep(text) and isinstance(json.loads(text), kind)
     except (ValueError, RecursionError):
         return False
 

@@ -18,6 +18,7 @@ from annotator.core.annotation_import.project_rows import (
     garbled,
     tally,
 )
+from annotator.core.codebook import check_tag_depth
 from annotator.core.model import TextSelector
 from annotator.core.names import fold
 from annotator.core.util import dumps, loads
@@ -40,7 +41,9 @@ class RowMerger(RowStore):
                 self.reject("authors", row, str(exc))
 
     def tags(self) -> None:
-        """By id, else by kind + name + parent (folded), parents first."""
+        """By id, else by kind + name + parent (folded), parents first, a level at a
+        time: a tree deeper than a codebook may be is refused (TagTooDeep) before it
+        costs a pass per level over thousands of levels."""
         theirs = {}
         for row in self.rows("tags"):
             try:
@@ -49,9 +52,13 @@ class RowMerger(RowStore):
                 self.reject("tags", row, str(exc))
         done: set[str] = set()
         pending = sorted(theirs.values(), key=lambda r: (r["position"], r["id"]))
+        level = 0
         while pending:  # parents before children; whatever is left is a cycle
             ready = [r for r in pending if r["parent_id"] not in theirs or r["parent_id"] in done]
-            if not ready:
+            level += 1
+            if ready:
+                check_tag_depth(level, ready[0]["name"])
+            else:
                 for row in pending:
                     self.reject("tags", row, "its parents form a cycle")
                 break
