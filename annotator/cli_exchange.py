@@ -122,13 +122,16 @@ def cmd_merge(args) -> int:
     if args.json:
         print(json.dumps({"added": report.added, "updated": report.updated,
                           "matched": report.matched, "reanchored": report.reanchored,
-                          "not_merged": report.unmatched, "backup": report.backup},
+                          "not_merged": report.unmatched, "notes": report.notes,
+                          "backup": report.backup},
                          ensure_ascii=False, indent=2))
     else:
         for line in report.unmatched[:50]:
             print(f"not merged: {line}")
         if len(report.unmatched) > 50:
             print(f"… and {len(report.unmatched) - 50} more")
+        for line in report.notes[:50]:
+            print(f"note: {line}")
         print(report.summary())
         print(f"backup of the project before the merge: {report.backup}")
     return EXIT_PROBLEMS if report.unmatched else EXIT_OK

@@ -229,6 +229,7 @@ def test_new_rows_come_in_repaired_and_objects_not_ours_are_named(tmp_path, good
                     f"CAST(X'41FF42' AS TEXT), {cols} FROM annotations LIMIT 1",
             "CREATE TRIGGER boom AFTER INSERT ON annotations BEGIN DELETE FROM authors; END",
             "CREATE VIEW extra AS SELECT 1")
+    second = _copy(good, tmp_path / "second.annot")
     with Project.open(good, author="Alice") as a:
         report = merge(a, theirs).value
         assert a.annotations.get("fresh-one").note == "A\ufffdB"
@@ -236,6 +237,12 @@ def test_new_rows_come_in_repaired_and_objects_not_ours_are_named(tmp_path, good
         assert any("fresh-one" in n and "UTF-8" in n for n in report.notes), report.notes
         assert any("boom" in n for n in report.notes) and any("extra" in n for n in report.notes)
         assert "note(s)" in report.summary() and a.check().ok
+    # the command prints them (escaped, one a line) and gives them in --json
+    run = subprocess.run([sys.executable, "-m", "annotator", "merge", str(second), str(theirs)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
+    notes = [line for line in run.stdout.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 3 and any("fresh-one" in line for line in notes), run.stdout
 
 
 # -- item 6: a copy for a colleague is whole or absent --------------------------------
