@@ -110,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(_project_first(parser, list(sys.argv[1:] if argv is None
+                                                          else argv)))
     if args.version:
         from annotator import __version__
 
@@ -133,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     except AnnotatorError as exc:
         print(f"annotator: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:  # `annotator list P | head`: the reader has all it wanted
+        _quiet_stdout()
+        return EXIT_OK
     except Exception as exc:
         if not _disk_full(exc):
             raise
@@ -145,6 +150,39 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     finally:
         sys.stdout, sys.stderr = stdout, stderr
+
+
+def _project_first(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """`annotator letters.annot` opens the workbench on that file, as a double-click
+    would: a first argument that is no command but a file is read as `gui FILE`."""
+    commands: set[str] = set()
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        commands.update(getattr(action, "choices", None) or ())
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--author":
+            i += 2
+            continue
+        if arg.startswith("-"):
+            i += 1
+            continue
+        if arg not in commands and (arg.endswith(".annot") or Path(arg).is_file()):
+            return [*argv[:i], "gui", *argv[i:]]
+        break
+    return argv
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe, send what is left to /dev/null: Python's own flush at exit
+    would otherwise print a second traceback."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 # -- what reaches the terminal -------------------------------------------------------

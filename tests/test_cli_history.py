@@ -148,3 +148,36 @@ def test_update_text_reanchors_and_lists_what_moved_or_was_orphaned(project_file
     with Project.open(project_file, read_only=True) as p:
         assert {str(a.anchor_state) for a in p.annotations.list()} == {"ok"}
         assert p.documents.text(p.annotations.get(paris).document_id) == TEXT
+
+
+def test_a_project_file_as_first_argument_opens_the_workbench(project_file, monkeypatch):
+    """`annotator letters.annot` opens the workbench on it (was "invalid choice")."""
+    import annotator.gui.app as app
+
+    opened = []
+    monkeypatch.setattr(app, "run", lambda project=None, author=None: opened.append(
+        (project, author)) or 0)
+    assert main([str(project_file)]) == 0
+    assert main(["--author", "Ann", str(project_file)]) == 0
+    assert opened == [(str(project_file), None), (str(project_file), "Ann")]
+
+
+def test_a_closed_pipe_ends_the_listing_quietly(project_file):
+    """`annotator list P | head -1`: no BrokenPipeError traceback, exit 0."""
+    import subprocess
+    import sys
+
+    with Project.open(project_file, author="Alice") as p:  # more than a pipe holds
+        doc = p.documents.list()[0].id
+        with p.transaction():
+            for i in range(1500):
+                p.annotations.add(doc, start=i % 100, end=i % 100 + 5, note=f"note {i}")
+    script = ("import sys; from annotator.cli import main; sys.exit(main(['list', sys.argv[1]]))")
+    for _ in range(5):
+        proc = subprocess.Popen([sys.executable, "-c", script, str(project_file)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc.stdout.readline()
+        proc.stdout.close()  # the reader goes away, as head does
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 0, err
+        assert "Traceback" not in err
