@@ -213,7 +213,7 @@ def test_a_codebook_deeper_than_a_codebook_may_be_is_refused_quickly(tmp_path, g
         start = time.monotonic()
         with pytest.raises(MergeError, match="at most 32 levels"):
             merge(a, theirs, backup=False)
-        assert time.monotonic() - start < 2
+        assert time.monotonic() - start < 5  # one pass per level would take longer
         assert _rows(a) == rows
     assert _digest(good) == before
 
