@@ -342,6 +342,9 @@ def _load(path: Path) -> object:
     raw = path.read_bytes()
     refuse_count("JSON objects and arrays", raw.count(b"{") + raw.count(b"["),
                  MAX_JSON_CONTAINERS)
+    # every annotation says "Annotation" (an escaped quote in a note cannot): a bound
+    # on their number before anything is parsed
+    refuse_count("annotations", raw.count(b'"Annotation"'), MAX_ANNOTATIONS)
     try:
         return json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
