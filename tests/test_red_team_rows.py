@@ -277,3 +277,19 @@ def test_a_deep_chain_reads_safely(good, tmp_path):
         path_text = codebook.tag_path(by_id, "deep-4999")
         assert path_text.startswith("…/") and path_text.count("/") == MAX_TAG_DEPTH
         assert codebook.tag_path(by_id, "ring-a") in ("Ring B/Ring A", "Ring A/Ring B")
+
+
+def test_the_workbench_opens_a_file_with_deep_json_and_a_deep_chain(good, tmp_path, qtbot):
+    """The GUI opened an empty window with no message (RecursionError in loading), and
+    a 5000-deep chain took it minutes (every tag's path walked to the root)."""
+    from annotator.gui.main_window import MainWindow
+
+    path = _build(good, tmp_path, [CASES["deep JSON in documents.metadata"][0],
+                                   CASES["deep JSON in entities.aliases"][0], _deep_chain])
+    win = MainWindow(author="Alice")
+    qtbot.addWidget(win)
+    win.show()
+    assert win.open_project(path)
+    assert len(win.model.documents()) == 6
+    assert win.model.tag_path("deep-4999").count("/") == MAX_TAG_DEPTH - 1
+    win.close()

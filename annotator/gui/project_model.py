@@ -186,10 +186,13 @@ class ProjectModel(QObject):
         return None
 
     def tag_path(self, tag_id: str) -> str:
-        """"Recognition/De jure recognition": a tag's name with its parents."""
+        """"Recognition/De jure recognition": a tag's name with its parents (at most
+        MAX_TAG_DEPTH of them: a crafted 5,000-deep chain made opening take minutes)."""
+        from annotator.core.codebook import MAX_TAG_DEPTH
+
         parts, seen = [], set()
         tag = self.tag(tag_id)
-        while tag is not None and tag.id not in seen:
+        while tag is not None and tag.id not in seen and len(parts) < MAX_TAG_DEPTH:
             seen.add(tag.id)
             parts.append(tag.name)
             tag = self.tag(tag.parent_id) if tag.parent_id else None
