@@ -366,3 +366,34 @@ def test_a_refused_import_through_the_core_leaves_the_open_project_as_it_was(mad
         with pytest.raises(AnnotatorError, match="the codebook allows 32"):
             import_annotations(p, _w3c(tmp_path, [_annotation(made[1]), item]))
         assert p.tags.list() == tags and p.annotations.count() == 0
+
+
+def test_the_annotation_count_is_bounded_before_the_json_is_parsed(made, tmp_path, capsys,
+                                                                   monkeypatch):
+    monkeypatch.setattr(w3c, "MAX_ANNOTATIONS", 5)
+    path = _w3c(tmp_path, [_annotation(made[1]) for _ in range(6)])
+    path.write_bytes(path.read_bytes()[:-1] + b", {unparsed")  # never read that far
+    refused(made[0], path, capsys, "the file holds 6 annotations")
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(flips=st.lists(st.tuples(st.integers(0, 10_000), st.integers(1, 255)), min_size=1,
+                      max_size=4))
+def test_any_damage_to_an_archive_is_refused_or_read(made, tmp_path, flips):
+    """Bytes changed anywhere in a small archive (headers included): an AnnotatorError
+    or an import, never another exception."""
+    archive = tmp_path / "flipped.qdpx"
+    body = (f'<Sources><TextSource guid="{UID}" name="letter 2" '
+            f'plainTextPath="internal://{UID}.txt"><PlainTextSelection startPosition="0" '
+            f'endPosition="4"/></TextSource></Sources>')
+    _zip(archive, {"project.qde": QDE.format(body), f"Sources/{UID}.txt": "A text " * 40})
+    data = bytearray(archive.read_bytes())
+    for at, mask in flips:
+        data[at % len(data)] ^= mask
+    archive.write_bytes(bytes(data))
+    with Project.open(made[0], author="Alice") as p:
+        try:
+            import_annotations(p, archive)
+        except AnnotatorError:
+            pass

@@ -86,7 +86,7 @@ class _Archive:
         try:
             self.zf = zipfile.ZipFile(path)
             infos = self.zf.infolist()
-        except (zipfile.BadZipFile, OSError) as exc:
+        except _ZIP_ERRORS as exc:
             raise AnnotatorError(f"{path.name} is not a readable .qdpx (ZIP) file: {exc}.") \
                 from None
         for info in infos:  # zip-slip and absolute names: refuse the archive outright
