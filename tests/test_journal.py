@@ -378,3 +378,15 @@ def test_an_upgrade_killed_before_its_checkpoint_still_opens(tmp_path):
     with Project.open(path, author="Alice") as p:
         assert p.schema_version == schema.SCHEMA_VERSION
         assert p.annotations.list()
+
+
+def test_a_journal_with_deeply_nested_json_is_refused_not_crashed(project):
+    ann = project.annotations.add(doc_id(project), start=0, end=4, note="x").value
+    project.annotations.update(ann.id, note="y")
+    with project.transaction(record=False):
+        project.conn.execute("UPDATE changes SET after = ? WHERE row_id = ? AND op = 'update'",
+                             ("[" * 100_000 + "]" * 100_000, ann.id))
+    with pytest.raises(AnnotatorError, match="damaged"):
+        project.undo()
+    with pytest.raises(AnnotatorError, match="damaged"):
+        project.history(row_id=ann.id, with_changes=True)

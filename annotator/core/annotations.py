@@ -23,7 +23,7 @@ from annotator.core.model import (
     TextSelector,
 )
 from annotator.core.rows import Table
-from annotator.core.util import dumps, gc_paused, loads, new_id, now
+from annotator.core.util import dumps, fetch_all, gc_paused, loads, new_id, now
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
@@ -92,9 +92,8 @@ class AnnotationStore:
 
     def for_document(self, document_id: str) -> list[Annotation]:
         """A document's live annotations in reading order."""
-        rows = self._p.conn.execute(
-            f"{_SELECT} WHERE a.document_id = ? AND a.deleted = 0 "
-            "ORDER BY a.start_offset, a.page, a.y, a.x", (document_id,))
+        rows = fetch_all(self._p.conn, f"{_SELECT} WHERE a.document_id = ? AND a.deleted = 0 "
+                         "ORDER BY a.start_offset, a.page, a.y, a.x", (document_id,))
         with gc_paused():
             return [_annotation(r) for r in rows]
 
@@ -104,9 +103,8 @@ class AnnotationStore:
         tag_id=..., contains=...), in reading order per document."""
         filt = filt or AnnotationFilter(**fields)  # type: ignore[arg-type]
         where, args = annotation_where(self._p, filt, include_deleted=include_deleted)
-        rows = self._p.conn.execute(
-            f"{_SELECT} WHERE {where} "
-            "ORDER BY a.document_id, a.start_offset, a.page, a.y, a.x", args)
+        rows = fetch_all(self._p.conn, f"{_SELECT} WHERE {where} "
+                         "ORDER BY a.document_id, a.start_offset, a.page, a.y, a.x", args)
         with gc_paused():
             return [_annotation(r) for r in rows]
 

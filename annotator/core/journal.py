@@ -238,6 +238,16 @@ def _fold_into(conn: sqlite3.Connection, changeset_id: int, changes: list[Change
 
 
 def _changes(conn: sqlite3.Connection, changeset_id: int) -> list[tuple[int, Change]]:
+    """The changes of one change set, in order; a damaged journal (JSON that does not
+    parse or nests without end, in a crafted file) is refused with a message."""
+    try:
+        return _read_changes(conn, changeset_id)
+    except (ValueError, TypeError, RecursionError):
+        raise AnnotatorError(f"change {changeset_id} of the journal is damaged; it cannot "
+                             "be replayed (annotator check names it).") from None
+
+
+def _read_changes(conn: sqlite3.Connection, changeset_id: int) -> list[tuple[int, Change]]:
     out = []
     for seq, table, row_id, row_key, op, before, after, blob in conn.execute(
             "SELECT seq, table_name, row_id, row_key, op, before, after, blob FROM changes "
