@@ -33,6 +33,7 @@ from annotator.core.exporters.base import (
     inside,
     iter_annotations,
     safe_filename,
+    source_bytes,
 )
 from annotator.core.model import Annotation, Document, DocumentKind
 
@@ -184,7 +185,10 @@ def _paged(project: Project, doc: Document, anns: list[Annotation], look: Lookup
            ticker: Ticker) -> bytes:
     import pymupdf
 
-    data = project.documents.data(doc.id)
+    data = source_bytes(project, doc, [])
+    if data is None:  # a damaged source is left out, the export goes on
+        raise ValueError("not exported: its source bytes are missing or do not match their "
+                         "SHA-256 (damaged)")
     if doc.media_type == "application/pdf":
         pdf = pymupdf.open(stream=data, filetype="pdf")
         if pdf.needs_pass:
