@@ -227,6 +227,9 @@ CREATE TABLE changes (
     PRIMARY KEY (changeset_id, seq)
 ) WITHOUT ROWID;
 CREATE INDEX changes_row ON changes (row_id);
+-- a tag's children: undoing a codebook import deletes tags, and each delete checks that
+-- no tag still names it as parent (without this index, a scan per tag: quadratic)
+CREATE INDEX tags_parent ON tags (parent_id);
 """
 
 #: The journal's tables (checked for value types on open; not merged row by row).
