@@ -81,10 +81,10 @@ def iter_annotations(project: Project, filt: ExportFilter | None = None, *,
 
 
 def _rows(conn: sqlite3.Connection, query: str, args: list) -> Iterator[tuple]:
-    """The rows of ``query``, one at a time, their text decoded by SQLite's fast path
-    (the tolerant decoder of the project connection costs ~2x on a 100k export); if a
-    row is not UTF-8 the query runs again tolerantly from that row on. The connection's
-    own decoder is back in place whenever a row is handed out."""
+    """The rows of ``query``, a few hundred at a time, their text decoded by SQLite's
+    fast path (the tolerant decoder of the project connection costs ~2x on a 100k
+    export); if a row is not UTF-8 the query runs again tolerantly from there on. The
+    connection's own decoder is back in place whenever rows are handed out."""
     tolerant, done = conn.text_factory, 0
     for fast in (True, False):
         cursor = conn.execute(query, args)
@@ -93,19 +93,19 @@ def _rows(conn: sqlite3.Connection, query: str, args: list) -> Iterator[tuple]:
             while True:
                 conn.text_factory = str if fast else tolerant
                 try:
-                    row = cursor.fetchone()
+                    chunk = cursor.fetchmany(512)
                 except sqlite3.OperationalError as exc:
                     if fast and "decode" in str(exc):
                         break  # again, tolerantly
                     raise
                 finally:
                     conn.text_factory = tolerant
-                if row is None:
+                if not chunk:
                     return
-                seen += 1
+                start, seen = seen, seen + len(chunk)
                 if seen > done:
+                    yield from chunk[max(0, done - start):]
                     done = seen
-                    yield row
         finally:
             cursor.close()
 
