@@ -578,3 +578,13 @@ def test_every_window_key_pressed_in_the_text_reaches_its_action(window, qtbot):
         if window.finder.isVisible():
             window.finder.hide()
     assert pressed >= 15
+
+
+def test_deleting_a_theme_says_its_sub_themes_go_too(window, dialogs):
+    p = window.model.p
+    theme = window.codebook.new_tag(None, name="Diplomacy")
+    window.codebook.new_tag(theme, name="Treaties")
+    window.codebook.delete(theme)  # the scripted answer is "no"
+    question = dialogs.said("ask")[-1][1]
+    assert "1 sub-theme(s) go with it" in question
+    assert p.tags.get(theme) is not None and not p.tags.get(theme).deleted

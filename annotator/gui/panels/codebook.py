@@ -260,11 +260,16 @@ class CodebookPanel(QWidget):
         tag = self.m.tag(tag_id)
         if tag is None:
             return
-        uses = self.m.p.tags.counts().get(tag_id, 0)
-        if uses and not self.dialogs.ask(
-                "Delete tag", f"“{tag.name}” is used by {uses} annotation(s). Delete it? "
-                "(Undo brings it back.)"):
-            return
+        subtags = len(self.m.p.tags.descendants(tag_id)) - 1
+        counts = self.m.p.tags.counts()
+        uses = sum(counts.get(t, 0) for t in self.m.p.tags.descendants(tag_id))
+        if uses or subtags:
+            what = [f"{subtags} sub-theme(s) go with it" if subtags else "",
+                    f"it is used by {uses} annotation(s)" if uses else ""]
+            if not self.dialogs.ask("Delete tag", f"Delete “{tag.name}”? "
+                                    f"{'; '.join(w for w in what if w).capitalize()}. "
+                                    "(Undo brings everything back.)"):
+                return
         self.m.do(f"Delete tag “{tag.name}”", self.m.p.tags.delete, tag_id)
 
     def _activated(self, item: QTreeWidgetItem, _column: int) -> None:
