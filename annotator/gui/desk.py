@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Signal
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QSplitter, QStackedWidget, QWidget
 
-    from annotator.core.model import DocumentLink
+    from annotator.core.model import Document, DocumentLink
     from annotator.gui.dialogs.service import Dialogs
     from annotator.gui.document_pane import DocumentPane
     from annotator.gui.panels.annotations_table import AnnotationsPanel
@@ -128,6 +128,35 @@ class Desk(QObject):
         title = self.dialogs.get_item("Open beside", "Document to open beside:", titles)
         if title is not None:
             self.open_document(docs[titles.index(title)].id, beside=True)
+            self._propose_link()
+
+    def _propose_link(self) -> None:
+        """A text put beside a scan it is not linked to: ask, where the scholar is,
+        whether it transcribes that scan (then reading turns the scan's pages)."""
+        pair = [self.model.document(p.document_id) for p in (self.left, self.right)]
+        if None in pair:
+            return
+        texts = [d for d in pair if d.kind == TEXT]
+        scans = [d for d in pair if d.kind == PAGED]
+        if len(texts) != 1 or len(scans) != 1:
+            return
+        text, scan = texts[0], scans[0]
+        if any({link.source_id, link.target_id} == {text.id, scan.id}
+               for link in self.model.p.documents.links(text.id)):
+            return
+        if self.dialogs.ask("Link transcription", f"Is “{text.title}” a transcription of "
+                            f"“{scan.title}”? Linked, they open side by side and reading the "
+                            "text turns the scan's pages."):
+            self._link(text, scan)
+
+    def _link(self, text: Document, scan: Document) -> bool:
+        if self.model.do("Link transcription to its scan", self.model.p.documents.link,
+                         text.id, scan.id, "transcription", {1: 0}) is None:
+            return False
+        self.model.message.emit(f"“{text.title}” is linked as the transcription of "
+                                f"“{scan.title}”: they open side by side, and Annotate ▸ "
+                                "This text starts page… aligns its pages.")
+        return True
 
     def pane_of(self, document_id: str, open_it: bool = True) -> DocumentPane | None:
         """The pane showing a document (opening it on the left if asked)."""
@@ -182,9 +211,7 @@ class Desk(QObject):
         title = self.dialogs.get_item("Link transcription", f"“{doc.title}” transcribes:", titles)
         if title is None:
             return
-        target = scans[titles.index(title)].id
-        if self.model.do("Link transcription to its scan", self.model.p.documents.link,
-                         document_id, target, "transcription", {1: 0}) is not None:
+        if self._link(doc, scans[titles.index(title)]):
             self.open_document(document_id)
 
     def delete_document(self, document_id: str) -> None:

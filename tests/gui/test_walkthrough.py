@@ -588,3 +588,20 @@ def test_deleting_a_theme_says_its_sub_themes_go_too(window, dialogs):
     question = dialogs.said("ask")[-1][1]
     assert "1 sub-theme(s) go with it" in question
     assert p.tags.get(theme) is not None and not p.tags.get(theme).deleted
+
+
+def test_a_text_opened_beside_a_scan_it_is_not_linked_to_offers_the_link(window, dialogs,
+                                                                         project_path):
+    from annotator.core.project import Project
+
+    p = window.model.p
+    text = next(d for d in p.documents.list() if d.kind == "text" and not p.documents.links(d.id))
+    scan = next(d for d in p.documents.list() if d.kind == "paged")
+    window.open_document(text.id)
+    dialogs.script("get_item", scan.title).script("ask", True)
+    window.desk.open_beside_dialog()
+    assert "transcription of" in dialogs.said("ask")[-1][1]
+    window.model.p.conn.execute("PRAGMA wal_checkpoint")
+    with Project.open(project_path, read_only=True) as saved:
+        assert any(link.target_id == scan.id for link in saved.documents.links(text.id))
+    assert window.model.undo_stack.undoText() == "Link transcription to its scan"
