@@ -442,13 +442,6 @@ def reanchor_all(
     (OK if the offsets did not change, MOVED otherwise). Only annotations whose
     own text was edited fall back to :func:`anchor` with the mapped start as hint.
     An orphan is placed at its mapped span, where its passage used to be.
-
-    The diff knows where the passage went, so a match elsewhere must prove itself
-    (like the Hypothesis client, position and context outweigh a mere repeat): when
-    every character of the passage was deleted it is ORPHANED, unless the passage
-    with its whole context stands once in the new text and stood once in the old
-    (a paragraph moved whole); when it was only edited, a match must overlap the
-    place the diff maps it to, or carry most of its context.
     """
     offsets = _OffsetMap.between(old_text, new_text)
     result: dict[str, Anchor] = {}
@@ -463,37 +456,12 @@ def reanchor_all(
                 result[key] = _found(sel, start, end, 1.0)
                 continue
             found = anchor(new_text, sel, threshold, hint=start)
-            if found.state is not AnchorState.ORPHANED and sel.exact and not _where_it_went(
-                    old_text, new_text, sel, found, start, end):
-                found = _orphan(new_text, sel)
             if found.state is AnchorState.ORPHANED:
                 found = Anchor(start, end, AnchorState.ORPHANED, 0.0)
         except Exception:  # never lose an annotation, whatever its selector holds
             found = _orphan(new_text, sel)
         result[key] = found
     return result
-
-
-def _once(text: str, needle: str) -> bool:
-    """``needle`` occurs exactly once in ``text``, overlapping occurrences counted."""
-    first = text.find(needle)
-    return first != -1 and text.find(needle, first + 1) == -1
-
-
-def _where_it_went(old_text: str, new_text: str, sel: TextSelector, found: Anchor,
-                   start: int, end: int) -> bool:
-    """Is ``found`` the passage itself, not another occurrence of its words? ``start``
-    and ``end`` are where the diff maps the old span."""
-    whole = sel.prefix + sel.exact + sel.suffix
-    moved_whole = (len(whole) > len(sel.exact) and _once(new_text, whole)
-                   and _once(old_text, whole)
-                   and new_text[found.start - len(sel.prefix):found.end + len(sel.suffix)]
-                   == whole)
-    if start == end:  # every character of it was deleted
-        return moved_whole
-    overlaps = found.start <= end and found.end >= start
-    context = _context_match(new_text, found.start, found.end, sel.prefix, sel.suffix)
-    return overlaps or moved_whole or context >= 0.75 * (len(sel.prefix) + len(sel.suffix))
 
 
 # --- UTF-16 offsets for Qt --------------------------------------------------------------
