@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 _DOCS = Table("documents", skip=("text",))  # a text is read only when asked for
 _LINKS = Table("document_links")
 _PAGES = Table("pages")
-#: SQLite stores at most 1 GB in one value; a larger source cannot live in the file.
-MAX_SOURCE_BYTES = 900 * 1024 * 1024
 METADATA_FIELDS = ("date", "creator", "archive", "shelfmark", "url", "rights", "notes")
 
 
@@ -71,9 +69,11 @@ def prepare_import(path: str | Path, password: str | None = None,
                    known: Callable[[str], bool] | None = None) -> PreparedImport:
     """Read and parse one source file, never touching a project. A file the project
     already has (``known(sha256)``) is not parsed again."""
+    from annotator.core.importers import read_source_bytes
+
     path = Path(path)
     try:
-        data = _read_source_file(path)
+        data = read_source_bytes(path)
     except ImportFailed as exc:
         return PreparedImport(str(path), path.name, failure=exc)
     return prepare_bytes(data, path.name, password, known, path=str(path))
@@ -94,24 +94,6 @@ def prepare_bytes(data: bytes, filename: str, password: str | None = None,
     except ImportFailed as exc:
         prepared.failure = exc
     return prepared
-
-
-def _read_source_file(path: Path) -> bytes:
-    """The bytes of a source file, or ImportFailed saying why they cannot be had."""
-    try:
-        if path.is_dir():
-            raise ImportFailed(f"{path.name} is a folder; choose the files in it.")
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise ImportFailed(f"{path.name} is {size // 2**20} MB; a project file can "
-                               f"hold sources up to {MAX_SOURCE_BYTES // 2**20} MB each.")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise ImportFailed(f"{path} does not exist.") from None
-    except PermissionError:
-        raise ImportFailed(f"{path} cannot be read (permission denied).") from None
-    except OSError as exc:
-        raise ImportFailed(f"{path} cannot be read: {exc.strerror or exc}.") from None
 
 
 def _document(row: tuple) -> Document:

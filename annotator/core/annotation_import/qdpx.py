@@ -37,9 +37,9 @@ from annotator.core.annotation_import.common import (
     uuid_of,
 )
 from annotator.core.changes import OpResult
-from annotator.core.documents import MAX_SOURCE_BYTES
 from annotator.core.errors import AnnotatorError, ImportFailed
 from annotator.core.exporters.w3c import SCHEMES
+from annotator.core.importers import MAX_SOURCE_BYTES
 from annotator.core.model import AnchorState, Annotation, Document, RegionSelector, TagKind
 from annotator.core.names import fold
 from annotator.core.util import new_id

@@ -88,6 +88,29 @@ def _looks_like_text(data: bytes) -> bool:
     return True
 
 
+#: SQLite stores at most 1 GB in one value; a larger source cannot live in the file.
+MAX_SOURCE_BYTES = 900 * 1024 * 1024
+
+
+def read_source_bytes(path: Path) -> bytes:
+    """The bytes of a source file, or ImportFailed saying why they cannot be had (the
+    one reader of a source from disk: the import pipeline and read_source)."""
+    try:
+        if path.is_dir():
+            raise ImportFailed(f"{path.name} is a folder; choose the files in it.")
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise ImportFailed(f"{path.name} is {size // 2**20} MB; a project file can "
+                               f"hold sources up to {MAX_SOURCE_BYTES // 2**20} MB each.")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ImportFailed(f"{path} does not exist.") from None
+    except PermissionError:
+        raise ImportFailed(f"{path} cannot be read (permission denied).") from None
+    except OSError as exc:
+        raise ImportFailed(f"{path} cannot be read: {exc.strerror or exc}.") from None
+
+
 def read_source(path: Path | str, data: bytes | None = None,
                 password: str | None = None, encoding: str | None = None) -> ImportedSource:
     """Read one source file (from ``data`` if given, else from ``path``) into an
@@ -97,14 +120,7 @@ def read_source(path: Path | str, data: bytes | None = None,
     path = Path(path)
     filename = path.name or str(path)
     if data is None:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise ImportFailed(f"{filename} does not exist.") from None
-        except IsADirectoryError:
-            raise ImportFailed(f"{filename} is a folder; choose the files in it.") from None
-        except OSError as exc:
-            raise ImportFailed(f"{filename} cannot be read: {exc.strerror or exc}.") from None
+        data = read_source_bytes(path)
     if not data:
         raise ImportFailed("the file is empty (0 bytes): there is nothing to import. It may "
                            "have been cut short in copying or downloading.")
