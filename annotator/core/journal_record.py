@@ -26,7 +26,6 @@ class Recorder:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.columns: dict[str, list[str]] = {}
         self._installed = False
         self._bulk: dict[str, list] = {}
         self._on: bool | None = None  # the recording flag as last set
@@ -45,7 +44,6 @@ class Recorder:
             c.execute("INSERT INTO temp.journal_state VALUES (1)")
         for table, keys in KEYS.items():
             cols = list(schema.columns(table))
-            self.columns[table] = cols
             blob = BLOB_COLUMNS.get(table)
             plain = [col for col in cols if col != blob]
             k = [f"{{row}}.{keys[0]}", f"{{row}}.{keys[1]}" if len(keys) > 1 else "NULL"]
@@ -178,11 +176,11 @@ class Recorder:
                 changes.append(Change(tbl, key, "delete", old, None))
                 continue
             if first == "d":  # deleted, then inserted again under the same key
-                new = _row_image(self.conn, tbl, key, self.columns[tbl])
+                new = _row_image(self.conn, tbl, key, list(schema.columns(tbl)))
                 changes.append(Change(tbl, key, "update", *_diff(old, new or {})))
                 continue
             if after is None:  # updated then replaced: read what is there now
-                new = _row_image(self.conn, tbl, key, self.columns[tbl]) or {}
+                new = _row_image(self.conn, tbl, key, list(schema.columns(tbl))) or {}
             else:
                 new = json.loads(after)
             b, a = _diff(old, new)

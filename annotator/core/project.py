@@ -316,16 +316,6 @@ class Project:
             return []
         return journal.history(self.conn, row_id=row_id, limit=limit, with_changes=with_changes)
 
-    def next_undo(self):
-        from annotator.core import journal
-
-        return journal.next_undo(self.conn) if self._journal is not None else None
-
-    def next_redo(self):
-        from annotator.core import journal
-
-        return journal.next_redo(self.conn) if self._journal is not None else None
-
     def forget_caches(self) -> None:
         """Drop every cached row: after a rollback or when another writer changed the file."""
         self.authors.forget_cache()
