@@ -17,7 +17,7 @@ from collections.abc import Callable
 #: ``PRAGMA application_id``: "ANNT" — tells our files from any other SQLite file.
 APPLICATION_ID = 0x414E4E54
 #: The schema this version of annotator writes. Older files are migrated; newer refused.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _ROW_META = """
     created_at TEXT NOT NULL,
@@ -247,9 +247,21 @@ def _migrate_3_to_4(conn: sqlite3.Connection) -> None:
         rekey_rejections(conn)
 
 
+#: Version 5: what teams and research need beyond one scholar's annotations. Each
+#: table added here is also listed in TABLES (merged, journaled, checked) unless it is
+#: derived data. Tables are appended by the features that own them (issues 13, 15).
+SCHEMA_V5 = """
+"""
+
+
+def _migrate_4_to_5(conn: sqlite3.Connection) -> None:
+    for statement in _statements(SCHEMA_V5):
+        conn.execute(statement)
+
+
 #: migrations[n] turns a version-n file into a version-(n+1) file, inside one transaction.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4}
+    1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5}
 
 
 def create(conn: sqlite3.Connection) -> None:
