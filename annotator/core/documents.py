@@ -417,7 +417,7 @@ def page_for_offset(alignment: dict[int, int], offset: int) -> int | None:
 
 def _page(row: tuple) -> Page:
     def words(value: str) -> list:
-        return [tuple(w) for w in loads(value, []) if isinstance(w, list) and len(w) == 5]
+        return [tuple(w) for w in loads(value, []) if isinstance(w, list) and len(w) in (5, 7)]
 
     return _PAGES.record(Page, row, words=words, is_scan=bool)
 

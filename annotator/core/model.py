@@ -91,15 +91,20 @@ class Author:
 
 @dataclass(slots=True)
 class Page:
-    """One page of a paged document. ``words`` are the text layer's word boxes
-    (x0, y0, x1, y1, word) in page points, empty for an image-only scan."""
+    """One page of a paged document. ``words`` are the text layer's word boxes in page
+    points (origin top left), in reading order, empty for an image-only scan: either
+    (x0, y0, x1, y1, word) or (x0, y0, x1, y1, word, line, confidence), where ``line``
+    numbers the page's lines in reading order and ``confidence`` is 0–100 (-1 unknown;
+    OCR and imported ALTO/PAGE/hOCR layers carry both). Where the layer came from is in
+    the document's metadata under "text_layers" ({page: {"source": "ocr" | "alto" |
+    "page" | "hocr" | "born-digital", "engine", "language", "date"}})."""
 
     document_id: str
     number: int
     width: float
     height: float
     text: str = ""
-    words: list[tuple[float, float, float, float, str]] = field(default_factory=list)
+    words: list[tuple] = field(default_factory=list)
     is_scan: bool = False
 
 

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 from annotator.core.model import Page, RegionSelector
 
-Word = tuple[float, float, float, float, str]
+#: (x0, y0, x1, y1, word) or (x0, y0, x1, y1, word, line, confidence): see model.Page
+Word = tuple
 
 
 def _norm(word: str) -> str:
@@ -46,7 +47,7 @@ def _matches(tokens: list[str], wanted: list[str]) -> bool:
 def region_of(page: int, words: Sequence[Word], text: str = "") -> RegionSelector:
     """A region over ``words``: one quad per line, the region their bounding box."""
     lines: list[list[float]] = []
-    for x0, y0, x1, y1, _ in words:
+    for x0, y0, x1, y1, *_ in words:
         last = lines[-1] if lines else None
         # same line when the boxes overlap vertically by more than half a word's height
         if last and min(last[3], y1) - max(last[1], y0) > 0.5 * (y1 - y0) and x0 >= last[0]:
