@@ -10,11 +10,22 @@ A ZIP of ``project.qde`` (QDA-XML, valid against Project-mrt2019.xsd) and
   BOM (some importers shift offsets on CRLF or a BOM); selections count code points,
   end exclusive, as this app does;
 - a PDF is a PDFSource with PDFSelections (page counted from 0, as ATLAS.ti writes
-  it; PDF points from the bottom-left of the page) and its text layer as the
-  Representation; JPEG and PNG pages are PictureSources with pixel selections; other
-  images (TIFF, GIF, BMP, several frames) are rendered to one PNG per page;
-- notes are Notes referenced from their selection; a normalised date is the
-  selection's Description; links between annotations are Links;
+  it) and always a plain-text Representation (its text layer, or empty: QualCoder
+  creates a PDF source only from its Representation, and drops it and its areas
+  without one). Area coordinates are PDF points from the bottom-left of the page
+  (REFI-QDA 1.5 §10.3) unless ``area_origin="top-left"``: QualCoder reads and writes
+  top-left (rotated page space), so an export meant for it says so, and ``origin``
+  records the choice ("annotator X; areas top-left") for our own importer;
+- an image keeps its original bytes and its extension (``.tif``, ``.png``, ``.jpg``;
+  the source's ``name`` ends with it too: QualCoder files a picture under its name
+  and cannot re-export one without an extension); only an image of several frames or
+  turned by the scholar is written as one lossless PNG per page at full resolution;
+- notes are Notes referenced from their selection (MAXQDA, ATLAS.ti) and, for a
+  passage, also from the source with the Note holding a PlainTextSelection of the
+  same span (the form QualCoder reads as a text annotation; the standard's Note is a
+  TextSource, which may hold selections). A region's note is also its ``name``
+  (QualCoder reads an area's memo from there). A normalised date is the selection's
+  Description; links between annotations are Links;
 - nothing points at what is not in the file: every CodeRef, NoteRef, user and link
   end is checked (real importers crash on dangling references).
 """
@@ -31,6 +42,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 from annotator import __version__
+from annotator.core.errors import AnnotatorError
 from annotator.core.exporters.base import (
     ExportFilter,
     ExportResult,
@@ -50,7 +62,13 @@ if TYPE_CHECKING:
     from annotator.core.project import Project
 
 QDA_NS = "urn:QDA-XML:project:1.0"
+AREAS_TOP_LEFT = "areas top-left"  # in ``origin``: PDF areas measured as QualCoder does
 _RGB = re.compile(r"#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})")
+
+
+_IMAGE_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/tiff": "tif",
+                     "image/gif": "gif", "image/bmp": "bmp", "image/webp": "webp",
+                     "image/jp2": "jp2"}
 
 
 def _a(pairs: list[tuple[str, object]]) -> str:
@@ -85,8 +103,10 @@ class _Qde:
     """Writes project.qde into the open ZIP and the sources beside it."""
 
     def __init__(self, project: Project, look: Lookup, zf: zipfile.ZipFile,
-                 filt: ExportFilter | None, ticker: Ticker) -> None:
+                 filt: ExportFilter | None, ticker: Ticker, top_left: bool = False) -> None:
         self.p, self.look, self.zf, self.filt, self.ticker = project, look, zf, filt, ticker
+        self.top_left = top_left
+        self.source_notes: list[str] = []  # NoteRefs of the source being written
         self.users = {a for a in look.authors}
         self.codes: set[str] = set()
         # the XML is spooled (to disk past 32 MB): sources go into the ZIP as they are
@@ -140,6 +160,8 @@ class _Qde:
     # -- selections -----------------------------------------------------------------
 
     def selection_children(self, ann: Annotation, representation: str = "") -> str:
+        """Description (date), representation, codings and the NoteRef of a selection;
+        its Note goes to the project's Notes (with the passage's span for a text)."""
         parts = [f"<Description>{_t('date: ' + ann.date_value)}</Description>"
                  if ann.date_value else "", representation]
         codes = [t for t in ann.tag_ids if t in self.codes]
@@ -151,9 +173,13 @@ class _Qde:
         if ann.note:
             note_id = sub_guid(ann.id, "note")
             self.has_notes = True
+            span = ""
+            if ann.text is not None:  # QualCoder's text annotation: the Note holds the span
+                span = (f"<PlainTextSelection{_a([('guid', sub_guid(ann.id, 'note/span')), ('name', _name(ann.quote)), ('startPosition', ann.text.start), ('endPosition', ann.text.end)])}/>")
+                self.source_notes.append(note_id)
             self.notes.write(
                 f"<Note{_a([('guid', note_id), ('name', 'Note: ' + _name(ann.quote or ann.note)), ('creatingUser', self.user(ann.author_id)), ('creationDateTime', ann.created_at), ('modifyingUser', self.user(ann.author_id)), ('modifiedDateTime', ann.modified_at)])}>"
-                f"<PlainTextContent>{_t(ann.note)}</PlainTextContent></Note>")
+                f"<PlainTextContent>{_t(ann.note)}</PlainTextContent>{span}</Note>")
             parts.append(f'<NoteRef targetGUID="{note_id}"/>')
         self.selections.add(ann.id)
         self.written += 1
@@ -162,7 +188,10 @@ class _Qde:
 
     def common(self, ann: Annotation) -> list[tuple[str, object]]:
         user = self.user(ann.author_id)
-        return [("guid", ann.id), ("name", _name(ann.quote) or "Selection"),
+        # an area's name is its note (QualCoder's memo of an area), else empty: a quote
+        # there would come back from QualCoder as a note
+        name = _name(ann.quote) or "Selection" if ann.region is None else ann.note
+        return [("guid", ann.id), ("name", name),
                 ("creatingUser", user), ("creationDateTime", ann.created_at),
                 ("modifyingUser", user), ("modifiedDateTime", ann.modified_at)]
 
@@ -173,10 +202,12 @@ class _Qde:
         self.zf.writestr(f"Sources/{doc.id}.txt", text.encode("utf-8"),
                          zipfile.ZIP_DEFLATED)
         self.out.write(f"<TextSource{_a(self.source_attrs(doc) + [('plainTextPath', f'internal://{doc.id}.txt')])}>")
+        self.source_notes = []
         for ann in iter_annotations(self.p, self.filt, document_id=doc.id):
             if ann.text is not None:
                 self.out.write(f"<PlainTextSelection{_a(self.common(ann) + [('startPosition', ann.text.start), ('endPosition', ann.text.end)])}>"
                                f"{self.selection_children(ann)}</PlainTextSelection>")
+        self.out.write("".join(f'<NoteRef targetGUID="{n}"/>' for n in self.source_notes))
         self.out.write("</TextSource>")
 
     def source_attrs(self, doc: Document) -> list[tuple[str, object]]:
@@ -199,8 +230,10 @@ class _Qde:
                 if g is None or not 1 <= g.page <= pdf.page_count:
                     continue
                 page = pdf[g.page - 1]
-                rect = pymupdf.Rect(g.x, g.y, g.x + g.w, g.y + g.h) * page.derotation_matrix
-                rect = (rect * ~page.transformation_matrix).normalize()
+                rect = pymupdf.Rect(g.x, g.y, g.x + g.w, g.y + g.h)
+                if not self.top_left:  # REFI-QDA: unrotated PDF space, from the bottom-left
+                    rect = rect * page.derotation_matrix
+                    rect = (rect * ~page.transformation_matrix).normalize()
                 rep = ""
                 if g.text:
                     rep = (f"<Representation guid=\"{sub_guid(ann.id, 'text')}\">"
@@ -213,11 +246,10 @@ class _Qde:
         finally:
             pdf.close()
         pages = self.p.documents.pages(doc.id)
-        text = "\n\n".join(p.text.strip() for p in pages).replace("\r", "\n")
-        if text.strip():
-            rep_id = sub_guid(doc.id, "representation")
-            self.zf.writestr(f"Sources/{rep_id}.txt", text.encode("utf-8"), zipfile.ZIP_DEFLATED)
-            self.out.write(f"<Representation{_a([('guid', rep_id), ('name', 'Text of ' + doc.title), ('plainTextPath', f'internal://{rep_id}.txt')])}/>")
+        text = "\n\n".join(p.text.strip() for p in pages).replace("\r", "\n").strip()
+        rep_id = sub_guid(doc.id, "representation")  # always, empty for a scan without text
+        self.zf.writestr(f"Sources/{rep_id}.txt", text.encode("utf-8"), zipfile.ZIP_DEFLATED)
+        self.out.write(f"<Representation{_a([('guid', rep_id), ('name', 'Text of ' + doc.title), ('plainTextPath', f'internal://{rep_id}.txt')])}/>")
         self.out.write("</PDFSource>")
 
     def picture_sources(self, doc: Document, data: bytes) -> None:
@@ -228,8 +260,8 @@ class _Qde:
         for ann in iter_annotations(self.p, self.filt, document_id=doc.id):
             if ann.region is not None:
                 by_page.setdefault(ann.region.page, []).append(ann)
-        original = doc.media_type in ("image/jpeg", "image/png") and len(pages) == 1 and \
-            not doc.metadata.get("orientation")
+        # the scholar's own file whenever it is one picture as she sees it
+        original = len(pages) == 1 and not doc.metadata.get("orientation")
         kind = doc.media_type.removeprefix("image/")
         try:
             image = None if original else pymupdf.open(stream=data, filetype=kind)
@@ -240,16 +272,21 @@ class _Qde:
             for page in pages:
                 guid = doc.id if len(pages) == 1 else sub_guid(doc.id, f"page/{page.number}")
                 if original:
-                    ext = "jpg" if doc.media_type == "image/jpeg" else "png"
+                    ext = _IMAGE_EXTENSIONS.get(doc.media_type, kind.split("+")[0] or "img")
                     pixels = doc.metadata.get("pixels") or [page.width, page.height]
                     payload, width = data, float(pixels[0])
-                else:
+                else:  # lossless, full size: as many pixels as the frame has
                     ext = "png"
-                    pix = image[page.number - 1].get_pixmap(dpi=150)
+                    frame = image[page.number - 1]
+                    info = frame.get_images(full=True)
+                    zoom = info[0][2] / frame.rect.width if info and frame.rect.width else 1.0
+                    pix = frame.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom))
                     payload, width = pix.tobytes("png"), float(pix.width)
                 scale = width / page.width if page.width else 1.0
                 self.zf.writestr(f"Sources/{guid}.{ext}", payload, zipfile.ZIP_STORED)
                 name = doc.title if len(pages) == 1 else f"{doc.title}, p. {page.number}"
+                if not name.lower().endswith(f".{ext}"):
+                    name += f".{ext}"
                 attrs = self.source_attrs(doc)
                 attrs[0], attrs[1] = ("guid", guid), ("name", name)
                 self.out.write(f"<PictureSource{_a(attrs + [('path', f'internal://{guid}.{ext}')])}>")
@@ -280,9 +317,13 @@ class _Qde:
 
 
 def export_qdpx(project: Project, out: str | Path, *, filt: ExportFilter | None = None,
-                progress: Progress = None) -> ExportResult:
+                progress: Progress = None, area_origin: str = "bottom-left") -> ExportResult:
     """Write the project (the filtered annotations, every document they are on, or
-    the one filtered document) as a .qdpx archive."""
+    the one filtered document) as a .qdpx archive. ``area_origin="top-left"`` writes
+    PDF areas as QualCoder reads them (see the module docstring)."""
+    if area_origin not in ("bottom-left", "top-left"):
+        raise AnnotatorError(f"a PDF area origin is bottom-left or top-left, not {area_origin!r}.")
+    top_left = area_origin == "top-left"
     out = Path(out)
     look = Lookup(project)
     filt = filt or ExportFilter()
@@ -290,7 +331,7 @@ def export_qdpx(project: Project, out: str | Path, *, filt: ExportFilter | None 
     docs = [d for d in sorted(look.documents.values(), key=lambda d: d.title.casefold())
             if not filt.document_id or d.id == filt.document_id]
     with atomic_file(out, "wb") as raw, zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
-        qde = _Qde(project, look, zf, filt, ticker)
+        qde = _Qde(project, look, zf, filt, ticker, top_left)
         codebook = qde.codebook()
         for doc in docs:
             qde.source(doc)
@@ -301,7 +342,7 @@ def export_qdpx(project: Project, out: str | Path, *, filt: ExportFilter | None 
             for lk in project.links.list()
             if lk.source_id in qde.selections and lk.target_id in qde.selections)
         first_author = next(iter(look.authors), None)
-        head = _a([("name", project.title), ("origin", f"annotator {__version__}"),
+        head = _a([("name", project.title), ("origin", f"annotator {__version__}" + (f"; {AREAS_TOP_LEFT}" if top_left else "")),
                    ("creatingUserGUID", first_author),
                    ("creationDateTime", project.meta("created_at") or None)])
         with zf.open("project.qde", "w", force_zip64=True) as fh:
