@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     cli_exchange.add_parsers(sub)
     cli_research.add_parsers(sub)
     cli_history.add_parsers(sub)
+    from annotator import cli_team
+
+    cli_team.add_parsers(sub)
     return parser
 
 
@@ -127,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
 
     commands = {**COMMANDS, **cli_exchange.COMMANDS, **cli_research.COMMANDS,
                 **cli_history.COMMANDS}
+    from annotator import cli_team
+
+    commands.update(cli_team.COMMANDS)
     stdout, stderr = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = Escaped(stdout), Escaped(stderr, keep="\r")
     try:
@@ -219,7 +225,8 @@ class Escaped:
 
 #: arguments that are file names (which may be any bytes); the others become text in
 #: the project or are looked up in it
-_PATH_ARGUMENTS = {"project", "files", "output", "file", "other"}
+_PATH_ARGUMENTS = {"project", "files", "output", "file", "other", "projects", "base", "ours",
+                   "theirs", "path"}
 
 
 def refuse_undecodable(args: argparse.Namespace) -> None:
