@@ -387,6 +387,21 @@ class _OffsetMap:
             return self.new[i] + x - self.old[i], True
         return self.new[i + 1], False
 
+    def stood_elsewhere(self, start: int, end: int, old_start: int, old_end: int) -> bool:
+        """Whether new text[start:end] is, unchanged, text that stood before the edit
+        outside old[old_start:old_end]: another passage that was already there (the
+        earlier "League of Nations" in the introduction), which an annotation whose own
+        words were deleted must not jump onto. Only a span inside one equal run counts:
+        a span the diff pieced together from several runs is not a standing passage."""
+        if end <= start:
+            return False
+        i = bisect_right(self.new, start) - 1
+        for j in range(i, max(-1, i - 3), -1):  # runs of size 0 may share a start
+            if self.new[j] <= start and end <= self.new[j] + self.size[j]:
+                was = self.old[j] + start - self.new[j]
+                return was + (end - start) <= old_start or was >= old_end
+        return False
+
 
 def _diff(
     a: str, b: str, a0: int, a1: int, b0: int, b1: int, out: list[tuple[int, int, int]], depth: int
@@ -440,7 +455,11 @@ def reanchor_all(
     The diff of old -> new is computed once; each selector's offsets are mapped
     through it in O(log b) and accepted when the mapped span still holds the quote
     (OK if the offsets did not change, MOVED otherwise). Only annotations whose
-    own text was edited fall back to :func:`anchor` with the mapped start as hint.
+    own text was edited fall back to :func:`anchor` with the mapped start as hint,
+    and what that finds is refused when it is a passage that stood unchanged
+    elsewhere before the edit: a deleted passage is orphaned, it does not jump to
+    another occurrence of its words (the diff knows where each occurrence came
+    from; only text the edit wrote, or the annotation's own words, may take it).
     An orphan is placed at its mapped span, where its passage used to be.
     """
     offsets = _OffsetMap.between(old_text, new_text)
@@ -456,7 +475,10 @@ def reanchor_all(
                 result[key] = _found(sel, start, end, 1.0)
                 continue
             found = anchor(new_text, sel, threshold, hint=start)
-            if found.state is AnchorState.ORPHANED:
+            if found.state is not AnchorState.ORPHANED and offsets.stood_elsewhere(
+                    found.start, found.end, s0, e0):
+                found = Anchor(start, end, AnchorState.ORPHANED, 0.0)
+            elif found.state is AnchorState.ORPHANED:
                 found = Anchor(start, end, AnchorState.ORPHANED, 0.0)
         except Exception:  # never lose an annotation, whatever its selector holds
             found = _orphan(new_text, sel)

@@ -605,3 +605,34 @@ def test_a_text_opened_beside_a_scan_it_is_not_linked_to_offers_the_link(window,
     with Project.open(project_path, read_only=True) as saved:
         assert any(link.target_id == scan.id for link in saved.documents.links(text.id))
     assert window.model.undo_stack.undoText() == "Link transcription to its scan"
+
+
+# -- item 2: a deleted passage is orphaned, not moved to another occurrence -----------
+
+
+def test_deleting_an_annotated_passage_in_edit_mode_orphans_it(window, qtbot):
+    letter = doc_id(window, "Letter to Aristide")
+    window.open_document(letter)
+    text = window.model.p.documents.text(letter)
+    at = text.index("League of Nations into those troubled")
+    assert text.index("League of Nations") < at  # the introduction names it first
+    league = next((a for a in window.model.p.annotations.for_document(letter)
+                   if a.text and a.text.start == at), None)
+    if league is None:
+        league = window.model.do("Annotate", lambda: window.model.p.annotations.add(
+            letter, start=at, end=at + len("League of Nations"))).value
+    view = window.left.text_view
+    window.desk.activate(window.left)
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert view.editing
+    view.select_codepoints(at, at + len("League of Nations "))
+    QTest.keyClick(view, Qt.Key.Key_Delete)
+    QTest.keyClick(view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert not view.editing
+    assert "not found" in window.statusBar().currentMessage()
+    with reread(window) as p:
+        assert "the aims pursued by the into those troubled" in p.documents.text(letter)
+        kept = p.annotations.get(league.id)
+        assert kept.anchor_state.value == "orphaned"
+        assert kept.text.start == at  # kept where its words were, for review
