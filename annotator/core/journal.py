@@ -50,6 +50,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "annotation_tags": ("annotation_id", "tag_id"),
     "links": ("id",),
     "rejected_suggestions": ("key",),
+    "conflicts": ("id",),
 }
 #: Columns that are bytes, not JSON-able: kept in the ``blob`` column of a change.
 BLOB_COLUMNS = {"document_data": "data"}
@@ -267,7 +268,7 @@ def _read_changes(conn: sqlite3.Connection, changeset_id: int) -> list[tuple[int
 
 _NOUNS = {"annotations": "annotation", "documents": "document", "tags": "tag",
           "entities": "entity", "links": "link", "document_links": "document link",
-          "authors": "author", "rejected_suggestions": "suggestion"}
+          "authors": "author", "rejected_suggestions": "suggestion", "conflicts": "conflict"}
 
 
 def describe(changes: list[Change]) -> str:

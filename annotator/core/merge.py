@@ -38,12 +38,12 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from annotator.core import backups, codebook, schema
+from annotator.core import backups, codebook, merge_base, schema
 from annotator.core.annotation_import.project_rows import garbled_text, stale_index
 from annotator.core.annotation_import.project_tables import RowMerger
 from annotator.core.changes import OpChanges, OpResult
@@ -79,6 +79,14 @@ class MergeReport:
     reanchored: int = 0
     changeset: int | None = None  # the merge's change set in the journal (undo takes it back)
     changes: OpChanges = field(default_factory=OpChanges)
+    #: the common ancestor merged against ("" when none was known: two-way rules)
+    base: str = ""
+    #: conflicts this merge kept for review (rows of the conflicts table, as dicts)
+    conflicts: list[dict] = field(default_factory=list)
+
+    @property
+    def three_way(self) -> bool:
+        return bool(self.base)
 
     def summary(self) -> str:
         def part(label: str, counts: dict[str, int]) -> str:
@@ -92,25 +100,38 @@ class MergeReport:
             text += f"; {len(self.unmatched)} row(s) could not be merged"
         if self.notes:
             text += f"; {len(self.notes)} note(s) on what was read"
+        if self.conflicts:
+            text += (f"; {len(self.conflicts)} conflict(s): both versions kept, the later "
+                     "one in place (annotator conflicts)")
+        text += ("; merged three-way against the copy it started from" if self.base else
+                 "; two-way merge (no common ancestor known): where both changed a row, the "
+                 "later change won")
         return text
 
 
 # -- the file itself ------------------------------------------------------------------
 
 
-def _check_schema(conn: sqlite3.Connection, version: int) -> None:
+def _tables(version: int) -> list[str]:
+    """The tables of ours a file of ``version`` has (a table added later is not asked of
+    an older file, nor read from it)."""
+    made = {obj[1] for obj in schema.reference_objects(version) if obj[0] == "table"}
+    return [t for t in (*schema.TABLES, "rejected_suggestions") if t in made]
+
+
+def _check_schema(conn: sqlite3.Connection, version: int, alias: str = "theirs") -> None:
     """Their file must have our tables, as tables, with our columns, none generated:
     checked on sqlite_master and table_xinfo before any of their rows is read."""
-    kinds = dict(conn.execute("SELECT name, type FROM theirs.sqlite_master"))
-    for table in (*schema.TABLES, *(("rejected_suggestions",) if version >= 2 else ())):
+    kinds = dict(conn.execute(f"SELECT name, type FROM {alias}.sqlite_master"))
+    for table in _tables(version):
         if kinds.get(table) != "table":
             raise MergeError(f"the other file has no table {table!r} (it is damaged or "
                              "was not made by annotator); nothing was merged.")
-        sql = conn.execute("SELECT sql FROM theirs.sqlite_master WHERE name = ?",
+        sql = conn.execute(f"SELECT sql FROM {alias}.sqlite_master WHERE name = ?",
                            (table,)).fetchone()[0] or ""
         if "VIRTUAL" in sql.upper():
             raise MergeError(f"the other file's {table} is a virtual table; refused.")
-        theirs = {r[1]: r[6] for r in conn.execute(f"PRAGMA theirs.table_xinfo({table})")}
+        theirs = {r[1]: r[6] for r in conn.execute(f"PRAGMA {alias}.table_xinfo({table})")}
         ours = [r[1] for r in conn.execute(f"PRAGMA main.table_info({table})")]
         missing = [c for c in ours if c not in theirs]
         if missing or any(hidden for hidden in theirs.values()):
@@ -119,7 +140,7 @@ def _check_schema(conn: sqlite3.Connection, version: int) -> None:
 
 
 @contextmanager
-def _snapshot(other: Path) -> Iterator[tuple[Path, int, list[str]]]:
+def _snapshot(other: Path, role: str = "other") -> Iterator[tuple[Path, int, list[str]]]:
     """Their file as a private copy that passed the checks an opened project passes,
     its file-format version, and what it holds that annotator did not make (never
     read, only named). The copy is taken with their -wal when there is one, checked
@@ -129,7 +150,7 @@ def _snapshot(other: Path) -> Iterator[tuple[Path, int, list[str]]]:
     if os.path.lexists(wal) and (wal.is_symlink() or not wal.is_file()):
         raise MergeError(f"{wal.name} beside {other.name} is not a regular file (a link or "
                          "a folder); refused. Move it away if it does not belong there.")
-    with tempfile.TemporaryDirectory(prefix="annotator-merge-") as folder:
+    with tempfile.TemporaryDirectory(prefix=f"annotator-merge-{role}-") as folder:
         copy = Path(folder) / other.name
         try:
             shutil.copyfile(other, copy)
@@ -166,47 +187,77 @@ def _snapshot(other: Path) -> Iterator[tuple[Path, int, list[str]]]:
                               if not problem.startswith("missing ")]
 
 
-def merge(project: Project, other: str | Path, *, backup: bool = True,
-          progress: Progress = None) -> OpResult[MergeReport]:
+def merge(project: Project, other: str | Path, *, base: str | Path | None = None,
+          backup: bool = True, progress: Progress = None) -> OpResult[MergeReport]:
     """Merge the project file ``other`` into ``project`` (see the module docstring).
-    ``progress(done, total)`` counts their annotations; returning False cancels and
-    changes nothing. The report lists what was added, updated, matched and not
-    merged, and what :func:`unmerge` needs; a backup copy is written first."""
+    ``base``: the common ancestor of the two (git's merge base); without it, the
+    snapshot ``copy_for_colleague`` sent, when ``other`` is that copy come back; with
+    neither, the two-way rules, and the report says so. The base is checked as
+    hostile input exactly like ``other``. ``progress(done, total)`` counts their
+    annotations; returning False cancels and changes nothing. The report lists what
+    was added, updated, matched, kept as a conflict and not merged, and what
+    :func:`unmerge` needs; a backup copy is written first."""
     other = Path(other)
     if project.read_only:
         raise ProjectError(f"{project.path.name} is open read-only; nothing can be merged in.")
-    try:
-        _inspect(other)  # a foreign or newer file is refused before it is copied
-    except ProjectError as exc:
-        raise MergeError(str(exc)) from None
+    for path in (other, *((Path(base),) if base is not None else ())):
+        try:
+            _inspect(path)  # a foreign or newer file is refused before it is copied
+        except ProjectError as exc:
+            raise MergeError(str(exc)) from None
     if other.resolve() == project.path.resolve():
         raise MergeError("a project cannot be merged into itself.")
-    with _snapshot(other) as (snapshot, version, foreign):
+    with ExitStack() as stack:
+        snapshot, version, foreign = stack.enter_context(_snapshot(other))
         report = MergeReport(str(other), notes=foreign)
+        if base is None:
+            found, note = merge_base.sent_base(project.path, snapshot)
+            if note:
+                report.notes.append(note)
+        else:
+            found = Path(base)
+        ancestor = None
+        if found is not None:
+            try:
+                _inspect(found)
+            except ProjectError as exc:
+                raise MergeError(f"the common ancestor: {exc}") from None
+            copy, base_version, base_foreign = stack.enter_context(_snapshot(found, "base"))
+            report.notes += [f"base {n}" for n in base_foreign]
+            report.base = str(found)
+            ancestor = (copy, base_version)
         return _merge_snapshot(project, other, (snapshot, version), report, backup,
-                               progress)
+                               progress, ancestor)
+
+
+def _attach(conn: sqlite3.Connection, snapshot: Path, alias: str, name: str) -> None:
+    uri = snapshot.resolve().as_uri() + "?mode=ro"
+    try:
+        conn.execute(f"ATTACH DATABASE ? AS {alias}", (uri,))
+    except sqlite3.Error as exc:
+        raise MergeError(f"{name} cannot be opened: {exc}.") from None
+    attached = {r[1]: r[2] for r in conn.execute("PRAGMA database_list")}
+    if Path(attached.get(alias) or "/").resolve() != snapshot.resolve():
+        conn.execute(f"DETACH DATABASE {alias}")
+        raise MergeError("this SQLite cannot open files read-only by URI; refused.")
 
 
 def _merge_snapshot(project: Project, other: Path, checked: tuple[Path, int],
-                    report: MergeReport, backup: bool,
-                    progress: Progress) -> OpResult[MergeReport]:
+                    report: MergeReport, backup: bool, progress: Progress,
+                    ancestor: tuple[Path, int] | None = None) -> OpResult[MergeReport]:
     """The merge proper, from the checked private copy of ``other`` (its path and
-    file-format version)."""
+    file-format version), and of the common ancestor if known."""
     snapshot, version = checked
     conn = project.conn
-    uri = snapshot.resolve().as_uri() + "?mode=ro"
-    try:
-        conn.execute("ATTACH DATABASE ? AS theirs", (uri,))
-    except sqlite3.Error as exc:
-        raise MergeError(f"{other.name} cannot be opened: {exc}.") from None
+    _attach(conn, snapshot, "theirs", other.name)
     text_factory = conn.text_factory
     # a hostile file may hold bytes that are not UTF-8: such a value is read with U+FFFD
     # in their place and marked, so that it never replaces text of ours
     conn.text_factory = garbled_text
     try:
-        attached = {r[1]: r[2] for r in conn.execute("PRAGMA database_list")}
-        if Path(attached.get("theirs") or "/").resolve() != snapshot.resolve():
-            raise MergeError("this SQLite cannot open files read-only by URI; refused.")
+        if ancestor is not None:
+            _attach(conn, ancestor[0], "base", "the common ancestor")
+            _check_schema(conn, ancestor[1], "base")
         _check_schema(conn, version)
         if backup:
             report.backup = str(backups.make_backup(conn, project.path,
@@ -222,7 +273,7 @@ def _merge_snapshot(project: Project, other: Path, checked: tuple[Path, int],
 
         sound_codebook = not codebook.deep_tags(conn, limit=1)
         with project.transaction(f"Merge {other.stem}", kind="merge"):
-            m = RowMerger(project, report)
+            m = RowMerger(project, report, base=ancestor is not None)
             m.authors()
             m.tags()
             if sound_codebook:  # theirs and ours together must still be a codebook
@@ -234,6 +285,9 @@ def _merge_snapshot(project: Project, other: Path, checked: tuple[Path, int],
             m.links()
             if version >= 2 and schema.SCHEMA_VERSION >= 2:
                 m.rejected_suggestions()
+            if "conflicts" in _tables(version):
+                m.conflicts()
+            m.write_conflicts(version)
             stale_index(conn, report.changes)
         report.changeset = project.last_changeset
     except TagTooDeep as exc:
@@ -246,7 +300,9 @@ def _merge_snapshot(project: Project, other: Path, checked: tuple[Path, int],
         project.forget_caches()
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        conn.execute("DETACH DATABASE theirs")
+        for alias in ("theirs", "base"):
+            if alias in {r[1] for r in conn.execute("PRAGMA database_list")}:
+                conn.execute(f"DETACH DATABASE {alias}")
     return OpResult(report, report.changes)
 
 
@@ -284,6 +340,8 @@ def copy_for_colleague(project: Project, target: str | Path) -> OpResult[Path]:
                              f"{exc.strerror or exc}.") from None
     try:
         project.conn.execute("VACUUM INTO ?", (str(partial),))
+        # the snapshot sent is kept, so the copy merges back three-way
+        merge_base.record_sent(partial, project.path)
         _inspect(partial)  # the copy must open as one of our files
         _sync(partial)
         _give_name(partial, target)

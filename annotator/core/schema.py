@@ -140,7 +140,7 @@ CREATE INDEX links_target ON links (target_id);
 #: Tables every project file of the current schema has (checked on open and by ``check``).
 TABLES = (
     "project", "authors", "documents", "document_data", "pages", "document_links", "tags",
-    "entities", "annotations", "annotation_tags", "links",
+    "entities", "annotations", "annotation_tags", "links", "conflicts",
 )
 
 #: Version 2: the full-text index and the suggestions a scholar rejected.
@@ -250,7 +250,28 @@ def _migrate_3_to_4(conn: sqlite3.Connection) -> None:
 #: Version 5: what teams and research need beyond one scholar's annotations. Each
 #: table added here is also listed in TABLES (merged, journaled, checked) unless it is
 #: derived data. Tables are appended by the features that own them (issues 13, 15).
-SCHEMA_V5 = """
+SCHEMA_V5 = f"""
+-- issue 13: what a three-way merge could not settle by itself. One row per field that
+-- both copies changed differently (or a deletion against an edit): both values (JSON),
+-- who made each and when (mine = the project that merged), which one the merge kept,
+-- and how the scholar settled it (annotator.core.conflicts).
+CREATE TABLE conflicts (
+    id TEXT PRIMARY KEY,
+    table_name TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    mine TEXT NOT NULL DEFAULT 'null',
+    theirs TEXT NOT NULL DEFAULT 'null',
+    mine_author TEXT NOT NULL DEFAULT '',
+    theirs_author TEXT NOT NULL DEFAULT '',
+    mine_at TEXT NOT NULL DEFAULT '',
+    theirs_at TEXT NOT NULL DEFAULT '',
+    winner TEXT NOT NULL DEFAULT 'mine' CHECK (winner IN ('mine', 'theirs')),
+    resolution TEXT NOT NULL DEFAULT 'open'
+        CHECK (resolution IN ('open', 'mine', 'theirs', 'both')),
+    merge_id TEXT NOT NULL DEFAULT '',{_ROW_META}
+);
+CREATE INDEX conflicts_row ON conflicts (row_id);
 """
 
 

@@ -30,11 +30,17 @@ _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z")
 _ID = re.compile(r"[0-9A-Za-z{}._:-]{1,100}")
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _ENUMS = {("documents", "kind"): {"text", "paged"}, ("tags", "kind"): {"entity_type", "theme"},
-          ("annotations", "anchor_state"): {"ok", "moved", "orphaned"}}
+          ("annotations", "anchor_state"): {"ok", "moved", "orphaned"},
+          ("conflicts", "winner"): {"mine", "theirs"},
+          ("conflicts", "resolution"): {"open", "mine", "theirs", "both"},
+          ("conflicts", "table_name"): {"authors", "tags", "entities", "documents",
+                                        "document_links", "annotations", "links"}}
 _JSON = {"metadata": dict, "aliases": list, "identifiers": dict, "alignment": dict,
-         "words": list, "quads": list}
+         "words": list, "quads": list, "mine": dict, "theirs": dict}
 _CAPS = {"text": 200_000_000, "note": 1_000_000, "exact": 1_000_000, "words": 50_000_000,
-         "metadata": 1_000_000, "description": 100_000, "prefix": 1000, "suffix": 1000}
+         "metadata": 1_000_000, "description": 100_000, "prefix": 1000, "suffix": 1000,
+         "mine": 200_000_000, "theirs": 200_000_000, "mine_author": 1000,
+         "theirs_author": 1000}
 #: columns a newer row overwrites (the rest — id, created_at, the bytes — never change)
 _UPDATE = {
     "authors": ("name", "color", "modified_at", "deleted"),
@@ -49,8 +55,10 @@ _UPDATE = {
                     "date_value", "anchor_state", "modified_at", "deleted"),
     "links": ("relation", "note", "modified_at", "deleted"),
     "rejected_suggestions": ("kind", "document_id", "label", "modified_at", "deleted"),
+    "conflicts": ("resolution", "modified_at", "deleted"),  # settling one travels
 }
-#: what a merge (and its undo) writes; rejected_suggestions only from format 2 on
+#: what a merge (and its undo) writes; rejected_suggestions only from format 2 on,
+#: conflicts from format 5 on
 MERGED_TABLES = tuple(_UPDATE)
 
 
@@ -247,9 +255,16 @@ class RowStore:
         if not same_id:
             tally(self.r.matched, table)
             row = {**row, "deleted": ours["deleted"]}  # a tombstone deletes its own row only
-        if not self.spoiled(table, row) and self.wins(ours, row, table):
+        if self.spoiled(table, row) or (same_id and self.merge_same(table, ours, row)):
+            return match
+        if self.wins(ours, row, table):
             self.update(table, ours, row, clock=same_id)
         return match
+
+    def merge_same(self, table: str, ours: dict, theirs: dict) -> bool:
+        """The three-way rule for a row both copies have (project_tables overrides it
+        when the common ancestor is known); False: the two-way rule applies."""
+        return False
 
     # -- tables, in dependency order ---------------------------------------------------
 

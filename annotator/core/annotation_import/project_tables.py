@@ -14,18 +14,19 @@ from annotator.core.anchoring import describe, reanchor_all
 from annotator.core.annotation_import.project_rows import (
     SHA256_HEX,
     Reject,
-    RowStore,
     garbled,
     tally,
 )
 from annotator.core.codebook import check_tag_depth
+from annotator.core.merge_three_way import ThreeWay
 from annotator.core.model import TextSelector
 from annotator.core.names import fold
 from annotator.core.util import dumps, loads
 
 
-class RowMerger(RowStore):
-    """One merge: call the table methods in dependency order."""
+class RowMerger(ThreeWay):
+    """One merge: call the table methods in dependency order. With ``base`` (the
+    common ancestor attached as ``base``) rows both copies have merge three-way."""
 
     def authors(self) -> None:
         """By id, else by exact name: a merged project shows who annotated what."""
@@ -247,6 +248,8 @@ class RowMerger(RowStore):
     def annotations(self, tick: Callable[[], None]) -> None:
         """By id; their passages moved onto the kept text of their document first."""
         mine = dict(self.c.execute("SELECT id, modified_at FROM main.annotations"))
+        based = dict(self.c.execute("SELECT id, modified_at FROM base.annotations")) \
+            if self.base else {}
         tags = {}
         for a, t in self.c.execute("SELECT annotation_id, tag_id FROM theirs.annotation_tags"):
             tags.setdefault(a, []).append(t)
@@ -277,15 +280,7 @@ class RowMerger(RowStore):
                 raw = {r["id"] for r in new if not garbled(r)}
                 as_they_are += raw
                 new = [r for r in new if r["id"] not in raw]
-            contested = [r for r in rows if r["id"] in mine and r["modified_at"] >= mine[r["id"]]]
-            here = self.ours_many("annotations", [r["id"] for r in contested])
-            for row in contested:  # (where ours is newer there is nothing to do)
-                ours = here[row["id"]]
-                if ours["document_id"] != row["document_id"]:
-                    self.reject("annotations", row, "same id as one of ours, elsewhere")
-                elif self.wins(ours, row, "annotations"):
-                    self.update("annotations", ours, row)
-                    self.set_tags(row["id"], tags.get(row["id"], []))
+            self.contested([r for r in rows if r["id"] in mine], mine, based, tags)
             fresh += new
         # new rows, all at once: journaled by key in bulk (no trigger per row); none of
         # them can exist here already, their ids being new to us
@@ -301,6 +296,51 @@ class RowMerger(RowStore):
             journal("annotations", [(r["id"],) for r in fresh])
             journal("annotations", [(i,) for i in as_they_are])
             journal("annotation_tags", tag_rows)
+
+    def contested(self, rows: list[dict], mine: dict[str, str], based: dict[str, str],
+                  tags: dict[str, list[str]]) -> None:
+        """Their rows that we have too. Two-way: where theirs is newer it wins. Three-way:
+        only rows they changed since the base count, merged field by field."""
+        if based:  # unchanged on their side since the base: ours stands
+            rows = [r for r in rows if based.get(r["id"]) != r["modified_at"]]
+        else:  # (where ours is newer there is nothing to do)
+            rows = [r for r in rows if r["modified_at"] >= mine[r["id"]]]
+        ids = [r["id"] for r in rows]
+        here = self.ours_many("annotations", ids)
+        base = self.base_rows("annotations", [i for i in ids if i in based])
+        self.base_onto_final(base)
+        if base:
+            base_tags = self.tag_sets("base", list(base))
+            our_tags = self.tag_sets("main", list(base))
+        for row in rows:
+            ours = here[row["id"]]
+            if ours["document_id"] != row["document_id"]:
+                self.reject("annotations", row, "same id as one of ours, elsewhere")
+            elif row["id"] in base:
+                theirs_tags = {self.map["tags"].get(t, t) for t in tags.get(row["id"], ())}
+                was, now_ours = base_tags[row["id"]], our_tags[row["id"]]
+                merged = self.merged("annotations", ours, row, base[row["id"]],
+                                     (now_ours != was, theirs_tags != was))
+                self.update("annotations", ours, merged)
+                self.merge_tags(row["id"], now_ours, theirs_tags, was)
+            elif self.wins(ours, row, "annotations"):
+                self.update("annotations", ours, row)
+                self.set_tags(row["id"], tags.get(row["id"], []))
+
+    def base_onto_final(self, base: dict[str, dict]) -> None:
+        """Base passages moved onto the kept text where the base's text differs, as
+        theirs were: a passage is then "changed" only if a scholar changed it."""
+        docs: dict[str, list[dict]] = {}
+        for row in base.values():
+            if row["start_offset"] is not None:
+                docs.setdefault(row["document_id"], []).append(row)
+        for doc_id, rows in docs.items():
+            was = self.c.execute("SELECT text FROM base.documents WHERE id = ?",
+                                 (doc_id,)).fetchone()
+            final = self.texts.get(doc_id, (None, None))[1]
+            if was and isinstance(was[0], str) and final is not None and was[0] != final:
+                for r, m in zip(rows, self.moved(rows, was[0], final), strict=True):
+                    r.update(m)
 
     def copy_new(self, ids: list[str]) -> None:
         """New rows of theirs, checked and unchanged, copied across the attachment by
@@ -382,6 +422,18 @@ class RowMerger(RowStore):
                 self.upsert("links", row, row["id"] if same else None, same_id=same)
             except Reject as exc:
                 self.reject("links", row, str(exc))
+
+    def conflicts(self) -> None:
+        """Their record of conflicts, by id (settling one travels: the later row wins);
+        the rows they name mapped to ours."""
+        for row in self.rows("conflicts"):
+            try:
+                row = self.clean("conflicts", row)
+                row["row_id"] = self.map[row["table_name"]].get(row["row_id"], row["row_id"])
+                same = self.ours("conflicts", row["id"]) is not None
+                self.upsert("conflicts", row, row["id"] if same else None, same_id=same)
+            except Reject as exc:
+                self.reject("conflicts", row, str(exc))
 
     def rejected_suggestions(self) -> None:
         """A union of rows by key: what either of us rejected stays rejected (the later
