@@ -22,7 +22,7 @@ def test_krippendorff_worked_example():
             [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, n, 3],
             [n, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, n],
             [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, n]]
-    assert round(nominal_alpha(list(zip(*data))), 3) == 0.743
+    assert round(nominal_alpha(list(zip(*data, strict=True))), 3) == 0.743
     assert nominal_alpha([(1, 1), (2, 2), (1, 1)]) == 1.0
     assert nominal_alpha([(1, 1), (1, 1)]) is None  # one value only: undefined
 
