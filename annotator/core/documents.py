@@ -66,22 +66,33 @@ class PreparedImport:
 
 
 def prepare_import(path: str | Path, password: str | None = None,
-                   known: Callable[[str], bool] | None = None) -> PreparedImport:
+                   known: Callable[[str], bool] | None = None, *,
+                   image: str | Path | None = None) -> PreparedImport:
     """Read and parse one source file, never touching a project. A file the project
-    already has (``known(sha256)``) is not parsed again."""
-    from annotator.core.importers import read_source_bytes
+    already has (``known(sha256)``) is not parsed again. A transcription (ALTO, PAGE
+    XML, hOCR) or a folder of them is read with its image(s) (``image`` overrides)."""
+    from annotator.core.importers import read_source, read_source_bytes
 
     path = Path(path)
     try:
+        if path.is_dir():
+            return _prepared(str(path), read_source(path))
         data = read_source_bytes(path)
     except ImportFailed as exc:
         return PreparedImport(str(path), path.name, failure=exc)
-    return prepare_bytes(data, path.name, password, known, path=str(path))
+    return prepare_bytes(data, path.name, password, known, path=str(path), image=image)
+
+
+def _prepared(path: str, source: ImportedSource) -> PreparedImport:
+    """A source whose stored bytes are not the file read (a transcription stores its
+    image): the fingerprint is that of the bytes stored."""
+    return PreparedImport(path, source.filename, source.data,
+                          hashlib.sha256(source.data).hexdigest(), source)
 
 
 def prepare_bytes(data: bytes, filename: str, password: str | None = None,
                   known: Callable[[str], bool] | None = None, *,
-                  path: str | None = None) -> PreparedImport:
+                  path: str | None = None, image: str | Path | None = None) -> PreparedImport:
     """:func:`prepare_import` for a source already in memory."""
     from annotator.core.importers import read_source
 
@@ -90,9 +101,13 @@ def prepare_bytes(data: bytes, filename: str, password: str | None = None,
     if known is not None and known(prepared.sha256):
         return prepared
     try:
-        prepared.source = read_source(Path(filename), data=data, password=password)
+        prepared.source = read_source(Path(path or filename), data=data, password=password,
+                                      image=image)
     except ImportFailed as exc:
         prepared.failure = exc
+        return prepared
+    if prepared.source.data is not data:
+        return _prepared(prepared.path, prepared.source)
     return prepared
 
 
@@ -199,10 +214,12 @@ class DocumentStore:
     # -- importing -------------------------------------------------------------------
 
     def import_file(self, path: str | Path, *, password: str | None = None,
-                    title: str | None = None) -> OpResult[ImportReport]:
+                    title: str | None = None,
+                    image: str | Path | None = None) -> OpResult[ImportReport]:
         """Import one source file. Raises ImportFailed with a message for the scholar;
-        on failure nothing is written."""
-        return self.store_import(prepare_import(path, password, self._known), title=title)
+        on failure nothing is written. ``image``: the scan of an ALTO/PAGE/hOCR file."""
+        return self.store_import(prepare_import(path, password, self._known, image=image),
+                                 title=title)
 
     def import_bytes(self, data: bytes, filename: str, *, password: str | None = None,
                      title: str | None = None) -> OpResult[ImportReport]:
@@ -247,7 +264,8 @@ class DocumentStore:
         return self.by_sha256(sha256) is not None
 
     def import_files(self, paths: Iterable[str | Path], *, password: str | None = None,
-                     progress: Callable[[int, str], bool] | None = None) -> list[ImportReport]:
+                     progress: Callable[[int, str], bool] | None = None,
+                     image: str | Path | None = None) -> list[ImportReport]:
         """Import a batch, one transaction per file; a bad file never stops the others.
         ``progress(i, name)`` is called before each file; returning False cancels."""
         reports = []
@@ -255,7 +273,7 @@ class DocumentStore:
             if progress is not None and progress(i, Path(path).name) is False:
                 break
             try:
-                reports.append(self.import_file(path, password=password).value)
+                reports.append(self.import_file(path, password=password, image=image).value)
             except ImportFailed as exc:
                 reports.append(ImportReport(str(path), "failed", str(exc)))
         return reports

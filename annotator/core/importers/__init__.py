@@ -23,7 +23,9 @@ __all__ = ["SUPPORTED_EXTENSIONS", "ImportedPage", "ImportedSource", "read_sourc
 PDF_EXTENSIONS = (".pdf",)
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".jpe", ".tif", ".tiff", ".gif", ".bmp")
 TEXT_EXTENSIONS = (".txt", ".text", ".md", ".markdown", ".html", ".htm")
-SUPPORTED_EXTENSIONS: tuple[str, ...] = PDF_EXTENSIONS + IMAGE_EXTENSIONS + TEXT_EXTENSIONS
+LAYER_EXTENSIONS = (".xml", ".hocr")  # ALTO, PAGE XML, hOCR: recognised by their content
+SUPPORTED_EXTENSIONS: tuple[str, ...] = (PDF_EXTENSIONS + IMAGE_EXTENSIONS + TEXT_EXTENSIONS
+                                         + LAYER_EXTENSIONS)
 
 _IMAGE_BY_EXTENSION = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg",
                        ".tif": "tiff", ".tiff": "tiff", ".gif": "gif", ".bmp": "bmp"}
@@ -112,18 +114,35 @@ def read_source_bytes(path: Path) -> bytes:
 
 
 def read_source(path: Path | str, data: bytes | None = None,
-                password: str | None = None, encoding: str | None = None) -> ImportedSource:
+                password: str | None = None, encoding: str | None = None,
+                image: Path | str | None = None) -> ImportedSource:
     """Read one source file (from ``data`` if given, else from ``path``) into an
     ImportedSource; raise ImportFailed (PasswordRequired for a locked PDF) with a
     message for the scholar when it cannot be imported. ``encoding`` overrides the
-    guessed encoding of a text file. Never touches a project."""
+    guessed encoding of a text file. A transcription (ALTO, PAGE XML, hOCR) is read
+    with its image: ``image``, else the one it names beside ``path``; a folder of
+    them is one document. Never touches a project."""
     path = Path(path)
     filename = path.name or str(path)
     if data is None:
+        if path.is_dir():
+            from annotator.core.importers.transcription import read_transcription_folder
+
+            source = read_transcription_folder(path)
+            if source is not None:
+                return source
         data = read_source_bytes(path)
     if not data:
         raise ImportFailed("the file is empty (0 bytes): there is nothing to import. It may "
                            "have been cut short in copying or downloading.")
+    from annotator.core.importers.transcription import read_transcription, sniff_layer
+
+    layer = sniff_layer(data)
+    if layer is not None:
+        return read_transcription(path, data, layer, Path(image) if image else None)
+    if image:
+        raise ImportFailed(f"--image goes with an ALTO, PAGE XML or hOCR file; {filename} "
+                           "is none of them.")
     return _dispatch(filename, data, password, encoding)
 
 
@@ -186,6 +205,9 @@ def _dispatch(filename: str, data: bytes, password: str | None,
         from annotator.core.importers.text import read_text
 
         return read_text(filename, data, encoding=encoding)
+    if suffix in LAYER_EXTENSIONS:
+        raise ImportFailed(f"this {suffix} file is not ALTO, PAGE XML or hOCR, the "
+                           "transcription formats annotator reads.")
     kinds = ", ".join(e.lstrip(".") for e in SUPPORTED_EXTENSIONS)
     shown = f"“{suffix}” files" if suffix else "files without an extension"
     raise ImportFailed(f"{shown} cannot be imported; annotator reads {kinds}. Save the source "
