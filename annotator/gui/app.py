@@ -16,8 +16,10 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
+
+from annotator.gui import theme
 
 # icons and stylesheets live at the top of the repository (resources/), beside the package
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
@@ -43,66 +45,14 @@ def _defer_import(name: str) -> None:
     spec.loader.exec_module(module)
 
 
-# -- look -----------------------------------------------------------------------------------
-
-
-def dark_palette() -> QPalette:
-    p = QPalette()
-    base, window, text = QColor("#1f2124"), QColor("#2a2d31"), QColor("#e6e6e6")
-    roles = QPalette.ColorRole
-    for role, color in ((roles.Window, window), (roles.WindowText, text), (roles.Base, base),
-                        (roles.AlternateBase, QColor("#26292d")), (roles.Text, text),
-                        (roles.Button, QColor("#33363b")), (roles.ButtonText, text),
-                        (roles.ToolTipBase, QColor("#3a3d42")), (roles.ToolTipText, text),
-                        (roles.Highlight, QColor("#3d6fb4")),
-                        (roles.HighlightedText, QColor("#ffffff")),
-                        (roles.Link, QColor("#7fb3ff")), (roles.LinkVisited, QColor("#b39ddb")),
-                        (roles.PlaceholderText, QColor("#8c9096")), (roles.Mid, QColor("#45484d")),
-                        (roles.Midlight, QColor("#3a3d42")), (roles.Dark, QColor("#18191b")),
-                        (roles.Shadow, QColor("#000000")), (roles.BrightText, QColor("#ff6b6b"))):
-        p.setColor(role, color)
-    disabled = QPalette.ColorGroup.Disabled
-    for role in (roles.Text, roles.WindowText, roles.ButtonText):
-        p.setColor(disabled, role, QColor("#73777d"))
-    return p
-
-
-def wants_dark(app: QGuiApplication) -> bool:
-    """ANNOTATOR_THEME=dark|light wins; otherwise follow the system: its palette is dark
-    when the desktop's colour scheme is (asked this way, not through styleHints(), which
-    costs ~30 ms of enum set-up before the first window)."""
-    theme = os.environ.get("ANNOTATOR_THEME", "").lower()
-    if theme in ("dark", "light"):
-        return theme == "dark"
-    global _system_dark
-    if _system_dark is None:
-        _system_dark = app.palette().color(QPalette.ColorRole.Window).lightness() < 128
-    return _system_dark
-
-
-_system_dark: bool | None = None
-
-
-def apply_theme(app: QApplication, stylesheet: bool = True) -> None:
-    """Fusion, a dark palette if the system is dark, and our few style touches (the
-    style sheet may wait until the first window is up: it slows the first paint)."""
-    if app.style().name().lower() != "fusion" and "Fusion" in QStyleFactory.keys():
-        app.setStyle("Fusion")
-    app.setPalette(dark_palette() if wants_dark(app) else app.style().standardPalette())
-    if stylesheet:
-        apply_stylesheet(app)
-
-
-def apply_stylesheet(app: QApplication) -> None:
-    qss = RESOURCES / "style.qss"
-    app.setStyleSheet(qss.read_text(encoding="utf-8") if qss.exists() else "")
+# -- the application (its look: theme.py) ----------------------------------------------------
 
 
 def make_app(argv: list[str] | None = None, stylesheet: bool = True) -> QApplication:
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     QCoreApplication.setApplicationName("annotator")
     QGuiApplication.setDesktopFileName("annotator")
-    apply_theme(app, stylesheet)  # type: ignore[arg-type]
+    theme.apply(app, stylesheet=stylesheet)  # type: ignore[arg-type]
     return app  # type: ignore[return-value]
 
 
@@ -113,18 +63,8 @@ def finish_app(app: QApplication) -> None:
     icon = RESOURCES / "icon.png"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-    apply_stylesheet(app)
-
-    def changed(_scheme: object) -> None:
-        global _system_dark
-        app.setPalette(QPalette())  # the platform's own, to read its new scheme
-        _system_dark = None
-        apply_theme(app)
-
-    try:
-        app.styleHints().colorSchemeChanged.connect(changed)
-    except AttributeError:  # Qt < 6.5
-        pass
+    theme.apply_stylesheet(app)
+    theme.follow_desktop(app)
 
 
 def _version() -> str:
@@ -186,10 +126,18 @@ def first_run_project(sample: Path | None = None) -> Path | None:
 
 
 def start(window, project: str | Path | None) -> None:
-    """Open the project once the window is on screen."""
-    from annotator.gui import settings
+    """Open the project once the window is on screen; on the very first run, the tour."""
+    from annotator.gui.dialogs.getting_started import show_once
 
     window.author = resolve_author(window.author, window)
+    _open_first(window, project)
+    show_once(window)
+
+
+def _open_first(window, project: str | Path | None) -> None:
+    """The project asked for, else the last one, else the first-run copy of the sample."""
+    from annotator.gui import settings
+
     path = Path(project) if project else None
     if path is None:
         last = settings.last_project()

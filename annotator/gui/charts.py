@@ -20,8 +20,8 @@ from PySide6.QtCharts import (
     QStackedBarSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QCursor, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QCursor, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from annotator.core import entity_ops
 from annotator.core.overview import annotations_per_author, tag_frequency
 from annotator.gui.project_model import ProjectModel
+from annotator.gui.theme import is_dark
 
 # -- export ----------------------------------------------------------------------------
 
@@ -94,7 +95,37 @@ def bar_labels(titles: list[str], width: int = 24) -> list[str]:
     return labels
 
 
-class TagFrequencyChart(QChartView):
+class ThemedChartView(QChartView):
+    """A chart view whose chart takes its colours from the palette (QtCharts' own
+    themes ignore it: a white chart in a dark window), again when the theme changes."""
+
+    def setChart(self, chart: QChart) -> None:
+        super().setChart(chart)
+        self.restyle()
+
+    def restyle(self) -> None:
+        """Background, title, legend and axes in the palette's colours."""
+        chart, palette = self.chart(), self.palette()
+        text, base = palette.text().color(), palette.base().color()
+        grid = QColor(text)
+        grid.setAlpha(60)
+        chart.setBackgroundBrush(base)
+        chart.setBackgroundPen(QPen(palette.mid().color()))
+        chart.setTitleBrush(text)
+        chart.legend().setLabelColor(text)
+        for axis in chart.axes():
+            axis.setLabelsColor(text)
+            axis.setLinePenColor(grid)
+            axis.setGridLineColor(grid)
+        self.setBackgroundBrush(base)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.restyle()
+
+
+class TagFrequencyChart(ThemedChartView):
     """One stacked bar per document (never per label: see :func:`bar_labels`); hovering
     a bar shows the document's full title and the tag's count."""
 
@@ -142,7 +173,7 @@ class TagFrequencyChart(QChartView):
             QToolTip.hideText()
 
 
-class AuthorChart(QChartView):
+class AuthorChart(ThemedChartView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(QChart(), parent)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -214,7 +245,16 @@ class CooccurrenceMatrix(QWidget):
     def paint(self, painter: QPainter) -> None:
         size, m = self._cell(), self.MARGIN
         top = max(self.pairs.values(), default=1)
-        painter.setPen(self.palette().text().color())
+        palette = self.palette()
+        dark = is_dark(palette)
+        empty = palette.alternateBase().color()
+
+        def shade_of(share: float) -> QColor:  # more together: deeper blue, on either ground
+            if dark:
+                return QColor.fromHsvF(0.6, 0.35 + 0.55 * share, 0.35 + 0.6 * share)
+            return QColor.fromHsvF(0.6, 0.15 + 0.85 * share, 0.95 - 0.45 * share)
+
+        painter.setPen(palette.text().color())
         if not self.ids:
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
                              "No two entities are mentioned in the same paragraph yet.")
@@ -231,13 +271,12 @@ class CooccurrenceMatrix(QWidget):
         for i in range(len(self.ids)):
             for j in range(len(self.ids)):
                 n = self.count(i, j) if i != j else 0
-                shade = QColor("#f4f4f4") if not n else QColor.fromHsvF(
-                    0.6, 0.15 + 0.85 * n / top, 0.95 - 0.45 * n / top)
+                shade = empty if not n else shade_of(n / top)
                 painter.fillRect(QRectF(m + j * size, m + i * size, size - 1, size - 1), shade)
 
     def render(self, target, *args, **kwargs) -> None:
         if isinstance(target, QPainter):  # export: paint straight onto the painter
-            target.fillRect(QRectF(0, 0, self.width(), self.height()), QColor("white"))
+            target.fillRect(QRectF(0, 0, self.width(), self.height()), self.palette().base())
             self.paint(target)
         else:
             super().render(target, *args, **kwargs)

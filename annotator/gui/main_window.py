@@ -186,6 +186,7 @@ class MainWindow(QMainWindow):
         self.tagging = TaggingController(model, desk, self.selected, self.finder,
                                          self.codebook, status)
         self.editing = TranscriptionEditing(model, desk, status)
+        self.editing.reviewRequested.connect(self._review_anchors)
         self.page_sync = PageSync(model, desk, dialogs, status)
         self.files = ProjectFiles(model, desk, dialogs, status, self, lambda: self.author)
         self.exchange = ExchangeController(model, dialogs, status, self.annotations,
@@ -309,12 +310,12 @@ class MainWindow(QMainWindow):
             text = ("<h2>Open a document</h2><p>Double-click a document in the navigator on "
                     "the left.</p><p><small>Select a passage and press 1–9 to tag it · "
                     "Ctrl+T finds a tag by name · Ctrl+Z undoes anything</small></p>")
-        self.welcome.setText(text)
+        self.welcome.setText(text + "<p><small><a href='help'>Getting started</a></small></p>")
         self.central.setCurrentWidget(self.workspace if self.left.document_id else self.welcome)
 
     def _welcome_link(self, link: str) -> None:
         {"new": self.files.new_dialog, "open": self.files.open_dialog,
-         "import": self.files.import_dialog}[link]()
+         "import": self.files.import_dialog, "help": self.menus.show_getting_started}[link]()
 
     # -- panels ---------------------------------------------------------------------------------
 
@@ -331,6 +332,10 @@ class MainWindow(QMainWindow):
             self._raise("entity")
         self._raise("annotations")
         self.annotations.set_entity(entity_id)
+
+    def _review_anchors(self, document_id: str) -> None:
+        self._raise("annotations")
+        self.annotations.review_anchors(document_id)
 
     def _raise(self, dock: str) -> None:
         self.docks[dock].show()

@@ -88,6 +88,8 @@ class Menus:
         self.about = act("&About annotator", about, None)
         self.shortcuts = act("&Keyboard shortcuts", self.show_shortcuts, K.HelpContents,
                              "Every key of the workbench, read from its actions")
+        self.getting_started = act("&Getting started", self.show_getting_started, None,
+                                   "A short tour of the workbench, with its keys")
         self.next = act("&Next highlight", lambda: selected.next_highlight(False), "Alt+Down",
                         "Select the next highlight in the text")
         self.previous = act("&Previous highlight", lambda: selected.next_highlight(True),
@@ -157,11 +159,14 @@ class Menus:
         view.addActions([self.beside, self.swap])
         view.addSeparator()
         view.addActions([self.zoom_in, self.zoom_out])
+        from annotator.gui import theme
+
+        self.theme_actions = theme.add_menu(view.addMenu("&Theme"), self.window)
         view.addSeparator()
         for dock in docks.values():
             view.addAction(dock.toggleViewAction())
         help_menu: QMenu = bar.addMenu("&Help")
-        help_menu.addActions([self.shortcuts, self.about])
+        help_menu.addActions([self.getting_started, self.shortcuts, self.about])
 
     def fill_tag_menu(self) -> None:
         """Annotate: "Tag as …" for the tags (those with keys first), then the rest."""
@@ -201,6 +206,13 @@ class Menus:
 
         self.shortcuts_dialog = ShortcutsDialog(self.window)
         self.shortcuts_dialog.show()
+
+    def show_getting_started(self) -> None:
+        """Help ▸ Getting started (not modal either: the tour is read while trying it)."""
+        from annotator.gui.dialogs.getting_started import GettingStartedDialog
+
+        self.getting_started_dialog = GettingStartedDialog(self.window)
+        self.getting_started_dialog.show()
 
     def fill_recent(self) -> None:
         self.recent_menu.clear()

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import (
-    QColor,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -20,6 +19,8 @@ from PySide6.QtGui import (
     QWheelEvent,
 )
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
+
+from annotator.gui.theme import scan_backdrop
 
 
 class ScanInput(Protocol):
@@ -47,7 +48,7 @@ class ScanGraphicsView(QGraphicsView):
         self._owner = owner
         self._dragging = False
         self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        self.setBackgroundBrush(QColor("#5f6368"))
+        self.setBackgroundBrush(scan_backdrop(self.palette()))
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         # always shown, so that fitting the width cannot make it appear and refit
@@ -126,3 +127,8 @@ class ScanGraphicsView(QGraphicsView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._owner.handle_resize()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # View ▸ Theme
+            self.setBackgroundBrush(scan_backdrop(self.palette()))

@@ -14,9 +14,20 @@ page)``, ``annotationActivated(annotation_id)``, ``entityActivated(entity_id)``.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QResizeEvent,
+    QShowEvent,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QGraphicsEllipseItem,
@@ -35,6 +46,9 @@ from annotator.gui.project_model import ProjectModel
 LANE_HEIGHT = 26
 ROW_HEIGHT = 14
 LABEL_WIDTH = 170
+GUTTER = 14  # px between the lane names and the first day: a first-day dot stays clear
+START = LABEL_WIDTH + GUTTER
+RIGHT_MARGIN = 40
 AXIS_HEIGHT = 24
 ORDINAL_1900 = date(1900, 1, 1).toordinal()
 
@@ -58,40 +72,60 @@ class TimelineView(QGraphicsView):
         self._y: list[float] = []  # per item, its centre line
         self._lane_top: dict[str, float] = {}
         self._bottom = float(AXIS_HEIGHT)
+        self._keep_fitted = True  # until the scholar zooms: refit when the view resizes
 
     def set_items(self, items: list[TimelineItem]) -> None:
+        """New items (a reload): shown fitted, now or when the view is first shown."""
         self.items_ = items
         self.lanes = list(dict.fromkeys(i.lane for i in items))
         if items:
             self.origin = min(i.first for i in items).toordinal()
+        self._keep_fitted = True
         self.fit()
 
     def x_of(self, day: date) -> float:
-        return LABEL_WIDTH + (day.toordinal() - self.origin) * self.px_per_day
+        return START + (day.toordinal() - self.origin) * self.px_per_day
 
     def date_at(self, x: float) -> date:
-        return date.fromordinal(max(1, int(self.origin + (x - LABEL_WIDTH) / self.px_per_day)))
+        return date.fromordinal(max(1, int(self.origin + (x - START) / self.px_per_day)))
 
     def fit(self) -> None:
+        """Everything in the width of the view, without a horizontal scroll bar."""
+        self._keep_fitted = True
         if not self.items_:
             self.rebuild()
             return
         first = min(i.first for i in self.items_).toordinal()
         last = max(i.last for i in self.items_).toordinal()
-        width = max(200, self.viewport().width() - LABEL_WIDTH - 20)
-        self.px_per_day = width / max(365, last - first + 1)
-        self.rebuild()
+        days = max(365, last - first + 1) + 1  # an item's bar covers its last day too
+        for _ in range(2):  # again if a vertical scroll bar came and took some width
+            width = max(200, self.viewport().width() - START - RIGHT_MARGIN - 2)
+            self.px_per_day = width / days
+            self.rebuild()
+            if self.horizontalScrollBar().maximum() <= 0:
+                break
         self.horizontalScrollBar().setValue(0)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._keep_fitted:
+            self.fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._keep_fitted and self.isVisible():
+            self.fit()
 
     def zoom(self, factor: float, at_x: float | None = None) -> None:
         """Zoom in (> 1) or out around a viewport x (its date stays under it)."""
+        self._keep_fitted = False
         if at_x is None:
             at_x = self.viewport().width() / 2
         scene_x = self.mapToScene(int(at_x), 0).x()
-        day = self.origin + (scene_x - LABEL_WIDTH) / self.px_per_day
+        day = self.origin + (scene_x - START) / self.px_per_day
         self.px_per_day = min(50.0, max(0.0005, self.px_per_day * factor))
         self.rebuild()
-        new_x = LABEL_WIDTH + (day - self.origin) * self.px_per_day
+        new_x = START + (day - self.origin) * self.px_per_day
         self.horizontalScrollBar().setValue(int(new_x - at_x))
 
     def _layout(self) -> None:
@@ -123,7 +157,7 @@ class TimelineView(QGraphicsView):
         scene = self.scene()
         scene.clear()
         self._layout()
-        width = LABEL_WIDTH + 40
+        width = START + RIGHT_MARGIN
         for index, item in enumerate(self.items_):
             y = self._y[index]
             x0, x1 = self.x_of(item.first), self.x_of(item.last) + self.px_per_day
@@ -139,7 +173,7 @@ class TimelineView(QGraphicsView):
             shape.setData(0, item)
             shape.setCursor(Qt.CursorShape.PointingHandCursor)
             scene.addItem(shape)
-            width = max(width, x1 + 40)
+            width = max(width, x1 + RIGHT_MARGIN)
         scene.setSceneRect(QRectF(0, 0, width, self._bottom + 10))
 
     def center_of(self, item: TimelineItem) -> QPointF:
@@ -150,25 +184,35 @@ class TimelineView(QGraphicsView):
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         """The year axis on top and the lane labels on the left, fixed in the view."""
         top_left = self.mapToScene(0, 0)
-        left, top = top_left.x(), top_left.y()
         right = self.mapToScene(self.viewport().width(), 0).x()
+        self.paint_frame(painter, QRectF(top_left.x(), top_left.y(), right - top_left.x(),
+                                         rect.bottom() - top_left.y()))
+
+    def paint_frame(self, painter: QPainter, area: QRectF) -> None:
+        """The year axis along the top of ``area`` (scene coordinates) and the lane names
+        down its left, over a band of the background colour that hides what scrolls
+        under it; colours from the palette, so they follow the theme."""
+        left, top, right, bottom = area.left(), area.top(), area.right(), area.bottom()
+        palette = self.palette()
+        text, base = palette.text().color(), palette.base().color()
+        grid = QColor(text)
+        grid.setAlpha(90)
         painter.save()
-        painter.setPen(QPen(QColor("#888888")))
+        painter.setPen(QPen(grid))
         step = _year_step(self.px_per_day)
-        year = (self.date_at(max(left, LABEL_WIDTH)).year // step) * step
+        year = (self.date_at(left + START).year // step) * step
         while True:
             x = self.x_of(date(max(1, year), 1, 1))
             if x > right:
                 break
-            if x >= left + LABEL_WIDTH:
-                painter.drawLine(QPointF(x, top + AXIS_HEIGHT - 6), QPointF(x, rect.bottom()))
+            if x >= left + START:
+                painter.drawLine(QPointF(x, top + AXIS_HEIGHT - 6), QPointF(x, bottom))
                 painter.drawText(QPointF(x + 2, top + AXIS_HEIGHT - 8), str(year))
             year += step
             if year > 9999:
                 break
-        painter.fillRect(QRectF(left, top, LABEL_WIDTH, rect.height() + AXIS_HEIGHT),
-                         self.palette().base())
-        painter.setPen(QPen(self.palette().text().color()))
+        painter.fillRect(QRectF(left, top, LABEL_WIDTH, bottom - top + AXIS_HEIGHT), base)
+        painter.setPen(QPen(text))
         for lane in self.lanes:
             y = self._lane_top.get(lane, AXIS_HEIGHT)
             painter.drawLine(QPointF(left, y), QPointF(right, y))
@@ -176,7 +220,45 @@ class TimelineView(QGraphicsView):
                              Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
                              painter.fontMetrics().elidedText(lane, Qt.TextElideMode.ElideRight,
                                                               LABEL_WIDTH - 8))
+        painter.setPen(QPen(grid))
+        painter.drawLine(QPointF(left + LABEL_WIDTH, top), QPointF(left + LABEL_WIDTH, bottom))
         painter.restore()
+
+    def render_picture(self, painter: QPainter, size: QSize) -> None:
+        """The whole timeline (not the part on screen) with its axis and lane names, at
+        the scene's size: what an export writes."""
+        rect = QRectF(0, 0, size.width(), size.height())
+        painter.fillRect(rect, self.palette().base())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.scene().render(painter, rect, self.scene().sceneRect())
+        self.paint_frame(painter, rect)
+
+    def export(self, path: str | Path) -> Path:
+        """Write the whole timeline as PNG, or SVG when the name ends so."""
+        path = Path(path)
+        rect = self.scene().sceneRect()
+        size = QSize(max(1, int(rect.width())), max(1, int(rect.height())))
+        if path.suffix.casefold() == ".svg":
+            from PySide6.QtSvg import QSvgGenerator
+
+            generator = QSvgGenerator()
+            generator.setFileName(str(path))
+            generator.setSize(size)
+            generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
+            generator.setTitle("annotator timeline")
+            painter = QPainter(generator)
+            self.render_picture(painter, size)
+            painter.end()
+            return path
+        if path.suffix.casefold() != ".png":
+            path = path.with_suffix(".png")
+        image = QImage(size, QImage.Format.Format_ARGB32)
+        painter = QPainter(image)
+        self.render_picture(painter, size)
+        painter.end()
+        if not image.save(str(path), "PNG"):
+            raise OSError(f"could not write {path}")
+        return path
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120
@@ -241,10 +323,9 @@ class Timeline(QWidget):
         items = timeline_items(self.m.p, self.lanes.currentData()) if self.m.is_open else []
         self.view.set_items(items)
 
-    def export(self, path: str) -> None:
-        from annotator.gui.charts import export_widget
-
-        export_widget(self.view, path)
+    def export(self, path: str | Path) -> Path:
+        """The whole timeline, drawn for the file (not a grab of the screen)."""
+        return self.view.export(path)
 
     def export_dialog(self) -> None:
         from annotator.gui.charts import ask_export_path

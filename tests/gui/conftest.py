@@ -46,6 +46,16 @@ def scratch_settings(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def theme_left_as_found():
+    """A test that chooses View ▸ Theme (the menu walk does) leaves the next test the
+    palette it found, and no theme chosen."""
+    yield
+    from annotator.gui import theme
+
+    theme.forget()
+
+
+@pytest.fixture(autouse=True)
 def no_blocking_dialogs(monkeypatch):
     """Qt's static dialogs (which panels and app.start still call, and the real dialog
     service of a window built without ``dialogs``) answer "cancel", never hang."""
