@@ -32,7 +32,7 @@ class AnnotationFilter:
     subtags: bool = True  # a theme finds what is tagged with its sub-themes too
     author_id: str | None = None
     entity_id: str | None = None
-    anchor_state: str | None = None
+    anchor_state: str | None = None  # "ok", "moved", "orphaned", or NEEDS_REVIEW (both)
     contains: str | None = None
     date_from: date | None = None
     date_to: date | None = None
@@ -51,6 +51,10 @@ class AnnotationFilter:
     def narrows(self) -> bool:
         """Whether it leaves out anything at all."""
         return bool(self.document_id) or self.on_annotations or self.has_dates
+
+
+#: The anchor_state filter of what a transcription correction moved or could not find.
+NEEDS_REVIEW = "needs review"
 
 
 def like_pattern(words: str) -> str:
@@ -75,8 +79,11 @@ def annotation_where(project: Project, filt: AnnotationFilter | None = None, *,
         where.append(f"a.id IN (SELECT annotation_id FROM annotation_tags WHERE tag_id IN "
                      f"({','.join('?' * len(tags))}))")
         args.extend(tags)
+    if filt.anchor_state == NEEDS_REVIEW:
+        where.append("a.anchor_state IN ('moved', 'orphaned')")
     for column, value in (("author_id", filt.author_id), ("entity_id", filt.entity_id),
-                          ("anchor_state", filt.anchor_state)):
+                          ("anchor_state", filt.anchor_state if filt.anchor_state
+                           != NEEDS_REVIEW else None)):
         if value:
             where.append(f"a.{column} = ?")
             args.append(value)

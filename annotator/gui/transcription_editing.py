@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QPushButton
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QStatusBar
@@ -39,10 +40,18 @@ class TranscriptionEditing(QObject):
     """Edit mode of the panes' texts, and saving the correction."""
 
     editingChanged = Signal()  # a pane went into or out of edit mode
+    reviewRequested = Signal(str)  # show what the correction moved or lost (document id)
 
     def __init__(self, model: ProjectModel, desk: Desk, status: QStatusBar) -> None:
         super().__init__(desk)
         self.model, self.desk, self.status = model, desk, status
+        # offered beside the summary while it is shown; gone with the next message
+        self.review_button = QPushButton("Review…", flat=True)
+        self.review_button.hide()
+        self.review_button.clicked.connect(self._review)
+        status.addPermanentWidget(self.review_button)
+        status.messageChanged.connect(lambda text: text or self.review_button.hide())
+        self._reviewed: str | None = None
         for pane in desk.panes:
             pane.editRequested.connect(self._edit_clicked)
             pane.done_button.clicked.connect(lambda _c=False, p=pane: self.finish(p))
@@ -79,9 +88,18 @@ class TranscriptionEditing(QObject):
             if result is None:
                 view.cancel_editing()
             else:
-                self.status.showMessage(reanchoring_summary(result.value), 10000)
+                self.status.showMessage(reanchoring_summary(result.value), 15000)
+                changed = sum(str(a.state) != "ok" for a in result.value.values())
+                self._reviewed = pane.document_id if changed else None
+                self.review_button.setText(f"Review {changed}…")
+                self.review_button.setVisible(bool(changed))
             view.go_to_offset(min(top, len(view.text())))
         self.editingChanged.emit()
+
+    def _review(self) -> None:
+        self.review_button.hide()
+        if self._reviewed:
+            self.reviewRequested.emit(self._reviewed)
 
     def discard(self, pane: DocumentPane) -> None:
         pane.text_view.cancel_editing()

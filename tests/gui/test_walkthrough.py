@@ -636,3 +636,11 @@ def test_deleting_an_annotated_passage_in_edit_mode_orphans_it(window, qtbot):
         kept = p.annotations.get(league.id)
         assert kept.anchor_state.value == "orphaned"
         assert kept.text.start == at  # kept where its words were, for review
+    # the summary offers to review what moved or was lost: the table shows just those
+    review = window.editing.review_button
+    assert review.isVisible() and review.text() == "Review 1…"
+    QTest.mouseClick(review, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.annotations.table.rowCount() == 1)
+    assert window.annotations.table.rows[0][0] == league.id
+    window.annotations.review_clear.click()
+    qtbot.waitUntil(lambda: window.annotations.table.rowCount() > 1)

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.changes import OpChanges
 from annotator.core.documents import page_for_offset
-from annotator.core.filters import AnnotationFilter
+from annotator.core.filters import NEEDS_REVIEW, AnnotationFilter
 from annotator.core.overview import (
     ROW_AUTHOR,
     ROW_DATE,
@@ -325,6 +325,7 @@ class AnnotationsPanel(QWidget):
         self.m = model
         self.current_document: str | None = None
         self.entity_id: str | None = None
+        self.review_document: str | None = None  # what a correction moved or lost, there
         self.table = AnnotationsModel(model)
         self.text = QLineEdit(placeholderText="Filter by words in quote, note or entity…",
                               clearButtonEnabled=True)
@@ -336,6 +337,10 @@ class AnnotationsPanel(QWidget):
         self.entity_label = QLabel()
         self.entity_clear = QToolButton(text="✕", autoRaise=True, toolTip="Show all entities")
         self.entity_clear.clicked.connect(lambda: self.set_entity(None))
+        self.review_label = QLabel()
+        self.review_clear = QToolButton(text="✕", autoRaise=True,
+                                        toolTip="Show every annotation again")
+        self.review_clear.clicked.connect(lambda: self.review_anchors(None))
         self.count = QLabel()
         for combo in (self.scope, self.tag, self.author):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -344,7 +349,8 @@ class AnnotationsPanel(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         for w, stretch in ((self.text, 2), (self.scope, 0), (self.tag, 1), (self.author, 1),
-                           (self.entity_label, 0), (self.entity_clear, 0), (self.count, 0)):
+                           (self.entity_label, 0), (self.entity_clear, 0),
+                           (self.review_label, 0), (self.review_clear, 0), (self.count, 0)):
             bar.addWidget(w, stretch)
         self.view = QTableView(sortingEnabled=True, alternatingRowColors=True,
                                wordWrap=False, showGrid=False)
@@ -386,6 +392,7 @@ class AnnotationsPanel(QWidget):
         model.projectOpened.connect(self._opened)
         model.projectClosed.connect(self.table.stop)
         self.set_entity(None, reload=False)
+        self.review_anchors(None, reload=False)
         self._selecting = False
         self.chosen: str | None = None  # the annotation selected, shown or not
 
@@ -407,6 +414,9 @@ class AnnotationsPanel(QWidget):
 
     def filters(self) -> AnnotationFilter:
         """What the table shows (an export of "the table" takes the same filter)."""
+        if self.review_document:
+            return AnnotationFilter(document_id=self.review_document,
+                                    anchor_state=NEEDS_REVIEW)
         return AnnotationFilter(
             contains=self.text.text().strip() or None, tag_id=self.tag.currentData(),
             author_id=self.author.currentData(), entity_id=self.entity_id,
@@ -428,6 +438,18 @@ class AnnotationsPanel(QWidget):
         self.entity_label.setText(f"Entity: <b>{entity.name}</b>" if entity else "")
         self.entity_label.setVisible(entity is not None)
         self.entity_clear.setVisible(entity is not None)
+        if reload:
+            self.refilter()
+
+    def review_anchors(self, document_id: str | None, reload: bool = True) -> None:
+        """Show only what a transcription correction moved or could not find in
+        ``document_id`` (None: back to the usual filters), so the scholar can check
+        each one; the other filters wait meanwhile."""
+        self.review_document = document_id
+        doc = self.m.documents().get(document_id) if document_id and self.m.is_open else None
+        self.review_label.setText(f"Moved or not found in <b>{doc.title}</b>" if doc else "")
+        self.review_label.setVisible(doc is not None)
+        self.review_clear.setVisible(doc is not None)
         if reload:
             self.refilter()
 
