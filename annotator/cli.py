@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "instead of the guess; a text already imported is re-read with it")
     p.add_argument("--transcription-of", metavar="DOC",
                    help="link the imported text(s) as transcription of this document")
+    p.add_argument("--image", help="the scan an ALTO, PAGE XML or hOCR file transcribes "
+                   "(default: the image it names, or the one with its name, beside it)")
 
     p = sub.add_parser("info", help="documents, pages, annotations per tag, authors")
     p.add_argument("project")
@@ -109,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     from annotator import cli_team
 
     cli_team.add_parsers(sub)
+    from annotator import cli_merge
+
+    cli_merge.add_parsers(sub)
     return parser
 
 
@@ -133,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     from annotator import cli_team
 
     commands.update(cli_team.COMMANDS)
+    from annotator import cli_merge
+
+    commands.update(cli_merge.COMMANDS)
     stdout, stderr = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = Escaped(stdout), Escaped(stderr, keep="\r")
     try:
@@ -282,7 +290,8 @@ def cmd_import(args) -> int:
             if args.encoding:
                 report = _import_in_encoding(project, path, args)
             else:
-                report = project.documents.import_files([path], password=args.password)[0]
+                report = project.documents.import_files([path], password=args.password,
+                                                        image=args.image)[0]
             prefix = f"[{i}/{len(files)}] {Path(path).name}:"
             if report.status == "failed":
                 failed += 1

@@ -1,4 +1,4 @@
-"""`annotator export`, `import-annotations`, `merge` and `copy-for-colleague`.
+"""`annotator export` and `import-annotations` (`merge` and `copy-for-colleague` are in cli_merge).
 
 Wired into :mod:`annotator.cli` with ``cli_exchange.add_parsers(sub)`` and
 ``COMMANDS.update(cli_exchange.COMMANDS)``. As there, each command imports what it
@@ -11,14 +11,13 @@ problems to read: skipped items, documents not exported, rows not merged) or 2
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 
 from annotator.cli import _open, resolve_filters
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
-FORMAT_KEYS = ("csv", "w3c", "tei", "qdpx", "pdf", "html", "md")
+FORMAT_KEYS = ("csv", "w3c", "tei", "qdpx", "pdf", "html", "md", "alto", "pagexml")
 
 
 def add_parsers(subparsers) -> None:
@@ -45,15 +44,6 @@ def add_parsers(subparsers) -> None:
     p.add_argument("project")
     p.add_argument("file")
 
-    p = subparsers.add_parser("merge", help="merge a colleague's copy of the project")
-    p.add_argument("project")
-    p.add_argument("other", help="the colleague's .annot file (read, never changed)")
-    p.add_argument("--json", action="store_true")
-
-    p = subparsers.add_parser("copy-for-colleague",
-                              help="write a compacted, self-contained copy to send")
-    p.add_argument("project")
-    p.add_argument("output")
 
 
 # -- commands ------------------------------------------------------------------------
@@ -114,38 +104,5 @@ def cmd_import_annotations(args) -> int:
     return EXIT_PROBLEMS if report.skipped else EXIT_OK
 
 
-def cmd_merge(args) -> int:
-    from annotator.core.merge import merge
-
-    with _open(args) as project:
-        report = merge(project, args.other, progress=_progress("merging")).value
-    if args.json:
-        print(json.dumps({"added": report.added, "updated": report.updated,
-                          "matched": report.matched, "reanchored": report.reanchored,
-                          "not_merged": report.unmatched, "notes": report.notes,
-                          "backup": report.backup},
-                         ensure_ascii=False, indent=2))
-    else:
-        for line in report.unmatched[:50]:
-            print(f"not merged: {line}")
-        if len(report.unmatched) > 50:
-            print(f"… and {len(report.unmatched) - 50} more")
-        for line in report.notes[:50]:
-            print(f"note: {line}")
-        print(report.summary())
-        print(f"backup of the project before the merge: {report.backup}")
-    return EXIT_PROBLEMS if report.unmatched else EXIT_OK
-
-
-def cmd_copy_for_colleague(args) -> int:
-    from annotator.core.merge import copy_for_colleague
-
-    with _open(args, read_only=True) as project:
-        target = copy_for_colleague(project, args.output).value
-    print(f"wrote {target} ({target.stat().st_size / 2**20:.1f} MB), sources included")
-    return EXIT_OK
-
-
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "export": cmd_export, "import-annotations": cmd_import_annotations, "merge": cmd_merge,
-    "copy-for-colleague": cmd_copy_for_colleague}
+    "export": cmd_export, "import-annotations": cmd_import_annotations}

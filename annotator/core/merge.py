@@ -54,7 +54,8 @@ from annotator.core.project import _inspect
 if TYPE_CHECKING:
     from annotator.core.project import Project
 
-__all__ = ["MergeError", "MergeReport", "copy_for_colleague", "merge", "unmerge"]
+__all__ = ["MergeError", "MergeReport", "copy_for_colleague", "merge", "unmerge",
+           "unmerge_last"]
 #: ``progress(done, total)`` over their annotations; returning False cancels.
 Progress = Callable[[int, int], bool] | None
 
@@ -314,6 +315,19 @@ def unmerge(project: Project, report: MergeReport) -> OpResult[MergeReport]:
         raise AnnotatorError("this merge changed nothing; there is nothing to take back.")
     result = project.undo(report.changeset)
     return OpResult(report, result.changes)
+
+
+def unmerge_last(project: Project) -> OpResult:
+    """Undo the latest merge still in effect (``annotator unmerge``): later actions
+    stay; a field one of them changed again is left as it is (counted in the value's
+    ``skipped``), and a row the merge added that a later action uses is tombstoned
+    rather than removed."""
+    found = project.conn.execute(
+        "SELECT id FROM changesets WHERE kind = 'merge' AND state = 'done' "
+        "ORDER BY id DESC LIMIT 1").fetchone()
+    if found is None:
+        raise AnnotatorError(f"{project.path.name} has no merge to take back.")
+    return project.undo(found[0])
 
 
 #: a leftover of a killed copy is removed once it has not been written to for this long
