@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from annotator import cli_exchange
+from annotator import cli_exchange, cli_merge
 from annotator.core.errors import AnnotatorError
 from annotator.core.project import Project
 from tests.test_export_common import rich_project
@@ -18,10 +18,12 @@ def run(*argv: str) -> int:
     """As annotator.cli.main runs a command once the lead wires these in."""
     parser = argparse.ArgumentParser(prog="annotator")
     parser.add_argument("--author")
-    cli_exchange.add_parsers(parser.add_subparsers(dest="command"))
+    sub = parser.add_subparsers(dest="command")
+    cli_exchange.add_parsers(sub)
+    cli_merge.add_parsers(sub)  # merge and copy-for-colleague live there
     args = parser.parse_args(argv)
     try:
-        return cli_exchange.COMMANDS[args.command](args)
+        return {**cli_exchange.COMMANDS, **cli_merge.COMMANDS}[args.command](args)
     except AnnotatorError:
         return cli_exchange.EXIT_ERROR
 
