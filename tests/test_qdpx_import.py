@@ -21,9 +21,11 @@ NOTE = "ABCDEF00-3333-4000-8000-000000000000"
 TEXT = "Caf\u0065\u0301 in Paris, 1927.\r\nSigned 𐌰𐌱 by Aristide Briand."
 
 
-def qde(body: str) -> str:
+def qde(body: str, origin: str = "MAXQDA 2022") -> str:
+    # QualCoder measures PDF areas from the top-left (tests/test_qualcoder_exchange.py);
+    # this project follows the standard (bottom-left)
     return (f'<?xml version="1.0" encoding="utf-8"?><Project xmlns="urn:QDA-XML:project:1.0" '
-            f'name="foreign" origin="QualCoder 3.5"><Users><User guid="{U1}" name="Enric"/>'
+            f'name="foreign" origin="{origin}"><Users><User guid="{U1}" name="Enric"/>'
             f"</Users>{body}</Project>")
 
 

@@ -58,6 +58,8 @@ class AnnotationImportReport:
     skipped: list[str] = field(default_factory=list)  # items not imported, with why
     warnings: list[str] = field(default_factory=list)
     annotation_ids: list[str] = field(default_factory=list)
+    matched: list[str] = field(default_factory=list)  # sources found in the project
+    recombined: int = 0  # codings of one span folded into its annotation
 
     def summary(self) -> str:
         parts = [f"{self.added} annotation(s) imported"]
@@ -69,6 +71,11 @@ class AnnotationImportReport:
             parts.append(f"{self.links} link(s)")
         if self.documents:
             parts.append(f"{len(self.documents)} document(s)")
+        if self.matched:
+            parts.append(f"{len(self.matched)} source(s) matched to documents of the project")
+        if self.recombined:
+            parts.append(f"{self.recombined} coding(s) of an already imported span "
+                         "recombined with it")
         if self.skipped:
             parts.append(f"{len(self.skipped)} item(s) skipped")
         return "; ".join(parts)

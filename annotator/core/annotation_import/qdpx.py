@@ -39,8 +39,15 @@ from annotator.core.annotation_import.qdpx_archive import kids as _kids
 from annotator.core.annotation_import.qdpx_archive import local as _local
 from annotator.core.annotation_import.qdpx_archive import parse_qde
 from annotator.core.annotation_import.qdpx_archive import text_of as _text_of
+from annotator.core.annotation_import.qdpx_match import (
+    DocumentMatcher,
+    decode,
+    line_end_readings,
+    recombine,
+)
 from annotator.core.changes import OpResult
 from annotator.core.errors import ImportFailed
+from annotator.core.exporters.qdpx import AREAS_TOP_LEFT
 from annotator.core.exporters.w3c import SCHEMES
 from annotator.core.model import AnchorState, Annotation, Document, RegionSelector, TagKind
 from annotator.core.names import fold
@@ -64,7 +71,15 @@ class _Importer:
                       _local(u.tag) == "User" and (g := u.get("guid"))}
         self.codes: dict[str, tuple[str, str]] = {}  # guid -> ("tag"|"entity", id)
         self.notes: dict[str, str] = {}
+        self.note_spans: dict[str, tuple[int, int]] = {}  # a Note's passage (QualCoder)
+        self.note_authors: dict[str, tuple[str, str]] = {}  # user, time
         self.used_notes: set[str] = set()
+        self.text_docs: dict[str, tuple[Document, str, str]] = {}  # guid -> doc, old, new
+        self.matcher = DocumentMatcher(project)
+        origin = (root.get("origin") or "").lower()
+        self.ours = origin.startswith("annotator")
+        #: PDF areas from the top-left: QualCoder's, or ours written for it
+        self.top_left = "qualcoder" in origin or AREAS_TOP_LEFT in origin
         self.batch: list[Annotation] = []
         self.batch_ids: set[str] = set()
 
@@ -105,7 +120,16 @@ class _Importer:
                 if not text and note.get("plainTextPath"):
                     data = self.archive.internal(note.get("plainTextPath", ""))
                     text = data.decode("utf-8", "replace").lstrip("\ufeff") if data else ""
-                self.notes[(note.get("guid") or "").lower()] = text
+                guid = (note.get("guid") or "").lower()
+                self.notes[guid] = text
+                span = next(iter(_kids(note, "PlainTextSelection")), None)
+                if span is not None:
+                    start, end = _int(span, "startPosition"), _int(span, "endPosition")
+                    if start is not None and end is not None and 0 <= start <= end:
+                        self.note_spans[guid] = (start, end)
+                self.note_authors[guid] = (
+                    (note.get("creatingUser") or note.get("modifyingUser") or "").lower(),
+                    note.get("creationDateTime") or note.get("modifiedDateTime") or "")
 
     # -- sources --------------------------------------------------------------------
 
@@ -125,13 +149,26 @@ class _Importer:
                 except ImportFailed as exc:
                     self.report.skipped.append(f"{name}: {exc}")
 
-    def _document(self, data: bytes, filename: str) -> Document:
+    def _document(self, data: bytes, filename: str, guid: str | None,
+                  kind: str) -> Document:
+        """The project's document for this source (matched by GUID, bytes, normalised
+        text or decoded pixels, and reported), else a new one."""
+        found, how = self.matcher.by_guid(uuid_of(guid)), "its GUID"
+        if found is None and kind == "text":
+            found, how = self.matcher.by_text(data), "its text"
+        elif found is None and kind == "picture":
+            found, how = self.matcher.by_pixels(data), "its pixels"
+        if found is not None:
+            self.report.matched.append(f"{filename}: matched “{found.title}” by {how}")
+            return found
         result = self.p.documents.import_bytes(data, filename)
         doc = result.value.document
         assert doc is not None
         if result.value.status == "imported":
             self.report.documents.append(doc.title)
             self.res.changes.documents.add(doc.id)
+        else:
+            self.report.matched.append(f"{filename}: matched “{doc.title}” by its bytes")
         return doc
 
     def text_source(self, node: ET.Element, name: str, link_to: Document | None = None) -> None:
@@ -145,27 +182,85 @@ class _Importer:
                                "cannot be imported)")
         filename = name if name.lower().endswith((".txt", ".md", ".html", ".htm")) else \
             f"{name}.txt"
-        doc = self._document(raw, filename)
+        doc = self._document(raw, filename, node.get("guid"), "text")
         if link_to is not None and not self.p.documents.links(doc.id):
             self.p.documents.link(doc.id, link_to.id)
-        old = raw.decode("utf-8", "replace").removeprefix("\ufeff")
+        old = decode(raw)
         new = self.p.documents.text(doc.id)
-        selections = []
-        for sel in _kids(node, "PlainTextSelection"):
-            start, end = _int(sel, "startPosition"), _int(sel, "endPosition")
-            if start is None or end is None or not 0 <= start <= end <= len(old):
+        nodes = _kids(node, "PlainTextSelection")
+        spans = [(_int(sel, "startPosition"), _int(sel, "endPosition"), sel.get("name") or "")
+                 for sel in nodes]
+        valid = [(sel, span) for sel, span in zip(nodes, spans, strict=True)
+                 if span[0] is not None and span[1] is not None]
+        texts, reading, usual, warnings = line_end_readings(old, [s for _, s in valid])  # type: ignore[misc]
+        self.report.warnings += [f"{name}: {w}" for w in warnings]
+        self.text_docs[(node.get("guid") or "").lower()] = (doc, texts[usual], new)
+        for start, end, _ in spans:
+            if start is None or end is None:
+                self.report.skipped.append(f"{name}: a selection at {start}–{end} has no "
+                                           "position")
+        for base in range(len(texts)):
+            mine = [(sel, s) for (sel, s), r in zip(valid, reading, strict=True) if r == base]
+            self.place(mine, texts[base], new, doc, name)
+        for ref in _kids(node, "NoteRef"):  # QualCoder: a Note holding its passage
+            self.note_on_span((ref.get("targetGUID") or "").lower(), doc, texts[usual], new)
+        if _kids(node, "Coding") and new:  # codings of the whole source: one passage
+            self.selection(node, doc, text=describe(new, 0, len(new)), whole=True)
+
+    def place(self, selections: list, old: str, new: str, doc: Document, name: str) -> None:
+        """Selections counted in ``old`` placed in the document's text ``new``."""
+        inside = []
+        for sel, (start, end, _) in selections:
+            if not 0 <= start <= end <= len(old):
                 self.report.skipped.append(f"{name}: a selection at {start}–{end} lies "
                                            "outside the text")
                 continue
-            selections.append((sel, describe(old, start, end)))
-        anchors = reanchor_all(old, new, [(str(i), s) for i, (_, s) in enumerate(selections)])
-        for i, (sel, _) in enumerate(selections):
+            inside.append((sel, describe(old, start, end)))
+        anchors = reanchor_all(old, new, [(str(i), s) for i, (_, s) in enumerate(inside)])
+        for i, (sel, _) in enumerate(inside):
             found = anchors[str(i)]
             text_sel = describe(new, found.start, found.end)
             state = AnchorState.OK if found.state != AnchorState.ORPHANED else found.state
             self.selection(sel, doc, text=text_sel, state=state)
-        if _kids(node, "Coding") and new:  # codings of the whole source: one passage
-            self.selection(node, doc, text=describe(new, 0, len(new)), whole=True)
+
+    def note_on_span(self, guid: str, doc: Document, old: str, new: str) -> bool:
+        """A Note holding the span of a passage (QualCoder's text annotation): added to
+        the annotation of that span, else an annotation of its own."""
+        if guid in self.used_notes or guid not in self.note_spans or not self.notes.get(guid):
+            return False
+        start, end = self.note_spans[guid]
+        if end > len(old):
+            return False
+        found = reanchor_all(old, new, [("n", describe(old, start, end))])["n"]
+        self.used_notes.add(guid)
+        note = self.notes[guid]
+        for ann in self.batch:
+            if ann.document_id == doc.id and ann.text is not None and \
+                    (ann.text.start, ann.text.end) == (found.start, found.end):
+                if note not in ann.note:
+                    ann.note = f"{ann.note}\n\n{note}" if ann.note else note
+                return True
+        user, when = self.note_authors.get(guid, ("", ""))
+        self.batch.append(Annotation(new_id(), doc.id, self.res.author(user, self.users.get(user, "")),
+                                     describe(new, found.start, found.end), None, [], note, "",
+                                     None, "", found.state if found.state == AnchorState.ORPHANED
+                                     else AnchorState.OK, stamp(when), stamp(when)))
+        self.report.added += 1
+        return True
+
+    def loose_notes(self) -> None:
+        """Notes with a passage no source points at (QualCoder writes the NoteRef of
+        one text annotation per source only): placed on the one text source with a
+        selection of that span, or the only text source."""
+        for guid in [g for g in self.note_spans if g not in self.used_notes]:
+            start, end = self.note_spans[guid]
+            fitting = [t for t in self.text_docs.values() if any(
+                a.document_id == t[0].id and a.text is not None and
+                (a.text.start, a.text.end) == (start, end) for a in self.batch)]
+            if len(fitting) != 1 and len(self.text_docs) == 1:
+                fitting = list(self.text_docs.values())
+            if len(fitting) == 1:
+                self.note_on_span(guid, *fitting[0])
 
     def paged_source(self, node: ET.Element, name: str, pdf: bool) -> None:
         path = node.get("path", "")
@@ -173,11 +268,12 @@ class _Importer:
         if data is None:
             raise ImportFailed(f"its file ({path or 'no path'}) is not inside the archive")
         ext = ".pdf" if pdf else Path(path).suffix.lower() or ".png"
-        doc = self._document(data, name if name.lower().endswith(ext) else name + ext)
+        doc = self._document(data, name if name.lower().endswith(ext) else name + ext,
+                             node.get("guid"), "pdf" if pdf else "picture")
         pages = {p.number: p for p in self.p.documents.pages(doc.id)}
         selections = _kids(node, "PDFSelection" if pdf else "PictureSelection")
         if pdf:
-            regions = _pdf_regions(data, selections, pages)
+            regions = _pdf_regions(data, selections, pages, self.top_left)
         else:
             pixels = doc.metadata.get("pixels") if isinstance(doc.metadata, dict) else None
             width = float(pixels[0]) if isinstance(pixels, list) and pixels and \
@@ -242,11 +338,12 @@ class _Importer:
                                      entity_id, date, state, created, modified))
         self.report.added += 1
 
-    def links(self) -> None:
+    def links(self, folded: dict[str, str]) -> None:
         ids = {a.id for a in self.batch}
         for links in _kids(self.root, "Links"):
             for link in _kids(links, "Link"):
                 a, b = uuid_of(link.get("originGUID")), uuid_of(link.get("targetGUID"))
+                a, b = folded.get(a or "", a), folded.get(b or "", b)
                 if a in ids and b in ids and a != b:
                     link_id = uuid_of(link.get("guid"))
                     if link_id and self.p.links.get(link_id) is not None:
@@ -286,9 +383,11 @@ def _box(sel: ET.Element, page: int, scale: float, pages: dict) -> tuple | None:
     return page, round(x0, 2), round(y0, 2), round(x1 - x0, 2), round(y1 - y0, 2)
 
 
-def _pdf_regions(data: bytes, selections: list[ET.Element], pages: dict) -> list:
-    """PDF points from the bottom-left (page counted from 0, as ATLAS.ti writes it;
-    from 1 if a selection names a page past the end) to our top-left page space."""
+def _pdf_regions(data: bytes, selections: list[ET.Element], pages: dict,
+                 top_left: bool = False) -> list:
+    """PDF points from the bottom-left (REFI-QDA 1.5 §10.3; page counted from 0, as
+    ATLAS.ti writes it; from 1 if a selection names a page past the end) to our
+    top-left page space; ``top_left``: already in it (QualCoder's areas)."""
     import pymupdf
 
     numbers = [_int(s, "page") for s in selections]
@@ -305,8 +404,10 @@ def _pdf_regions(data: bytes, selections: list[ET.Element], pages: dict) -> list
                 out.append(None)
                 continue
             page = pdf[page_no - 1]
-            rect = pymupdf.Rect(*coords).normalize() * page.transformation_matrix
-            rect = (rect * page.rotation_matrix).normalize()
+            rect = pymupdf.Rect(*coords).normalize()
+            if not top_left:
+                rect = rect * page.transformation_matrix
+                rect = (rect * page.rotation_matrix).normalize()
             size = pages[page_no]
             if rect.x0 < -1 or rect.y0 < -1 or rect.x1 > size.width + 1 or \
                     rect.y1 > size.height + 1:
@@ -334,9 +435,15 @@ def import_qdpx(project: Project, path: str | Path, *, progress: Progress = None
         imp.codebook()
         imp.read_notes()
         imp.sources()
+        imp.loose_notes()
+        folded: dict[str, str] = {}
+        if not imp.ours:  # one annotation per span, as it was before the other program
+            imp.batch, folded = recombine(imp.batch)
+            report.added -= len(folded)
+            report.recombined = len(folded)
         imp.res.flush()
         project.annotations.add_many(imp.batch)
-        imp.links()
+        imp.links(folded)
     report.annotation_ids = [a.id for a in imp.batch]
     unused = len([g for g in imp.notes if g not in imp.used_notes])
     if unused:

@@ -72,8 +72,9 @@ _IMAGE_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/tiff": "tif
 
 
 def _a(pairs: list[tuple[str, object]]) -> str:
+    # an empty name is written: QualCoder reads an area's memo from it and fails on none
     return "".join(f" {k}={quoteattr(xml_safe(str(v)))}" for k, v in pairs
-                   if v is not None and v != "")
+                   if v is not None and (v != "" or k == "name"))
 
 
 def _t(text: str) -> str:
@@ -190,7 +191,10 @@ class _Qde:
         user = self.user(ann.author_id)
         # an area's name is its note (QualCoder's memo of an area), else empty: a quote
         # there would come back from QualCoder as a note
-        name = _name(ann.quote) or "Selection" if ann.region is None else ann.note
+        if ann.region is None:
+            name = _name(ann.quote) or "Selection"
+        else:  # QualCoder files an area's memo from its name (and fails on none)
+            name = ann.note
         return [("guid", ann.id), ("name", name),
                 ("creatingUser", user), ("creationDateTime", ann.created_at),
                 ("modifyingUser", user), ("modifiedDateTime", ann.modified_at)]
