@@ -59,6 +59,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    "field by field")
     p.add_argument("--limit", type=int, default=30, help="how many (default 30; 0: all)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--compact-before", metavar="DATE", help="let go of the history made "
+                   "before DATE (2026-01-01): the current annotations stay as they are, "
+                   "undo cannot reach back past it, the file shrinks")
 
 
 def _annotation(project, ref: str):
@@ -219,6 +222,8 @@ def _value(v: object) -> str:
 
 
 def cmd_history(args) -> int:
+    if args.compact_before:
+        return _compact(args)
     with _open(args, read_only=True) as project:
         row_id = _annotation(project, args.annotation).id if args.annotation else None
         found = project.history(row_id=row_id, limit=args.limit or None,
@@ -249,6 +254,20 @@ def cmd_history(args) -> int:
                     print(f"         tag {sign} {tag.name if tag else c.key[1]}")
                 else:
                     print(f"         {c.op} {c.table[:-1]}")
+    return EXIT_OK
+
+
+def _compact(args) -> int:
+    from annotator.core.journal_compact import compact_before
+
+    with _open(args) as project:
+        report = compact_before(project, args.compact_before).value
+    if not report.changesets:
+        print(f"no change made before {report.before}; nothing compacted")
+        return EXIT_OK
+    print(f"compacted the history before {report.before}: {report.changesets:,} change "
+          f"set(s), {report.changes:,} row change(s) let go; the file went from "
+          f"{report.size_before / 2**20:.1f} MB to {report.size_after / 2**20:.1f} MB")
     return EXIT_OK
 
 
