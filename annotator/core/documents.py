@@ -236,6 +236,9 @@ class DocumentStore:
             raise prepared.failure
         existing = self.by_sha256(prepared.sha256)
         if existing is not None and not existing.deleted:
+            added = self._add_text_layer(existing, prepared)
+            if added is not None:
+                return added
             return OpResult(ImportReport(prepared.path, "existing",
                                          f"already in the project as “{existing.title}”",
                                          existing), OpChanges())
@@ -254,6 +257,32 @@ class DocumentStore:
         document = self.add_source(source, prepared.sha256)
         return OpResult(ImportReport(prepared.path, "imported", "", document,
                                      list(source.warnings)), OpChanges(documents={document.id}))
+
+    def _add_text_layer(self, existing: Document,
+                        prepared: PreparedImport) -> OpResult[ImportReport] | None:
+        """An ALTO/PAGE/hOCR file for a scan the project holds without words: its words
+        become that scan's text layer (annotations on the scan stay where they are)."""
+        source = prepared.source
+        if source is None or "text_layers" not in source.metadata:
+            return None
+        pages = self.pages(existing.id, with_words=True)
+        if len(pages) != len(source.pages) or any(p.words for p in pages):
+            return None
+        metadata = dict(existing.metadata)
+        for key in ("text_layers", "transcription_files"):
+            metadata[key] = source.metadata[key]
+        with self._p.transaction() as conn:
+            conn.executemany(
+                "UPDATE pages SET words = ?, text = ?, is_scan = ? "
+                "WHERE document_id = ? AND number = ?",
+                [(dumps([list(w) for w in p.words]), p.text, int(p.is_scan), existing.id,
+                  p.number) for p in source.pages])
+            conn.execute("UPDATE documents SET metadata = ?, modified_at = ? WHERE id = ?",
+                         (dumps(metadata), now(), existing.id))
+        return OpResult(ImportReport(prepared.path, "imported", "its words became the text "
+                                     f"layer of “{existing.title}”, already in the project",
+                                     self.get(existing.id), list(source.warnings)),
+                        OpChanges(documents={existing.id}))
 
     def source_fingerprints(self) -> set[str]:
         """The SHA-256 of every source the project holds, deleted ones too: what an

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 #: Export ▸ entries: format key (annotator.core.exporters.FORMATS) and menu text.
 EXPORT_ENTRIES = (("csv", "CSV…"), ("w3c", "W3C Web Annotation…"), ("tei", "TEI…"),
                   ("qdpx", "REFI-QDA (.qdpx)…"), ("pdf", "Annotated PDF…"),
-                  ("html", "Quotation report (HTML)…"), ("md", "Quotation report (Markdown)…"))
+                  ("html", "Quotation report (HTML)…"), ("md", "Quotation report (Markdown)…"),
+                  ("alto", "Text layer as ALTO…"), ("pagexml", "Text layer as PAGE XML…"))
 
 
 def run_with_progress(parent: QWidget | None, title: str, label: str,

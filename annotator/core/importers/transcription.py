@@ -175,9 +175,13 @@ def _words(layer_page: LayerPage, page: ImportedPage, scale: tuple[float, float]
     return words, "\n".join(lines)
 
 
-def _provenance(layer: Layer, name: str, counts: dict[str, int], language: str) -> dict:
+def _provenance(layer: Layer, name: str, counts: dict[str, int], language: str,
+                image: str, pixels: tuple | None) -> dict:
+    """Where a page's words came from; ``image`` and ``pixels`` let the export write
+    them back in the image's own pixels, naming it."""
     entry = {"source": layer.source, "engine": layer.engine or None,
-             "language": language or None, "date": layer.date or None, "file": name}
+             "language": language or None, "date": layer.date or None, "file": name,
+             "image": image, "pixels": list(pixels) if pixels else None}
     if counts["estimated"]:
         entry["estimated_word_boxes"] = counts["estimated"]
     return {k: v for k, v in entry.items() if v is not None}
@@ -265,6 +269,8 @@ def build_source(layers: list[tuple[str, Layer, Path | None]], title: str,
         shown = source.pages[frame]
         pixels = tuple(source.metadata["pixels"]) if (
             frame == 0 and source.metadata.get("pixels")) else None
+        if pixels is None and layer_page.points_per_unit is None and layer_page.width > 0:
+            pixels = (round(layer_page.width), round(layer_page.height))
         scale = _scale(layer_page, shown, pixels, name, warnings)  # type: ignore[arg-type]
         page = ImportedPage(number, shown.width, shown.height)
         before = counts["estimated"]
@@ -275,7 +281,8 @@ def build_source(layers: list[tuple[str, Layer, Path | None]], title: str,
             raise ImportFailed(f"{name} holds more than {MAX_LAYER_WORDS:,} words; split it.")
         pages.append(page)
         layers_meta[str(number)] = _provenance(
-            layer, name, {"estimated": counts["estimated"] - before}, layer_page.language)
+            layer, name, {"estimated": counts["estimated"] - before}, layer_page.language,
+            source.filename, pixels)
     if counts["clipped"]:
         warnings.append(f"{counts['clipped']} word box(es) reached beyond the page and were "
                         "clipped to it")

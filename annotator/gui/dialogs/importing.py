@@ -25,7 +25,7 @@ from annotator.gui.dialogs.service import Dialogs
 from annotator.gui.project_model import ProjectModel
 
 FILE_FILTER = ("Sources (*.txt *.md *.markdown *.html *.htm *.pdf *.png *.jpg *.jpeg *.tif "
-               "*.tiff *.gif *.bmp);;All files (*)")
+               "*.tiff *.gif *.bmp *.xml *.hocr);;All files (*)")
 
 
 class ImportWorker(QThread):
