@@ -352,6 +352,9 @@ def _import_in_encoding(project, path: str, args):
 def cmd_info(args) -> int:
     with _open(args, read_only=True) as project:
         data = project.info()
+        from annotator.cli_team import cloud_copies_hint
+
+        cloud_copies_hint(project)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return EXIT_OK

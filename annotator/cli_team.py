@@ -43,6 +43,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
 
 
+def cloud_copies_hint(project) -> None:
+    """On stderr (``--json`` stays JSON): a sync client's conflicted copies of the
+    project beside it, and the command that merges each in."""
+    import shlex
+
+    from annotator.core.cloud_copies import conflicted_copies
+
+    for copy in conflicted_copies(project.path, project.id):
+        print(f"annotator: {copy.service} left a conflicted copy of this project beside "
+              f"it: {copy.path.name}. Merge it in (both versions are kept where they "
+              f"differ): annotator merge {shlex.quote(str(project.path))} "
+              f"{shlex.quote(str(copy.path))}", file=sys.stderr)
+
+
 def cmd_git_setup(args) -> int:
     from annotator.core.git_sync import setup
 

@@ -33,6 +33,7 @@ class ProjectFiles(QObject):
         super().__init__(parent)
         self.model, self.desk, self.dialogs, self.status = model, desk, dialogs, status
         self.window, self.author = parent, author
+        self._asked_about: set[str] = set()  # conflicted copies asked about this session
 
     def open(self, path: str | Path) -> bool:
         """Open a project file; False (and the scholar told why) when it was not."""
@@ -53,7 +54,32 @@ class ProjectFiles(QObject):
         except AnnotatorError as exc:
             self.dialogs.warn("Cannot open project", str(exc))
             return False
+        self.offer_cloud_copies()
         return True
+
+    def offer_cloud_copies(self) -> int:
+        """A sync client (Dropbox, Nextcloud, OneDrive) left conflicted copies of the
+        project beside it: ask, once per copy, whether to merge each in (through the
+        window's merge, one undo step). Returns how many were merged."""
+        from annotator.core.cloud_copies import conflicted_copies
+
+        model = self.model
+        if not model.is_open or model.p.read_only:
+            return 0
+        merged = 0
+        for copy in conflicted_copies(model.p.path, model.p.id):
+            if str(copy.path) in self._asked_about:
+                continue
+            self._asked_about.add(str(copy.path))
+            if not self.dialogs.ask(
+                    "Conflicted copy", f"{copy.service} left a conflicted copy of this project "
+                    f"beside it:\n{copy.path.name}\n\nMerge it into this project? Where the "
+                    "two differ, both versions are kept; Edit ▸ Undo takes the merge back."):
+                continue
+            exchange = getattr(self.window, "exchange", None)
+            if exchange is not None and exchange.merge(str(copy.path)) is not None:
+                merged += 1
+        return merged
 
     def create(self, path: str | Path, title: str = "") -> bool:
         from annotator.core.errors import AnnotatorError
