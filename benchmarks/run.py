@@ -48,7 +48,7 @@ class Case:
 
 
 def cases() -> list[Case]:
-    from benchmarks.cases import features, pdf, qt, store
+    from benchmarks.cases import features, history, pdf, qt, store
 
     return [
         Case("save", store.save_annotation, "save one annotation"),
@@ -65,6 +65,7 @@ def cases() -> list[Case]:
         Case("search", features.search, "search top-20 KWIC"),
         Case("export", features.export, "export annotations"),
         Case("merge", features.merge, "merge two projects"),
+        Case("history", history.history, "history: 3 edits of every annotation"),
     ]
 
 
