@@ -130,6 +130,16 @@ class Menus:
                              "A compact, self-contained copy of this project")
         self.restore = self.act("Restore from &backup…", exchange.restore_backup_dialog, None,
                                 "Replace this project with one of its automatic backups")
+        self.agreement = self.act("A&greement between annotators…", self.show_agreement, None,
+                                  "Compare two annotators per tag and curate their passages")
+
+    def show_agreement(self) -> None:
+        """The agreement view (panels/agreement.py), on the open project."""
+        from annotator.gui.panels.agreement import AgreementDialog
+
+        if self.model.is_open:
+            self.agreement_dialog = AgreementDialog(self.model, self.window)
+            self.agreement_dialog.show()
 
     def build(self, docks: dict[str, QDockWidget]) -> None:
         """The menu bar: File, Edit, Annotate, View (with every dock), Help."""
@@ -143,7 +153,7 @@ class Menus:
         file.addSeparator()
         self.export_menu = file.addMenu("&Export")
         self.export_menu.addActions(list(self.export_actions.values()))
-        file.addActions([self.import_annotations, self.merge, self.copy])
+        file.addActions([self.import_annotations, self.merge, self.copy, self.agreement])
         file.addSeparator()
         file.addAction(self.restore)
         file.addSeparator()
