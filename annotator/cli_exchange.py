@@ -1,4 +1,5 @@
-"""`annotator export` and `import-annotations` (`merge` and `copy-for-colleague` are in cli_merge).
+"""`annotator export`, `import-annotations` and `set` (a document's title, URL, date, ...;
+`merge` and `copy-for-colleague` are in cli_merge).
 
 Wired into :mod:`annotator.cli` with ``cli_exchange.add_parsers(sub)`` and
 ``COMMANDS.update(cli_exchange.COMMANDS)``. As there, each command imports what it
@@ -14,10 +15,12 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from annotator.cli import _open, resolve_filters
+from annotator.cli import _document, _open, resolve_filters
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
-FORMAT_KEYS = ("csv", "w3c", "tei", "qdpx", "pdf", "html", "md", "alto", "pagexml")
+#: document metadata `annotator set` changes (keys of Document.metadata)
+META_KEYS = ("url", "date", "creator", "archive", "shelfmark", "rights")
+FORMAT_KEYS = ("csv", "xlsx", "w3c", "tei", "qdpx", "pdf", "html", "md", "alto", "pagexml")
 
 
 def add_parsers(subparsers) -> None:
@@ -38,11 +41,26 @@ def add_parsers(subparsers) -> None:
                    help="only annotations with these words in quote, note or entity name")
     p.add_argument("--group-by", choices=("tag", "entity", "document"), default="tag",
                    help="how a quotation report groups its quotes (default: tag)")
+    p.add_argument("--area-origin", choices=("bottom-left", "top-left"), default="bottom-left",
+                   help="qdpx: PDF areas from the page's bottom-left (REFI-QDA 1.5, MAXQDA, "
+                        "ATLAS.ti) or top-left (for QualCoder)")
 
     p = subparsers.add_parser("import-annotations",
                               help="import annotations: W3C JSON-LD or a REFI-QDA .qdpx")
     p.add_argument("project")
     p.add_argument("file")
+    p.add_argument("--document", dest="document", metavar="DOC",
+                   help="W3C: every annotation is on this document (id, title or file "
+                        "name), placed by its quote and context")
+
+    p = subparsers.add_parser("set", help="change a document's title, language or "
+                                         "metadata (URL, date, creator, archive, ...)")
+    p.add_argument("project")
+    p.add_argument("document", metavar="DOC", help="id, id prefix, title or file name")
+    p.add_argument("--title")
+    p.add_argument("--language")
+    for key in META_KEYS:
+        p.add_argument(f"--{key}", help=f"the document's {key} ('' removes it)")
 
 
 
@@ -70,7 +88,8 @@ def _filter(project, args):
 def cmd_export(args) -> int:
     from annotator.core.exporters import export
 
-    options = {"group_by": args.group_by} if args.format in ("html", "md") else {}
+    options = {"group_by": args.group_by} if args.format in ("html", "md") else \
+        {"area_origin": args.area_origin} if args.format == "qdpx" else {}
     with _open(args, read_only=True) as project:
         filt = _filter(project, args)
         result = export(project, args.format, args.output, filt=filt,
@@ -87,10 +106,13 @@ def cmd_import_annotations(args) -> int:
     from annotator.core.annotation_import import import_annotations
 
     with _open(args) as project:
-        report = import_annotations(project, args.file,
-                                    progress=_progress("importing")).value
+        document_id = _document(project, args.document).id if args.document else None
+        report = import_annotations(project, args.file, progress=_progress("importing"),
+                                    document_id=document_id).value
     for title in report.documents:
         print(f"document: {title}")
+    for line in report.matched:
+        print(f"matched: {line}")
     for line in report.skipped:
         print(f"skipped: {line}")
     for line in dict.fromkeys(report.warnings):
@@ -104,5 +126,26 @@ def cmd_import_annotations(args) -> int:
     return EXIT_PROBLEMS if report.skipped else EXIT_OK
 
 
+def cmd_set(args) -> int:
+    """Document metadata from the command line: one change, undoable."""
+    metadata = {k: getattr(args, k) for k in META_KEYS if getattr(args, k) is not None}
+    if args.title is None and args.language is None and not metadata:
+        print("nothing to change: give --title, --language or one of "
+              + ", ".join(f"--{k}" for k in META_KEYS), file=sys.stderr)
+        return EXIT_ERROR
+    with _open(args) as project:
+        doc = _document(project, args.document)
+        what = ["title"] * (args.title is not None) + ["language"] * (args.language is not None)
+        with project.transaction(f"Set {', '.join(what + list(metadata))} of {doc.title}"):
+            doc = project.documents.update(doc.id, title=args.title, language=args.language,
+                                           metadata=metadata or None).value
+    shown = {"title": doc.title, "language": doc.language,
+             **{k: doc.metadata.get(k) for k in metadata}}
+    for key, value in shown.items():
+        if value:
+            print(f"{key}: {value}")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "export": cmd_export, "import-annotations": cmd_import_annotations}
+    "export": cmd_export, "import-annotations": cmd_import_annotations, "set": cmd_set}

@@ -46,7 +46,7 @@ def test_csv_one_row_per_annotation(tmp_path):
     assert text[int(astral["start"]):int(astral["end"])] == astral["quote"]  # code points
     assert astral["page"] == "2"  # the page of its scan (page 2 starts at offset 84)
     region = next(r for r in rows if r["note"] == "on the scan")
-    assert region["page"] == "1" and region["region"] == "72,88,128,46"
+    assert region["page"] == "1" and region["region"] == "x=72 y=88 w=128 h=46"  # not a number
     dated = {r["date"] for r in rows if r["date"]}
     assert {"1927-06-17", "about 1927", "1927"} <= dated
     assert all(r["author"] == "Test Historian" and r["created"] and r["modified"]

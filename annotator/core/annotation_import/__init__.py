@@ -94,18 +94,22 @@ def detect_format(path: Path) -> str:
 
 
 def import_annotations(project: Project, path: str | Path, *, progress: Progress = None,
-                       ) -> OpResult[AnnotationImportReport]:
-    """Import a W3C JSON-LD file or a .qdpx archive (told apart by their bytes)."""
+                       document_id: str | None = None) -> OpResult[AnnotationImportReport]:
+    """Import a W3C JSON-LD file or a .qdpx archive (told apart by their bytes);
+    ``document_id``: every W3C target is on that document (matched by quote)."""
     path = Path(path)
     if not path.is_file():
         raise AnnotatorError(f"there is no file at {path}.")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise AnnotatorError(f"{path.name} is larger than 2 GB; it cannot be imported.")
     if detect_format(path) == "qdpx":
+        if document_id is not None:
+            raise AnnotatorError(f"{path.name} is a REFI-QDA project, which names its own "
+                                 "sources; --document is for W3C files.")
         from annotator.core.annotation_import.qdpx import import_qdpx
 
         return import_qdpx(project, path, progress=progress)
     from annotator.core.annotation_import.w3c import import_w3c
 
-    return import_w3c(project, path, progress=progress)
+    return import_w3c(project, path, progress=progress, document_id=document_id)
 

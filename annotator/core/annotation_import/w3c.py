@@ -8,6 +8,17 @@ named-information URI of its bytes (``ni:///sha-256;``, the same in every copy o
 project) or by its title; passages are placed by their position when the quote is
 still there, else found again by quote and context (a transcription corrected since),
 else kept as orphaned. Bodies are read by purpose, as the exporter writes them.
+``document_id`` sends every target to one document (a file whose sources name a web
+page the project does not know), matched there by quote and context.
+
+A foreign annotation id that is not a ``urn:uuid`` (Hypothesis's
+``https://hypothes.is/a/…``, an annotation server's URL) becomes our id through
+UUIDv5 under :data:`FOREIGN_IDS`, so importing the same file again finds every
+annotation and adds none; our export then names it ``urn:uuid:`` of that UUID (the
+foreign id itself is not stored: that would need a column). An ``identifying`` body
+whose source is a bare URI (Recogito's Wikidata, GeoNames, Pleiades links) is the
+entity with that identifier: found by it, else created, named by its label or the
+passage it marks.
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
+from uuid import UUID, uuid5
 
 from annotator.core.anchoring import anchor, describe
 from annotator.core.annotation_import import AnnotationImportReport, ImportRefused, Progress
@@ -34,7 +46,7 @@ from annotator.core.annotation_import.common import (
 )
 from annotator.core.changes import OpResult
 from annotator.core.errors import AnnotatorError
-from annotator.core.exporters.w3c import ID_URN, SCHEMES, ni_uri
+from annotator.core.exporters.w3c import ID_URN, SCHEMES, ni_uri, web_address
 from annotator.core.model import (
     AnchorState,
     Annotation,
@@ -60,6 +72,16 @@ _ATTR = re.compile(r'(\w+)="([-\d.eE+]+)"')
 MAX_JSON_BYTES = 256 * 2**20
 MAX_JSON_CONTAINERS = 8_000_000
 _BG = re.compile(r"background-color:\s*(#[0-9a-fA-F]{3,6})")
+#: the namespace of the UUIDs made from foreign annotation ids (fixed: never change it)
+FOREIGN_IDS = UUID("6f1d3c52-3a4e-5b8e-9c1a-a7e0f2b4c913")
+
+
+def annotation_id(value: object) -> str | None:
+    """Our id for an annotation's ``id``: its UUID, else a UUIDv5 of the foreign id."""
+    found = uuid_of(_id(value))
+    if found or not isinstance(value, str) or not value.strip():
+        return found
+    return str(uuid5(FOREIGN_IDS, value.strip()[:2000]))
 
 
 def _list(value: object) -> list:
@@ -106,10 +128,12 @@ class _Documents:
         self.by_key: dict[str, Document] = {}
         for doc in project.documents.list():
             self.by_key.setdefault(f"urn:uuid:{doc.id}", doc)
+            self.by_key.setdefault(doc.id, doc)
             self.by_key.setdefault(ni_uri(doc.sha256), doc)
             url = doc.metadata.get("url") if isinstance(doc.metadata, dict) else None
             if isinstance(url, str) and url:
                 self.by_key.setdefault(url, doc)
+                self.by_key.setdefault(web_address(doc), doc)
             self.by_key.setdefault("title:" + doc.title.casefold(), doc)
 
     def page(self, doc_id: str, number: int) -> Page | None:
@@ -117,6 +141,13 @@ class _Documents:
         if doc_id not in self.pages:
             self.pages[doc_id] = {p.number: p for p in self.project.documents.pages(doc_id)}
         return self.pages[doc_id].get(number)
+
+    only: Document | None = None
+
+    def find_any(self, sources: list) -> Document | None:
+        if self.only is not None:
+            return self.only
+        return next((d for d in map(self.find, sources) if d is not None), None)
 
     def find(self, source: object) -> Document | None:
         keys = [_id(source)]
@@ -132,6 +163,15 @@ class _Documents:
 
 def _source(target: object) -> object:
     return target.get("source", target) if isinstance(target, dict) else target
+
+
+def _sources(target: object) -> list:
+    """The target's source, then its scope (where our export keeps our own id when the
+    source is the document's URL)."""
+    found = [_source(target)]
+    if isinstance(target, dict) and target.get("scope") is not None:
+        found += _list(target.get("scope"))
+    return found
 
 
 def _text_selector(text: str, selectors: list) -> tuple[TextSelector | None, AnchorState]:
@@ -232,9 +272,11 @@ def _identifiers(source: dict) -> dict[str, str]:
             scheme, value = uri[len(ID_URN):].split(":", 1)
             found[unquote(scheme)] = unquote(value)
             continue
+        bare = uri.split("://", 1)[-1]  # http or https: the same record
         for scheme, base in SCHEMES.items():
-            if uri.startswith(base):
-                found[scheme] = unquote(uri[len(base):].rstrip("/"))
+            stem = base.split("://", 1)[-1]
+            if bare.startswith(stem):
+                found[scheme] = unquote(bare[len(stem):].rstrip("/"))
                 break
     return found
 
@@ -272,10 +314,12 @@ def _bodies(item: dict, res: Resolver, region: bool) -> dict:
     return out
 
 
-def _entity(res: Resolver, source: object, tags: list[str]) -> str | None:
+def _entity(res: Resolver, source: object, tags: list[str], quote: str = "") -> str | None:
     if isinstance(source, str):
         source = {"id": source}
     assert isinstance(source, dict)
+    uri = _id(source)
+    bare = not uuid_of(uri) and uri.startswith(("http://", "https://"))
     type_name = source.get("schema:additionalType")
     if isinstance(type_name, str) and type_name.strip():
         type_id = res.entity_type(type_name.strip())
@@ -286,15 +330,21 @@ def _entity(res: Resolver, source: object, tags: list[str]) -> str | None:
     if isinstance(label, list):
         label = next((v for v in label if isinstance(v, str)), "")
     aliases = [a for a in _list(source.get("skos:altLabel")) if isinstance(a, str)]
-    return res.entity(entity_id=_id(source), name=clean_text(label, 500), type_id=type_id,
-                      aliases=aliases, identifiers=_identifiers(source),
+    identifiers = _identifiers(source)
+    if bare and not identifiers:  # Recogito: the authority record's URI is the entity
+        identifiers = _identifiers({"sameAs": uri}) or {"uri": uri}
+    if bare and not (isinstance(label, str) and label.strip()):
+        label = quote.strip() or next(iter(identifiers.values()))
+    return res.entity(entity_id=uri, name=clean_text(label, 500), type_id=type_id,
+                      aliases=aliases, identifiers=identifiers,
                       description=clean_text(source.get("schema:description"), 10_000),
                       dates=clean_text(source.get("schema:temporalCoverage"), 200))
 
 
 def import_w3c(project: Project, path: str | Path, *, progress: Progress = None,
-               ) -> OpResult[AnnotationImportReport]:
-    """Import every annotation of a W3C JSON-LD file in one transaction."""
+               document_id: str | None = None) -> OpResult[AnnotationImportReport]:
+    """Import every annotation of a W3C JSON-LD file in one transaction; with
+    ``document_id`` every target is taken to be on that document."""
     path = Path(path)
     items = collect_items(_load(path))
     report = AnnotationImportReport(str(path), "w3c")
@@ -302,6 +352,11 @@ def import_w3c(project: Project, path: str | Path, *, progress: Progress = None,
         raise AnnotatorError(f"{path.name} holds no W3C Web Annotations.")
     refuse_count("annotations", len(items), MAX_ANNOTATIONS)
     docs = _Documents(project)
+    if document_id is not None:
+        only = project.documents.get(document_id)
+        if only is None or only.deleted:
+            raise AnnotatorError(f"there is no document {document_id} in this project.")
+        docs.only = only
     tick = Tick(progress, len(items))
     links: list[dict] = []
     with project.transaction():
@@ -313,7 +368,7 @@ def import_w3c(project: Project, path: str | Path, *, progress: Progress = None,
             if item.get("motivation") == "linking" or "linking" in _list(item.get("motivation")):
                 links.append(item)
                 continue
-            ann_id = uuid_of(_id(item))
+            ann_id = annotation_id(item.get("id", item.get("@id")))
             if ann_id in first:
                 report.skipped.append(f"annotation {n}: it has the id of annotation "
                                       f"{first[ann_id]} of this file; only the first is kept")
@@ -353,18 +408,21 @@ def _load(path: Path) -> object:
 
 def _one(project: Project, item: dict, n: int, docs: _Documents, res: Resolver,
          report: AnnotationImportReport) -> Annotation | None:
-    ann_id = uuid_of(_id(item))
+    ann_id = annotation_id(item.get("id", item.get("@id")))
     if ann_id and project.annotations.get(ann_id) is not None:
         report.existing += 1
         return None
     targets = _list(item.get("target"))
-    target = next((t for t in targets if docs.find(_source(t))), None)
+    target = next((t for t in targets if docs.find_any(_sources(t))), None)
     if target is None:
         name = _id(_source(targets[0])) if targets else ""
-        report.skipped.append(f"annotation {n}: its document ({name or 'no target'}) is not "
-                              "in this project; import the source first")
+        report.skipped.append(
+            f"annotation {n}: its document ({name or 'no target'}) is not in this project; "
+            "import the source, then give it that URL (annotator set PROJECT DOC --url "
+            "URL) or import this file onto it (annotator import-annotations PROJECT FILE "
+            "--document DOC)")
         return None
-    doc = docs.find(_source(target))
+    doc = docs.find_any(_sources(target))
     assert doc is not None
     selectors = _list(target.get("selector")) if isinstance(target, dict) else []
     is_region = doc.kind == DocumentKind.PAGED
@@ -393,7 +451,9 @@ def _one(project: Project, item: dict, n: int, docs: _Documents, res: Resolver,
     name = creator if isinstance(creator, str) and not creator.startswith(("urn:", "http")) \
         else creator.get("name", "") if isinstance(creator, dict) else ""
     author_id = res.author(_id(creator), name if isinstance(name, str) else "")
-    entity_id = _entity(res, bodies["entity"], bodies["tags"]) if bodies["entity"] else None
+    quote = text_sel.exact if text_sel is not None else region.text if region else ""
+    entity_id = _entity(res, bodies["entity"], bodies["tags"], quote) \
+        if bodies["entity"] else None
     color = ""
     sheet = item.get("stylesheet")
     if isinstance(sheet, dict) and isinstance(sheet.get("value"), str):

@@ -49,6 +49,7 @@ class ExportFormat:
 
 FORMATS: dict[str, ExportFormat] = {f.key: f for f in (
     ExportFormat("csv", "CSV for spreadsheets", ".csv", False, "csv_export", "export_csv"),
+    ExportFormat("xlsx", "Excel workbook (.xlsx)", ".xlsx", False, "xlsx_export", "export_xlsx"),
     ExportFormat("w3c", "W3C Web Annotations (JSON-LD)", ".jsonld", False, "w3c", "export_w3c"),
     ExportFormat("tei", "TEI P5 (one file per document, or a corpus .xml)", "", True, "tei",
                  "export_tei"),

@@ -1,8 +1,15 @@
 """W3C Web Annotation JSON-LD: one AnnotationCollection with its page embedded.
 
 The shape, and why:
-- the collection embeds its first (and only) AnnotationPage, so one file is complete
-  and the W3C test suite's collection and page assertions apply to it as it is;
+- the collection embeds its first (and only) AnnotationPage, with its own
+  ``@context`` so that it passes the suite's page tests when taken out alone; one
+  file is complete and the collection and page assertions apply to it as it is;
+- a target's ``source`` is the document's URL where it has one (a web page other
+  tools annotate too), with our ``urn:uuid:`` kept as the target's ``scope``
+  (oa:hasScope, "the context in which the source was seen": the model's one slot for
+  a second resource on a target); otherwise ``source`` is our ``urn:uuid:``;
+- an annotation that came from another tool with a non-UUID id has our UUIDv5 of
+  it (see annotation_import.w3c), so it is written as that ``urn:uuid:``;
   ``partOf`` is an embedded object naming the collection;
 - every annotation carries its own ``@context`` so it stands alone when copied out;
 - a passage is targeted by a TextQuoteSelector (quote with 32 characters of context)
@@ -64,6 +71,7 @@ SCHEMES = {
     "lccn": "http://id.loc.gov/authorities/names/",
     "tgn": "http://vocab.getty.edu/tgn/",
     "ulan": "http://vocab.getty.edu/ulan/",
+    "pleiades": "https://pleiades.stoa.org/places/",
 }
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _COLOR = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?")
@@ -97,11 +105,22 @@ def ni_uri(sha256_hex: str) -> str:
     return "ni:///sha-256;" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
+def web_address(doc: Document | None) -> str:
+    """The document's URL (its metadata ``url``) as an IRI a validator accepts, or ''."""
+    url = doc.metadata.get("url") if doc is not None and isinstance(doc.metadata, dict) \
+        else None
+    if not isinstance(url, str) or not url.strip().lower().startswith(("http://", "https://")):
+        return ""
+    return quote(url.strip(), safe=":/?#[]@!$&'()*+,;=%~")
+
+
 def source_of(doc: Document | None, document_id: str) -> dict:
+    """The target's source: the document's URL where it has one (so other tools find
+    the page they know), else our id."""
     if doc is None:
         return {"id": urn(document_id)}
     image = doc.media_type.startswith("image/")
-    source = {"id": urn(doc.id), "type": "Image" if image else "Text",
+    source = {"id": web_address(doc) or urn(doc.id), "type": "Image" if image else "Text",
               "format": "text/plain" if doc.kind == DocumentKind.TEXT else doc.media_type,
               "label": doc.title, "dcterms:source": ni_uri(doc.sha256)}
     if doc.language:
@@ -183,6 +202,8 @@ def annotation_json(ann: Annotation, look: Lookup) -> dict:
         bodies.append({"type": "TextualBody", "purpose": "commenting", "format": "text/plain",
                        "value": ann.note})
     target: dict = {"source": source_of(doc, ann.document_id)}
+    if web_address(doc):  # our id kept: the scope the passage is read in
+        target["scope"] = urn(ann.document_id)
     if ann.text is not None:
         t = ann.text
         target["selector"] = [
@@ -247,7 +268,7 @@ def export_w3c(project: Project, out: str | Path, *, filt: ExportFilter | None =
         head = {"@context": CONTEXT, "id": collection_id, "type": "AnnotationCollection",
                 "label": project.title}
         fh.write(json.dumps(head, ensure_ascii=False, indent=1)[:-2])
-        page_head = {"id": page_id, "type": "AnnotationPage",
+        page_head = {"@context": CONTEXT, "id": page_id, "type": "AnnotationPage",
                      "partOf": {"id": collection_id, "type": "AnnotationCollection",
                                 "label": project.title}, "startIndex": 0}
         fh.write(',\n "first": ' + dump(page_head)[:-1] + ',"items":[\n')
