@@ -9,6 +9,12 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("ANNOTATOR_AUTHOR", "Test Historian")
+# the record of verified files (annotator.core.verified) goes to a scratch folder of
+# this run, not the user's cache
+if "ANNOTATOR_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["ANNOTATOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="annotator-test-cache-")
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"

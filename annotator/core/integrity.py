@@ -249,19 +249,25 @@ def info(project: Project) -> dict:
     """Documents, pages, annotations per tag and per author, for `annotator info`."""
     conn = project.conn
     counts = project.documents.annotation_counts()
+    # characters counted by SQLite: decoding every text into Python cost 0.5 s at 100k
+    chars = dict(conn.execute("SELECT id, coalesce(length(text), 0) FROM documents "
+                              "WHERE deleted = 0 AND kind = 'text'"))
     documents = [
         {"id": d.id, "title": d.title, "kind": str(d.kind), "media_type": d.media_type,
          "pages": d.page_count, "annotations": counts.get(d.id, 0),
-         "chars": len(project.documents.text(d.id)) if d.kind == "text" else 0}
+         "chars": chars.get(d.id, 0)}
         for d in project.documents.list()
     ]
     tag_counts = project.tags.counts()
     tags = [{"name": t.name, "kind": str(t.kind), "annotations": tag_counts.get(t.id, 0)}
             for t in project.tags.list()]
-    authors = [{"name": name, "annotations": n} for name, n in conn.execute(
-        "SELECT au.name, count(a.id) FROM authors au LEFT JOIN annotations a "
-        "ON a.author_id = au.id AND a.deleted = 0 WHERE au.deleted = 0 GROUP BY au.id "
-        "ORDER BY au.name")]
+    # one scan of the annotations; a join from the authors made SQLite build an
+    # automatic index on every call (1.2 s at 100k)
+    by_author = dict(conn.execute("SELECT author_id, count(*) FROM annotations "
+                                  "WHERE deleted = 0 GROUP BY author_id"))
+    authors = [{"name": name, "annotations": by_author.get(author_id, 0)}
+               for author_id, name in sorted(conn.execute(
+                   "SELECT id, name FROM authors WHERE deleted = 0"), key=lambda r: r[1])]
     return {
         "path": str(project.path), "title": project.title, "id": project.id,
         "schema_version": project.schema_version,
