@@ -107,12 +107,12 @@ def test_two_clones_annotate_push_and_pull(git_env):
     assert "Binary files" not in log
     assert "+annotation" in log and "Herbette" in log and "Chicherin" in log
     assert "note “Paris, as Bob reads it”" in log
-    _conflict_is_listed(helper)  # last: it skips until the three-way merge is there
+    _conflict_is_listed(helper)
 
 
 def _conflict_is_listed(clone: Path) -> None:
-    """The note both edited is a conflict the conflicts API lists, and `annotator
-    conflicts` once it exists (until then that part is skipped, saying why)."""
+    """The note both edited is a conflict the conflicts API and `annotator conflicts`
+    list, with both versions."""
     from annotator.core import conflicts
 
     with Project.open(clone / "letters.annot", read_only=True) as p:
@@ -121,9 +121,6 @@ def _conflict_is_listed(clone: Path) -> None:
     versions = {found[0].shown("mine"), found[0].shown("theirs")}
     assert versions == {"Paris, as Alice reads it", "Paris, as Bob reads it"}
     listing = annotator(clone, "conflicts", "letters.annot")
-    if listing.returncode == 2 and "invalid choice" in listing.stderr:
-        pytest.skip("TO ADAPT: `annotator conflicts` is not there yet (the conflicts API "
-                    "lists the note conflict); the lead removes this skip")
     assert listing.returncode in (0, 1), listing.stderr
     assert "Paris, as Alice reads it" in listing.stdout
     assert "Paris, as Bob reads it" in listing.stdout
