@@ -208,23 +208,31 @@ class AnnotationStore:
                 (annotation_id, annotation_id))}
         return OpResult(ann, OpChanges(annotations={annotation_id}, links=links))
 
-    def apply_anchors(self, document_id: str, text: str, anchors: dict, stamp: str) -> None:
+    def apply_anchors(self, document_id: str, text: str, anchors: dict,
+                      stamp: str | None = None) -> None:
         """Store re-anchoring results (inside the caller's transaction). Found passages
-        take their new span and context; orphans keep their quote, to be found later."""
+        take their new span and context; orphans keep their quote, to be found later.
+        Re-anchoring is mechanical, not an edit: the annotations keep their
+        ``modified_at`` (``stamp`` is not written), or a transcription fix would make
+        every annotation of the document look newer and win a later merge; the search
+        index is told to re-read their quotes instead."""
+        from annotator.core.annotation_import.project_rows import stale_index
+
         rows = []
         for ann_id, anchor in anchors.items():
             if anchor.state == AnchorState.ORPHANED:
                 rows.append((anchor.start, anchor.end, None, None, None, str(anchor.state),
-                             stamp, ann_id, document_id))
+                             ann_id, document_id))
             else:
                 sel = describe(text, anchor.start, anchor.end)
                 rows.append((sel.start, sel.end, sel.exact, sel.prefix, sel.suffix,
-                             str(anchor.state), stamp, ann_id, document_id))
+                             str(anchor.state), ann_id, document_id))
         self._p.conn.executemany(
             "UPDATE annotations SET start_offset = ?, end_offset = ?, "
             "exact = coalesce(?, exact), prefix = coalesce(?, prefix), "
-            "suffix = coalesce(?, suffix), anchor_state = ?, modified_at = ? "
+            "suffix = coalesce(?, suffix), anchor_state = ? "
             "WHERE id = ? AND document_id = ?", rows)
+        stale_index(self._p.conn, OpChanges(annotations=set(anchors)))
 
     # -- helpers ---------------------------------------------------------------------
 
