@@ -94,11 +94,15 @@ def cmd_merge_driver(args) -> int:
 
 
 def cmd_diff_text(args) -> int:
+    from annotator.core.errors import AnnotatorError
     from annotator.core.git_sync import diff_lines
 
     out = sys.stdout
-    for line in diff_lines(Path(args.project)):
-        out.write(line + "\n")
+    try:
+        for line in diff_lines(Path(args.project)):
+            out.write(line + "\n")
+    except AnnotatorError as exc:  # git would abort the whole diff or log on an error
+        out.write(f"(not readable as an annotator project: {exc})\n")
     return EXIT_OK
 
 

@@ -212,3 +212,8 @@ def test_diff_text_is_stable_and_complete(tmp_path):
     done = annotator(tmp_path, "diff-text", str(copy))
     assert done.returncode == 0 and done.stdout.splitlines() == first
     assert os.listdir(copy.parent) == ["blob"]
+    # git must be able to go on with the rest of a diff or log: a file that is not a
+    # project is one line saying so, not an error
+    copy.write_bytes(b"version https://git-lfs.github.com/spec/v1\n")
+    done = annotator(tmp_path, "diff-text", str(copy))
+    assert done.returncode == 0 and done.stdout.startswith("(not readable as an annotator")
