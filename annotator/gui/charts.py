@@ -259,10 +259,12 @@ class CooccurrenceMatrix(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
                              "No two entities are mentioned in the same paragraph yet.")
             return
+        metrics = painter.fontMetrics()
         for i, name in enumerate(self.names):
             painter.drawText(QRectF(2, m + i * size, m - 6, size),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             _short(name, 22))
+                             metrics.elidedText(_short(name, 22), Qt.TextElideMode.ElideMiddle,
+                                                m - 8))
             painter.save()
             painter.translate(m + i * size + size / 2, m - 4)
             painter.rotate(-60)

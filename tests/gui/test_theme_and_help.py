@@ -90,6 +90,24 @@ def test_view_theme_dark_from_the_menu_darkens_everything_and_is_remembered(
     assert settings.value("view/theme") == "light"
 
 
+def test_switching_theme_keeps_the_inspector_within_its_dock(window, qtbot):
+    """A style change used to size the inspector's tag and entity boxes to their
+    longest entry: the inspector grew a horizontal scroll bar and hid its × buttons."""
+    app = QApplication.instance()
+    theme.apply_stylesheet(app)  # as the real start does: switching sets it again
+    try:
+        annotation = window.model.p.annotations.list()[0]
+        window.selected.jump_to(annotation.id)
+        qtbot.wait(20)
+        scroll = window.inspector.stack.currentWidget()
+        assert scroll.widget().width() <= scroll.viewport().width()
+        menu_entry(window, "View", "Theme", "Dark").trigger()
+        qtbot.wait(20)
+        assert scroll.widget().width() <= scroll.viewport().width()
+    finally:
+        app.setStyleSheet("")
+
+
 def test_the_environment_overrides_the_remembered_theme(monkeypatch):
     settings.set_value("view/theme", "dark")
     assert theme.chosen() == "dark"
@@ -104,7 +122,7 @@ def test_getting_started_names_the_windows_real_entries_and_keys(window, qtbot):
     dialog = window.menus.getting_started_dialog
     assert isinstance(dialog, GettingStartedDialog) and dialog.isVisible()
     assert dialog.width() <= 1280 and dialog.height() <= 720
-    text = dialog.text.toPlainText()
+    text = dialog.text.toPlainText().replace("\xa0", " ")
     menus = window.menus
     for action in (menus.open_project, menus.import_documents, menus.find_tag, menus.undo,
                    menus.link, menus.edit_text, menus.shortcuts):

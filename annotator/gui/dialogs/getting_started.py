@@ -72,7 +72,7 @@ class Tour:
         path, keys = locate(self.window, wanted)
         if not path:
             return escape(fallback or str(wanted))
-        text = f"<b>{escape(path)}</b>"
+        text = f"<b>{escape(path).replace(' ▸ ', '&nbsp;▸ ')}</b>"  # "File ▸" on one line
         return f"{text} (<kbd>{escape(keys)}</kbd>)" if keys else text
 
     def act(self, name: str) -> QAction | None:
@@ -146,7 +146,7 @@ class Tour:
              f"import); {e(a('redo'))} brings it back. The Inspector's <i>History</i> shows "
              "who changed an annotation, and when."),
             ("Export",
-             f"<b>File ▸ Export</b> writes the annotations as {exports or 'files'}: all of "
+             f"<b>File&nbsp;▸ Export</b> writes the annotations as {exports or 'files'}: all of "
              "them, or only those the <b>Annotations</b> panel shows; the dialog says which. "
              "The Charts and Timeline panels export their pictures (PNG or SVG)."),
             ("Working with a colleague",
@@ -155,7 +155,7 @@ class Tour:
              f"and documents to yours (and {e(a('undo'))} takes the merge back if need be). "
              f"{e(a('import_annotations'))} reads work done in other programs."),
             ("More",
-             f"{e(a('shortcuts'))} lists every key. <b>View ▸ Theme</b> switches between "
+             f"{e(a('shortcuts'))} lists every key. <b>View&nbsp;▸ Theme</b> switches between "
              "light and dark; the <b>View</b> menu also shows or hides each panel."),
         )
         body = "".join(f"<h3>{escape(title)}</h3><p>{text}</p>" for title, text in sections)

@@ -103,6 +103,11 @@ class InspectorPanel(QWidget):
                                 "passage names; type a name or alias, Enter. A new name "
                                 "creates a record.")
         self.entity.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        for combo in (self.add_tag, self.entity):  # never as wide as the longest name: a
+            # style change (View ▸ Theme) would size them so and overflow the inspector
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
         self.entity.lineEdit().setPlaceholderText("Link to entity…")
         self.entity.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.entity.completer().setFilterMode(Qt.MatchFlag.MatchContains)
