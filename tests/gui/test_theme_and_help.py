@@ -146,6 +146,7 @@ def test_getting_started_opens_once_on_the_first_run_and_from_the_empty_window(
     from annotator.gui import app
 
     app.start(window, window.model.p.path)  # what the first run does
+    qtbot.waitUntil(lambda: getattr(window.menus, "getting_started_dialog", None) is not None)
     first = window.menus.getting_started_dialog
     assert first.isVisible()
     first.close()

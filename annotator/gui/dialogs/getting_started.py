@@ -186,12 +186,16 @@ class GettingStartedDialog(QDialog):
 
 
 def show_once(window: QMainWindow) -> bool:
-    """On the very first run, open the tour (once: it is remembered). True if shown."""
+    """On the very first run, open the tour (once: it is remembered). True if it will."""
     if settings.value(SHOWN_KEY, False) in (True, "true", "1", 1):
         return False
     settings.set_value(SHOWN_KEY, True)
     menus = getattr(window, "menus", None)
     if menus is None:
         return False
-    menus.show_getting_started()
+    from PySide6.QtCore import QTimer
+
+    # once the window has settled (the panes and docks take their sizes from the event
+    # loop): over a half-laid-out window the tour would show a different workbench
+    QTimer.singleShot(300, window, menus.show_getting_started)
     return True
