@@ -21,6 +21,8 @@ import os
 import shutil
 import sqlite3
 import stat
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,9 +30,17 @@ from pathlib import Path
 from annotator.core import locking
 from annotator.core.errors import ProjectError
 
-#: Backups kept per project (the oldest go first); migration backups are kept apart.
+#: Backups kept per project (the oldest go first): at most KEEP, and together at most
+#: BUDGET times the project's own size (the newest is always kept), so a 2 GB scan
+#: project keeps a few copies, not 20 GB of them.
 KEEP = 10
+BUDGET = 4
+#: A backup is skipped, with a warning, when it would leave less than this free.
+DISK_MARGIN = 256 * 1024 * 1024
 DAILY = timedelta(hours=24)
+#: pages copied per step of a background backup (4 MB at 4 KB pages): between steps it
+#: can be stopped, and the project is never held for long
+STEP_PAGES = 1024
 #: What SQLite keeps beside a database: its write-ahead log and index, or a rollback
 #: journal. A stale one beside a restored file would be replayed into it.
 SIDECARS = ("-wal", "-shm", "-journal")
@@ -85,16 +95,20 @@ def folder_problem(project_path: Path) -> str | None:
 
 
 def make_backup(conn: sqlite3.Connection, project_path: Path, reason: str, *,
-                strict: bool = False) -> Path | None:
+                strict: bool = False, stop: Callable[[], bool] | None = None) -> Path | None:
     """Copy the open database into the backups folder and prune old ones. When that
-    folder is not a real folder of ours the backup is skipped with a warning (the
-    work it would have protected goes on), or refused with BackupRefused if
-    ``strict`` (a backup asked for by hand)."""
+    folder is not a real folder of ours, or the disk has no room for the copy, the
+    backup is skipped with a warning (the work it would have protected goes on), or
+    refused with BackupRefused if ``strict`` (a backup asked for by hand).
+    ``stop``: asked between steps of STEP_PAGES pages; True abandons the copy (nothing
+    is left behind) and returns None."""
     folder = backup_dir(project_path)
     problem = folder_problem(project_path)
     if problem is None:
         folder.mkdir(exist_ok=True)
         problem = folder_problem(project_path)  # what mkdir found may have been planted
+    if problem is None:
+        problem = _room_problem(project_path, folder)
     if problem is not None:
         if strict:
             raise BackupRefused(f"no backup was made: {problem}.")
@@ -104,14 +118,96 @@ def make_backup(conn: sqlite3.Connection, project_path: Path, reason: str, *,
     target = folder / f"{stamp}.{_slug(reason)}.annot"
     partial = target.with_suffix(".partial")
     dest = sqlite3.connect(partial)
+    stopped = False
     try:
-        conn.backup(dest)
-        dest.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
+        if stop is None:
+            conn.backup(dest)
+        else:
+            def step(_status: int, _remaining: int, _total: int) -> None:
+                nonlocal stopped
+                if stop():
+                    stopped = True
+                    raise _Stopped
+
+            try:
+                conn.backup(dest, pages=STEP_PAGES, progress=step)
+            except _Stopped:
+                pass
+        if not stopped:
+            dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
     finally:
         dest.close()
+    if stopped:
+        partial.unlink(missing_ok=True)
+        return None
     os.replace(partial, target)  # a half-written backup never looks like a good one
     prune(project_path)
     return target
+
+
+class _Stopped(Exception):
+    """Raised from the backup's progress call to abandon it."""
+
+
+def make_backup_of(project_path: Path, reason: str,
+                   stop: Callable[[], bool] | None = None) -> Path | None:
+    """A backup through a read-only connection of its own, for a background thread:
+    a reader of a WAL database sees one consistent state and never blocks the
+    project's writes. Returns None if stopped or skipped."""
+    real = Path(project_path).resolve()
+    conn = sqlite3.connect(f"{real.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA trusted_schema = OFF")
+        return make_backup(conn, project_path, reason, stop=stop)
+    finally:
+        conn.close()
+
+
+class BackgroundBackup:
+    """The day's backup made beside the work (the workbench opens at once): a thread
+    copying in steps through its own connection, stopped between two steps when the
+    project closes (a stopped copy leaves nothing; the backup is due again)."""
+
+    def __init__(self, project_path: Path, reason: str = "daily") -> None:
+        self.project_path, self.reason = Path(project_path), reason
+        self.made: Path | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="annotator-backup",
+                                        daemon=True)
+
+    def start(self) -> BackgroundBackup:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self.made = make_backup_of(self.project_path, self.reason, stop=self._stop.is_set)
+        except (OSError, sqlite3.Error, ProjectError) as exc:  # a backup never stops the work
+            log.warning("annotator: the %s backup failed: %s", self.reason, exc)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Whether the copy is finished (for tests and for closing gracefully)."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+
+def _room_problem(project_path: Path, folder: Path) -> str | None:
+    """Why a copy would fill the disk, if it would."""
+    try:
+        size = sum(os.stat(f"{project_path}{s}").st_size for s in ("", "-wal")
+                   if os.path.exists(f"{project_path}{s}"))
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    if free - size < DISK_MARGIN:
+        return (f"the disk has {free // 2**20} MB free and a copy of the project needs "
+                f"{size // 2**20} MB with {DISK_MARGIN // 2**20} MB to spare; free some "
+                "space (older backups are in " + str(folder) + ")")
+    return None
 
 
 def list_backups(project_path: Path) -> list[Backup]:
@@ -132,15 +228,41 @@ def list_backups(project_path: Path) -> list[Backup]:
     return sorted(found, key=lambda b: b.made_at, reverse=True)
 
 
-def prune(project_path: Path, keep: int = KEEP) -> None:
-    for old in list_backups(project_path)[keep:]:
-        old.path.unlink(missing_ok=True)
+def prune(project_path: Path, keep: int = KEEP, budget: int = BUDGET) -> None:
+    """Keep the newest ``keep`` backups that fit together in ``budget`` times the
+    project's size; the newest one always stays."""
+    try:
+        allowed = budget * os.stat(project_path).st_size
+    except OSError:
+        allowed = 0
+    used = 0
+    for i, old in enumerate(list_backups(project_path)):
+        try:
+            used += old.path.stat().st_size
+        except OSError:
+            continue
+        if i >= keep or (i > 0 and allowed and used > allowed):
+            old.path.unlink(missing_ok=True)
 
 
 def is_due(project_path: Path) -> bool:
-    """Whether today's backup is still to be made."""
+    """Whether today's backup is still to be made: none for a day, and the project
+    changed since the newest one (its file or its write-ahead log is newer)."""
     backups = list_backups(project_path)
-    return not backups or datetime.now(UTC) - backups[0].made_at > DAILY
+    if not backups:
+        return True
+    newest = backups[0].made_at
+    if datetime.now(UTC) - newest <= DAILY:
+        return False
+    changed = 0.0
+    for suffix in ("", "-wal"):
+        try:
+            found = os.stat(f"{project_path}{suffix}")
+        except OSError:
+            continue
+        if found.st_size:  # opening makes an empty log: that is no change
+            changed = max(changed, found.st_mtime)
+    return datetime.fromtimestamp(changed, UTC) > newest
 
 
 def is_good(path: Path) -> bool:

@@ -52,6 +52,7 @@ class Project:
         self.conn = conn
         self.path = path
         self.read_only = read_only
+        self.backup_due = False  # the day's backup, left to the caller (see open)
         self._db = None
         self._depth = 0
         self._action: dict = {}
@@ -103,11 +104,14 @@ class Project:
 
     @classmethod
     def open(cls, path: str | Path, *, read_only: bool = False,
-             author: str | None = None) -> Project:
+             author: str | None = None, backup_now: bool = True) -> Project:
         """Open a project file. It is checked first, through a read-only connection:
         a newer, foreign, damaged or tampered file is refused before anything is
         written to it. An older file is migrated after a backup. Raises ProjectLocked
-        when another process has it open for writing (open it read-only instead)."""
+        when another process has it open for writing (open it read-only instead).
+        The day's backup is made before the first write, unless ``backup_now`` is
+        False: then ``backup_due`` says whether the caller (the workbench) should make
+        it in the background (:func:`backups.make_backup_of`), off the open path."""
         path = Path(path)
         backups.finish_interrupted_restore(path)  # a restore killed halfway is rolled back
         version = _inspect(path)
@@ -147,7 +151,10 @@ class Project:
                 # fold the upgrade into the file itself, header included, at once
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             elif not read_only and backups.is_due(path) and project.documents.list():
-                backups.make_backup(conn, path, "daily")
+                if backup_now:
+                    backups.make_backup(conn, path, "daily")
+                else:
+                    project.backup_due = True
             project._start_journal()
         except BaseException:
             project.close()

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 if TYPE_CHECKING:  # the core is imported on first use, after the window is on screen
+    from annotator.core.backups import BackgroundBackup
     from annotator.core.changes import OpChanges, OpResult
     from annotator.core.model import Author, Document, Entity, Tag
     from annotator.core.project import Project
@@ -49,6 +50,7 @@ class ProjectModel(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.project: Project | None = None
+        self.backup: BackgroundBackup | None = None  # the day's copy, in a thread
         self.undo_stack = QUndoStack(self)
         self._tags: dict[str, Tag] | None = None
         self._authors: dict[str, Author] | None = None
@@ -60,10 +62,14 @@ class ProjectModel(QObject):
     def open(self, path: str | Path, author: str | None = None,
              read_only: bool = False) -> Project:
         """Open a project file (raising ProjectError with a message for the user)."""
+        from annotator.core.backups import BackgroundBackup
         from annotator.core.project import Project
 
-        project = Project.open(path, author=author, read_only=read_only)
+        # the day's backup is copied beside the work, not before the window shows
+        project = Project.open(path, author=author, read_only=read_only, backup_now=False)
         self._set(project)
+        if project.backup_due:
+            self.backup = BackgroundBackup(project.path).start()
         return project
 
     def create(self, path: str | Path, title: str = "", author: str | None = None) -> Project:
@@ -84,6 +90,9 @@ class ProjectModel(QObject):
             return
         self.undo_stack.clear()
         self.projectClosed.emit()
+        if self.backup is not None:
+            self.backup.stop()  # between two steps: at most a few milliseconds
+            self.backup = None
         self.project.close()
         self.project = None
         self._forget()
