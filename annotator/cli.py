@@ -111,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     from annotator import cli_team
 
     cli_team.add_parsers(sub)
+    from annotator import cli_ocr
+
+    cli_ocr.add_parsers(sub)
     from annotator import cli_merge
 
     cli_merge.add_parsers(sub)
@@ -138,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     from annotator import cli_team
 
     commands.update(cli_team.COMMANDS)
+    from annotator import cli_ocr
+
+    commands.update(cli_ocr.COMMANDS)
     from annotator import cli_merge
 
     commands.update(cli_merge.COMMANDS)

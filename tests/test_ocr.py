@@ -1,0 +1,155 @@
+"""Recognising text on scans (annotator.core.ocr, `annotator ocr`, `annotator text`).
+
+Tesseract costs a second or two a page here, so the pages are small (the 640x480
+phototest of Tesseract's own test set, shipped in tests/data/ocr) and few. The tests
+that need Tesseract skip, saying so, only where it is not installed (CI has it)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from annotator.core import ocr
+from annotator.core.errors import AnnotatorError
+
+PHOTOTEST = Path(__file__).parent / "data" / "ocr" / "tesseract_phototest.tif"
+HAS_TESSERACT = bool(ocr.tesseract_program()) and bool(
+    shutil.which(ocr.tesseract_program() or "tesseract"))
+needs_tesseract = pytest.mark.skipif(
+    not HAS_TESSERACT, reason="Tesseract is not installed (apt-get install tesseract-ocr "
+    "tesseract-ocr-eng); CI installs it")
+
+
+def two_page_pdf(path: Path, *, text_on_first: bool = False) -> Path:
+    """A PDF of the phototest image on two pages (its own size: 230 x 173 pt), the
+    first optionally with a born-digital text layer instead."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    for index in range(2):
+        page = doc.new_page(width=230.4, height=172.8)
+        if index == 0 and text_on_first:
+            page.insert_text((20, 40), "Born digital words here", fontsize=12)
+        else:
+            page.insert_image(page.rect, filename=str(PHOTOTEST))
+    doc.save(path)
+    doc.close()
+    return path
+
+
+def test_tsv_becomes_words_in_points_lines_and_blocks() -> None:
+    """No Tesseract needed: boxes scaled to points, lines numbered in reading order,
+    a blank line between blocks, unknown confidence -1, empty words dropped."""
+    head = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
+    rows = [
+        "1\t1\t0\t0\t0\t0\t0\t0\t640\t480\t-1\t",
+        "5\t1\t1\t1\t1\t1\t36\t92\t60\t24\t96.5\tThis",
+        "5\t1\t1\t1\t1\t2\t100\t92\t20\t24\t91\tis",
+        "5\t1\t1\t1\t2\t1\t36\t130\t40\t24\t88.25\tnext",
+        "5\t1\t1\t1\t2\t2\t80\t130\t40\t24\t12\t ",
+        "5\t1\t2\t1\t1\t1\t36\t300\t40\t24\t-1\tfar",
+    ]
+    words, text = ocr.parse_tsv("\n".join([head, *rows]), 0.5, 0.25)
+    assert text == "This is\nnext\n\nfar"
+    assert words[0] == (18.0, 23.0, 48.0, 29.0, "This", 0, 96.5)
+    assert [w[5] for w in words] == [0, 0, 1, 2]
+    assert words[-1][6] == -1
+    assert ocr.confident_words(words, 50) == [words[0], words[1], words[2], words[3]]
+    assert [w[4] for w in ocr.confident_words([*words, (0, 0, 1, 1, "|", 2, 10.0)])] == [
+        "This", "is", "next", "far"]
+
+
+def test_pages_and_languages_are_checked() -> None:
+    assert ocr.parse_pages("1-3,5,2", 6) == [1, 2, 3, 5]
+    assert ocr.parse_pages("4-", 6) == [4, 5, 6]
+    assert ocr.parse_pages(None, 2) == [1, 2]
+    for bad in ("0", "7", "3-2", "one"):
+        with pytest.raises(AnnotatorError):
+            ocr.parse_pages(bad, 6)
+    assert ocr.check_languages("eng + fra", ["eng", "fra"]) == "eng+fra"
+    with pytest.raises(ocr.OcrUnavailable, match="apt-get install tesseract-ocr tesseract-ocr-frk"):
+        ocr.check_languages("eng+frk", ["eng"])
+
+
+def test_missing_tesseract_says_what_to_install(monkeypatch) -> None:
+    monkeypatch.setenv("ANNOTATOR_TESSERACT", "/nonexistent/tesseract")
+    with pytest.raises(ocr.OcrUnavailable, match="install"):
+        ocr.engine()
+
+
+@needs_tesseract
+def test_recognise_image_undo_and_search(project) -> None:
+    """The words land with boxes, lines and confidence, the text is found by search at
+    once, the document remembers the language; undo gives back the empty layer."""
+    from annotator.core import search
+
+    doc = project.documents.import_file(PHOTOTEST).value.document
+    assert project.documents.page(doc.id, 1).words == []
+    assert not search.search(project, "jumped")
+    ocr.recognise_document(project, doc.id, language="eng")
+    page = project.documents.page(doc.id, 1)
+    assert "quick brown dog" in page.text
+    assert all(len(w) == 7 for w in page.words)
+    x0, y0, x1, y1, word, line, confidence = page.words[0]
+    assert word == "This" and line == 0 and confidence > 80
+    assert 0 <= x0 < x1 <= page.width and 0 <= y0 < y1 <= page.height
+    assert x0 < 20 and y0 < 40  # points, not the image's pixels (36, 92)
+    assert search.search(project, "jumped"), "the new text is searchable at once"
+    meta = project.documents.get(doc.id).metadata
+    assert meta["text_layers"]["1"]["source"] == "ocr"
+    assert meta["text_layers"]["1"]["language"] == "eng"
+    assert meta["ocr_language"] == "eng"
+    assert [c.label for c in project.history(limit=1)] == [f"Recognise text on “{doc.title}”"]
+    project.undo()
+    page = project.documents.page(doc.id, 1)
+    assert page.words == [] and page.text == ""
+    assert "text_layers" not in project.documents.get(doc.id).metadata
+    assert not search.search(project, "jumped")
+
+
+@needs_tesseract
+def test_cancel_keeps_the_finished_page_and_born_digital_is_skipped(project, tmp_path) -> None:
+    doc = project.documents.import_file(two_page_pdf(tmp_path / "two.pdf")).value.document
+    calls = []
+
+    def progress(done: int, total: int, page: int) -> bool:
+        calls.append(page)
+        return done < 1  # cancel before the second page
+
+    with pytest.raises(ocr.Cancelled):
+        ocr.recognise_document(project, doc.id, language="eng", progress=progress)
+    first, second = project.documents.pages(doc.id, with_words=True)
+    assert "quick brown" in first.text and first.words
+    assert second.words == [] and second.text == ""
+    assert list(project.documents.get(doc.id).metadata["text_layers"]) == ["1"]
+    # a recognised page is not read again unless forced; the rest goes on
+    work = ocr.plan(project, doc.id)
+    assert work.pages == [2] and 1 in work.skipped
+
+    born = project.documents.import_file(
+        two_page_pdf(tmp_path / "born.pdf", text_on_first=True)).value.document
+    work = ocr.plan(project, born.id)
+    assert work.pages == [2] and "born-digital" in work.skipped[1]
+    assert ocr.plan(project, born.id, force=True).pages == [1, 2]
+
+
+@needs_tesseract
+def test_cli_ocr_and_text(tmp_path, capsys) -> None:
+    from annotator.cli import main
+
+    path = tmp_path / "p.annot"
+    assert main(["new", str(path)]) == 0
+    assert main(["import", str(path), str(two_page_pdf(tmp_path / "two.pdf"))]) == 0
+    capsys.readouterr()
+    assert main(["ocr", str(path), "two.pdf", "--lang", "eng", "--pages", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert "recognised 1 page(s)" in out and "page 2" in err
+    assert main(["text", str(path), "two.pdf"]) == 0
+    out, _ = capsys.readouterr()
+    first, second = out.split("\f\n")
+    assert first == "" and "The quick brown dog" in second
+    assert main(["text", str(path), "two.pdf", "--pages", "3"]) == 2
+    assert main(["ocr", str(path), "two.pdf", "--lang", "klingon"]) == 2
+    assert "tesseract-ocr-klingon" in capsys.readouterr().err
