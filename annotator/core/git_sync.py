@@ -191,6 +191,7 @@ def merge_driver(base: Path, ours: Path, theirs: Path, *, author: str | None = N
         if base.is_file() and base.stat().st_size > 0:  # git passes an empty one on add/add
             base_copy = work / f"base-{file_name}"
             shutil.copyfile(base, base_copy)
+        _no_daily_backup(mine)
         with Project.open(mine, author=author) as project:
             kwargs = {"backup": False}
             three_way = base_copy is not None and _takes_base(merging.merge)
@@ -201,6 +202,20 @@ def merge_driver(base: Path, ours: Path, theirs: Path, *, author: str | None = N
         count = len(conflicts) if isinstance(conflicts, list | tuple | dict) else conflicts
         _put_back(mine, ours)
     return DriverResult(report.summary(), count, three_way)
+
+
+def _no_daily_backup(copy: Path) -> None:
+    """Opening a project makes its first backup of the day (a second copy of the file:
+    ~1 s for 100k annotations); git keeps every committed version, so the private copy
+    the driver merges in is marked as backed up today."""
+    from datetime import UTC, datetime
+
+    from annotator.core import backups
+
+    folder = backups.backup_dir(copy)
+    folder.mkdir()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    (folder / f"{stamp}.kept-by-git.annot").touch()
 
 
 def _takes_base(function) -> bool:
@@ -267,7 +282,14 @@ def _lines(conn: sqlite3.Connection) -> Iterator[str]:
         r[0]: (r[1], r[2]) for r in conn.execute(
             "SELECT id, name, parent_id FROM tags WHERE deleted = 0")}
 
+    paths: dict[str, str] = {}
+
     def tag_path(tag_id: str) -> str:
+        if tag_id not in paths:
+            paths[tag_id] = _path_of(tag_id)
+        return paths[tag_id]
+
+    def _path_of(tag_id: str) -> str:
         parts, seen = [], set()
         while tag_id in tags and tag_id not in seen and len(parts) < 32:
             seen.add(tag_id)
