@@ -65,6 +65,7 @@ def cases() -> list[Case]:
         Case("search", features.search, "search top-20 KWIC"),
         Case("export", features.export, "export annotations"),
         Case("merge", features.merge, "merge two projects"),
+        Case("merge3", features.merge_three_way, "three-way merge, 10k conflicts"),
         Case("history", history.history, "history: 3 edits of every annotation"),
     ]
 

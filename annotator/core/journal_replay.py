@@ -60,8 +60,12 @@ class _Applier:
                 continue
             assign[col] = new
         if "modified_at" in cols and (assign or "modified_at" in target):
-            # the row as it was; a row only partly put back is a change made now
-            assign["modified_at"] = target.get("modified_at") if not skipped else self.stamp
+            # the row as it was; a row only partly put back is a change made now; a
+            # mechanical change (re-anchoring) that kept modified_at is undone keeping it
+            if skipped:
+                assign["modified_at"] = self.stamp
+            elif "modified_at" in target:
+                assign["modified_at"] = target["modified_at"]
         self.skipped += skipped
         if assign:
             self.conn.execute(

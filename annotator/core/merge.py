@@ -263,7 +263,10 @@ def _merge_snapshot(project: Project, other: Path, checked: tuple[Path, int],
         if backup:
             report.backup = str(backups.make_backup(conn, project.path,
                                                     f"before merging {other.stem}") or "")
-        total = conn.execute("SELECT count(*) FROM theirs.annotations").fetchone()[0]
+        m = RowMerger(project, report, base=ancestor is not None)
+        where = m.changed("annotations")
+        total = conn.execute("SELECT count(*) FROM theirs.annotations AS t"
+                             + (f" WHERE {where}" if where else "")).fetchone()[0]
         done = [0]
 
         def tick() -> None:
@@ -274,7 +277,6 @@ def _merge_snapshot(project: Project, other: Path, checked: tuple[Path, int],
 
         sound_codebook = not codebook.deep_tags(conn, limit=1)
         with project.transaction(f"Merge {other.stem}", kind="merge"):
-            m = RowMerger(project, report, base=ancestor is not None)
             m.authors()
             m.tags()
             if sound_codebook:  # theirs and ours together must still be a codebook

@@ -255,3 +255,75 @@ def merge(ctx: Context) -> list[Result]:
     finally:
         fresh()
     return results
+
+
+def merge_three_way(ctx: Context) -> list[Result]:
+    """Two copies of one 100k-annotation project, 10k annotations edited differently on
+    both sides (each a conflict kept), merged three-way against their common ancestor,
+    vs the raw block of the merge case (ATTACH + INSERT ... SELECT of 100k rows)."""
+    fn = _merge_function()
+    if "base" not in inspect.signature(fn).parameters:
+        raise NotBuilt("annotator.core.merge has no three-way merge (base=)")
+    from annotator.core.project import Project
+
+    s = ctx.scale
+    per_doc = s.annotations // s.documents
+    edited = s.annotations // 10
+
+    def build() -> tuple[Path, Path, Path, Path]:
+        empty = data.store_project(ctx.work / "merge3-empty.annot", 13, s.documents,
+                                   s.doc_chars, 0)
+        base = data.copy_project(empty.path, ctx.work / "merge3-base.annot")
+        with Project.open(base, author="Bench Historian") as p:
+            p.annotations.add_many(data.make_annotations(33, empty, per_doc))
+        sides = []
+        for name, stamp in (("mine", "2024-01-01T00:00:00.000000Z"),
+                            ("theirs", "2024-01-02T00:00:00.000000Z")):
+            path = data.copy_project(base, ctx.work / f"merge3-{name}.annot")
+            conn = data.raw_connect(path)
+            conn.execute("UPDATE annotations SET note = ? || id, modified_at = ? WHERE id IN "
+                         "(SELECT id FROM annotations ORDER BY id LIMIT ?)",
+                         (f"{name}: ", stamp, edited))
+            conn.close()
+            sides.append(path)
+        return empty.path, base, sides[0], sides[1]
+
+    empty, base, mine, theirs = ctx.once("merge3 projects", build)
+    target = ctx.work / "merge3-target.annot"
+    handle: dict[str, Any] = {}
+
+    def fresh(side: str = "") -> None:
+        for obj in handle.values():
+            obj.close()
+        handle.clear()
+        data.remove_project(target)
+        if side == "ours":
+            data.copy_project(mine, target)
+            handle["p"] = Project.open(target, author="Bench Historian")
+        elif side:
+            data.copy_project(empty, target)
+            handle["c"] = data.raw_connect(target)
+
+    def raw() -> None:
+        conn = handle["c"]
+        conn.execute("ATTACH DATABASE ? AS other", (str(theirs),))
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT OR IGNORE INTO annotations SELECT * FROM other.annotations")
+        conn.execute("INSERT OR IGNORE INTO annotation_tags SELECT * FROM other.annotation_tags")
+        conn.execute("COMMIT")
+        conn.execute("DETACH DATABASE other")
+
+    def ours() -> None:
+        report = fn(handle["p"], theirs, base=base, backup=False).value
+        if len(report.conflicts) != edited:
+            raise AssertionError(f"{len(report.conflicts)} conflicts, expected {edited}")
+
+    k = s.annotations // 1000
+    try:
+        ours_t, raw_t = pair(ours, raw, ctx.reps(2, 1), before=fresh)
+    finally:
+        fresh()
+    return [Result.from_samples(
+        f"3-way merge of two {k}k-annotation copies, {edited // 1000}k conflicts", ours_t,
+        raw_t, 3.0, note="core.merge.merge(project, path, base=base, backup=False) vs "
+        "ATTACH + INSERT ... SELECT of 100k annotations")]

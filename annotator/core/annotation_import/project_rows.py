@@ -122,13 +122,15 @@ class RowStore:
 
     # -- reading and checking their rows ---------------------------------------------
 
-    def rows(self, table: str, order: str = "rowid"):
+    def rows(self, table: str, order: str = "rowid", where: str = ""):
         """Their rows as dicts of our columns, text cut one past its cap (so an absurd
-        value is seen as too long without being read whole)."""
+        value is seen as too long without being read whole); ``where``: only those
+        (their table is ``t``)."""
         cols = self.cols[table]
         sel = ", ".join(f"substr({c}, 1, {_CAPS[c] + 1})" if c in _CAPS else c for c in cols
                         if c != "data")
-        for values in self.c.execute(f"SELECT {sel} FROM theirs.{table} ORDER BY {order}"):
+        for values in self.c.execute(f"SELECT {sel} FROM theirs.{table} AS t "
+                                     f"{'WHERE ' + where if where else ''} ORDER BY {order}"):
             yield dict(zip([c for c in cols if c != "data"], values, strict=True))
 
     def clean(self, table: str, row: dict) -> dict:

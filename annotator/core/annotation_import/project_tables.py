@@ -256,7 +256,7 @@ class RowMerger(ThreeWay):
         pages = dict(((d, n), (w, h)) for d, n, w, h in self.c.execute(
             "SELECT document_id, number, width, height FROM main.pages"))
         by_doc: dict[str, list[dict]] = {}
-        for row in self.rows("annotations"):
+        for row in self.rows("annotations", where=self.changed("annotations")):
             tick()
             if row["id"] in mine and self.spoiled("annotations", row):
                 continue
