@@ -183,15 +183,19 @@ def merge_driver(base: Path, ours: Path, theirs: Path, *, author: str | None = N
     with tempfile.TemporaryDirectory(prefix="annotator-git-") as folder:
         work = Path(folder)
         mine = work / "ours" / file_name
-        mine.parent.mkdir()
-        shutil.copyfile(ours, mine)
         their_copy = work / f"theirs-{file_name}"
-        shutil.copyfile(theirs, their_copy)
         base_copy = None
-        if base.is_file() and base.stat().st_size > 0:  # git passes an empty one on add/add
-            base_copy = work / f"base-{file_name}"
-            shutil.copyfile(base, base_copy)
-        _no_daily_backup(mine)
+        try:
+            mine.parent.mkdir()
+            shutil.copyfile(ours, mine)
+            shutil.copyfile(theirs, their_copy)
+            if base.is_file() and base.stat().st_size > 0:  # empty on add/add: no base
+                base_copy = work / f"base-{file_name}"
+                shutil.copyfile(base, base_copy)
+            _no_daily_backup(mine)
+        except OSError as exc:  # a full temporary folder: git keeps the conflict
+            raise ProjectError(f"the files could not be copied for merging "
+                               f"({exc.strerror or exc}); nothing was changed.") from None
         with Project.open(mine, author=author) as project:
             kwargs = {"backup": False}
             three_way = base_copy is not None and _takes_base(merging.merge)
