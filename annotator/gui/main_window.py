@@ -196,6 +196,10 @@ class MainWindow(QMainWindow):
                            page_sync=self.page_sync, exchange=self.exchange,
                            about=self.about, details=self.edit_details_current)
         self.menus.build(self.docks)
+        from annotator.gui.ocr_controller import OcrController
+
+        self.ocr = OcrController(model, desk, dialogs, status, self)
+        self.ocr.install(self.menus.document_menu)
         from annotator.gui.undo import UndoKeys
 
         self.undo_keys = UndoKeys(self, self.inspector.commit_fields)

@@ -162,6 +162,7 @@ class Menus:
         edit.addActions([self.undo, self.redo])
         edit.addSeparator()
         edit.addActions([self.edit_text, self.fit, self.delete])
+        self.document_menu = bar.addMenu("&Document")  # Recognise text… (ocr_controller)
         self.tag_menu = bar.addMenu("&Annotate")
         self.tag_menu.aboutToShow.connect(self.fill_tag_menu)
         self.fill_tag_menu()

@@ -1,0 +1,57 @@
+"""Document ▸ Recognise text… on the real window: the dialog answered, the pages read
+off the GUI thread under a progress dialog, the words found in the project file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from annotator.core import ocr
+
+PHOTOTEST = Path(__file__).parents[1] / "data" / "ocr" / "tesseract_phototest.tif"
+
+pytestmark = pytest.mark.skipif(
+    not ocr.tesseract_program(), reason="Tesseract is not installed (apt-get install "
+    "tesseract-ocr tesseract-ocr-eng); CI installs it")
+
+
+def test_recognise_text_from_the_document_menu(window, qtbot, dialogs, project_path,
+                                               monkeypatch) -> None:
+    from annotator.core.project import Project
+    from annotator.gui.dialogs.recognise import RecogniseDialog
+
+    result = window.model.p.documents.import_file(PHOTOTEST)
+    window.model.announce(result.changes)
+    doc = result.value.document
+    window.open_document(doc.id)
+    asked = []
+
+    def answer(dialog: RecogniseDialog) -> int:
+        asked.append(dialog.choice())
+        dialog.set_languages(["eng"])
+        return 1
+
+    monkeypatch.setattr(RecogniseDialog, "exec", answer)
+    menu = window.menus.document_menu
+    assert menu.title() == "&Document"
+    action = next(a for a in menu.actions() if a.text() == "Recognise &text…")
+    action.trigger()
+    assert asked, "the dialog was not shown"
+    assert window.ocr.running  # off the GUI thread: the window goes on
+    qtbot.waitUntil(lambda: not window.ocr.running, timeout=30000)
+    assert window.ocr.stored == [1]
+    assert not dialogs.said("warn")
+    with Project.open(project_path, read_only=True) as p:
+        page = p.documents.page(doc.id, 1)
+        assert "quick brown dog" in page.text
+        assert p.documents.get(doc.id).metadata["text_layers"]["1"]["source"] == "ocr"
+    # one undo step takes the whole run back
+    window.menus.undo.trigger()
+    with Project.open(project_path, read_only=True) as p:
+        assert p.documents.page(doc.id, 1).words == []
+
+
+def test_without_a_scan_it_says_so(window, dialogs) -> None:
+    window.ocr.recognise()
+    assert dialogs.said("inform") and "Open a scan" in dialogs.said("inform")[0][1]
