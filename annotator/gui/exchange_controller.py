@@ -235,7 +235,11 @@ class ExchangeController(QObject):
                 self.dialogs.warn("Merge failed", str(exc))
             return None
         model.record_step(f"Merge {other.stem}")
-        lines = [f"{other.name}: {report.summary()}."]
+        from annotator.gui.conflicts_controller import report_lines, show_conflicts
+
+        lines = [f"{other.name}: {report.summary()}.", *report_lines(model.p, report)]
+        if report.conflicts:
+            show_conflicts(self.window)
         if report.backup:
             lines.append(f"A backup was made first: {report.backup}")
         lines.append("Edit ▸ Undo takes the merge back.")

@@ -29,6 +29,8 @@ PANELS = (
      "inspector"),
     ("entity", "Entity", "annotator.gui.panels.entity_page", "EntityPage", "right",
      "inspector"),
+    ("conflicts", "Conflicts", "annotator.gui.panels.conflicts", "ConflictsPanel", "right",
+     "inspector"),
     ("timeline", "Timeline", "annotator.gui.timeline", "Timeline", "bottom", "annotations"),
     ("charts", "Charts", "annotator.gui.charts", "ChartsPanel", "bottom", "annotations"),
 )
