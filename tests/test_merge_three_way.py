@@ -315,3 +315,26 @@ def test_properties(origin, tmp_path_factory, script):
         with Project.open(m1, author="Merger") as p:
             merge(p, paths[side], base=base, backup=False)
         assert _state(m1) == s1
+
+
+def test_a_crafted_conflict_is_refused_not_written(tmp_path):
+    """A conflict row comes with a colleague's file: its versions are checked before
+    they are written (wrong column, wrong type, a passage that is not the text, an
+    author we do not have), and refused with a message."""
+    p, ids, _ = start(tmp_path)
+    before = p.conn.execute("SELECT * FROM annotations ORDER BY id").fetchall()
+    stamp = "2024-01-01T00:00:00.000000Z"
+    for n, (fld, theirs) in enumerate((
+            ("note", '{"deleted":1}'), ("note", '{"note":7}'),
+            ("passage", '{"start_offset":0,"end_offset":4,"exact":"EVIL","prefix":"",'
+                        '"suffix":"","anchor_state":"ok"}'),
+            ("author_id", '{"author_id":"nobody"}'))):
+        cid = f"00000000-0000-4000-8000-00000000000{n}"
+        p.conn.execute("INSERT INTO conflicts (id, table_name, row_id, field, mine, theirs, "
+                       "created_at, modified_at) VALUES (?, 'annotations', ?, ?, ?, ?, ?, ?)",
+                       (cid, ids[0], fld, theirs.replace("EVIL", "The "), theirs, stamp,
+                        stamp))
+        p.conn.commit() if p.conn.in_transaction else None
+        with pytest.raises(AnnotatorError):
+            conflicts.resolve(p, cid, "theirs")
+    assert p.conn.execute("SELECT * FROM annotations ORDER BY id").fetchall() == before

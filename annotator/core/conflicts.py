@@ -20,6 +20,7 @@ offsets in the text as it is now).
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 from annotator.core.anchoring import describe
@@ -129,6 +130,19 @@ def resolve(project, conflict_id: str, choice: str) -> OpResult[Conflict]:
                              "the columns of its field); it cannot be settled.")
     row = _row(project, c.table, c.row_id)
     changes = OpChanges(project=True)
+    try:
+        _settle(project, c, choice, row, columns, changes)
+    except sqlite3.IntegrityError as exc:  # a version naming a row we do not have
+        raise AnnotatorError(f"that version cannot be put back ({exc}); nothing was "
+                             "changed.") from None
+    getattr(changes, _KINDS[c.table]).add(c.row_id)
+    project.forget_caches()
+    c.resolution = choice
+    return OpResult(c, changes)
+
+
+def _settle(project, c: Conflict, choice: str, row: dict, columns: tuple[str, ...],
+            changes: OpChanges) -> None:
     with project.transaction(f"Settle conflict ({c.field}): {choice}"):
         if choice != "both":
             _write(project, c.table, row, (c.mine if choice == "mine" else c.theirs))
@@ -145,10 +159,6 @@ def resolve(project, conflict_id: str, choice: str) -> OpResult[Conflict]:
             raise AnnotatorError(f"a {c.field} cannot be kept twice; choose mine or theirs.")
         project.conn.execute("UPDATE conflicts SET resolution = ?, modified_at = ? WHERE id = ?",
                              (choice, now(), c.id))
-    getattr(changes, _KINDS[c.table]).add(c.row_id)
-    project.forget_caches()
-    c.resolution = choice
-    return OpResult(c, changes)
 
 
 def _both_texts(c: Conflict) -> str:
