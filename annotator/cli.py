@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="link the imported text(s) as transcription of this document")
     p.add_argument("--image", help="the scan an ALTO, PAGE XML or hOCR file transcribes "
                    "(default: the image it names, or the one with its name, beside it)")
+    p.add_argument("--size", default="max", help="IIIF manifest (a URL or .json): the "
+                   "image size to fetch, as the Image API says it: max, W, ,H, W,H, pct:N")
 
     p = sub.add_parser("info", help="documents, pages, annotations per tag, authors")
     p.add_argument("project")
@@ -117,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     from annotator import cli_merge
 
     cli_merge.add_parsers(sub)
+    from annotator import cli_alignment
+
+    cli_alignment.add_parsers(sub)
+    from annotator import cli_relations
+
+    cli_relations.add_parsers(sub)
     return parser
 
 
@@ -147,6 +155,12 @@ def main(argv: list[str] | None = None) -> int:
     from annotator import cli_merge
 
     commands.update(cli_merge.COMMANDS)
+    from annotator import cli_alignment
+
+    commands.update(cli_alignment.COMMANDS)
+    from annotator import cli_relations
+
+    commands.update(cli_relations.COMMANDS)
     stdout, stderr = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = Escaped(stdout), Escaped(stderr, keep="\r")
     try:
@@ -293,7 +307,11 @@ def cmd_import(args) -> int:
         failed = 0
         files = [f for f in args.files]
         for i, path in enumerate(files, 1):
-            if args.encoding:
+            from annotator.core.iiif import import_report, is_manifest_ref
+
+            if is_manifest_ref(path):
+                report = import_report(project, path, size=args.size)
+            elif args.encoding:
                 report = _import_in_encoding(project, path, args)
             else:
                 report = project.documents.import_files([path], password=args.password,
@@ -310,13 +328,16 @@ def cmd_import(args) -> int:
             state = {"existing": "already in project", "reread": "re-read"}.get(
                 report.status, "imported")
             print(f"{prefix} {state} as “{doc.title}” ({what}) id {doc.id[:8]}")
-            if report.status == "reread":
+            if report.message and report.status != "existing":
                 print(f"    {report.message}")
             for warning in report.warnings:
                 print(f"    warning: {warning}")
             if target is not None and doc.kind == "text" and report.status == "imported":
-                project.documents.link(doc.id, target.id)
-                print(f"    linked as transcription of “{target.title}”")
+                from annotator.cli_alignment import describe_link
+
+                link = project.documents.link(doc.id, target.id).value
+                print(f"    linked as transcription of “{target.title}”: "
+                      f"{describe_link(project, link)}")
         ok = len(files) - failed
         print(f"{ok} of {len(files)} file(s) in the project" +
               (f"; {failed} failed (nothing of them was written)" if failed else ""))
@@ -451,6 +472,12 @@ def cmd_list(args) -> int:
             "author": authors.get(a.author_id, ""), "state": str(a.anchor_state),
             "modified_at": a.modified_at,
         } for a in annotations]
+        if args.json:  # where each is on the scan, or in the transcription
+            from annotator.cli_alignment import alignment_fields
+
+            cache: dict = {}
+            for row, a in zip(rows, annotations, strict=True):
+                row.update(alignment_fields(project, a, cache))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -516,6 +543,9 @@ def cmd_link(args) -> int:
                 raise _error('--page-starts is JSON like {"1": 0, "2": 1450}') from None
         link = project.documents.link(text.id, scan.id, args.relation, alignment).value
         print(f"linked “{text.title}” as {link.relation} of “{scan.title}”")
+        from annotator.cli_alignment import describe_link
+
+        print(f"  {describe_link(project, link)}")
     return EXIT_OK
 
 
