@@ -19,17 +19,19 @@ class OpChanges:
     authors: set[str] = field(default_factory=set)
     links: set[str] = field(default_factory=set)
     document_links: set[str] = field(default_factory=set)
+    #: relations, their evidence and the relation types (ids of any of the three)
+    relations: set[str] = field(default_factory=set)
     project: bool = False  # title or settings
 
     def __bool__(self) -> bool:
         return self.project or any(
             (self.documents, self.annotations, self.tags, self.entities, self.authors,
-             self.links, self.document_links)
+             self.links, self.document_links, self.relations)
         )
 
     def update(self, other: OpChanges) -> OpChanges:
         for name in ("documents", "annotations", "tags", "entities", "authors", "links",
-                     "document_links"):
+                     "document_links", "relations"):
             getattr(self, name).update(getattr(other, name))
         self.project = self.project or other.project
         return self

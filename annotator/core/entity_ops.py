@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from annotator.core.changes import OpChanges, OpResult
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import Annotation, Entity, TagKind
+from annotator.core.relations import move_entity
 from annotator.core.suggestions import Suggestion
 from annotator.core.util import now
 
@@ -118,7 +119,7 @@ def merge(project: Project, source_id: str, target_id: str) -> OpResult[MergeRec
     """Fold ``source`` into ``target``: its mentions point at the target, its name and
     aliases become the target's aliases, identifiers the target lacks are added (a
     conflicting one is kept as "key (merged)"), an empty description or dates filled.
-    The source is tombstoned."""
+    The source is tombstoned; its relations now join the target."""
     if source_id == target_id:
         raise AnnotatorError("an entity cannot be merged into itself.")
     source = _live(project, source_id)
@@ -140,8 +141,10 @@ def merge(project: Project, source_id: str, target_id: str) -> OpResult[MergeRec
             identifiers=identifiers, description=target.description or source.description,
             dates=target.dates or source.dates).value
         project.entities.delete(source_id)
+        relations = move_entity(project, source_id, target_id)  # they follow the person
     return OpResult(MergeRecord(source, target, after, moved),
-                    OpChanges(entities={source_id, target_id}, annotations=set(moved)))
+                    OpChanges(entities={source_id, target_id}, annotations=set(moved),
+                              relations=relations))
 
 
 # -- split, create from a mention, alias from a mention ----------------------------------

@@ -51,6 +51,9 @@ KEYS: dict[str, tuple[str, ...]] = {
     "links": ("id",),
     "rejected_suggestions": ("key",),
     "conflicts": ("id",),
+    "relation_types": ("id",),
+    "relations": ("id",),
+    "relation_evidence": ("id",),
 }
 #: Columns that are bytes, not JSON-able: kept in the ``blob`` column of a change.
 BLOB_COLUMNS = {"document_data": "data"}
@@ -59,7 +62,8 @@ _CHANGE_KIND = {
     "documents": "documents", "document_data": "documents", "pages": "documents",
     "document_links": "document_links", "tags": "tags", "entities": "entities",
     "annotations": "annotations", "annotation_tags": "annotations", "links": "links",
-    "authors": "authors",
+    "authors": "authors", "relation_types": "relations", "relations": "relations",
+    "relation_evidence": "relations",
 }
 KINDS = ("edit", "merge", "import", "mechanical")
 #: More new rows of one table than this in one action are kept as one bulk change
@@ -268,7 +272,9 @@ def _read_changes(conn: sqlite3.Connection, changeset_id: int) -> list[tuple[int
 
 _NOUNS = {"annotations": "annotation", "documents": "document", "tags": "tag",
           "entities": "entity", "links": "link", "document_links": "document link",
-          "authors": "author", "rejected_suggestions": "suggestion", "conflicts": "conflict"}
+          "authors": "author", "rejected_suggestions": "suggestion", "conflicts": "conflict",
+          "relations": "relation", "relation_evidence": "evidence",
+          "relation_types": "relation type"}
 
 
 def describe(changes: list[Change]) -> str:

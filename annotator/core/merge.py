@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from annotator.core import backups, codebook, merge_base, schema
+from annotator.core.annotation_import.project_relations import merge_relations
 from annotator.core.annotation_import.project_rows import garbled_text, stale_index
 from annotator.core.annotation_import.project_tables import RowMerger
 from annotator.core.changes import OpChanges, OpResult
@@ -286,6 +287,8 @@ def _merge_snapshot(project: Project, other: Path, checked: tuple[Path, int],
             m.document_links()
             m.annotations(tick)
             m.links()
+            if "relations" in _tables(version):  # issue 15
+                merge_relations(m)
             if version >= 2 and schema.SCHEMA_VERSION >= 2:
                 m.rejected_suggestions()
             if "conflicts" in _tables(version):

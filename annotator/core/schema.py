@@ -141,6 +141,7 @@ CREATE INDEX links_target ON links (target_id);
 TABLES = (
     "project", "authors", "documents", "document_data", "pages", "document_links", "tags",
     "entities", "annotations", "annotation_tags", "links", "conflicts",
+    "relation_types", "relations", "relation_evidence",
 )
 
 #: Version 2: the full-text index and the suggestions a scholar rejected.
@@ -272,6 +273,35 @@ CREATE TABLE conflicts (
     merge_id TEXT NOT NULL DEFAULT '',{_ROW_META}
 );
 CREATE INDEX conflicts_row ON conflicts (row_id);
+-- issue 15: relations between entities, on the evidence of annotations
+-- (annotator.core.relations). The relation types are a small vocabulary of their own
+-- (not tags: a tag of a third kind would need another CHECK, and themes would show
+-- them in every tag list, export and agreement table); evidence is one row per cited
+-- annotation, so two copies that each cite a passage merge as a union of rows.
+CREATE TABLE relation_types (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    color TEXT NOT NULL DEFAULT '#607d8b',
+    description TEXT NOT NULL DEFAULT '',
+    position INTEGER NOT NULL DEFAULT 0,{_ROW_META}
+);
+CREATE TABLE relations (
+    id TEXT PRIMARY KEY,
+    relation_type_id TEXT NOT NULL REFERENCES relation_types (id),
+    source_id TEXT NOT NULL REFERENCES entities (id),
+    target_id TEXT NOT NULL REFERENCES entities (id),
+    date_value TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',{_ROW_META}
+);
+CREATE INDEX relations_source ON relations (source_id);
+CREATE INDEX relations_target ON relations (target_id);
+CREATE TABLE relation_evidence (
+    id TEXT PRIMARY KEY,
+    relation_id TEXT NOT NULL REFERENCES relations (id),
+    annotation_id TEXT NOT NULL REFERENCES annotations (id),{_ROW_META}
+);
+CREATE INDEX relation_evidence_relation ON relation_evidence (relation_id);
+CREATE INDEX relation_evidence_annotation ON relation_evidence (annotation_id);
 """
 
 

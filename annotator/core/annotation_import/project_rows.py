@@ -34,7 +34,9 @@ _ENUMS = {("documents", "kind"): {"text", "paged"}, ("tags", "kind"): {"entity_t
           ("conflicts", "winner"): {"mine", "theirs"},
           ("conflicts", "resolution"): {"open", "mine", "theirs", "both"},
           ("conflicts", "table_name"): {"authors", "tags", "entities", "documents",
-                                        "document_links", "annotations", "links"}}
+                                        "document_links", "annotations", "links",
+                                        "relation_types", "relations",
+                                        "relation_evidence"}}
 _JSON = {"metadata": dict, "aliases": list, "identifiers": dict, "alignment": dict,
          "words": list, "quads": list, "mine": dict, "theirs": dict}
 _CAPS = {"text": 200_000_000, "note": 1_000_000, "exact": 1_000_000, "words": 50_000_000,
@@ -56,6 +58,10 @@ _UPDATE = {
     "links": ("relation", "note", "modified_at", "deleted"),
     "rejected_suggestions": ("kind", "document_id", "label", "modified_at", "deleted"),
     "conflicts": ("resolution", "modified_at", "deleted"),  # settling one travels
+    "relation_types": ("name", "color", "description", "position", "modified_at", "deleted"),
+    "relations": ("relation_type_id", "source_id", "target_id", "date_value", "note",
+                  "modified_at", "deleted"),
+    "relation_evidence": ("modified_at", "deleted"),
 }
 #: what a merge (and its undo) writes; rejected_suggestions only from format 2 on,
 #: conflicts from format 5 on
