@@ -10,6 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from annotator.core import ocr
 from annotator.core.errors import AnnotatorError
@@ -153,3 +155,37 @@ def test_cli_ocr_and_text(tmp_path, capsys) -> None:
     assert main(["text", str(path), "two.pdf", "--pages", "3"]) == 2
     assert main(["ocr", str(path), "two.pdf", "--lang", "klingon"]) == 2
     assert "tesseract-ocr-klingon" in capsys.readouterr().err
+
+
+def _w(text: str, confidence: float = -1) -> tuple:
+    return (0.0, 0.0, 1.0, 1.0, text, 0, confidence)
+
+
+def test_a_selection_on_a_layer_snaps_to_words_without_the_noise_around_them() -> None:
+    from annotator.core.text_layer import snap, trimmed_quote
+
+    def chosen(*words: tuple) -> str:
+        return trimmed_quote(snap(list(words)))
+
+    assert chosen(_w("|", 30), _w("Warren", 91)) == "Warren"
+    assert chosen(_w("Warren", 91), _w("£6", 20)) == "Warren"  # an uncertain speck
+    assert chosen(_w("£6", 95)) == "£6"  # a sure one is the scholar's choice
+    assert chosen(_w("(Warren"), _w("Commission),")) == "Warren Commission"
+    assert chosen(_w("«Paris»,")) == "Paris"
+    assert chosen(_w("Mr.")) == "Mr." and chosen(_w("U.S.")) == "U.S."
+    assert chosen(_w("June"), _w("1927.")) == "June 1927"
+    assert chosen(_w("|")) == "|"  # all noise: kept as chosen
+    assert [w[4] for w in snap([(0, 0, 1, 1, "—"), (0, 0, 1, 1, "Briand")])] == ["Briand"]
+
+
+@given(st.lists(st.text(min_size=1, max_size=6).filter(lambda t: not t.isspace()),
+                min_size=1, max_size=6),
+       st.lists(st.floats(-1, 100), min_size=6, max_size=6))
+def test_a_trimmed_quote_is_part_of_what_was_chosen(texts: list[str],
+                                                   confidences: list[float]) -> None:
+    from annotator.core.text_layer import snap, trimmed_quote
+
+    words = [_w(t, c) for t, c in zip(texts, confidences, strict=False)]
+    kept = snap(words)
+    assert kept and all(w in words for w in kept)
+    assert trimmed_quote(kept) in " ".join(w[4] for w in kept)

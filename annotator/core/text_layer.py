@@ -3,6 +3,7 @@ boxes follow the lines of the words, not one rectangle over their bounding box."
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 
@@ -62,3 +63,48 @@ def region_of(page: int, words: Sequence[Word], text: str = "") -> RegionSelecto
     quads = tuple((round(a, 2), round(b, 2), round(c, 2), round(d, 2)) for a, b, c, d in lines)
     return RegionSelector(page, round(x0, 2), round(y0, 2), round(x1 - x0, 2),
                           round(y1 - y0, 2), quads, " ".join(w[4] for w in words) or text)
+
+
+#: Confidence (0-100) under which a layer word without a letter counts as noise at the
+#: edge of a selection (the same threshold as suggestions: annotator.core.ocr)
+NOISE_CONFIDENCE = 50.0
+_ABBREVIATION = re.compile(r"(?<![\w.])\w{1,3}\.$|\w\.\w\.$")  # "Mr.", "St.", "U.S."
+
+
+def _noise(word: Word, threshold: float) -> bool:
+    text = word[4]
+    if not any(c.isalnum() for c in text):
+        return True  # "|", "—", "•": a rule, a dash, a speck
+    confidence = word[6] if len(word) >= 7 else -1
+    return 0 <= confidence < threshold and not any(c.isalpha() for c in text)
+
+
+def snap(words: Sequence[Word], threshold: float = NOISE_CONFIDENCE) -> list[Word]:
+    """A run of words chosen on a text layer without the noise at its ends: a word
+    with no letter or digit, or an uncertain one without a letter ("| Warren" ->
+    "Warren", "£6" read into a margin). All noise: kept as chosen."""
+    start, end = 0, len(words)
+    while start < end and _noise(words[start], threshold):
+        start += 1
+    while end > start and _noise(words[end - 1], threshold):
+        end -= 1
+    return list(words[start:end]) or list(words)
+
+
+def trimmed_quote(words: Sequence[Word]) -> str:
+    """The words' text without the punctuation around it ("(Warren," -> "Warren"); a
+    full stop stays after a short word ("Mr.", "U.S.")."""
+    text = " ".join(w[4] for w in words)
+    start, end = 0, len(text)
+    while start < end and _stray(text[start]):
+        start += 1
+    while end > start and _stray(text[end - 1]):
+        if text[end - 1] == "." and _ABBREVIATION.search(text[start:end]):
+            break
+        end -= 1
+    return text[start:end] or text
+
+
+def _stray(char: str) -> bool:
+    """Punctuation, a rule or a space at a quote's edge (not a currency sign: "£6")."""
+    return char.isspace() or char in "|¦" or unicodedata.category(char).startswith("P")

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
 
 from annotator.core.model import RegionSelector
-from annotator.core.text_layer import region_of
+from annotator.core.text_layer import region_of, snap, trimmed_quote
 from annotator.gui.scan_annotations import AnnotationItem, region_path
 from annotator.gui.scan_graphics import ScanGraphicsView
 from annotator.gui.scan_pages import PageColumn
@@ -36,7 +37,8 @@ def covered(word: Word, rect: QRectF) -> float:
 def nearest_word(words: list[Word], point: QPointF) -> int:
     """The index of the word under ``point``, else of the nearest word box."""
     best, best_distance = 0, math.inf
-    for index, (x0, y0, x1, y1, _) in enumerate(words):
+    for index, word in enumerate(words):  # (x0, y0, x1, y1, text[, line, confidence])
+        x0, y0, x1, y1 = word[:4]
         dx = max(x0 - point.x(), 0.0, point.x() - x1)
         dy = max(y0 - point.y(), 0.0, point.y() - y1)
         distance = dx * dx + 4 * dy * dy  # the line above is further than a word aside
@@ -137,8 +139,8 @@ class RegionGestures:
         the text layer's reading order, one quad per line."""
         words = self._column.pages[number - 1].words
         a, b = sorted((nearest_word(words, start), nearest_word(words, end)))
-        chosen = words[a:b + 1]
-        return region_of(number, chosen, " ".join(w[4] for w in chosen))
+        chosen = snap(words[a:b + 1])
+        return replace(region_of(number, chosen), text=trimmed_quote(chosen))
 
     def _show_selection(self, number: int, path: QPainterPath, dashed: bool = False) -> None:
         if self.selection_item is None:

@@ -55,3 +55,16 @@ def test_recognise_text_from_the_document_menu(window, qtbot, dialogs, project_p
 def test_without_a_scan_it_says_so(window, dialogs) -> None:
     window.ocr.recognise()
     assert dialogs.said("inform") and "Open a scan" in dialogs.said("inform")[0][1]
+
+
+def test_pointing_at_an_ocr_layer_reads_words_with_line_and_confidence() -> None:
+    """OCR words carry seven fields: the word under the pointer is still found (the
+    five-field unpacking raised ValueError on them)."""
+    from PySide6.QtCore import QPointF
+
+    from annotator.gui.scan_regions import nearest_word
+
+    words = [(10, 10, 40, 20, "|", 0, 12.0), (50, 10, 90, 20, "Warren", 0, 93.0),
+             (10, 30, 40, 40, "next", 1, 90.0)]
+    assert nearest_word(words, QPointF(60, 15)) == 1
+    assert nearest_word(words, QPointF(20, 45)) == 2
