@@ -244,7 +244,7 @@ def _dp(text: Sequence[str], scan: Sequence[str], i0: int, i1: int, j0: int, j1:
             s = similarity(a, b)
             if s:
                 value = _get(prev, j - 1) + s
-                if value > best:
+                if value >= best:  # a tie: the later word, next to what follows
                     best, how = value, _ONE
             if s < 1.0 and j > 1 and len(a) > len(b):
                 s2 = similarity(a, scan[j0 + j - 2] + b)

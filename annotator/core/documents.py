@@ -393,11 +393,14 @@ class DocumentStore:
 
     def link(self, source_id: str, target_id: str, relation: str = "transcription",
              alignment: dict[int, int] | None = None) -> OpResult[DocumentLink]:
-        """Say that ``source`` (a text) transcribes ``target`` (usually a scan)."""
+        """Say that ``source`` (a text) transcribes ``target`` (usually a scan). When the
+        scan has words (born-digital, OCR, imported) and no ``alignment`` is given by
+        hand, the two are aligned word by word and the page alignment is filled from
+        it (:mod:`annotator.core.word_alignment`)."""
         if source_id == target_id:
             raise AnnotatorError("a document cannot be linked to itself.")
-        self._live(source_id)
-        self._live(target_id)
+        source = self._live(source_id)
+        target = self._live(target_id)
         stamp = now()
         link = DocumentLink(new_id(), source_id, target_id, relation,
                             dict(alignment or {}), stamp, stamp)
@@ -405,8 +408,40 @@ class DocumentStore:
             conn.execute(_LINKS.insert(), _LINKS.values(
                 link, alignment=lambda a: dumps({str(k): v for k, v in a.items()}),
                 deleted=int))
+            if not alignment and source.kind == DocumentKind.TEXT \
+                    and target.kind == DocumentKind.PAGED:
+                link = self._align(link) or link
         return OpResult(link, OpChanges(document_links={link.id},
                                         documents={source_id, target_id}))
+
+    def align(self, link_id: str) -> OpResult[DocumentLink]:
+        """Align a linked transcription with its scan again, word by word, and set the
+        page alignment from it (replacing pages typed by hand)."""
+        link = self.get_link(link_id)
+        if link is None or link.deleted:
+            raise AnnotatorError(f"no document link {link_id!r}.")
+        from annotator.core.word_alignment import scan_has_words
+
+        if not scan_has_words(self._p, link.target_id):
+            raise AnnotatorError("the scan has no text layer to align with: recognise its "
+                                 "text first (annotator ocr, or Document ▸ Recognise text…).")
+        with self._p.transaction():
+            link = self._align(link) or link
+        return OpResult(link, OpChanges(document_links={link_id}))
+
+    def _align(self, link: DocumentLink) -> DocumentLink | None:
+        """Inside an action: align, store the word links, and set the page starts."""
+        from annotator.core import word_alignment
+        from annotator.core.alignment import page_starts
+
+        if not word_alignment.scan_has_words(self._p, link.target_id):
+            return None
+        links = word_alignment.compute(self._p, link)
+        starts = page_starts(links)
+        if starts and starts != link.alignment:
+            link = self.set_alignment(link.id, starts).value
+        word_alignment.store(self._p, link, links)  # under the link as it now is
+        return link
 
     def set_alignment(self, link_id: str, alignment: dict[int, int]) -> OpResult[DocumentLink]:
         """Set which text offset starts each page ("this offset starts page N")."""

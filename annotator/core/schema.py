@@ -273,6 +273,22 @@ CREATE TABLE conflicts (
     merge_id TEXT NOT NULL DEFAULT '',{_ROW_META}
 );
 CREATE INDEX conflicts_row ON conflicts (row_id);
+-- issue 10: which scan word each word of a transcription is (annotator.core.word_alignment).
+-- Derived from both documents, like the search index: recomputed when either changed
+-- (the fingerprint says from what), never merged or journaled.
+CREATE TABLE word_alignment (
+    link_id TEXT NOT NULL,
+    start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    page INTEGER NOT NULL,
+    word INTEGER NOT NULL
+);
+CREATE INDEX word_alignment_text ON word_alignment (link_id, start_offset);
+CREATE INDEX word_alignment_scan ON word_alignment (link_id, page, word);
+CREATE TABLE word_alignment_state (
+    link_id TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL
+) WITHOUT ROWID;
 -- issue 15: relations between entities, on the evidence of annotations
 -- (annotator.core.relations). The relation types are a small vocabulary of their own
 -- (not tags: a tag of a third kind would need another CHECK, and themes would show
