@@ -54,13 +54,15 @@ def _entity(project, ref: str):
     return entity
 
 
-def _annotation_id(project, ref: str) -> str:
+def _by_prefix(project, table: str, ref: str) -> str:
+    """The id of the live row of ``table`` (annotations, relations) starting with ``ref``."""
     from annotator.core.errors import AnnotatorError
 
-    rows = project.conn.execute("SELECT id FROM annotations WHERE deleted = 0 AND "
+    rows = project.conn.execute(f"SELECT id FROM {table} WHERE deleted = 0 AND "
                                 "substr(id, 1, ?) = ? LIMIT 2", (len(ref), ref)).fetchall()
     if len(rows) != 1:
-        raise AnnotatorError(f"{'no' if not rows else 'more than one'} annotation {ref!r}")
+        noun = table.rstrip("s")
+        raise AnnotatorError(f"{'no' if not rows else 'more than one'} {noun} {ref!r}")
     return rows[0][0]
 
 
@@ -69,7 +71,7 @@ def cmd_relate(args) -> int:
 
     with _open(args) as project:
         source, target = _entity(project, args.source), _entity(project, args.target)
-        evidence = [_annotation_id(project, ref) for ref in args.evidence]
+        evidence = [_by_prefix(project, "annotations", ref) for ref in args.evidence]
         rel = relations.create(project, source.id, args.type, target.id, evidence=evidence,
                                date=args.date, note=args.note).value
         rtype = relations.find_type(project, rel.relation_type_id)
@@ -77,16 +79,6 @@ def cmd_relate(args) -> int:
     print(f"{rel.id[:8]}  {source.name} —{rtype.name if rtype else '?'}→ {target.name}{date}, "
           f"{len(rel.evidence)} passage(s) cited")
     return EXIT_OK
-
-
-def _relation_id(project, ref: str) -> str:
-    from annotator.core.errors import AnnotatorError
-
-    rows = project.conn.execute("SELECT id FROM relations WHERE deleted = 0 AND "
-                                "substr(id, 1, ?) = ? LIMIT 2", (len(ref), ref)).fetchall()
-    if len(rows) != 1:
-        raise AnnotatorError(f"{'no' if not rows else 'more than one'} relation {ref!r}")
-    return rows[0][0]
 
 
 def cmd_relations(args) -> int:
@@ -102,7 +94,7 @@ def cmd_relations(args) -> int:
                 print(f"{r['id'][:8]}  {r['color']}  {r['name']}")
             return EXIT_OK
         if args.delete:
-            relations.delete(project, _relation_id(project, args.delete))
+            relations.delete(project, _by_prefix(project, "relations", args.delete))
         entity = _entity(project, args.entity) if args.entity else None
         names = {e.id: e.name for e in project.entities.list()}
         kinds = {t.id: t.name for t in relations.types(project, include_deleted=True)}

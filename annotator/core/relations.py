@@ -81,6 +81,7 @@ class Evidence:
     quote: str
     start: int | None
     page: int | None
+    end: int | None = None
 
 
 # -- the vocabulary ----------------------------------------------------------------------
@@ -325,12 +326,13 @@ def evidence(project: Project, annotation_ids: list[str]) -> list[Evidence]:
     out = []
     for ann_id in annotation_ids:
         row = project.conn.execute(
-            "SELECT a.document_id, d.title, coalesce(a.exact, ''), a.start_offset, a.page "
+            "SELECT a.document_id, d.title, coalesce(a.exact, ''), a.start_offset, a.page, "
+            "a.end_offset "
             "FROM annotations a JOIN documents d ON d.id = a.document_id "
             "WHERE a.id = ? AND a.deleted = 0", (ann_id,)).fetchone()
         if row:
             out.append(Evidence(ann_id, row[0], row[1], " ".join(row[2].split()), row[3],
-                                row[4]))
+                                row[4], row[5]))
     return out
 
 

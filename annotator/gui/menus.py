@@ -44,6 +44,7 @@ class Menus:
         self.files, self.desk, self.tagging, self.editing = files, desk, tagging, editing
         self.exchange = exchange
         self.tag_keys: list[QAction] = []
+        self.extra_annotate: list[QAction] = []  # Annotate entries of other controllers
         K = QKeySequence.StandardKey
         act = self.act
         self.new_project = act("&New project…", files.new_dialog, K.New,
@@ -195,7 +196,8 @@ class Menus:
             action.triggered.connect(lambda _c=False, t=tag.id: self.tagging.tag_with(t))
         if tags:
             menu.addSeparator()
-        menu.addActions([self.find_tag, self.sticky, self.link, self.page_start])
+        menu.addActions([self.find_tag, self.sticky, self.link, *self.extra_annotate,
+                         self.page_start])
         menu.addSeparator()
         menu.addActions([self.next, self.previous])
 

@@ -88,6 +88,12 @@ def add_research_panels(window: MainWindow) -> dict[str, QWidget]:
         panels["search"].suggestionsReady.connect(suggest)  # type: ignore[attr-defined]
     window.research = panels
     _add_find_bar(window)
+    try:  # issue 15: Annotate ▸ Relate two mentions, View ▸ Network of entities
+        from annotator.gui.relation_controller import install
+
+        install(window)
+    except Exception as exc:
+        log.warning("relations left out: %s", exc)
     return panels
 
 

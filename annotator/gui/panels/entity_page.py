@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core import entity_ops
 from annotator.core.changes import OpChanges
+from annotator.gui.panels.entity_relations import EntityRelations
 from annotator.gui.project_model import ProjectModel
 from annotator.gui.undo import short
 
@@ -102,6 +103,14 @@ class EntityPage(QWidget):
         layout.addLayout(merge_row)
         layout.addWidget(self.mentions, 1)
         layout.addLayout(actions)
+        self.relations = EntityRelations(model, self)  # issue 15: its own module
+        layout.addWidget(self.relations, 1)
+        for name in ("jumpRequested", "pageRequested", "annotationActivated",
+                     "entityActivated"):
+            getattr(self.relations, name).connect(getattr(self, name))
+        self.mentions.currentItemChanged.connect(
+            lambda item, _old: setattr(self.relations, "cite", getattr(
+                item.data(0, ROLE) if item else None, "annotation_id", None)))
         model.changed.connect(self._changed)
         model.projectClosed.connect(lambda: self.show_entity(None))
         self.show_entity(None)
@@ -113,6 +122,7 @@ class EntityPage(QWidget):
     def reload(self) -> None:
         entity = self.m.entity(self.entity_id) if self.m.is_open else None
         self.mentions.clear()
+        self.relations.show_entity(entity.id if entity else None)
         if entity is None:
             self.entity_id = None
             self.title.setText("<i>Choose an entity to see its mentions.</i>")

@@ -1,0 +1,51 @@
+"""Relations in the workbench (issue 15): two mentions related by key, the entity page
+listing the relation with its evidence (a click on a quote jumps to it)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from annotator.core import relations
+from tests.gui.conftest import doc_id
+
+
+def _mention(window, doc: str, quote: str):
+    return next(a for a in window.model.p.annotations.for_document(doc) if a.quote == quote)
+
+
+def test_relate_two_mentions_by_key_then_entity_page_lists_it(window, dialogs, qtbot):
+    letter = doc_id(window, "Letter to Aristide")
+    window.open_document(letter)
+    briand = _mention(window, letter, "Aristide Briand")
+    league = _mention(window, letter, "League of Nations")
+    view = window.left.text_view
+    window.selected.show(briand.id)
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    assert relations.listing(window.model.p) == []  # the first press remembers Briand
+    assert "other mention" in window.statusBar().currentMessage()
+    dialogs.script("get_item", "member of")
+    window.selected.show(league.id)
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    [rel] = relations.listing(window.model.p)
+    assert (rel.source_id, rel.target_id) == (briand.entity_id, league.entity_id)
+    assert relations.find_type(window.model.p, rel.relation_type_id).name == "member of"
+    assert rel.evidence == [briand.id, league.id]
+    assert "Relate" in window.model.undo_stack.undoText()
+    assert window.menus.extra_annotate[0] in window.menus.tag_menu.actions()
+
+    window.show_entity(league.entity_id)
+    page = window.research["entity"].relations
+    top = page.tree.topLevelItem(0)
+    assert top.text(0) == "member of (by)" and top.text(1) == "Aristide Briand"
+    assert top.childCount() == 2
+    window.selected.show(None)
+    page.tree.itemClicked.emit(top.child(0), 0)  # a click on the first quote (Briand)
+    assert window.selected.id == briand.id
+
+    window.model.undo_stack.undo()
+    assert relations.listing(window.model.p) == []
+    assert page.tree.topLevelItemCount() == 0
