@@ -20,7 +20,8 @@ from annotator.cli import _document, _open, resolve_filters
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 #: document metadata `annotator set` changes (keys of Document.metadata)
 META_KEYS = ("url", "date", "creator", "archive", "shelfmark", "rights")
-FORMAT_KEYS = ("csv", "xlsx", "w3c", "tei", "qdpx", "pdf", "html", "md", "alto", "pagexml")
+FORMAT_KEYS = ("csv", "xlsx", "w3c", "tei", "qdpx", "pdf", "html", "md", "alto", "pagexml",
+               "iiif")
 
 
 def add_parsers(subparsers) -> None:

@@ -61,6 +61,8 @@ FORMATS: dict[str, ExportFormat] = {f.key: f for f in (
                  (("fmt", "html"),)),
     ExportFormat("md", "Quotation report (Markdown)", ".md", False, "report", "export_report",
                  (("fmt", "md"),)),
+    ExportFormat("iiif", "IIIF Presentation 3 manifest (for Mirador)", ".json", False, "iiif",
+                 "export_iiif"),
     ExportFormat("alto", "Text layer as ALTO v4 (one file per page)", "", True, "layout",
                  "export_layout", (("fmt", "alto"),)),
     ExportFormat("pagexml", "Text layer as PAGE XML 2019 (one file per page)", "", True,

@@ -167,7 +167,8 @@ def _metadata(manifest: Manifest, url: str, images: list) -> dict:
                  "pixels": pixels}
         if canvas.image is not None:
             entry.update({"image": canvas.image.url, "service": canvas.image.service,
-                          "service_version": canvas.image.service_version})
+                          "service_version": canvas.image.service_version,
+                          "level0": canvas.image.level0})
         canvases.append(entry)
     iiif = {"manifest": url, "id": manifest.id, "version": manifest.version,
             "label": manifest.label, "summary": manifest.summary,
