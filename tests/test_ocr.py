@@ -58,9 +58,15 @@ def test_tsv_becomes_words_in_points_lines_and_blocks() -> None:
     assert words[0] == (18.0, 23.0, 48.0, 29.0, "This", 0, 96.5)
     assert [w[5] for w in words] == [0, 0, 1, 2]
     assert words[-1][6] == -1
-    assert ocr.confident_words(words, 50) == [words[0], words[1], words[2], words[3]]
-    assert [w[4] for w in ocr.confident_words([*words, (0, 0, 1, 1, "|", 2, 10.0)])] == [
-        "This", "is", "next", "far"]
+    from annotator.core.model import Page
+    from annotator.core.text_layer import layer_text
+
+    noisy = [*words, (0, 0, 1, 1, "|", 2, 10.0)]
+    text, spans = layer_text([Page("d", 1, 10, 10, words=noisy), Page("d", 2, 10, 10,
+                                                                      words=words[:1])])
+    assert text == "This is\nnext\nfar\n\nThis"  # the uncertain "|" is left out
+    assert [(a, b, page.number, i) for a, b, page, i in spans][-2:] == [(13, 16, 1, 3),
+                                                                       (18, 22, 2, 0)]
 
 
 def test_pages_and_languages_are_checked() -> None:
@@ -189,3 +195,34 @@ def test_a_trimmed_quote_is_part_of_what_was_chosen(texts: list[str],
     kept = snap(words)
     assert kept and all(w in words for w in kept)
     assert trimmed_quote(kept) in " ".join(w[4] for w in kept)
+
+
+def test_suggestions_on_a_scan_leave_out_uncertain_words_and_accept_as_regions(project) -> None:
+    """No Tesseract needed: a layer as OCR leaves it. Sure words make a mention and a
+    date, each with its words' boxes; uncertain noise makes no name; accepting makes a
+    region annotation, which then covers its place."""
+    from annotator.core import entity_ops, suggestions
+    from annotator.core.model import TagKind
+
+    doc = project.documents.import_file(PHOTOTEST).value.document
+    line = [("Signed", 95), ("|", 20), ("Aristide", 91), ("Briand", 93), ("Paris,", 90),
+            ("17", 96), ("June", 94), ("1927", 92)]
+    noise = [("Xqv", 21), ("Zrw", 30), ("Hkt", 12)]
+    words = [(10.0 + 20 * i, 10.0, 28.0 + 20 * i, 20.0, w, 0, c) for i, (w, c) in enumerate(line)]
+    words += [(10.0 + 20 * i, 30.0, 28.0 + 20 * i, 40.0, w, 1, c) for i, (w, c) in enumerate(noise)]
+    page = ocr.RecognisedPage(1, "", words, "eng", "tesseract 5.3.0")
+    ocr.store_page(project, doc.id, page)
+    person = next(t for t in project.tags.list(TagKind.ENTITY_TYPE) if t.name == "Person")
+    briand = project.entities.create("Aristide Briand", person.id).value
+    found = suggestions.suggest(project, document_id=doc.id)
+    by_kind = {s.kind: s for s in found}
+    assert by_kind["mention"].quote == "Aristide Briand"
+    assert by_kind["date"].quote == "17 June 1927"
+    assert not any("Xqv" in s.quote or "Zrw" in s.quote or "|" in s.quote for s in found)
+    region = by_kind["mention"].region
+    assert region is not None and region.page == 1
+    assert (region.x, region.y, region.x + region.w) == (50.0, 10.0, 88.0)
+    entity_ops.accept(project, by_kind["mention"])
+    ann = [a for a in project.annotations.for_document(doc.id)][0]
+    assert ann.entity_id == briand.id and ann.region.text == "Aristide Briand"
+    assert "mention" not in {s.kind for s in suggestions.suggest(project, document_id=doc.id)}

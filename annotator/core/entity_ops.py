@@ -287,7 +287,7 @@ def accept_many(project: Project, suggestions: Sequence[Suggestion], *,
 def _accept_one(project: Project, s: Suggestion, type_id: str | None,
                 changes: OpChanges) -> Accepted:
     text = project.documents.text(s.document_id)
-    if text[s.start:s.end] != s.quote:
+    if s.region is None and text[s.start:s.end] != s.quote:
         raise AnnotatorError(f"“{s.quote}” is no longer at that place (the text changed); "
                              "look for suggestions again.")
     tag_ids = list(s.tag_ids)
@@ -316,7 +316,8 @@ def _accept_one(project: Project, s: Suggestion, type_id: str | None,
             tag_ids.insert(0, entity.type_id)
     elif s.kind == "date" and s.type_id and s.type_id not in tag_ids:
         tag_ids.insert(0, s.type_id)
-    result = project.annotations.add(s.document_id, start=s.start, end=s.end, tag_ids=tag_ids,
+    where = {"region": s.region} if s.region is not None else {"start": s.start, "end": s.end}
+    result = project.annotations.add(s.document_id, **where, tag_ids=tag_ids,
                                      entity_id=entity_id, note=s.note,
                                      date_value=s.date_value)
     changes.update(result.changes)

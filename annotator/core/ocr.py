@@ -46,9 +46,6 @@ if TYPE_CHECKING:
 #: shows no image.
 MIN_DPI, DEFAULT_DPI, MAX_DPI = 200, 300, 400
 MAX_PIXELS = 60_000_000  # one rendered page (an A3 page at 400 dpi is ~31 million)
-#: Words below this confidence (0-100) are kept in the layer but not proposed as
-#: names or dates by suggestions: OCR noise ("|", "£6") is recognised with 0-40.
-LOW_CONFIDENCE = 50.0
 #: Tesseract's model names for the languages a document's metadata may name.
 _LANGUAGE_CODES = {
     "en": "eng", "english": "eng", "fr": "fra", "french": "fra", "français": "fra",
@@ -491,8 +488,3 @@ def page_texts(project: Project, document_id: str, pages: str | None = None) -> 
     wanted = set(parse_pages(pages, document.page_count))
     return [p.text for p in project.documents.pages(document_id) if p.number in wanted]
 
-
-def confident_words(words: Sequence[tuple], threshold: float = LOW_CONFIDENCE) -> list[tuple]:
-    """The words of a layer whose confidence is known and not under ``threshold`` (a
-    word without confidence, born-digital or imported, counts as sure)."""
-    return [w for w in words if len(w) < 7 or w[6] < 0 or w[6] >= threshold]

@@ -44,7 +44,7 @@ from annotator.core import names
 from annotator.core.changes import OpChanges, OpResult
 from annotator.core.dates import find_dates
 from annotator.core.errors import AnnotatorError
-from annotator.core.model import DocumentKind, Entity, TagKind
+from annotator.core.model import DocumentKind, Entity, RegionSelector, TagKind
 from annotator.core.util import now
 
 if TYPE_CHECKING:
@@ -76,6 +76,9 @@ class Suggestion:
     left: str = ""  # context, as in the text (line breaks included)
     right: str = ""
     key: str = ""
+    #: on a scan: the words' boxes (start/end then count in the scan's layer text,
+    #: text_layer.layer_text), accepted as a region annotation
+    region: RegionSelector | None = None
 
     @property
     def group(self) -> str:
@@ -171,11 +174,43 @@ def suggest(project: Project, *, document_id: str | None = None,
             else project.documents.list())
     out: list[Suggestion] = []
     for doc in docs:
-        if doc is None or doc.deleted or doc.kind != DocumentKind.TEXT:
+        if doc is None or doc.deleted:
+            continue
+        if doc.kind == DocumentKind.PAGED:
+            out.extend(_on_scan(project, ctx, doc.id, doc.language))
             continue
         text = project.documents.text(doc.id)
         out.extend(ctx.document(doc.id, text, doc.language, _occupied(project, doc.id)))
     return out
+
+
+def _on_scan(project: Project, ctx: _Context, doc_id: str, language: str) -> list[Suggestion]:
+    """Suggestions on a scan's text layer (OCR, born-digital, imported), each with the
+    boxes of its words; what a region annotation covers already is left out."""
+    from annotator.core.text_layer import layer_text, region_of, share_inside
+
+    pages = [p for p in project.documents.pages(doc_id, with_words=True) if p.words]
+    text, spans = layer_text(pages)
+    if not text:
+        return []
+    taken = [(r[0], r[1], r[2], r[1] + r[3], r[2] + r[4]) for r in project.conn.execute(
+        "SELECT page, x, y, w, h FROM annotations WHERE document_id = ? AND deleted = 0 "
+        "AND page IS NOT NULL", (doc_id,))]
+    starts = [span[0] for span in spans]
+    found = []
+    for s in ctx.document(doc_id, text, language, []):
+        first = max(0, bisect.bisect_right(starts, s.start) - 1)
+        chosen = [sp for sp in spans[first:] if sp[0] < s.end and sp[1] > s.start]
+        chosen = [sp for sp in chosen if sp[2] is chosen[0][2]] if chosen else []
+        if not chosen:
+            continue
+        page = chosen[0][2]
+        s.region = region_of(page.number, [page.words[sp[3]] for sp in chosen], s.quote)
+        r = s.region
+        if not any(n == page.number and share_inside((r.x, r.y, r.x + r.w, r.y + r.h), box) > 0.5
+                   for n, *box in taken):
+            found.append(s)
+    return found
 
 
 @dataclass

@@ -65,8 +65,8 @@ def region_of(page: int, words: Sequence[Word], text: str = "") -> RegionSelecto
                           round(y1 - y0, 2), quads, " ".join(w[4] for w in words) or text)
 
 
-#: Confidence (0-100) under which a layer word without a letter counts as noise at the
-#: edge of a selection (the same threshold as suggestions: annotator.core.ocr)
+#: Confidence (0-100) under which an OCR word is noise: left out of the text suggestions
+#: read ("|", "£6", "Ij" made junk names and dates), and off a selection's edges
 NOISE_CONFIDENCE = 50.0
 _ABBREVIATION = re.compile(r"(?<![\w.])\w{1,3}\.$|\w\.\w\.$")  # "Mr.", "St.", "U.S."
 
@@ -108,3 +108,34 @@ def trimmed_quote(words: Sequence[Word]) -> str:
 def _stray(char: str) -> bool:
     """Punctuation, a rule or a space at a quote's edge (not a currency sign: "£6")."""
     return char.isspace() or char in "|¦" or unicodedata.category(char).startswith("P")
+
+
+def layer_text(pages: Sequence[Page],
+               threshold: float = NOISE_CONFIDENCE) -> tuple[str, list[tuple[int, int, Page, int]]]:
+    """A scan's text layers as one text of their sure words (a line break between
+    lines, a blank line between pages), and where each word stands: (start, end, page,
+    index in page.words)."""
+    parts: list[str] = []
+    spans: list[tuple[int, int, Page, int]] = []
+    pos, last = 0, None
+    for page in pages:
+        for index, word in enumerate(page.words):
+            if len(word) >= 7 and 0 <= word[6] < threshold:
+                continue
+            line = (page.number, word[5] if len(word) >= 7 else None)
+            if last is not None:
+                sep = " " if line == last else ("\n" if line[0] == last[0] else "\n\n")
+                parts.append(sep)
+                pos += len(sep)
+            last = line
+            parts.append(word[4])
+            spans.append((pos, pos + len(word[4]), page, index))
+            pos += len(word[4])
+    return "".join(parts), spans
+
+
+def share_inside(a: tuple, b: Sequence[float]) -> float:
+    """The share of box ``a`` inside box ``b``."""
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return w * h / max((a[2] - a[0]) * (a[3] - a[1]), 1e-6)

@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
 
 from annotator.core.model import RegionSelector
-from annotator.core.text_layer import region_of, snap, trimmed_quote
+from annotator.core.text_layer import region_of, share_inside, snap, trimmed_quote
 from annotator.gui.scan_annotations import AnnotationItem, region_path
 from annotator.gui.scan_graphics import ScanGraphicsView
 from annotator.gui.scan_pages import PageColumn
@@ -28,10 +28,7 @@ Word = tuple[float, float, float, float, str]
 
 def covered(word: Word, rect: QRectF) -> float:
     """The share of a word's box inside ``rect``."""
-    x0, y0, x1, y1 = word[:4]
-    w = max(0.0, min(x1, rect.right()) - max(x0, rect.left()))
-    h = max(0.0, min(y1, rect.bottom()) - max(y0, rect.top()))
-    return w * h / max((x1 - x0) * (y1 - y0), 1e-6)
+    return share_inside(word[:4], (rect.left(), rect.top(), rect.right(), rect.bottom()))
 
 
 def nearest_word(words: list[Word], point: QPointF) -> int:
