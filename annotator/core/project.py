@@ -164,6 +164,9 @@ class Project:
     def close(self) -> None:
         if self.conn is not None:
             if not self.read_only:
+                from annotator.core.search_index import settle
+
+                settle(self)  # what was written is searched read-only without rebuilding
                 try:  # fold the WAL back so the single .annot file is complete to mail
                     self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 except sqlite3.Error:

@@ -5,10 +5,12 @@ The index lives in :mod:`annotator.core.search_index` and is brought up to date
 before each search. Filters are the annotation table's
 (:class:`~annotator.core.filters.AnnotationFilter`).
 
-Offsets: each document's text is one row, so FTS5's ``highlight()`` marks the very
-code points of each hit in the stored text; counting the markers gives code-point
+Offsets: a text is indexed in passages of a few KB (a page's text layer in one row),
+so FTS5's ``highlight()`` marks the very code points of each hit in a passage, whose
+first code point's offset the index keeps; counting the markers gives code-point
 offsets into ``documents.text`` (pages: into the page's text layer) without
-re-tokenising anything in Python.
+re-tokenising anything in Python. Only the passages a result shows are highlighted:
+the commonest word's first 20 lines cost the same in a 5 MB text as in a letter.
 
 Queries take words, "phrases", prefix*, OR, -word / NOT word; anything else (an
 unbalanced quote, a lone ``-``, ``AND`` alone) is read as plain words, never an error.
@@ -148,8 +150,9 @@ def search(project: Project, query: str, *, limit: int = 20, document_id: str | 
            filters: Filters | None = None, context: int = CONTEXT,
            per_document: int | None = None) -> list[Hit]:
     """The first ``limit`` hits of ``query`` in document texts and page text layers:
-    documents by relevance (bm25), hits within a document in reading order, at most
-    ``per_document`` from one document (or page) when given."""
+    documents by relevance (bm25 of their best passage), hits within a document in
+    reading order, at most ``per_document`` from one document (or page) when given.
+    Only the passages whose hits are returned are highlighted."""
     expr = fts_query(query)
     if not expr or limit <= 0:
         return []
@@ -168,28 +171,73 @@ def search(project: Project, query: str, *, limit: int = 20, document_id: str | 
         docs = list(spans)
         if not docs:
             return []
-    sql = (f"SELECT r.document_id, r.page, highlight(search_text, 0, '{M1}', '{M2}') "
-           f"FROM {s}.search_text JOIN {s}.search_rows r ON r.id = search_text.rowid "
+    hits: list[Hit] = []
+    for rank, (doc_id, page, first, last) in enumerate(_places(project, s, expr, docs, query)):
+        taken = 0
+        for row_id, row_page, marked in _run(project, _PASSAGES.format(s=s),
+                                             [expr, first, last], query):
+            offset = 0 if row_page > 0 else -row_page
+            for start, end, plain in _marks(marked):
+                start, end = start + offset, end + offset
+                if spans is not None and not _inside(spans.get(doc_id, ()), page, start, end):
+                    continue
+                if per_document is not None and taken >= per_document:
+                    break
+                taken += 1
+                around = _kwic(*_around(project, s, row_id, plain, offset, start, end, context),
+                               context)
+                hits.append(Hit("page" if page else "text", doc_id, start, end, *around,
+                                page or None, None, rank))
+                if len(hits) >= limit:
+                    return hits
+            if per_document is not None and taken >= per_document:
+                break
+    return hits
+
+
+#: The passages of one document (or page) that hold hits, in reading order: a rowid
+#: range, which FTS5 walks in its doclist without ranking or highlighting the others.
+_PASSAGES = ("SELECT m.rowid, r.page, highlight(search_text, 0, '" + M1 + "', '" + M2 + "') "
+             "FROM {s}.search_text m JOIN {s}.search_rows r ON r.id = m.rowid "
+             "WHERE search_text MATCH ? AND m.rowid BETWEEN ? AND ? ORDER BY m.rowid")
+
+
+def _places(project: Project, s: str, expr: str, docs: list[str], query: str):
+    """(document, page or 0, first and last rowid of its passages with hits) of every
+    document and page the query finds, best first (bm25 of its best passage)."""
+    sql = (f"SELECT r.document_id, max(r.page, 0) AS place, min(m.rowid), max(m.rowid) "
+           f"FROM {s}.search_text m JOIN {s}.search_rows r ON r.id = m.rowid "
            "WHERE search_text MATCH ?")
     args: list = [expr]
     if docs:
         sql += f" AND r.document_id IN ({','.join('?' * len(docs))})"
         args.extend(docs)
-    hits: list[Hit] = []
-    for rank, (doc_id, page, marked) in enumerate(_run(project, sql + " ORDER BY rank",
-                                                       args, query)):
-        taken = 0
-        for start, end, plain in _marks(marked):
-            if spans is not None and not _inside(spans.get(doc_id, ()), page, start, end):
-                continue
-            if per_document is not None and taken >= per_document:
-                break
-            taken += 1
-            hits.append(Hit("page" if page else "text", doc_id, start, end,
-                            *_kwic(plain, start, end, context), page or None, None, rank))
-            if len(hits) >= limit:
-                return hits
-    return hits
+    sql += " GROUP BY r.document_id, place ORDER BY min(m.rank)"
+    return list(_run(project, sql, args, query))
+
+
+def _around(project: Project, s: str, row_id: int, plain: str, offset: int, start: int,
+            end: int, width: int) -> tuple[str, int, int]:
+    """The passage, with the end of the one before and the start of the one after
+    when a hit lies closer than ``width`` to its edge (a passage is a cut, not a
+    boundary of the text); offsets into what is returned."""
+    start, end = start - offset, end - offset
+    if start < width + 1 and offset > 0:
+        before = _neighbour(project, s, row_id, -1)[-width - 1:]
+        plain = before + plain
+        start, end = start + len(before), end + len(before)
+    if len(plain) - end < width + 1:
+        plain += _neighbour(project, s, row_id, 1)[:width + 1]
+    return plain, start, end
+
+
+def _neighbour(project: Project, s: str, row_id: int, step: int) -> str:
+    """The text of the passage next to ``row_id`` in the same text ("" if none)."""
+    row = project.conn.execute(
+        f"SELECT t.body FROM {s}.search_text t JOIN {s}.search_rows a ON a.id = t.rowid "
+        f"JOIN {s}.search_rows b ON b.id = ? WHERE t.rowid = ? AND a.document_id = "
+        "b.document_id AND a.page <= 0 AND b.page <= 0", (row_id, row_id + step)).fetchone()
+    return row[0] if row else ""
 
 
 @_repairing
@@ -233,7 +281,9 @@ def count_documents(project: Project, query: str) -> int:
     if not expr:
         return 0
     s = refresh(project, ("documents",))
-    sql = f"SELECT count(*) FROM {s}.search_text WHERE search_text MATCH ?"
+    sql = (f"SELECT count(DISTINCT r.document_id || ' ' || max(r.page, 0)) FROM "
+           f"{s}.search_text m JOIN {s}.search_rows r ON r.id = m.rowid "
+           "WHERE search_text MATCH ?")
     return next((row[0] for row in _run(project, sql, [expr], query)), 0)
 
 

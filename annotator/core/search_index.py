@@ -1,9 +1,20 @@
 """The full-text index search reads: FTS5 tables in the project file (schema v2),
-``unicode61 remove_diacritics 2`` (Herriot finds Hérriot), one row per text document
-and per page with a text layer, and one per annotation's quote and note.
+``unicode61 remove_diacritics 2`` (Herriot finds Hérriot), one row per *passage* of a
+few KB of a text document, one per page with a text layer, and one per annotation's
+quote and note.
+
+Passages (issue 17): ``highlight()`` costs in proportion to the row it marks, and a
+5 MB letter-book in one row took 2.2 s to show its first hit. A text document is
+indexed in passages of about :data:`PASSAGE` code points, cut after a space so no
+word is split; ``search_rows.page`` of a passage row holds minus its first code
+point's offset (0 for the first passage, so the old one-row layout reads the same),
+a page's row its page number (> 0). A word pair whose words fall in two passages is
+not found together: a search is for places, not for documents.
 
 The index is *derived*: it is brought up to date lazily, by :func:`refresh`, before
-each search. Why lazily, and not with triggers:
+each search, and by :func:`settle` when a writable project is closed, so a project
+written by an import is searched read-only without rebuilding anything. Why lazily,
+and not with triggers:
 
 - an import or a bulk insert of 100,000 annotations must not pay for indexing
   (the benchmark holds a bulk insert to 1.5x a raw ``executemany``);
@@ -13,17 +24,29 @@ each search. Why lazily, and not with triggers:
   differs from the one indexed are re-indexed (a few ms per changed document; a scan
   of ~50 ms per 100,000 annotations when annotations changed);
 - a project opened read-only whose index is stale gets a temporary index in memory.
+
+``search_documents.modified_at`` holds the document's ``modified_at`` followed by
+:data:`LAYOUT`: an index written in another layout (whole documents) differs from
+every document and is re-indexed at the next refresh.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
+
+#: Code points of a passage (cut at the next space after this many).
+PASSAGE = 4096
+#: Appended to the modified_at of an indexed document: the layout of its rows.
+LAYOUT = " p1"
+_SPACE = re.compile(r"\s")
 
 _DDL_TEMP = [
     'CREATE VIRTUAL TABLE temp.search_text USING fts5(body, tokenize = "unicode61 '
@@ -91,6 +114,18 @@ def refresh(project: Project, parts: tuple[str, ...] = ("documents", "annotation
     return state.schema
 
 
+def settle(project: Project) -> None:
+    """Bring the index up to date before a writable project that was written to is
+    closed, so the next search (read-only too) finds it ready. A failure is left for
+    the next search to meet (the index is derived; closing must not fail for it)."""
+    if project.read_only or not project.conn.total_changes:
+        return
+    try:
+        refresh(project)
+    except Exception:  # derived data: the next search tries again
+        pass
+
+
 def rebuild_index(project: Project) -> None:
     """Index everything afresh (after a merge, or to repair the index)."""
     from annotator.core.schema import SCHEMA_V2, _statements
@@ -151,9 +186,9 @@ def index_problems(conn: sqlite3.Connection) -> list[str]:
     return problems
 
 
-_DOCS_DIFF = ("SELECT d.id, d.modified_at, d.deleted, d.kind FROM documents d "
+_DOCS_DIFF = (f"SELECT d.id, d.modified_at || '{LAYOUT}', d.deleted, d.kind FROM documents d "
               "LEFT JOIN {s}.search_documents s ON s.document_id = d.id "
-              "WHERE s.modified_at IS NOT d.modified_at")
+              f"WHERE s.modified_at IS NOT d.modified_at || '{LAYOUT}'")
 _ANNS_DIFF = ("SELECT a.id, a.modified_at, a.deleted, a.exact, a.note, s.id "
               "FROM annotations a LEFT JOIN {s}.search_annotations s ON s.annotation_id = a.id "
               "WHERE s.modified_at IS NOT a.modified_at")
@@ -203,22 +238,46 @@ def _update_annotations(conn: sqlite3.Connection, s: str) -> None:
 
 
 def _index_documents(conn: sqlite3.Connection, s: str, doc_ids: list[str]) -> None:
-    """One row per text document and per page with a text layer; the texts are read
-    once, straight from their tables into the index."""
+    """Passages of each text document and one row per page with a text layer; one
+    document's text in memory at a time."""
+    next_id = conn.execute(f"SELECT coalesce(max(id), 0) FROM {s}.search_rows").fetchone()[0] + 1
+    rows: list[tuple[int, str, int]] = []
+    bodies: list[tuple[int, str]] = []
     marks = ",".join("?" * len(doc_ids))
-    base = conn.execute(f"SELECT coalesce(max(id), 0) FROM {s}.search_rows").fetchone()[0]
-    conn.execute(
-        f"INSERT INTO {s}.search_rows (document_id, page) "
-        f"SELECT id, 0 FROM documents WHERE id IN ({marks}) AND kind = 'text' "
+    texts = conn.execute(
+        f"SELECT id, 0, text FROM documents WHERE id IN ({marks}) AND kind = 'text' "
         "AND coalesce(text, '') != '' "
-        f"UNION ALL SELECT document_id, number FROM pages WHERE document_id IN ({marks}) "
+        f"UNION ALL SELECT document_id, number, text FROM pages WHERE document_id IN ({marks}) "
         "AND text != '' ORDER BY 1, 2", doc_ids * 2)
-    conn.execute(
-        f"INSERT INTO {s}.search_text (rowid, body) "
-        f"SELECT r.id, CASE WHEN r.page = 0 THEN d.text ELSE p.text END FROM {s}.search_rows r "
-        "LEFT JOIN documents d ON r.page = 0 AND d.id = r.document_id "
-        "LEFT JOIN pages p ON r.page > 0 AND p.document_id = r.document_id "
-        "AND p.number = r.page WHERE r.id > ?", (base,))
+    for doc_id, page, text in texts:
+        for start, body in (passages(text) if page == 0 else ((-page, text),)):
+            rows.append((next_id, doc_id, -start))
+            bodies.append((next_id, body))
+            next_id += 1
+        if len(bodies) >= 2000:
+            _insert_rows(conn, s, rows, bodies)
+    _insert_rows(conn, s, rows, bodies)
+
+
+def _insert_rows(conn: sqlite3.Connection, s: str, rows: list, bodies: list) -> None:
+    conn.executemany(f"INSERT INTO {s}.search_rows (id, document_id, page) VALUES (?, ?, ?)",
+                     rows)
+    conn.executemany(f"INSERT INTO {s}.search_text (rowid, body) VALUES (?, ?)", bodies)
+    rows.clear()
+    bodies.clear()
+
+
+def passages(text: str, size: int = PASSAGE) -> Iterator[tuple[int, str]]:
+    """(first code point, text) of each passage of ``text``: ``size`` code points and
+    on to the next white space (a run of 256 without one is cut where it is)."""
+    start, n = 0, len(text)
+    while start < n:
+        end = start + size
+        if end < n:
+            m = _SPACE.search(text, end, end + 256)
+            end = m.end() if m else end
+        yield start, text[start:end]
+        start = end
 
 
 _UPDATES = {"documents": _update_documents, "annotations": _update_annotations}
