@@ -195,6 +195,15 @@ class AlignedScan:
             return None
         return min(lk.start for lk in found), max(lk.end for lk in found)
 
+    def following(self, offset: int) -> WordLink | None:
+        """The first aligned word at or after ``offset`` (where the scan is, there)."""
+        from bisect import bisect_left
+
+        k = bisect_left(self._starts, offset)
+        if k > 0 and self.links[k - 1].end > offset:
+            k -= 1
+        return self.links[k] if k < len(self.links) else None
+
     def at(self, offset: int) -> WordLink | None:
         """The link of the transcription word at ``offset`` (None: not aligned)."""
         hits = self.within(offset, offset + 1)

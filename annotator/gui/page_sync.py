@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from annotator.gui.project_model import ProjectModel
 
 core_documents = LazyModule("annotator.core.documents")
+core_alignment = LazyModule("annotator.core.word_alignment")
 TEXT, PAGED = "text", "paged"
 SYNC_PAUSE = 0.35  # seconds during which scrolling we caused does not turn the scan back
 
@@ -42,6 +43,10 @@ class PageSync(QObject):
         self._resync.timeout.connect(lambda: self._text_moved(self._resync_pane, True))
         desk.opening.connect(self.pause)
         desk.besideScan.connect(lambda pane: self.sync_from_text(pane, force=True))
+        desk.besideScan.connect(self.refresh_highlights)
+        model.changed.connect(self._on_changes)
+        self._aligned: dict[str, object] = {}  # link id -> AlignedScan, until a change
+        self._wired: set[int] = set()  # scan views whose clicks we hear
         for pane in desk.panes:
             pane.pageChanged.connect(self._page_changed)
             view = pane.text_view
@@ -54,6 +59,93 @@ class PageSync(QObject):
 
     def stop(self) -> None:
         self._resync.stop()
+
+    # -- word alignment: highlights on the scan, the caret's word, clicks on words ------
+
+    def aligned(self, text_pane: DocumentPane):
+        """The word alignment of the text in this pane with the scan beside it (an
+        AlignedScan), or None when they are not linked or the scan has no words."""
+        link = self.text_link(text_pane)
+        if link is None or link.source_id != text_pane.document_id:
+            return None
+        found = self._aligned.get(link.id)
+        if found is None:
+            p = self.model.p
+            if not core_alignment.scan_has_words(p, link.target_id):
+                return None
+            found = self._aligned[link.id] = core_alignment.AlignedScan(p, link)
+        return found
+
+    def _on_changes(self, _changes: object) -> None:
+        self._aligned.clear()
+        if self.model.is_open:
+            for pane in self.desk.panes:
+                if pane.kind == TEXT:
+                    self.refresh_highlights(pane)
+
+    def refresh_highlights(self, text_pane: DocumentPane) -> None:
+        """Draw every highlight of the transcription on the scan beside it, as the
+        boxes of its words in its tag's colour."""
+        scan_pane = self.desk.other(text_pane)
+        if scan_pane.kind != PAGED or not scan_pane.has_scan():
+            return
+        scan = scan_pane.scan
+        self._wire(scan_pane)
+        aligned = self.aligned(text_pane)
+        highlights = []
+        if aligned is not None:
+            for ann in self.model.p.annotations.for_document(text_pane.document_id):
+                if ann.text is None:
+                    continue
+                colour = self.model.color_for(ann.tag_ids, ann.color)
+                for page, boxes in aligned.boxes(ann.text.start, ann.text.end).items():
+                    highlights.append((ann.id, page, boxes, colour))
+        if hasattr(scan, "set_text_highlights"):
+            scan.set_text_highlights(highlights)  # type: ignore[attr-defined]
+
+    def _wire(self, scan_pane: DocumentPane) -> None:
+        scan = scan_pane.scan
+        if id(scan) in self._wired or not hasattr(scan, "pointPressed"):
+            return
+        self._wired.add(id(scan))
+        scan.pointPressed.connect(  # type: ignore[attr-defined]
+            lambda page, x, y, p=scan_pane: self.word_clicked(p, page, x, y))
+
+    def word_clicked(self, scan_pane: DocumentPane, page: int, x: float, y: float) -> None:
+        """A word clicked on the scan: the caret goes to it in the transcription, or
+        the status bar says it has no place there."""
+        text_pane = self.desk.other(scan_pane)
+        aligned = self.aligned(text_pane) if text_pane.kind == TEXT else None
+        if aligned is None:
+            return
+        for index, word in enumerate(aligned.words(page)):
+            if word[0] <= x <= word[2] and word[1] <= y <= word[3]:
+                links = aligned.by_word.get((page, index))
+                if not links:
+                    self.status.showMessage(f"“{word[4]}” is not aligned with the "
+                                            "transcription.", 6000)
+                    return
+                self.pause()
+                view = text_pane.text_view
+                view.select_codepoints(links[0].start, links[-1].end)
+                scan_pane.scan.mark_word(page, word)  # type: ignore[attr-defined]
+                return
+
+    def _mark_caret_word(self, pane: DocumentPane, offset: int) -> None:
+        aligned = self.aligned(pane)
+        if aligned is None:
+            return
+        scan = self.desk.other(pane).scan
+        link = aligned.at(offset)
+        if link is None:
+            scan.mark_word(None, None)  # type: ignore[attr-defined]
+            text = self.model.p.documents.text(pane.document_id)
+            if offset < len(text) and text[offset].isalnum():
+                self.status.showMessage("This word is not aligned with the scan.", 4000)
+            return
+        words = aligned.words(link.page)
+        if 0 <= link.word < len(words):
+            scan.mark_word(link.page, words[link.word])  # type: ignore[attr-defined]
 
     def text_link(self, text_pane: DocumentPane) -> DocumentLink | None:
         """The link between the text in this pane and the scan in the other, if any."""
@@ -86,8 +178,19 @@ class PageSync(QObject):
         view = pane.text_view
         offset = view.reading_offset() if reading else \
             view.umap.to_codepoint(view.textCursor().position())
-        page = core_documents.page_for_offset(link.alignment, offset)
         scan = self.desk.other(pane).scan
+        aligned = self.aligned(pane)
+        if aligned is not None:
+            if not reading:
+                self._mark_caret_word(pane, offset)
+            after = aligned.following(offset)
+            if after is not None and hasattr(scan, "show_point"):  # line by line
+                words = aligned.words(after.page)
+                if 0 <= after.word < len(words):
+                    self.pause()
+                    scan.show_point(after.page, words[after.word][1])  # type: ignore[attr-defined]
+                    return
+        page = core_documents.page_for_offset(link.alignment, offset)
         if page is not None and (force or page != scan.current_page()):  # type: ignore[attr-defined]
             self.pause()
             scan.go_to_page(page)  # type: ignore[attr-defined]

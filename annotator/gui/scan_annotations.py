@@ -96,3 +96,63 @@ class AnnotationLayer:
         """Where an annotation is drawn in the scene (its shape, not its outline)."""
         item = self.items.get(annotation_id)
         return item.mapRectToScene(item.path().boundingRect()) if item is not None else None
+
+
+class TextHighlightLayer:
+    """The highlights of the transcription beside the scan, drawn as the boxes of their
+    aligned words (one path item per annotation and page, in the tag's colour, under
+    the region annotations), and the one word marked from the text side."""
+
+    def __init__(self, scene: QGraphicsScene, column: PageColumn) -> None:
+        self._scene = scene
+        self._column = column
+        self.reset()
+
+    def reset(self) -> None:
+        self.items: dict[tuple[str, int], QGraphicsPathItem] = {}
+        self.marked: QGraphicsPathItem | None = None
+
+    def set_highlights(self, highlights: list[tuple[str, int, list, str]]) -> None:
+        """``highlights``: (annotation id, page, [(x0, y0, x1, y1)], colour)."""
+        for item in self.items.values():
+            self._scene.removeItem(item)
+        self.items = {}
+        pages = self._column.items
+        for annotation_id, page, boxes, colour in highlights:
+            if not 1 <= page <= len(pages) or not boxes:
+                continue
+            path = QPainterPath()
+            path.setFillRule(Qt.FillRule.WindingFill)
+            for x0, y0, x1, y1 in boxes:
+                path.addRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+            color = QColor(colour)
+            color = color if color.isValid() else QColor(DEFAULT_COLOR)
+            item = QGraphicsPathItem(path)
+            item.setBrush(QColor(color.red(), color.green(), color.blue(), 80))
+            item.setPen(QPen(Qt.PenStyle.NoPen))
+            item.setZValue(9)
+            item.setPos(pages[page - 1].pos())
+            item.setData(0, annotation_id)
+            self._scene.addItem(item)
+            self.items[annotation_id, page] = item
+
+    def mark(self, page: int | None, box: tuple | None) -> None:
+        """Outline one word (the one under the caret in the text); None clears (a word
+        that has no place on the scan is said so in the status bar, never guessed)."""
+        if self.marked is not None:
+            self._scene.removeItem(self.marked)
+            self.marked = None
+        pages = self._column.items
+        if page is None or box is None or not 1 <= page <= len(pages):
+            return
+        x0, y0, x1, y1 = box[:4]
+        path = QPainterPath()
+        path.addRect(QRectF(x0 - 1, y0 - 1, x1 - x0 + 2, y1 - y0 + 2))
+        item = QGraphicsPathItem(path)
+        pen = QPen(QColor("#202020"), 2.0)
+        pen.setCosmetic(True)
+        item.setPen(pen)
+        item.setZValue(12)
+        item.setPos(pages[page - 1].pos())
+        self._scene.addItem(item)
+        self.marked = item

@@ -39,7 +39,7 @@ from annotator.gui.render import (
     filetype_of,
     orientations_to_apply,
 )
-from annotator.gui.scan_annotations import AnnotationItem, AnnotationLayer
+from annotator.gui.scan_annotations import AnnotationItem, AnnotationLayer, TextHighlightLayer
 from annotator.gui.scan_graphics import ScanGraphicsView
 from annotator.gui.scan_lock import PasswordPage
 from annotator.gui.scan_pages import GAP, PageColumn
@@ -61,6 +61,7 @@ class ScanView(QWidget):
     textSelected = Signal(object)
     annotationClicked = Signal(str)
     pageRendered = Signal(int)  # a page in view is now sharp at the current zoom
+    pointPressed = Signal(int, float, float)  # page, x, y in page points (a word clicked)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,6 +77,7 @@ class ScanView(QWidget):
         self._zoomer = ZoomControl(self._view, self._column, self.current_page,
                                    self.go_to_page, self._schedule_refresh)
         self._overlay = AnnotationLayer(self._scene, self._column)
+        self._text_marks = TextHighlightLayer(self._scene, self._column)
         self._regions = RegionGestures(self._scene, self._view, self._column,
                                        self.regionDrawn.emit, self.textSelected.emit,
                                        self.annotationClicked.emit)
@@ -105,6 +107,7 @@ class ScanView(QWidget):
         self._source: RenderSource | None = None
         self._column.reset()
         self._overlay.reset()
+        self._text_marks.reset()
         self._regions.reset()
         self._zoomer.reset()
         self._current = 0
@@ -332,6 +335,9 @@ class ScanView(QWidget):
 
     def mouse_press(self, pos: QPointF, shift: bool) -> bool:
         """True when the press starts a region or text drag (no panning then)."""
+        where = self.viewport_to_page(pos)
+        if where is not None:
+            self.pointPressed.emit(*where)
         return self._regions.press(pos, shift)
 
     def mouse_move(self, pos: QPointF) -> None:
@@ -345,6 +351,29 @@ class ScanView(QWidget):
     def set_annotations(self, annotations: list, colors: dict[str, str]) -> None:
         """Draw the region annotations of this document, replacing those drawn."""
         self._overlay.set_annotations(annotations, colors)
+
+    def set_text_highlights(self, highlights: list[tuple[str, int, list, str]]) -> None:
+        """Draw the highlights of the transcription beside this scan on the boxes of
+        their aligned words: (annotation id, page, boxes, colour)."""
+        self._text_marks.set_highlights(highlights)
+
+    def text_highlight_items(self) -> dict:
+        """{(annotation id, page): item} of the transcription's highlights drawn here."""
+        return self._text_marks.items
+
+    def mark_word(self, page: int | None, box: tuple | None) -> None:
+        """Outline the word the transcription's caret is on (None: none)."""
+        self._text_marks.mark(page, box)
+
+    def show_point(self, page: int, y: float) -> None:
+        """Scroll so that height ``y`` of ``page`` (a line being read) is near the top."""
+        if not 1 <= page <= len(self._column.items):
+            return
+        self._view.scroll_to_scene_y(self.page_to_scene(page, 0, max(0.0, y - 40)).y(),
+                                     self._zoomer.zoom)
+        self._pinned_scroll = self._view.verticalScrollBar().value()
+        self._set_current(page)
+        self._refresh_timer.start()
 
     def select_annotation(self, annotation_id: str | None) -> None:
         """Outline an annotation more thickly and scroll it into view."""
