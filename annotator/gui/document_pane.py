@@ -384,14 +384,14 @@ class DocumentPane(QWidget):
     def on_changes(self, changes: OpChanges) -> None:
         if not self.document_id:
             return
-        if self.document_id in changes.documents:
-            doc = self.model.document(self.document_id)
-            if doc is None:
-                self.closeRequested.emit(self)
-                return
-            self._update_header()
+        mine = self.document_id in changes.documents
+        if mine and self.model.document(self.document_id) is None:
+            self.closeRequested.emit(self)
+            return
         if self.kind == DocumentKind.TEXT:
             self.text_view.on_changes(changes)
         elif changes.annotations or changes.tags:
             self.refresh_regions()
+        if mine:  # after the view took the new text: the count is of what it shows
+            self._update_header()
 

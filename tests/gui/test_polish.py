@@ -11,7 +11,6 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QScrollArea
 
 from annotator.core.model import TagKind
-from tests.gui.conftest import doc_id
 from tests.gui.test_walkthrough import open_letter, reread, select_annotation_of
 
 LONG = ("Diplomatic recognition of the Soviet Union by the Third Republic",
@@ -60,3 +59,35 @@ def test_long_tag_names_wrap_and_the_inspector_fits_its_dock(window, qtbot):
     with reread(window) as f:
         assert tags[0] not in f.annotations.get(chosen).tag_ids
         assert tags[1] in f.annotations.get(chosen).tag_ids
+
+
+# -- 2: the header's character count -----------------------------------------------------
+
+
+def shown_count(pane) -> int:
+    """The character count the pane's header shows."""
+    bit = next(b for b in pane.subtitle._full.split(" · ") if b.endswith(" characters"))
+    return int(bit.split()[0].replace(",", ""))
+
+
+def test_header_character_count_follows_edits_undo_and_redo(window, qtbot):
+    letter, view = open_letter(window, qtbot)
+    before = len(window.model.p.documents.text(letter))
+    assert shown_count(window.left) == before
+    QTest.keyClick(view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert view.editing
+    at = view.text().index("Mr. President")
+    view.select_codepoints(at, at + len("Mr. "))
+    QTest.keyClick(view, Qt.Key.Key_Delete)
+    QTest.keyClick(view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert not view.editing
+    with reread(window) as p:
+        after = len(p.documents.text(letter))
+    assert after == before - 4
+    assert shown_count(window.left) == after
+    window.menus.undo.trigger()
+    with reread(window) as p:
+        assert len(p.documents.text(letter)) == before
+    assert shown_count(window.left) == before
+    QTest.keySequence(view, "Ctrl+Shift+Z")
+    assert shown_count(window.left) == after
