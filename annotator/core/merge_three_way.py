@@ -171,6 +171,17 @@ class ThreeWay(RowStore):
                 out[a].add(t if schema_name == "main" else self.map["tags"].get(t, t))
         return out
 
+    def their_tags(self, ids: list[str]) -> dict[str, list[str]]:
+        """Their tag ids of these annotations (as they are in their file)."""
+        out: dict[str, list[str]] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for a, t in self.c.execute(
+                    "SELECT annotation_id, tag_id FROM theirs.annotation_tags WHERE "
+                    f"annotation_id IN ({','.join('?' * len(chunk))})", chunk):
+                out.setdefault(a, []).append(t)
+        return out
+
     def merge_tags(self, ann_id: str, ours: set[str], theirs: set[str],
                    base: set[str]) -> None:
         """Added by either side stays added, removed by either stays removed."""
@@ -195,11 +206,14 @@ class ThreeWay(RowStore):
         mine = self.last_authors("main", [c["row_id"] for c in self.found])
         theirs = self.last_authors("theirs", [c["row_id"] for c in self.found]) \
             if their_version >= 4 else {}
+        anns = [c["row_id"] for c in self.found if c["table_name"] == "annotations"]
+        mine = {**self.row_authors("main", [i for i in anns if i not in mine]), **mine}
+        theirs = {**self.row_authors("theirs", [i for i in anns if i not in theirs]), **theirs}
         stamp = now()
         rows = []
         for c in self.found:
-            c["mine_author"] = mine.get(c["row_id"], "") or self.row_author(c, "main")
-            c["theirs_author"] = theirs.get(c["row_id"], "") or self.row_author(c, "theirs")
+            c["mine_author"] = mine.get(c["row_id"], "")
+            c["theirs_author"] = theirs.get(c["row_id"], "")
             rows.append({**c, "merge_id": self.merge_id, "resolution": "open",
                          "created_at": stamp, "modified_at": stamp, "deleted": 0})
         cols = self.cols["conflicts"]
@@ -222,15 +236,19 @@ class ThreeWay(RowStore):
                     out[row_id] = name  # the last one read is the latest
         return out
 
-    def row_author(self, conflict: dict, schema_name: str) -> str:
-        """The author the row itself names (an annotation's), when the journal has none."""
-        if conflict["table_name"] != "annotations":
-            return ""
-        row_id = conflict["row_id"]
-        found = self.c.execute(
-            f"SELECT substr(a.name, 1, 200) FROM {schema_name}.annotations n JOIN "
-            f"{schema_name}.authors a ON a.id = n.author_id WHERE n.id = ?", (row_id,)).fetchone()
-        return found[0] if found and isinstance(found[0], str) else ""
+    def row_authors(self, schema_name: str, ids: list[str]) -> dict[str, str]:
+        """Annotation id -> the name of the author the row itself names, for conflicts
+        whose row the journal does not name (bulk inserts, files without one)."""
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            chunk = list(dict.fromkeys(ids[i:i + 500]))
+            for row_id, name in self.c.execute(
+                    f"SELECT n.id, substr(a.name, 1, 200) FROM {schema_name}.annotations n "
+                    f"JOIN {schema_name}.authors a ON a.id = n.author_id WHERE n.id IN "
+                    f"({','.join('?' * len(chunk))})", chunk):
+                if isinstance(name, str):
+                    out[row_id] = name
+        return out
 
 
 def decode(value: str) -> dict:

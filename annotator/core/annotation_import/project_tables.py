@@ -248,11 +248,11 @@ class RowMerger(ThreeWay):
     def annotations(self, tick: Callable[[], None]) -> None:
         """By id; their passages moved onto the kept text of their document first."""
         mine = dict(self.c.execute("SELECT id, modified_at FROM main.annotations"))
-        based = dict(self.c.execute("SELECT id, modified_at FROM base.annotations")) \
-            if self.base else {}
-        tags = {}
-        for a, t in self.c.execute("SELECT annotation_id, tag_id FROM theirs.annotation_tags"):
-            tags.setdefault(a, []).append(t)
+        tags: dict[str, list[str]] = {}
+        if not self.base:  # (three-way: only the tags of the rows read, below)
+            for a, t in self.c.execute("SELECT annotation_id, tag_id FROM "
+                                       "theirs.annotation_tags"):
+                tags.setdefault(a, []).append(t)
         pages = dict(((d, n), (w, h)) for d, n, w, h in self.c.execute(
             "SELECT document_id, number, width, height FROM main.pages"))
         by_doc: dict[str, list[dict]] = {}
@@ -266,6 +266,8 @@ class RowMerger(ThreeWay):
                 self.reject("annotations", row, str(exc))
                 continue
             by_doc.setdefault(row["document_id"], []).append(row)
+        if self.base:
+            tags = self.their_tags([r["id"] for rows in by_doc.values() for r in rows])
         as_they_are: list[str] = []  # new rows to copy by SQL, unchanged but for ids
         fresh: list[dict] = []  # new rows written from Python (moved or with U+FFFD)
         for doc_id, rows in by_doc.items():
@@ -280,7 +282,7 @@ class RowMerger(ThreeWay):
                 raw = {r["id"] for r in new if not garbled(r)}
                 as_they_are += raw
                 new = [r for r in new if r["id"] not in raw]
-            self.contested([r for r in rows if r["id"] in mine], mine, based, tags)
+            self.contested([r for r in rows if r["id"] in mine], mine, tags)
             fresh += new
         # new rows, all at once: journaled by key in bulk (no trigger per row); none of
         # them can exist here already, their ids being new to us
@@ -297,17 +299,16 @@ class RowMerger(ThreeWay):
             journal("annotations", [(i,) for i in as_they_are])
             journal("annotation_tags", tag_rows)
 
-    def contested(self, rows: list[dict], mine: dict[str, str], based: dict[str, str],
+    def contested(self, rows: list[dict], mine: dict[str, str],
                   tags: dict[str, list[str]]) -> None:
         """Their rows that we have too. Two-way: where theirs is newer it wins. Three-way:
-        only rows they changed since the base count, merged field by field."""
-        if based:  # unchanged on their side since the base: ours stands
-            rows = [r for r in rows if based.get(r["id"]) != r["modified_at"]]
-        else:  # (where ours is newer there is nothing to do)
+        only rows they changed since the base were read (``changed``), merged field by
+        field where the base has them."""
+        if not self.base:  # (where ours is newer there is nothing to do)
             rows = [r for r in rows if r["modified_at"] >= mine[r["id"]]]
         ids = [r["id"] for r in rows]
         here = self.ours_many("annotations", ids)
-        base = self.base_rows("annotations", [i for i in ids if i in based])
+        base = self.base_rows("annotations", ids)
         self.base_onto_final(base)
         if base:
             base_tags = self.tag_sets("base", list(base))
