@@ -226,3 +226,43 @@ def test_suggestions_on_a_scan_leave_out_uncertain_words_and_accept_as_regions(p
     ann = [a for a in project.annotations.for_document(doc.id)][0]
     assert ann.entity_id == briand.id and ann.region.text == "Aristide Briand"
     assert "mention" not in {s.kind for s in suggestions.suggest(project, document_id=doc.id)}
+
+
+def _png_turned(path: Path, orientation: int, matrix) -> Path:
+    """The phototest stored turned or mirrored, as a PNG whose eXIf says how to show it
+    upright (MuPDF does not apply a PNG's orientation: we must)."""
+    import struct
+    import zlib
+
+    import pymupdf
+
+    with pymupdf.open(PHOTOTEST) as doc:
+        page = doc[0]
+        zoom = 640 / page.rect.width
+        png = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom) * matrix).tobytes("png")
+    exif = b"MM\x00\x2a\x00\x00\x00\x08" + struct.pack(">HHHIHHI", 1, 274, 3, 1,
+                                                        orientation, 0, 0)
+    chunk = struct.pack(">I", len(exif)) + b"eXIf" + exif
+    chunk += struct.pack(">I", zlib.crc32(b"eXIf" + exif))
+    path.write_bytes(png[:33] + chunk + png[33:])  # after the signature and IHDR
+    return path
+
+
+@needs_tesseract
+@pytest.mark.parametrize("orientation", [6, 5])
+def test_a_turned_image_is_read_upright_with_boxes_on_the_upright_page(
+        project, tmp_path, orientation) -> None:
+    import pymupdf
+
+    # 6: stored turned a quarter left; 5: stored transposed (x and y swapped)
+    matrix = {6: pymupdf.Matrix(270), 5: pymupdf.Matrix(0, 1, 1, 0, 0, 0)}[orientation]
+    doc = project.documents.import_file(
+        _png_turned(tmp_path / "turned.png", orientation, matrix)).value.document
+    assert doc.metadata.get("orientation") == orientation
+    ocr.recognise_document(project, doc.id, language="eng")
+    page = project.documents.page(doc.id, 1)
+    assert "quick brown dog" in page.text
+    x0, y0, x1, y1, word = page.words[0][:5]
+    assert page.width > page.height  # the upright page is landscape, as shown
+    assert word == "This"  # at the top left of the upright page (36, 92 of 640 x 480 px)
+    assert abs(x0 / page.width - 36 / 640) < 0.01 and abs(y0 / page.height - 92 / 480) < 0.01

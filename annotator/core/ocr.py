@@ -209,8 +209,8 @@ def _scan_dpi(page: Any) -> float:
 
 
 #: EXIF orientation -> (rotation in degrees, mirror left-right first) to show it upright
-_TURNS = {2: (0, True), 3: (180, False), 4: (180, True), 5: (90, True), 6: (90, False),
-          7: (270, True), 8: (270, False)}
+_TURNS = {2: (0, True), 3: (180, False), 4: (180, True), 5: (270, True), 6: (90, False),
+          7: (90, True), 8: (270, False)}
 
 
 def page_image(pdoc: Any, number: int, media_type: str, metadata: dict,
