@@ -87,6 +87,8 @@ def detect_format(path: Path) -> str:
         head = fh.read(64)
     if head.startswith(b"PK\x03\x04") or zipfile.is_zipfile(path):
         return "qdpx"
+    if b"%PDF" in head:
+        return "pdf"  # an annotated PDF (annotation_import.pdf_annotations)
     if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
         return "w3c"
     raise AnnotatorError(f"{path.name} is neither W3C Web Annotation JSON-LD nor a REFI-QDA "
@@ -102,6 +104,10 @@ def import_annotations(project: Project, path: str | Path, *, progress: Progress
         raise AnnotatorError(f"there is no file at {path}.")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise AnnotatorError(f"{path.name} is larger than 2 GB; it cannot be imported.")
+    if detect_format(path) == "pdf":
+        from annotator.core.annotation_import.pdf_annotations import import_pdf_annotations
+
+        return import_pdf_annotations(project, path, progress=progress)
     if detect_format(path) == "qdpx":
         if document_id is not None:
             raise AnnotatorError(f"{path.name} is a REFI-QDA project, which names its own "
