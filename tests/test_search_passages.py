@@ -99,3 +99,20 @@ def test_an_index_in_the_old_layout_is_rebuilt(project):
     assert all(text[h.start:h.end] == "Chicherin" for h in hits)
     assert len(hits) == text.count("Chicherin")
     assert project.conn.execute("SELECT count(*) FROM search_rows").fetchone()[0] > 3
+
+
+def test_a_word_in_more_passages_than_are_ranked_streams_in_index_order(project, monkeypatch):
+    texts = [long_text(3000 + 500 * i) for i in range(3)]
+    docs = [add_text(project, f"t{i}", t) for i, t in enumerate(texts)]
+    ranked = search.search(project, "genoa", limit=5000)
+    monkeypatch.setattr(search, "RANKED_UP_TO", 3)
+    hits = search.search(project, "genoa", limit=5000)
+    assert sorted((h.document_id, h.start) for h in hits) == \
+        sorted((h.document_id, h.start) for h in ranked)  # the same hits, another order
+    by_doc = [h.document_id for h in hits]
+    assert by_doc == sorted(by_doc, key=by_doc.index)  # grouped
+    for h in hits:
+        text = texts[[d.id for d in docs].index(h.document_id)]
+        assert text[h.start:h.end] == "Genoa"
+    one_each = search.search(project, "genoa", per_document=1)
+    assert sorted(h.document_id for h in one_each) == sorted(d.id for d in docs)
