@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 EXPORT_ENTRIES = (("csv", "CSV…"), ("w3c", "W3C Web Annotation…"), ("tei", "TEI…"),
                   ("qdpx", "REFI-QDA (.qdpx)…"), ("pdf", "Annotated PDF…"),
                   ("html", "Quotation report (HTML)…"), ("md", "Quotation report (Markdown)…"),
-                  ("alto", "Text layer as ALTO…"), ("pagexml", "Text layer as PAGE XML…"))
+                  ("iiif", "IIIF manifest (Mirador)…"), ("alto", "Text layer as ALTO…"), ("pagexml", "Text layer as PAGE XML…"))
 
 
 def run_with_progress(parent: QWidget | None, title: str, label: str,

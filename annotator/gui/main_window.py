@@ -200,6 +200,10 @@ class MainWindow(QMainWindow):
 
         self.ocr = OcrController(model, desk, dialogs, status, self)
         self.ocr.install(self.menus.document_menu)
+        from annotator.gui.iiif_controller import IIIFController
+
+        self.iiif = IIIFController(model, dialogs, self)
+        self.iiif.install(self.menus.file_menu)
         from annotator.gui.undo import UndoKeys
 
         self.undo_keys = UndoKeys(self, self.inspector.commit_fields)
