@@ -207,6 +207,10 @@ class MainWindow(QMainWindow):
         from annotator.gui.undo import UndoKeys
 
         self.undo_keys = UndoKeys(self, self.inspector.commit_fields)
+        from annotator.gui.status import StatusMessages
+
+        self.status_messages = StatusMessages(status, model, desk, self.selected,
+                                              self.annotations)
 
         desk.documentActivated.connect(self.documentActivated)
         desk.paneActivated.connect(lambda _pane: self.menus.update())

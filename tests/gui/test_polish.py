@@ -11,7 +11,15 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QScrollArea
 
 from annotator.core.model import TagKind
-from tests.gui.test_walkthrough import open_letter, reread, select_annotation_of
+from tests.gui.conftest import doc_id
+from tests.gui.test_walkthrough import (
+    on_page,
+    open_letter,
+    reread,
+    scan_of,
+    select_annotation_of,
+    select_words,
+)
 
 LONG = ("Diplomatic recognition of the Soviet Union by the Third Republic",
         "Émigré governments of the Caucasian republics in Paris",
@@ -91,3 +99,49 @@ def test_header_character_count_follows_edits_undo_and_redo(window, qtbot):
     assert shown_count(window.left) == before
     QTest.keySequence(view, "Ctrl+Shift+Z")
     assert shown_count(window.left) == after
+
+
+# -- 3: status messages ------------------------------------------------------------------
+
+
+def test_linked_goes_when_the_link_is_undone(window, qtbot):
+    _letter, view, scan = scan_of(window, qtbot)
+    viewport = scan.graphics_view().viewport()
+    view.setFocus()
+    select_words(view, "moral support")
+    shift = Qt.KeyboardModifier.ShiftModifier
+    a, b = on_page(scan, 80, 300), on_page(scan, 400, 360)
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, shift, a)
+    QTest.mouseMove(viewport, b)
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, shift, b)
+    QTest.keySequence(view, "Ctrl+L")
+    bar = window.statusBar()
+    qtbot.wait(20)
+    assert bar.currentMessage() == "Linked."  # it outlives the gesture's own selection
+    QTest.keySequence(view, "Ctrl+Z")
+    with reread(window) as p:
+        assert not [x for x in p.links.list() if x.relation == "transcribes"
+                    and "moral support" in (p.annotations.get(x.source_id).quote or "")]
+    qtbot.waitUntil(lambda: bar.currentMessage() != "Linked.", timeout=1000)
+
+
+def test_a_message_goes_when_the_scholar_works_in_another_document(window, qtbot):
+    letter, view = open_letter(window, qtbot)
+    start, end = select_words(view, "moral support")
+    QTest.keyClick(view, Qt.Key.Key_6)
+    bar = window.statusBar()
+    qtbot.wait(20)
+    assert bar.currentMessage().startswith("Tagged “moral support”")
+    with reread(window) as p:
+        assert any(a.text.start == start for a in p.annotations.list(document_id=letter)
+                   if a.text)
+    window.documents.openRequested.emit(doc_id(window, "ussr_france"), False)  # double-click
+    qtbot.waitUntil(lambda: bar.currentMessage() == "", timeout=1000)
+    # and a message about the annotation just made goes when another one is selected
+    letter, view = open_letter(window, qtbot)
+    select_words(view, "the Soviets")
+    QTest.keyClick(view, Qt.Key.Key_6)
+    qtbot.wait(20)
+    assert bar.currentMessage().startswith("Tagged “the Soviets”")
+    select_annotation_of(window, qtbot, "Georgia")
+    qtbot.waitUntil(lambda: bar.currentMessage() == "", timeout=1000)
