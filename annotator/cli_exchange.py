@@ -21,7 +21,7 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 #: document metadata `annotator set` changes (keys of Document.metadata)
 META_KEYS = ("url", "date", "creator", "archive", "shelfmark", "rights")
 FORMAT_KEYS = ("csv", "xlsx", "w3c", "tei", "qdpx", "pdf", "html", "md", "alto", "pagexml",
-               "iiif")
+               "iiif", "gexf", "graphml", "palladio", "geojson", "kml")
 
 
 def add_parsers(subparsers) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from annotator.core.changes import OpChanges, OpResult
 from annotator.core.errors import AnnotatorError
+from annotator.core.filters import AnnotationFilter, annotation_where
 from annotator.core.model import Annotation, Entity, TagKind
 from annotator.core.relations import move_entity
 from annotator.core.suggestions import Suggestion
@@ -72,14 +73,16 @@ def mentions(project: Project, entity_id: str, context: int = CONTEXT) -> list[M
     return out
 
 
-def cooccurrence(project: Project) -> tuple[list[Entity], dict[tuple[str, str], int]]:
+def cooccurrence(project: Project, filt: AnnotationFilter | None = None
+                 ) -> tuple[list[Entity], dict[tuple[str, str], int]]:
     """Entities mentioned in the same paragraph (a line of a text, a page of a scan):
-    the entities that co-occur at least once, and the count per unordered pair."""
+    the entities that co-occur at least once, and the count per unordered pair;
+    ``filt``: only the mentions the annotation table's filter keeps (the network's)."""
+    where, args = annotation_where(project, filt)
     rows = project.conn.execute(
         "SELECT a.document_id, a.entity_id, a.start_offset, a.page FROM annotations a "
-        "JOIN documents d ON d.id = a.document_id AND d.deleted = 0 "
         "JOIN entities e ON e.id = a.entity_id AND e.deleted = 0 "
-        "WHERE a.deleted = 0 ORDER BY a.document_id")
+        f"WHERE {where} ORDER BY a.document_id", args)
     units: dict[tuple[str, int], set[str]] = {}
     breaks: dict[str, list[int]] = {}
     for doc_id, entity_id, start, page in rows:

@@ -28,7 +28,10 @@ if TYPE_CHECKING:
 EXPORT_ENTRIES = (("csv", "CSV…"), ("w3c", "W3C Web Annotation…"), ("tei", "TEI…"),
                   ("qdpx", "REFI-QDA (.qdpx)…"), ("pdf", "Annotated PDF…"),
                   ("html", "Quotation report (HTML)…"), ("md", "Quotation report (Markdown)…"),
-                  ("iiif", "IIIF manifest (Mirador)…"), ("alto", "Text layer as ALTO…"), ("pagexml", "Text layer as PAGE XML…"))
+                  ("iiif", "IIIF manifest (Mirador)…"), ("alto", "Text layer as ALTO…"), ("pagexml", "Text layer as PAGE XML…"),
+                  ("gexf", "Network as GEXF (Gephi)…"), ("graphml", "Network as GraphML…"),
+                  ("palladio", "Network as Palladio CSV…"), ("geojson", "Places as GeoJSON…"),
+                  ("kml", "Places as KML…"))
 
 
 def run_with_progress(parent: QWidget | None, title: str, label: str,

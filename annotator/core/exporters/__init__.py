@@ -67,6 +67,17 @@ FORMATS: dict[str, ExportFormat] = {f.key: f for f in (
                  "export_layout", (("fmt", "alto"),)),
     ExportFormat("pagexml", "Text layer as PAGE XML 2019 (one file per page)", "", True,
                  "layout", "export_layout", (("fmt", "pagexml"),)),
+    # issue 15: the network of entities, and the places on a map
+    ExportFormat("gexf", "Network as GEXF (Gephi)", ".gexf", False, "network_export",
+                 "export_gexf"),
+    ExportFormat("graphml", "Network as GraphML (Cytoscape, yEd, nodegoat)", ".graphml", False,
+                 "network_export", "export_graphml"),
+    ExportFormat("palladio", "Network as Palladio CSV (edges and nodes)", "", True,
+                 "network_export", "export_palladio"),
+    ExportFormat("geojson", "Places as GeoJSON (QGIS, uMap, Leaflet)", ".geojson", False,
+                 "places_export", "export_geojson"),
+    ExportFormat("kml", "Places as KML (Google Earth)", ".kml", False, "places_export",
+                 "export_kml"),
 )}
 
 

@@ -42,6 +42,7 @@ from annotator.core.exporters.base import (
     safe_filename,
     xml_safe,
 )
+from annotator.core.exporters.tei_relations import list_relation
 from annotator.core.exporters.tei_text import Span, attributes, render
 from annotator.core.model import Annotation, Document, DocumentKind, Entity, TagKind
 from annotator.core.util import now
@@ -175,6 +176,7 @@ class _Writer:
                 groups.setdefault(list_name, []).append(record)
         order = ("listPerson", "listPlace", "listOrg", "listEvent", "listObject")
         out = [f"<{name}>{''.join(groups[name])}</{name}>" for name in order if name in groups]
+        out.append(list_relation(self.p, entity_ids, xml_ids, _t, _token, _date_attrs))
         links = [f'<link type="{_t(_token(link.relation))}" target="#{xml_ids[link.source_id]} '
                  f'#{xml_ids[link.target_id]}"/>' for link in self.links
                  if link.source_id in xml_ids and link.target_id in xml_ids]
