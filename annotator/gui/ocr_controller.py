@@ -82,6 +82,7 @@ class OcrController(QObject):
         self.progress: QProgressDialog | None = None
         self.stored: list[int] = []
         self._run: dict[str, Any] = {}
+        model.projectClosed.connect(self.shutdown)
 
     @property
     def running(self) -> bool:
@@ -168,12 +169,22 @@ class OcrController(QObject):
         if self.worker is not None:
             self.worker.cancel()
 
+    def shutdown(self) -> None:
+        """The project is closing: stop the run and wait for its thread (its Tesseract
+        process is ended within a fifth of a second); what was stored stays."""
+        worker = self.worker
+        if worker is not None:
+            worker.cancel()
+            worker.wait()
+
     def _store(self, page: RecognisedPage) -> None:
         """On the GUI thread: one page, one transaction, announced at once."""
         from annotator.core import ocr
         from annotator.core.errors import AnnotatorError
 
         run = self._run
+        if not self.model.is_open:
+            return
         try:
             result = ocr.store_page(self.model.p, run["doc"].id, page, label=run["label"],
                                     coalesce=run["key"])
@@ -184,6 +195,8 @@ class OcrController(QObject):
         self.stored.append(page.number)
         self.model.announce(result.changes)
         if self.progress is not None:
+            if self.progress.wasCanceled():  # Escape, or closed, rather than the button
+                self.cancel()
             done = len(self.stored)
             self.progress.setValue(done)
             if done < run["total"]:
@@ -201,6 +214,9 @@ class OcrController(QObject):
             self.progress.close()
             self.progress.deleteLater()
             self.progress = None
+        if not self.model.is_open:
+            self.finished.emit()
+            return
         if self.stored:
             self.model.record_step(run["label"])
             self._show_layer(run["doc"].id)

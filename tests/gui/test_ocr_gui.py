@@ -68,3 +68,33 @@ def test_pointing_at_an_ocr_layer_reads_words_with_line_and_confidence() -> None
              (10, 30, 40, 40, "next", 1, 90.0)]
     assert nearest_word(words, QPointF(60, 15)) == 1
     assert nearest_word(words, QPointF(20, 45)) == 2
+
+
+def test_cancel_in_the_progress_dialog_keeps_the_page_read(window, qtbot, dialogs,
+                                                           project_path, tmp_path,
+                                                           monkeypatch) -> None:
+    from annotator.core.project import Project
+    from annotator.gui.dialogs.recognise import RecogniseDialog
+    from tests.test_ocr import two_page_pdf
+
+    result = window.model.p.documents.import_file(two_page_pdf(tmp_path / "two.pdf"))
+    window.model.announce(result.changes)
+    doc = result.value.document
+    window.open_document(doc.id)
+    monkeypatch.setattr(RecogniseDialog, "exec", lambda d: d.set_languages(["eng"]) or 1)
+    controller = window.ocr
+    store = controller._store
+
+    def store_then_cancel(page) -> None:  # the scholar presses Cancel after page 1
+        from PySide6.QtWidgets import QPushButton
+
+        store(page)
+        controller.progress.findChild(QPushButton).click()
+
+    monkeypatch.setattr(controller, "_store", store_then_cancel)
+    controller.action.trigger()
+    qtbot.waitUntil(lambda: not controller.running, timeout=30000)
+    assert controller.stored == [1]
+    with Project.open(project_path, read_only=True) as p:
+        first, second = p.documents.pages(doc.id, with_words=True)
+        assert "quick brown" in first.text and second.words == []
