@@ -33,6 +33,8 @@ PANELS = (
      "inspector"),
     ("timeline", "Timeline", "annotator.gui.timeline", "Timeline", "bottom", "annotations"),
     ("charts", "Charts", "annotator.gui.charts", "ChartsPanel", "bottom", "annotations"),
+    ("network", "Network", "annotator.gui.panels.network", "NetworkPanel", "bottom",
+     "annotations"),
 )
 
 

@@ -49,3 +49,32 @@ def test_relate_two_mentions_by_key_then_entity_page_lists_it(window, dialogs, q
     window.model.undo_stack.undo()
     assert relations.listing(window.model.p) == []
     assert page.tree.topLevelItemCount() == 0
+
+
+def test_network_view_click_through(window, qtbot):
+    from PySide6.QtTest import QTest
+
+    letter = doc_id(window, "Letter to Aristide")
+    briand = _mention(window, letter, "Aristide Briand")
+    league = _mention(window, letter, "League of Nations")
+    window.model.do("Relate", relations.create, window.model.p, briand.entity_id, "met",
+                    league.entity_id, evidence=[league.id])
+    panel = window.research["network"]
+    with qtbot.waitSignal(panel.drawn, timeout=20000):
+        window.docks["network"].show()
+        window.docks["network"].raise_()
+    assert {n.id for n in panel.graph.nodes} >= {briand.entity_id, league.entity_id}
+    with qtbot.waitSignal(panel.drawn, timeout=20000):
+        panel.cooccurrence.setChecked(False)  # relations only
+    assert [e.kind for e in panel.graph.edges] == ["relation"]
+    view = panel.view
+
+    def click(point) -> None:
+        QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                         Qt.KeyboardModifier.NoModifier, view.mapFromScene(point))
+
+    click(panel.items[briand.entity_id].rect().center())
+    assert window.research["entity"].entity_id == briand.entity_id
+    edge = next(i for i in panel.scene.items() if i.data(0) and i.data(0)[0] == "edge")
+    click(edge.line().center())
+    assert window.selected.id == league.id  # the relation's evidence
