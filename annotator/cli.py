@@ -139,8 +139,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     if args.command in (None, "gui"):
         from annotator.gui.app import run
+        from annotator.gui.quitting import leave
 
-        return run(getattr(args, "project", None), author=args.author)
+        leave(run(getattr(args, "project", None), author=args.author))
     from annotator import cli_exchange, cli_history, cli_research
     from annotator.core.errors import AnnotatorError
 

@@ -501,7 +501,9 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Nothing to save: every action was committed when it was made."""
+        """Nothing to save: every action was committed when it was made. The window
+        goes once its layout is saved, closing the project after (and quitting.py
+        ends the process at once)."""
         if not self.built:
             self.model.close()
             event.accept()
@@ -509,6 +511,7 @@ class MainWindow(QMainWindow):
         self.editing.finish_all()
         self.inspector.show_annotation(None)  # commits a note being typed
         self.save_layout()
+        self.hide()
         self.page_sync.stop()
         self.annotations.table.stop()
         self.model.close()

@@ -6,11 +6,18 @@ project file or by what the widgets really show."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QScrollArea
 
 from annotator.core.model import TagKind
+from annotator.core.project import Project
 from tests.gui.conftest import doc_id
 from tests.gui.test_walkthrough import (
     on_page,
@@ -145,3 +152,55 @@ def test_a_message_goes_when_the_scholar_works_in_another_document(window, qtbot
     assert bar.currentMessage().startswith("Tagged “the Soviets”")
     select_annotation_of(window, qtbot, "Georgia")
     qtbot.waitUntil(lambda: bar.currentMessage() == "", timeout=1000)
+
+
+# -- 6: quitting -------------------------------------------------------------------------
+
+
+def test_quit_closes_the_window_at_once_with_the_project_committed_and_closed(window, qtbot):
+    letter, view = open_letter(window, qtbot)
+    start, end = select_words(view, "moral support")
+    QTest.keyClick(view, Qt.Key.Key_6)
+    path = window.model.p.path
+    began = time.perf_counter()
+    window.menus.quit.trigger()
+    took = time.perf_counter() - began
+    assert not window.isVisible() and not window.model.is_open
+    assert took < 0.5, f"closing took {took:.2f} s"
+    assert not path.with_name(path.name + "-wal").exists()  # folded back into the file
+    with Project.open(path) as p:  # the lock is let go, the tag is there
+        tagged = [a for a in p.annotations.list(document_id=letter)
+                  if a.text and (a.text.start, a.text.end) == (start, end)]
+        assert [p.tags.get(t).name for t in tagged[0].tag_ids] == ["Imperial debt"]
+
+
+LEAVE = """
+import sys
+from PySide6.QtWidgets import QApplication, QWidget
+from annotator.gui.project_model import ProjectModel
+from annotator.gui.quitting import leave
+app = QApplication([])
+holder = QWidget()
+holder.model = ProjectModel()
+holder.model.open(sys.argv[1], author="Test Historian")
+holder.model.do("Rename", holder.model.p.set_title, "Renamed on the way out")
+print("before leaving", flush=True)
+sys.stdout.write("unflushed tail")
+leave(3)
+"""
+
+
+def test_leave_closes_a_project_left_open_and_exits_without_teardown(project_path, tmp_path):
+    """The process end the GUI uses: a project still open is closed (checkpointed,
+    lock let go), output is flushed, the status is the one given."""
+    script = tmp_path / "leave.py"
+    script.write_text(LEAVE)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, str(script), str(project_path)], env=env,
+                          capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 3, done.stderr
+    assert done.stdout.endswith("before leaving\nunflushed tail")
+    assert not project_path.with_name(project_path.name + "-wal").exists()
+    with Project.open(project_path) as p:
+        assert p.title == "Renamed on the way out"
