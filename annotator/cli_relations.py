@@ -131,8 +131,35 @@ def cmd_gazetteer(args) -> int:
     if not found:
         print(f"no place called {args.name!r} in the offline gazetteer")
         return EXIT_PROBLEMS
+    print(gazetteer.ATTRIBUTION)
     return EXIT_OK
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "relate": cmd_relate, "relations": cmd_relations, "gazetteer": cmd_gazetteer}
+
+
+def locate_entity(project, ref: str, choose: int | None) -> int:
+    """`annotator entities P --locate NAME [--choose N]`: the candidates for the entity's
+    name (and spellings) in the gazetteer; the best (or the chosen one) is stored."""
+    from annotator.core import gazetteer, places
+    from annotator.core.errors import AnnotatorError
+
+    entity = _entity(project, ref)
+    found: list = []
+    for name in (entity.name, *entity.aliases):
+        found += [p for p in gazetteer.lookup(name) if p.geonames_id not in
+                  {f.geonames_id for f in found}]
+    if not found:
+        print(f"no place called “{entity.name}” in the offline gazetteer")
+        return EXIT_PROBLEMS
+    for i, p in enumerate(found, 1):
+        print(f"{i:>3}. {p.name} ({p.country}) geonames:{p.geonames_id} {p.latitude:.4f} "
+              f"{p.longitude:.4f} pop. {p.population:,}")
+    if choose is not None and not 1 <= choose <= len(found):
+        raise AnnotatorError(f"--choose takes 1 to {len(found)}")
+    place = found[(choose or 1) - 1]
+    places.locate(project, entity.id, place)
+    print(f"“{entity.name}” is {place.name} ({place.country}), geonames:{place.geonames_id}")
+    print(gazetteer.ATTRIBUTION)
+    return EXIT_OK

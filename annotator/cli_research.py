@@ -41,6 +41,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("project")
     p.add_argument("--merge", nargs=2, metavar=("A", "B"),
                    help="merge entity A into B (mentions and spellings move to B)")
+    p.add_argument("--locate", metavar="NAME", help="find a place entity in the offline "
+                   "gazetteer and store its GeoNames id and coordinates (the best match, or "
+                   "--choose N of the candidates listed)")
+    p.add_argument("--choose", type=int, metavar="N", help="with --locate: take candidate N")
     p.add_argument("--json", action="store_true")
 
 
@@ -119,7 +123,11 @@ def cmd_entities(args) -> int:
     from annotator.core import entity_ops
     from annotator.core.errors import AnnotatorError
 
-    with _open(args, read_only=not args.merge) as project:
+    with _open(args, read_only=not (args.merge or args.locate)) as project:
+        if args.locate:  # issue 15: cli_relations does the work
+            from annotator.cli_relations import locate_entity
+
+            return locate_entity(project, args.locate, args.choose)
         if args.merge:
             source, target = (project.entities.find(ref) for ref in args.merge)
             for ref, entity in zip(args.merge, (source, target), strict=True):
