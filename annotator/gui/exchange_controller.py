@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from annotator.gui.project_model import ProjectModel
 
 #: Export ▸ entries: format key (annotator.core.exporters.FORMATS) and menu text.
-EXPORT_ENTRIES = (("csv", "CSV…"), ("w3c", "W3C Web Annotation…"), ("tei", "TEI…"),
+EXPORT_ENTRIES = (("csv", "CSV…"), ("xlsx", "Excel workbook (.xlsx)…"), ("w3c", "W3C Web Annotation…"), ("tei", "TEI…"),
                   ("qdpx", "REFI-QDA (.qdpx)…"), ("pdf", "Annotated PDF…"),
                   ("html", "Quotation report (HTML)…"), ("md", "Quotation report (Markdown)…"),
                   ("iiif", "IIIF manifest (Mirador)…"), ("alto", "Text layer as ALTO…"), ("pagexml", "Text layer as PAGE XML…"),
