@@ -10,6 +10,11 @@ says: "mid-1927" is 1927 *roughly*, not 1927-07-01. So every date found carries:
 - ``precision``: day, month, season, year, decade or century;
 - ``approximate``: the text hedges ("mid-", "early", "vers", "около", "c.").
 
+A day and month without a year ("15 October", "le 3 mai") takes its year from the
+nearest full date (day or month and year) before it in the same text, else from the
+document's own date: a letter's "15 October" follows its dateline, and an article
+about 1924 means 1924 whatever year it was written in. ``year_from`` says which.
+
 Centuries run 00-99 ("XX century" = 1900/1999), as ISO 8601's century does.
 Numeric dates with dots are day-first (European); with slashes, day-first unless the
 numbers say otherwise or the text is English, where month-first is the custom.
@@ -17,6 +22,7 @@ numbers say otherwise or the text is English, where month-first is the custom.
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import re
 from dataclasses import dataclass
@@ -43,6 +49,9 @@ class DateValue:
     iso: str
     precision: Precision
     approximate: bool = False
+    #: where the year came from when the text gives none: the earlier date's words,
+    #: or DOCUMENT_DATE ("" when the text gives the year)
+    year_from: str = ""
 
     @property
     def interval(self) -> tuple[date, date]:
@@ -99,19 +108,30 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [(kind, re.compile(p, re.IGNORECASE)) 
              rf"{_YEAR_WORD}"),
 )]
 _PRIORITY = {kind: i for i, (kind, _) in enumerate(_PATTERNS)}
+DOCUMENT_DATE = "the document's date"
+#: a day and a month with no year after them (a year after them is a full date,
+#: which is longer and wins where both match): "15 October", "October 15"; found
+#: from each one- or two-digit number, so a megabyte of prose is read once, fast
+_DAY_NUMBER = re.compile(r"(?<![\d.,/:])\b[0-3]?\d(?!\d)(?![.,:/]\d)")
+_DM = re.compile(rf"{_DAY}\s+(?:of\s+|de\s+)?{_MONTH.format('month')}(?![\w-])",
+                 re.IGNORECASE)
+_MD = re.compile(rf"\b{_MONTH.format('month')}\s+{_DAY}\b(?![.,]?\s*\d)", re.IGNORECASE)
+_FULL = (Precision.DAY, Precision.MONTH)
 
 
 _ANCHOR = re.compile(r"\d{3}|centur|si[eè]cle|век", re.IGNORECASE)
 _WINDOW = 60
 
 
-def find_dates(text: str, language: str = "") -> list[DateValue]:
+def find_dates(text: str, language: str = "", document_date: str = "") -> list[DateValue]:
     """Every date in ``text`` (English, French or Russian), in reading order; where
     two readings overlap, the longer (then the more specific pattern) wins, so
-    "17 June 1927" is one day, not a day plus the year 1927.
+    "17 June 1927" is one day, not a day plus the year 1927. A day and month without
+    a year count when a year can be had (module docstring): ``document_date`` is the
+    document's own date (ISO 8601, as its metadata holds it).
 
-    Every date has three digits in a row or a word for century, so the patterns run
-    only in windows around those: a megabyte of prose takes milliseconds, not a
+    Every full date has three digits in a row or a word for century, so the patterns
+    run only in windows around those: a megabyte of prose takes milliseconds, not a
     second."""
     found: list[tuple[int, int, int, DateValue]] = []
     for lo, hi in _windows(text):
@@ -121,13 +141,31 @@ def find_dates(text: str, language: str = "") -> list[DateValue]:
                 if value is not None:
                     found.append((-(value.end - value.start), _PRIORITY[kind], value.start,
                                   value))
+    out = _resolve(found)
+    fallback = _one_year(document_date)
+    full = [v for v in out if v.precision in _FULL]
+    if full or fallback is not None:
+        for value in _yearless(text, language, full, fallback):
+            found.append((-(value.end - value.start), len(_PRIORITY), value.start, value))
+        out = _resolve(found)
+    return out
+
+
+def _resolve(found: list[tuple[int, int, int, DateValue]]) -> list[DateValue]:
+    """Overlapping readings: the longest, then the most specific pattern, wins. The
+    spans taken are disjoint, so sorted by start their ends are sorted too: only the
+    last one starting before a reading ends can overlap it (this check was a scan of
+    all taken spans, 3.3 s for the 5,000 dates of a megabyte)."""
     found.sort(key=lambda f: (f[0], f[1], f[2]))
-    taken: list[tuple[int, int]] = []
+    starts: list[int] = []
+    ends: list[int] = []
     out = []
     for _, _, _, value in found:
-        if any(value.start < e and s < value.end for s, e in taken):
+        i = bisect.bisect_left(starts, value.end)
+        if i and ends[i - 1] > value.start:
             continue
-        taken.append((value.start, value.end))
+        starts.insert(i, value.start)
+        ends.insert(i, value.end)
         out.append(value)
     return sorted(out, key=lambda v: v.start)
 
@@ -150,11 +188,71 @@ def _windows(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def parse_date(text: str, language: str = "") -> DateValue | None:
+def _one_year(value: str) -> int | None:
+    """The year an ISO value lies in, if it lies in one ("1927-06-17", "1927")."""
+    interval = iso_interval(value) if value else None
+    if interval is None or interval[0].year != interval[1].year:
+        return None
+    return interval[0].year
+
+
+def _yearless(text: str, language: str, full: list[DateValue],
+              fallback: int | None) -> list[DateValue]:
+    """Days and months written without a year, given the year of the nearest full
+    date before each (``full``, in reading order), else ``fallback``."""
+    starts = [v.start for v in full]
+    out = []
+    for number in _DAY_NUMBER.finditer(text):
+        m = _DM.match(text, number.start())
+        if m is None:  # the month before the number?
+            m = _MD.search(text, max(0, number.start() - 14), number.end() + 8)
+            if m is None or m.start("day") != number.start():
+                continue
+        month_word = m.group("month")
+        if month_word[:3] in ("may", "mar") and not month_word[0].isupper() and \
+                not language.startswith("fr"):
+            continue  # "may" and "mar" are English words, as in _value
+        before = bisect.bisect_right(starts, m.start()) - 1
+        if before >= 0:
+            year, source = int(full[before].iso[:4]), full[before].text
+        elif fallback is not None:
+            year, source = fallback, DOCUMENT_DATE
+        else:
+            continue
+        month, day = _month(month_word), int(m.group("day"))
+        try:
+            date(year, month, day)
+        except ValueError:
+            continue
+        words = m.group().rstrip(".")  # "on 2 March." ends a sentence
+        out.append(DateValue(m.start(), m.start() + len(words), words,
+                             f"{year:04d}-{month:02d}-{day:02d}", Precision.DAY,
+                             year_from=source))
+    return out
+
+
+def document_date(metadata: object) -> str:
+    """A document's own date as its metadata holds it ("" when none: a crafted file's
+    metadata may hold anything)."""
+    own = metadata.get("date") if isinstance(metadata, dict) else None
+    return own if isinstance(own, str) else ""
+
+
+def year_context(text: str, offset: int, language: str = "", document_date: str = "") -> str:
+    """The text before ``offset`` that a day and month written there would take its
+    year from (its nearest full date; the document's date stands after it), for
+    :func:`parse_date` on a passage or a field: "17 June 1927" or "1927-06-17"."""
+    full = [v for v in find_dates(text[:offset], language) if v.precision in _FULL]
+    return full[-1].iso if full else document_date
+
+
+def parse_date(text: str, language: str = "", year_from: str = "") -> DateValue | None:
     """The date that ``text`` is, if the whole of it (but for spaces and punctuation
-    around it) is one date: for the note field, a CLI argument, a selection."""
+    around it) is one date: for the note field, a CLI argument, a selection.
+    ``year_from``: an ISO date whose year a day and month without one take (see
+    :func:`year_context`)."""
     stripped = text.strip(" \t\n.,;:()[]")
-    for value in find_dates(stripped, language):
+    for value in find_dates(stripped, language, year_from):
         if value.start == 0 and value.end == len(stripped):
             return value
     return None

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 
 from annotator.core import names
 from annotator.core.changes import OpChanges, OpResult
-from annotator.core.dates import find_dates
+from annotator.core.dates import document_date, find_dates
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import DocumentKind, Entity, RegionSelector, TagKind
 from annotator.core.util import now
@@ -180,7 +180,8 @@ def suggest(project: Project, *, document_id: str | None = None,
             out.extend(_on_scan(project, ctx, doc.id, doc.language))
             continue
         text = project.documents.text(doc.id)
-        out.extend(ctx.document(doc.id, text, doc.language, _occupied(project, doc.id)))
+        out.extend(ctx.document(doc.id, text, doc.language, _occupied(project, doc.id),
+                                document_date(doc.metadata)))
     return out
 
 
@@ -224,7 +225,8 @@ class _Context:
     fuzzy_cache: dict[str, tuple[float, str, str] | None] = field(default_factory=dict)
 
     def document(self, doc_id: str, text: str, language: str,
-                 occupied: list[tuple[int, int, bool, bool]]) -> list[Suggestion]:
+                 occupied: list[tuple[int, int, bool, bool]],
+                 document_date: str = "") -> list[Suggestion]:
         tokens = [(m.start(), m.end(), m.group()) for m in names.WORD.finditer(text)]
         keys = [names.word_key(w) for _, _, w in tokens]
         found: list[Suggestion] = []
@@ -236,10 +238,11 @@ class _Context:
             found.extend(self._aliases(doc_id, text, tokens, keys, phrases))
         if "date" in self.kinds:
             date_tag = self.types.get("date")
-            for d in find_dates(text, language):
+            for d in find_dates(text, language, document_date):
                 found.append(_make("date", doc_id, text, d.start, d.end,
                                    f"Date {d.iso} ({d.precision}"
-                                   f"{', approximate' if d.approximate else ''})",
+                                   f"{', approximate' if d.approximate else ''}"
+                                   f"{f', year from {d.year_from}' if d.year_from else ''})",
                                    type_id=getattr(date_tag, "id", None), date_value=d.iso,
                                    precision=str(d.precision)))
         if "name" in self.kinds:

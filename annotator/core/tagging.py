@@ -21,11 +21,11 @@ The rules:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from annotator.core.changes import OpChanges, OpResult
-from annotator.core.dates import parse_date
+from annotator.core.dates import document_date, parse_date, year_context
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import (
     Annotation,
@@ -67,7 +67,8 @@ def tag_passage(project: Project, document_id: str, *, start: int | None = None,
         found = _entity(project, entity, type_tag, quote, changes)
         entity_id = found.id if found else None
         if date is None:
-            date = _date_of(tags, quote, doc.language)
+            date = _date_of(tags, quote, doc.language,
+                            lambda: year_from(project, document_id, start))
         same = None if region is not None else passage(project, document_id, start, end)
         if same is not None and _joins(same, entity_id, date, note):
             result = project.annotations.update(
@@ -98,7 +99,9 @@ def toggle_tag(project: Project, annotation_id: str, tag_id: str) -> OpResult[An
         if found is not None:
             fields["entity_id"] = found.id
         doc = project.documents.get(ann.document_id)
-        date = "" if ann.date_value else _date_of([tag], ann.quote, doc.language if doc else "")
+        date = "" if ann.date_value else _date_of(
+            [tag], ann.quote, doc.language if doc else "",
+            lambda: year_from(project, ann.document_id, ann.text.start if ann.text else None))
         if date:
             fields["date_value"] = date
         return project.annotations.update(ann.id, **fields)
@@ -162,9 +165,25 @@ def _entity(project: Project, name: str | None, type_tag: Tag | None, quote: str
     return found
 
 
-def _date_of(tags: Sequence[Tag], quote: str, language: str) -> str:
-    """The ISO date a passage tagged Date reads as, when all of it is one date."""
+def _date_of(tags: Sequence[Tag], quote: str, language: str,
+             context: Callable[[], str] = str) -> str:
+    """The ISO date a passage tagged Date reads as, when all of it is one date; a day
+    and month without a year take it from ``context`` (see :func:`year_from`)."""
     if not quote.strip() or not any(is_date_tag(t) for t in tags):
         return ""
-    value = parse_date(quote, language)
+    value = parse_date(quote, language) or parse_date(quote, language, context())
     return value.iso if value is not None else ""
+
+
+def year_from(project: Project, document_id: str, offset: int | None) -> str:
+    """The date whose year a day and month written at ``offset`` without one take:
+    the nearest full date before it in the text, else the document's date (its
+    metadata), as :mod:`annotator.core.dates` says."""
+    doc = project.documents.get(document_id)
+    if doc is None:
+        return ""
+    own = document_date(doc.metadata)
+    if doc.kind != DocumentKind.TEXT or offset is None:
+        return own
+    return year_context(project.documents.text(document_id), max(0, offset), doc.language,
+                        own)

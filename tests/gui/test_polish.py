@@ -204,3 +204,17 @@ def test_leave_closes_a_project_left_open_and_exits_without_teardown(project_pat
     assert not project_path.with_name(project_path.name + "-wal").exists()
     with Project.open(project_path) as p:
         assert p.title == "Renamed on the way out"
+
+
+# -- 5: a date without a year -------------------------------------------------------------
+
+
+def test_a_day_and_month_typed_in_the_date_field_take_the_letters_year(window, qtbot):
+    chosen = select_annotation_of(window, qtbot, "Azerbaijan")
+    field = window.inspector.date
+    field.setFocus()
+    QTest.keyClicks(field, "15 October")
+    QTest.keyClick(field, Qt.Key.Key_Return)
+    with reread(window) as p:  # the letter's dateline, "Paris, 17 June 1927", before it
+        assert p.annotations.get(chosen).date_value == "1927-10-15"
+    assert field.text() == "1927-10-15"

@@ -271,7 +271,10 @@ class InspectorPanel(QWidget):
         doc = self.m.document(ann.document_id)
         where = [html.escape(doc.title) if doc else "?"]
         if ann.region is not None:
+            from annotator.gui.scan_passages import region_in_text
+
             where.append(f"page {ann.region.page}")
+            where.extend(region_in_text(self.m, ann))  # its words in the transcription
         elif ann.text is not None:
             where.append(f"characters {ann.text.start:,}–{ann.text.end:,}")
         where.append(f"by {html.escape(self.m.author_name(ann.author_id))}, "
@@ -436,10 +439,14 @@ class InspectorPanel(QWidget):
             return
         if value and not ISO_DATE.match(value):
             parsed = None
-            try:  # "17 June 1927", "le 1er mai 1935", "mid-1927" -> ISO 8601
+            try:  # "17 June 1927", "le 1er mai 1935", "15 October" -> ISO 8601
                 from annotator.core.dates import parse_date
+                from annotator.core.tagging import year_from
 
-                parsed = parse_date(value)
+                doc = self.m.document(ann.document_id)
+                parsed = parse_date(value, doc.language if doc else "") or parse_date(
+                    value, doc.language if doc else "", year_from(
+                        self.m.p, ann.document_id, ann.text.start if ann.text else None))
             except Exception:
                 parsed = None
             if parsed is None:
