@@ -139,9 +139,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     if args.command in (None, "gui"):
         from annotator.gui.app import run
-        from annotator.gui.quitting import leave
 
-        leave(run(getattr(args, "project", None), author=args.author))
+        # run() ends the process itself when the window closes (gui.quitting); a
+        # caller that replaced it (a test) gets its status back, and its process lives
+        return run(getattr(args, "project", None), author=args.author)
     from annotator import cli_exchange, cli_history, cli_research
     from annotator.core.errors import AnnotatorError
 

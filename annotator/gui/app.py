@@ -153,7 +153,8 @@ def _open_first(window, project: str | Path | None) -> None:
 
 
 def run(project: str | Path | None = None, author: str | None = None) -> int:
-    """The `annotator` GUI entry point; returns the exit status."""
+    """The `annotator` GUI entry point. Once the window has closed and everything is
+    on disk the process ends at once (gui.quitting.leave), without Python's teardown."""
     _defer_import("sqlite_utils")
     app = make_app(stylesheet=False)
     from annotator.gui.main_window import MainWindow
@@ -169,4 +170,6 @@ def run(project: str | Path | None = None, author: str | None = None) -> int:
 
     window.after_first_paint(build)
     app._window = window  # type: ignore[attr-defined] - keep it alive
-    return app.exec()
+    from annotator.gui.quitting import leave
+
+    leave(app.exec())
