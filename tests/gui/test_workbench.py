@@ -447,7 +447,9 @@ def test_annotations_table_filters_and_jumps(window, qtbot):
     assert not panel.table.loading
     assert sorted(panel.table.display(r, 1) for r in panel.table.rows) == [
         "Azerbaijan", "Georgia", "Ukraine"]
-    panel.table.sort(1, Qt.SortOrder.DescendingOrder)
+    panel.table.sort(1, Qt.SortOrder.DescendingOrder)  # by SQL, in the loader thread
+    qtbot.waitUntil(lambda: not panel.table.loading and len(panel.table.rows) == 3,
+                    timeout=5000)
     assert [panel.table.display(r, 1) for r in panel.table.rows] == [
         "Ukraine", "Georgia", "Azerbaijan"]
 

@@ -1,10 +1,11 @@
 """The annotations table: every annotation of the project (or of the open document),
 filtered by tag, author, entity or words; double-click jumps to it.
 
-It may hold 100,000 rows, so the model keeps plain tuples (core/overview.py), sorts
-and updates them in Python (no proxy model calling back into Python per comparison),
-loads them in a worker thread on its own read-only connection, and applies small
-change sets row by row instead of reloading.
+It may hold a million rows, so the model keeps plain tuples (core/overview.py),
+loads them in a worker thread on a second read-only connection (no second check of
+the file), sorted by SQL there (a click on a header reloads in that order: no Python
+sort on the GUI thread), and applies small change sets row by row instead of
+reloading.
 """
 
 from __future__ import annotations
@@ -52,13 +53,15 @@ from annotator.core.overview import (
     ROW_START,
     ROW_STATE,
     ROW_TAGS,
+    reader,
     table_rows,
 )
-from annotator.core.project import Project
 from annotator.gui.project_model import ProjectModel
 
 COLUMNS = ("Document", "Quote", "Page", "Tags", "Entity", "Date", "Note", "Author",
            "Modified")
+#: What each column sorts by in SQL (core.overview.SORT_KEYS); None: reading order.
+SORT_BY = (None, "quote", "page", "tags", "entity", "date", "note", "author", "modified")
 INCREMENTAL_UP_TO = 500
 Index = QModelIndex | QPersistentModelIndex
 
@@ -71,18 +74,19 @@ class RowLoader(QThread):
     done = Signal(int)
     failed = Signal(int, str)  # generation, why: the table then loads on the GUI thread
 
-    def __init__(self, path: str, generation: int, filters: AnnotationFilter) -> None:
+    def __init__(self, path: str, generation: int, filters: AnnotationFilter,
+                 order: dict) -> None:
         super().__init__()
-        self.path, self.generation, self.filters = path, generation, filters
+        self.path, self.generation, self.filters, self.order = path, generation, filters, order
 
     def run(self) -> None:
         try:
-            project = Project.open(self.path, read_only=True)
+            project = reader(self.path)
         except Exception as exc:
             self.failed.emit(self.generation, str(exc))
             return
         try:
-            for rows in table_rows(project, self.filters, batch=2000):
+            for rows in table_rows(project, self.filters, batch=2000, **self.order):
                 if self.isInterruptionRequested():
                     return
                 self.batch.emit(self.generation, rows)
@@ -123,7 +127,7 @@ class AnnotationsModel(QAbstractTableModel):
         if not self.m.is_open:
             return
         self.loading = True
-        loader = RowLoader(str(self.m.p.path), self._generation, self.filters)
+        loader = RowLoader(str(self.m.p.path), self._generation, self.filters, self._order())
         loader.batch.connect(self._batch)
         loader.done.connect(self._done)
         loader.failed.connect(self._load_here)
@@ -153,7 +157,7 @@ class AnnotationsModel(QAbstractTableModel):
         """The background reader could not open the file: read on the GUI's connection."""
         if generation != self._generation or not self.m.is_open:
             return
-        for rows in table_rows(self.m.p, self.filters):
+        for rows in table_rows(self.m.p, self.filters, **self._order()):
             self._batch(generation, rows)
         self._done(generation)
 
@@ -162,8 +166,6 @@ class AnnotationsModel(QAbstractTableModel):
             return
         self.loading = False
         self._loader = None
-        if self._sort is not None:
-            self.sort(*self._sort)
         self.loaded.emit()
 
     def apply(self, changes: OpChanges) -> None:
@@ -240,12 +242,19 @@ class AnnotationsModel(QAbstractTableModel):
         return (value.casefold() if isinstance(value, str) else value, row[ROW_START] or -1)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self._sort = (column, order)
-        self.layoutAboutToBeChanged.emit()
-        self.rows.sort(key=self._key)
-        if order == Qt.SortOrder.DescendingOrder:
-            self.rows.reverse()
-        self.layoutChanged.emit()
+        """Reload in that order, sorted by SQL in the loader thread."""
+        wanted = (column, order) if 0 <= column < len(COLUMNS) else None
+        if wanted == self._sort:
+            return
+        self._sort = wanted
+        if self.m.is_open and (self.rows or self.loading):
+            self.reload()
+
+    def _order(self) -> dict:
+        if self._sort is None:
+            return {}
+        return {"sort": SORT_BY[self._sort[0]],
+                "descending": self._sort[1] == Qt.SortOrder.DescendingOrder}
 
     # -- Qt model ------------------------------------------------------------------------------
 
