@@ -83,3 +83,22 @@ def _done(project: Project, doc_id: str, tag_ids: Sequence[str],
             or (not entity_id and not wanted)]
 
 
+
+
+def entity_occurrences(project: Project, entity_id: str) -> list[Suggestion]:
+    """Where an entity's name or one of its aliases stands in a text without being
+    annotated with it: the entity page's "not yet annotated". The same matching as
+    "tag all occurrences" (:func:`occurrences`, word keys); where two spellings
+    overlap ("Eduard Errio", "Errio") the longer is kept. In document and text order."""
+    entity = project.entities.get(entity_id)
+    if entity is None or entity.deleted:
+        return []
+    found: list[Suggestion] = []
+    for spelling in dict.fromkeys((entity.name, *entity.aliases)):
+        found.extend(occurrences(project, spelling, entity_id=entity_id))
+    kept: list[Suggestion] = []
+    for s in sorted(found, key=lambda s: s.start - s.end):
+        if not any(k.document_id == s.document_id and s.start < k.end and k.start < s.end
+                   for k in kept):
+            kept.append(s)
+    return sorted(kept, key=lambda s: (s.document_id, s.start))

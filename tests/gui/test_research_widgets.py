@@ -131,9 +131,9 @@ def test_entity_page_lists_mentions_jumps_merges_splits(model, world, qtbot):
     page = EntityPage(model)
     qtbot.addWidget(page)
     page.show_entity(world["kalinin"].id)
-    assert page.mentions.topLevelItemCount() == 1
+    assert page.annotated.childCount() == 1
     assert "Q193375" not in page.details.text()
-    item = page.mentions.topLevelItem(0)
+    item = page.annotated.child(0)
     with qtbot.waitSignal(page.jumpRequested) as jumped:
         page._activated(item)
     doc_id, start, end = jumped.args
@@ -145,7 +145,7 @@ def test_entity_page_lists_mentions_jumps_merges_splits(model, world, qtbot):
     assert page.merge_selected()
     assert model.p.entities.get(world["errio"].id).deleted
     assert model.p.annotations.get(world["e1"].id).entity_id == world["herriot"].id
-    assert page.mentions.topLevelItemCount() == 1
+    assert page.annotated.childCount() == 1
     model.undo_stack.undo()
     assert not model.p.entities.get(world["errio"].id).deleted
     assert model.p.annotations.get(world["e1"].id).entity_id == world["errio"].id
@@ -153,9 +153,9 @@ def test_entity_page_lists_mentions_jumps_merges_splits(model, world, qtbot):
     assert model.p.annotations.get(world["e1"].id).entity_id == world["herriot"].id
 
     page.reload()
-    page.mentions.setCurrentItem(page.mentions.topLevelItem(0))
+    page.mentions.setCurrentItem(page.annotated.child(0))
     assert page.alias_selected()  # "Eduard Errio" is an alias already: no change
-    page.mentions.setCurrentItem(page.mentions.topLevelItem(0))
+    page.mentions.setCurrentItem(page.annotated.child(0))
     assert page.split_selected()
     new_id = model.p.annotations.get(world["e1"].id).entity_id
     assert model.p.entities.get(new_id).name == "Eduard Errio"

@@ -3,7 +3,12 @@ every mention across the documents, quote in context; click jumps to it.
 
 From here the scholar merges another record into this one, splits a mention off into
 a record of its own, adds a mention's spelling as an alias and types identifiers.
-Each is one core call (annotator.core.entity_ops), one step of Edit ▸ Undo.
+Below the mentions, where the name or an alias stands in a text *not yet annotated*
+with the entity (core.occurrences.entity_occurrences): A (or the Annotate button)
+annotates the one selected. Each is one core call, one step of Edit ▸ Undo.
+
+At a dock's width each row shows the quote with a little context, the document's
+title elided; the whole context, title and note are in the row's tooltip.
 
 Signals for the main window: ``jumpRequested(document_id, start, end)``,
 ``pageRequested(document_id, page)``, ``annotationActivated(annotation_id)``,
@@ -14,8 +19,8 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -29,13 +34,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.core import entity_ops
+from annotator.core import entity_ops, occurrences, tagging
 from annotator.core.changes import OpChanges
+from annotator.core.suggestions import Suggestion
 from annotator.gui.panels.entity_relations import EntityRelations
+from annotator.gui.panels.inspector import narrow
 from annotator.gui.project_model import ProjectModel
 from annotator.gui.undo import short
 
 ROLE = Qt.ItemDataRole.UserRole
+TITLE_WIDTH = 80  # px: the document column at a dock's width (its title elided)
 
 
 def parse_identifiers(text: str) -> dict[str, str]:
@@ -78,12 +86,28 @@ class EntityPage(QWidget):
         merge_row.addWidget(QLabel("Same as:"))
         merge_row.addWidget(self.merge_from, 1)
         merge_row.addWidget(merge)
-        self.mentions = QTreeWidget(columnCount=3, rootIsDecorated=False,
-                                    uniformRowHeights=True, alternatingRowColors=True)
-        self.mentions.setHeaderLabels(["Document", "Where", "In context"])
-        self.mentions.header().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self._stale = False
+        self._fill_timer = QTimer(self, singleShot=True, interval=0)
+        self._fill_timer.timeout.connect(self._fill_unannotated)
+        self.mentions = QTreeWidget(columnCount=2, uniformRowHeights=True,
+                                    alternatingRowColors=True, indentation=10)
+        self.mentions.setHeaderLabels(["In context", "Document"])
+        header = self.mentions.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.setMinimumSectionSize(30)
+        self.mentions.setColumnWidth(1, TITLE_WIDTH)
+        self.mentions.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.mentions.itemActivated.connect(self._activated)
         self.mentions.itemClicked.connect(self._activated)
+        self.mentions.currentItemChanged.connect(lambda *_: self._enable())
+        self.mentions.installEventFilter(self)
+        self.annotated = QTreeWidgetItem(["Annotated"])
+        self.unannotated = QTreeWidgetItem(["Not yet annotated"])
+        self.annotate = QPushButton("Annotate (A)", toolTip="Annotate the selected "
+                                    "unannotated mention with this entity (undoable)")
+        self.annotate.clicked.connect(self.annotate_selected)
         alias = QPushButton("Add spelling as alias", toolTip="The selected mention's "
                             "spelling becomes an alias of this record")
         alias.clicked.connect(self.alias_selected)
@@ -92,9 +116,14 @@ class EntityPage(QWidget):
         split.clicked.connect(self.split_selected)
         actions = QHBoxLayout()
         actions.setContentsMargins(0, 0, 0, 0)
+        actions.addWidget(self.annotate)
         actions.addWidget(alias)
         actions.addWidget(split)
         actions.addStretch(1)
+        self.mention_buttons = (alias, split)
+        for button in (save_ids, merge, self.annotate, alias, split):
+            button.setMinimumWidth(40)  # its text cut rather than the page widened
+        narrow(self.merge_from)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         for w in (self.title, self.details):
@@ -151,18 +180,67 @@ class EntityPage(QWidget):
         for other in sorted(self.m.entities().values(), key=lambda e: e.name.casefold()):
             if other.id != entity.id:
                 self.merge_from.addItem(other.name, other.id)
+        self.annotated = QTreeWidgetItem(self.mentions)
         for mention in entity_ops.mentions(self.m.p, entity.id):
             where = f"p. {mention.page}" if mention.page else f"@{mention.start}"
-            context = f"{mention.left[-50:]} [{mention.quote}] {mention.right[:50]}"
-            item = QTreeWidgetItem([mention.document_title, where, context])
+            item = self._row(self.annotated, mention.left, mention.quote, mention.right,
+                             mention.document_title, where, mention.note)
             item.setData(0, ROLE, mention)
-            item.setToolTip(2, mention.note or context)
-            self.mentions.addTopLevelItem(item)
-        self.mentions.resizeColumnToContents(0)
+        self.annotated.setText(0, f"Annotated ({self.annotated.childCount()})")
+        self.unannotated = QTreeWidgetItem(self.mentions, ["Not yet annotated …"])
+        for item in (self.annotated, self.unannotated):
+            item.setFirstColumnSpanned(True)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            item.setExpanded(True)
+        self._stale = True
+        self._fill_timer.start()
+        self._enable()
+
+    def _row(self, group: QTreeWidgetItem, left: str, quote: str, right: str, title: str,
+             where: str, note: str = "") -> QTreeWidgetItem:
+        """One mention: the quote with a little context (the quote stays in view at a
+        dock's width) and the document; all of it, and where, in the tooltip."""
+        left, right = " ".join(left.split()), " ".join(right.split())
+        shown = f"{'…' if len(left) > 12 else ''}{left[-12:]} [{quote}] {right[:40]}"
+        item = QTreeWidgetItem(group, [shown, title])
+        tip = f"{title}, {where}\n…{left} [{quote}] {right}…" + (f"\n\n{note}" if note else "")
+        for column in range(2):
+            item.setToolTip(column, tip)
+        return item
+
+    def _fill_unannotated(self) -> None:
+        """Where the name or an alias stands unannotated: looked for once the page is
+        shown (every text is read), after the gesture that asked for it."""
+        if not self._stale or not self.isVisible() or self.entity_id is None:
+            return
+        self._stale = False
+        group = self.unannotated
+        titles = {d.id: d.title for d in self.m.documents().values()}
+        for s in occurrences.entity_occurrences(self.m.p, self.entity_id):
+            item = self._row(group, s.left, s.quote, s.right, titles.get(s.document_id, "?"),
+                             f"@{s.start}")
+            item.setData(0, ROLE, s)
+        group.setText(0, f"Not yet annotated ({group.childCount()}): A annotates")
+        self._enable()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fill_timer.start()
 
     def selected_mention(self) -> entity_ops.Mention | None:
         item = self.mentions.currentItem()
-        return item.data(0, ROLE) if item is not None else None
+        found = item.data(0, ROLE) if item is not None else None
+        return found if isinstance(found, entity_ops.Mention) else None
+
+    def selected_unannotated(self) -> Suggestion | None:
+        item = self.mentions.currentItem()
+        found = item.data(0, ROLE) if item is not None else None
+        return found if isinstance(found, Suggestion) else None
+
+    def _enable(self) -> None:
+        self.annotate.setEnabled(self.selected_unannotated() is not None)
+        for button in self.mention_buttons:
+            button.setEnabled(self.selected_mention() is not None)
 
     # -- gestures ----------------------------------------------------------------------
 
@@ -186,6 +264,31 @@ class EntityPage(QWidget):
         return mention is not None and self.m.do(
             "Add spelling as alias", entity_ops.add_mention_alias, self.m.p,
             mention.annotation_id) is not None
+
+    def annotate_selected(self) -> bool:
+        """Annotate the selected unannotated mention with this entity (joining an
+        annotation of exactly that passage, if there is one); the next stays selected."""
+        found, entity = self.selected_unannotated(), self.m.entity(self.entity_id)
+        if found is None or entity is None:
+            return False
+        row = self.unannotated.indexOfChild(self.mentions.currentItem())
+        done = self.m.do(f"Annotate “{short(found.quote)}” as {short(entity.name)}",
+                         tagging.tag_passage, self.m.p, found.document_id, start=found.start,
+                         end=found.end, tag_ids=[entity.type_id], entity=entity.name,
+                         entity_type=entity.type_id) is not None
+        if done:
+            self._fill_unannotated()
+            left = self.unannotated.childCount()
+            if left:
+                self.mentions.setCurrentItem(self.unannotated.child(min(row, left - 1)))
+        return done
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.mentions and event.type() == QEvent.Type.KeyPress and \
+                event.key() == Qt.Key.Key_A and not event.modifiers():  # type: ignore[attr-defined]
+            self.annotate_selected()
+            return True
+        return super().eventFilter(obj, event)
 
     def save_identifiers(self) -> bool:
         if not self.entity_id:
