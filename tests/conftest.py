@@ -52,3 +52,17 @@ def corpus_dir(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} not available (the shared corpus is not part of a user's clone)")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _no_hard_exit(monkeypatch):
+    """``os._exit`` inside the test process would end the whole run with status 0 and
+    every later test silently unrun (the GUI's quick quit once did): make it a failure."""
+    real, test_process = os._exit, os.getpid()
+
+    def refuse(status: int) -> None:
+        if os.getpid() != test_process:  # a forked child of a crash test: let it go
+            real(status)
+        raise AssertionError(f"os._exit({status}) called inside the test process")
+
+    monkeypatch.setattr(os, "_exit", refuse)
