@@ -37,6 +37,7 @@ from annotator.core import entity_ops
 from annotator.core.overview import annotations_per_author, tag_frequency
 from annotator.gui.project_model import ProjectModel
 from annotator.gui.theme import is_dark
+from annotator.gui.when_shown import WhenShown
 
 # -- export ----------------------------------------------------------------------------
 
@@ -323,10 +324,11 @@ class ChartsPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bar)
-        model.projectOpened.connect(self.reload)
-        model.changed.connect(lambda c: self.reload() if (c.annotations or c.tags or c.entities
-                                                          or c.documents) else None)
-        self.reload()
+        self.when_shown = WhenShown(self, self.reload)  # hidden, it counts nothing
+        model.projectOpened.connect(self.when_shown.request)
+        model.changed.connect(lambda c: self.when_shown.request() if (
+            c.annotations or c.tags or c.entities or c.documents) else None)
+        self.when_shown.request()
 
     def reload(self) -> None:
         if not self.m.is_open:
@@ -336,6 +338,7 @@ class ChartsPanel(QWidget):
         self.authors.set_data(annotations_per_author(self.m.p))
 
     def export(self, path: str | Path, which: int | None = None) -> Path:
+        self.when_shown.ensure()
         widget = self.tabs.widget(self.tabs.currentIndex() if which is None else which)
         return export_widget(widget, path)
 

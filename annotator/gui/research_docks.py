@@ -78,6 +78,12 @@ def add_research_panels(window: MainWindow) -> dict[str, QWidget]:
                 getattr(widget, signal).connect(slot)
         if hasattr(widget, "set_current_document"):
             window.documentActivated.connect(widget.set_current_document)
+        if hasattr(widget, "when_shown"):  # hidden, it computes nothing (issue 17)
+            widget.when_shown.follow(dock)
+    for name in ("codebook", "entities"):
+        panel = getattr(window, name, None)
+        if hasattr(panel, "when_shown") and name in window.docks:
+            panel.when_shown.follow(window.docks[name])
     for name in ("documents", "inspector", "annotations"):
         window.docks[name].raise_()
     if "search" in panels and "review" in panels:

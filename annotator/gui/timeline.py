@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.overview import TimelineItem, timeline_items
 from annotator.gui.project_model import ProjectModel
+from annotator.gui.when_shown import WhenShown
 
 LANE_HEIGHT = 26
 ROW_HEIGHT = 14
@@ -313,11 +314,12 @@ class Timeline(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
-        model.projectOpened.connect(self.reload)
+        self.when_shown = WhenShown(self, self.reload)  # hidden, it reads nothing
+        model.projectOpened.connect(self.when_shown.request)
         model.projectClosed.connect(lambda: self.view.set_items([]))
-        model.changed.connect(lambda c: self.reload() if (c.annotations or c.entities
-                                                          or c.documents) else None)
-        self.reload()
+        model.changed.connect(lambda c: self.when_shown.request() if (
+            c.annotations or c.entities or c.documents) else None)
+        self.when_shown.request()
 
     def reload(self) -> None:
         items = timeline_items(self.m.p, self.lanes.currentData()) if self.m.is_open else []
@@ -325,6 +327,7 @@ class Timeline(QWidget):
 
     def export(self, path: str | Path) -> Path:
         """The whole timeline, drawn for the file (not a grab of the screen)."""
+        self.when_shown.ensure()
         return self.view.export(path)
 
     def export_dialog(self) -> None:

@@ -26,6 +26,7 @@ from annotator.core.model import Tag, TagKind
 from annotator.gui.dialogs.service import Dialogs
 from annotator.gui.project_model import ProjectModel
 from annotator.gui.undo import short
+from annotator.gui.when_shown import WhenShown
 
 ROLE_ID = Qt.ItemDataRole.UserRole
 GROUPS = ((TagKind.ENTITY_TYPE, "Entity types"), (TagKind.THEME, "Themes"))
@@ -94,8 +95,9 @@ class CodebookPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
         layout.addWidget(self.tree, 1)
+        self.when_shown = WhenShown(self, self._update_counts)  # hidden, it counts nothing
         self._counts_timer = QTimer(self, singleShot=True, interval=400)
-        self._counts_timer.timeout.connect(self._update_counts)
+        self._counts_timer.timeout.connect(self.when_shown.request)
         self._loading = False
         model.changed.connect(self._changed)
         model.projectOpened.connect(self.reload)
@@ -111,7 +113,10 @@ class CodebookPanel(QWidget):
             self._loading = False
             return
         tags = sorted(self.m.tags().values(), key=lambda t: (t.position, t.name.casefold()))
-        counts = self.m.p.tags.counts()
+        shown = self.when_shown.on_screen()
+        counts = self.m.p.tags.counts() if shown else {}
+        if not shown:
+            self.when_shown.request()  # the counts when the codebook comes forward
         items: dict[str, QTreeWidgetItem] = {}
         for kind, label in GROUPS:
             group = QTreeWidgetItem(self.tree, [label])

@@ -22,6 +22,7 @@ from annotator.gui.dialogs.service import Dialogs
 from annotator.gui.panels.codebook import swatch
 from annotator.gui.project_model import ProjectModel
 from annotator.gui.undo import short
+from annotator.gui.when_shown import WhenShown
 
 ROLE_ID = Qt.ItemDataRole.UserRole
 
@@ -56,10 +57,11 @@ class EntitiesPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
         layout.addWidget(self.tree, 1)
+        self.when_shown = WhenShown(self, self.reload)  # hidden, it counts nothing
         self._timer = QTimer(self, singleShot=True, interval=400)
-        self._timer.timeout.connect(self.reload)
+        self._timer.timeout.connect(self.when_shown.request)
         model.changed.connect(self._changed)
-        model.projectOpened.connect(self.reload)
+        model.projectOpened.connect(self.when_shown.request)
         model.projectClosed.connect(self.tree.clear)
 
     def reload(self) -> None:
@@ -92,7 +94,7 @@ class EntitiesPanel(QWidget):
 
     def _changed(self, changes: OpChanges) -> None:
         if changes.entities or changes.tags:
-            self.reload()
+            self.when_shown.request()
         elif changes.annotations:
             self._timer.start()
 
