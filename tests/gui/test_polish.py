@@ -50,9 +50,15 @@ def test_long_tag_names_wrap_and_the_inspector_fits_its_dock(window, qtbot):
     tags = [window.model.do("New theme", p.tags.create, name, TagKind.THEME).value.id
             for name in LONG]
     old = p.annotations.get(chosen).tag_ids
-    window.model.do("Tag", p.annotations.update, chosen, tag_ids=[*old, *tags])
-    qtbot.wait(50)
     inspector = window.inspector
+    field = inspector.add_tag.lineEdit()
+    for typed in ("Diplomatic recog", "governments of the", "security and the"):
+        field.setFocus()  # typed in part in "Add tag…", one after the other
+        QTest.keyClicks(field, typed)
+        QTest.keyClick(field, Qt.Key.Key_Return)
+        qtbot.wait(30)
+    with reread(window) as f:
+        assert set(f.annotations.get(chosen).tag_ids) == {*old, *tags}
     scroll = inspector.stack.currentWidget()
     assert isinstance(scroll, QScrollArea)
     dock = window.docks["inspector"]
@@ -64,9 +70,12 @@ def test_long_tag_names_wrap_and_the_inspector_fits_its_dock(window, qtbot):
     chips = [c for c in inspector.chips.children() if c.objectName() == "tagChip"]
     assert len(chips) == len(old) + len(LONG)
     assert len({c.y() for c in chips}) > 1
+    field_top = inspector.add_tag.mapTo(body, inspector.add_tag.rect().topLeft()).y()
     for chip in chips:
         right = chip.mapTo(scroll.viewport(), chip.rect().topRight()).x()
         assert right <= scroll.viewport().width()
+        assert chip.isVisible()  # and not hidden under the field below
+        assert chip.mapTo(body, chip.rect().bottomLeft()).y() < field_top
     # the whole name is in the tooltip, and removing still works by a click
     assert any(LONG[0] in c.toolTip() for c in chips)
     target = next(c for c in chips if LONG[0] in c.toolTip())

@@ -8,7 +8,7 @@ import html
 import re
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -121,7 +121,19 @@ class FlowRow(QWidget):
         for w in widgets:
             self.box.addWidget(w)
         self.box.invalidate()
-        self.updateGeometry()
+        self._fit()
+
+    def _fit(self) -> None:
+        """Ask for the height the chips take at this width as a minimum: the form and
+        the scroll area above kept a height-for-width measured before the last chip
+        came (it went under the field below), but always honour a minimum."""
+        height = self.box.heightForWidth(max(1, self.width()))
+        if height != self.minimumHeight():
+            self.setMinimumHeight(height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
 
 
 def narrow(combo: QComboBox) -> None:
@@ -219,7 +231,7 @@ class InspectorPanel(QWidget):
         self.delete.clicked.connect(lambda: self.annotation and self.deleteRequested.emit(
             self.annotation.id))
 
-        form = QFormLayout()
+        form = self.form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Tags", self.chips)
         form.addRow("", self.add_tag)
@@ -305,6 +317,9 @@ class InspectorPanel(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, other_id)
             self.links.addItem(item)
         self.links.setVisible(self.links.count() > 0)
+        label = self.form.labelForField(self.links)
+        if label is not None:  # no "Links" over nothing
+            label.setVisible(self.links.count() > 0)
         self._show_history(ann.id)
 
     def _show_history(self, annotation_id: str, shown: int = 20) -> None:
