@@ -35,6 +35,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("project")
     p.add_argument("entity", nargs="?", help="only this entity's relations")
     p.add_argument("--types", action="store_true", help="list the relation types")
+    p.add_argument("--add-type", metavar="NAME", help="add a relation type to the vocabulary")
+    p.add_argument("--color", default="#607d8b", help="with --add-type: its colour (#rrggbb)")
     p.add_argument("--delete", metavar="RELATION", help="delete a relation (id or prefix)")
     p.add_argument("--json", action="store_true")
 
@@ -84,7 +86,18 @@ def cmd_relate(args) -> int:
 def cmd_relations(args) -> int:
     from annotator.core import relations
 
-    with _open(args, read_only=not args.delete) as project:
+    with _open(args, read_only=not (args.delete or args.add_type)) as project:
+        if args.add_type:
+            import re
+
+            from annotator.core.errors import AnnotatorError
+
+            if not re.fullmatch(r"#[0-9a-fA-F]{6}", args.color):
+                raise AnnotatorError("--color is #rrggbb, e.g. #d62728")
+            with project.transaction(f"Add relation type “{args.add_type}”"):
+                relations.ensure_default_types(project)
+                relations.add_type(project, args.add_type, args.color)
+            args.types = True
         if args.types:
             rows = [{"id": t.id, "name": t.name, "color": t.color}
                     for t in relations.types(project)]

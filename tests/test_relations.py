@@ -3,6 +3,7 @@ entities moves them, and the merge of two copies of a project brings them over."
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 
@@ -155,3 +156,29 @@ def test_hostile_relation_rows_are_refused(project, world, tmp_path):
     report = merge(project, copy).value
     assert any("relations" in u for u in report.unmatched)
     assert relations.get(project, rel.id).source_id == world["krasin"].id
+
+
+def test_cli_relate_list_types_and_refusals(project, world, capsys):
+    from annotator.cli import main
+
+    path = str(project.path)
+    ann = world["m_krasin"].id
+    project.close()
+    assert main(["relate", path, "Leonid Krasin", "represented", "USSR", "--evidence",
+                 ann[:8], "--date", "1924-11-14"]) == 0
+    assert "Leonid Krasin —represented→ USSR (1924-11-14), 1 passage(s) cited" in \
+        capsys.readouterr().out
+    assert main(["relations", path, "USSR", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["evidence"][0]["quote"] == "Leonid Krasin" and row["date"] == "1924-11-14"
+    assert main(["relations", path, "--add-type", "negotiated with", "--color",
+                 "#123456"]) == 0
+    assert "negotiated with" in capsys.readouterr().out
+    assert main(["relate", path, "Nobody", "met", "USSR"]) == 2
+    assert main(["relate", path, "Krassin", "met", "USSR", "--date", "soon"]) == 2
+    assert main(["relations", path, "--add-type", "x", "--color", "red"]) == 2
+    err = capsys.readouterr().err
+    assert "no entity 'Nobody'" in err and "not a date" in err and "#rrggbb" in err
+    p = Project.open(path)
+    assert len(relations.listing(p)) == 1  # the refused ones changed nothing
+    p.close()

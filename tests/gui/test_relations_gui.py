@@ -78,3 +78,29 @@ def test_network_view_click_through(window, qtbot):
     edge = next(i for i in panel.scene.items() if i.data(0) and i.data(0)[0] == "edge")
     click(edge.line().center())
     assert window.selected.id == league.id  # the relation's evidence
+
+
+def test_entity_page_locates_a_place_from_the_gazetteer(window, qtbot, tmp_path, monkeypatch):
+    from annotator.core import gazetteer, places
+    from tests.conftest import DATA
+
+    monkeypatch.setenv("ANNOTATOR_CACHE_DIR", str(tmp_path / "cache"))
+    gazetteer.build_index(gazetteer.index_path(), source=DATA / "gazetteer" / "cities500.json")
+    p = window.model.p
+    result = window.model.do("Add place", p.entities.create, "Lemberg",
+                             p.tags.find("Place").id)
+    lemberg = result.value
+    page = window.research["entity"].place
+    window.show_entity(lemberg.id)
+    assert page.isVisibleTo(window.research["entity"])
+    qtbot.waitUntil(lambda: page.locate.isEnabled(), timeout=10000)  # proposed at once
+    assert page.candidates.currentData().name == "Lviv"
+    page.locate.click()
+    entity = p.entities.get(lemberg.id)
+    assert entity.identifiers["geonames"] == "702550" and places.coordinates(entity)
+    assert page.where.text().startswith("At 49.8")
+    window.model.undo_stack.undo()
+    assert "geonames" not in p.entities.get(lemberg.id).identifiers
+    briand = next(e for e in p.entities.list() if e.name == "Aristide Briand")
+    window.show_entity(briand.id)
+    assert not page.isVisibleTo(window.research["entity"])  # a person has no place

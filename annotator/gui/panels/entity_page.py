@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from annotator.core import entity_ops, occurrences, tagging
 from annotator.core.changes import OpChanges
 from annotator.core.suggestions import Suggestion
+from annotator.gui.panels.entity_place import EntityPlace
 from annotator.gui.panels.entity_relations import EntityRelations
 from annotator.gui.panels.inspector import narrow
 from annotator.gui.project_model import ProjectModel
@@ -129,6 +130,8 @@ class EntityPage(QWidget):
         for w in (self.title, self.details):
             layout.addWidget(w)
         layout.addLayout(ids_row)
+        self.place = EntityPlace(model, self)  # issue 15: where a place is
+        layout.addWidget(self.place)
         layout.addLayout(merge_row)
         layout.addWidget(self.mentions, 1)
         layout.addLayout(actions)
@@ -152,6 +155,7 @@ class EntityPage(QWidget):
         entity = self.m.entity(self.entity_id) if self.m.is_open else None
         self.mentions.clear()
         self.relations.show_entity(entity.id if entity else None)
+        self.place.show_entity(entity.id if entity else None)
         if entity is None:
             self.entity_id = None
             self.title.setText("<i>Choose an entity to see its mentions.</i>")
