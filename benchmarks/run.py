@@ -160,7 +160,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="also profile one call of ours per in-process case with "
                              "pyinstrument (reports in benchmarks/out/profiles/)")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
+    parser.add_argument("--scale", nargs="?", const="5mb,100k", metavar="SIZES",
+                        help="issue 17's actions at scale (5mb, 100k, 1m; default 5mb,100k): "
+                             "see benchmarks/scale.py")
     args = parser.parse_args(argv)
+    if args.scale:
+        from benchmarks.scale import run_scale
+
+        return run_scale(args.scale.split(","))
     all_cases = cases()
     if args.list:
         for case in all_cases:

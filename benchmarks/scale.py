@@ -1,0 +1,141 @@
+"""``python -m benchmarks --scale [100k,1m]``: the interactive actions of issue 17 on
+projects of 100,000 and 1,000,000 annotations (200 documents; 40 MB and 176 MB of
+text), built through the public import paths (``Project.create``, ``add_source``,
+``annotations.add_many``) and closed, as a scholar's import leaves them.
+
+Each action runs in a fresh process (so its peak RSS is its own, and no cache of an
+earlier action helps it), three times; the median is reported. Also: search in a
+project holding one 5 MB text (the commonest word of a Zipf vocabulary). Figures go
+to ``benchmarks/out/scale.json`` and are printed as a table for RESULTS.md. Not run
+in CI: building the 1M project takes ~10 minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.harness import OUT
+
+#: name: (documents, code points per document, annotations per document)
+SIZES = {"100k": (200, 200_000, 500), "1m": (200, 880_000, 5000), "5mb": (1, 5_000_000, 1000)}
+ACTIONS = ("open", "info", "search_common", "search_rare", "search_read_only_cli",
+           "table_first_rows", "table_all_rows", "sort_quote", "sort_modified",
+           "filter_word")
+BIG_TEXT_ACTIONS = ("search_common", "search_rare")
+REPEATS = 3
+
+
+def common_and_rare() -> tuple[str, str]:
+    """The commonest word of the generated texts (rank 1 of the Zipf law) and a rare one."""
+    from benchmarks.data import vocabulary
+
+    vocab = vocabulary(random.Random(7))
+    return vocab[0], vocab[-1]
+
+
+def build(name: str) -> Path:
+    from benchmarks.data import store_project
+
+    path = OUT / "scale" / f"{name}.annot"
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    documents, chars, per_doc = SIZES[name]
+    tmp = path.with_suffix(".building.annot")
+    started = time.perf_counter()
+    store_project(tmp, 7, documents, chars, per_doc)  # closed: the search index is built
+    tmp.rename(path)
+    print(f"built {path.name} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return path
+
+
+def action(name: str, path: Path) -> float:
+    """Seconds one action takes (in this process)."""
+    from annotator.core import overview, search
+    from annotator.core.filters import AnnotationFilter
+    from annotator.core.project import Project
+
+    common, rare = common_and_rare()
+    t0 = time.perf_counter()
+    if name == "open":
+        project = Project.open(path, backup_now=False)
+        seconds = time.perf_counter() - t0
+        project.close()
+        return seconds
+    if name == "info":
+        subprocess.run([sys.executable, "-m", "annotator", "info", str(path)], check=True,
+                       capture_output=True)
+        return time.perf_counter() - t0
+    if name == "search_read_only_cli":
+        subprocess.run([sys.executable, "-m", "annotator", "search", str(path), common],
+                       check=True, capture_output=True)
+        return time.perf_counter() - t0
+    with Project.open(path, read_only=True) as project:
+        if name.startswith("search"):
+            t0 = time.perf_counter()
+            hits = search.search(project, common if name == "search_common" else rare, limit=20)
+            assert hits, name
+            return time.perf_counter() - t0
+        # the table's loader: a second connection on the project the GUI holds open
+        t0 = time.perf_counter()
+        reader = overview.reader(path)
+        kw: dict = {"sort": name.removeprefix("sort_")} if name.startswith("sort") else {}
+        filt = AnnotationFilter(contains=common) if name == "filter_word" else None
+        batches = overview.table_rows(reader, filt, batch=2000, **kw)
+        next(batches)
+        if name == "table_all_rows":
+            for _rows in batches:
+                pass
+        seconds = time.perf_counter() - t0
+        reader.close()
+        return seconds
+
+
+def measure(name: str, path: Path) -> dict:
+    """Median seconds and peak RSS (MB) of REPEATS fresh processes."""
+    runs = []
+    for _ in range(REPEATS):
+        out = subprocess.run([sys.executable, "-m", "benchmarks.scale", "--action", name,
+                              str(path)], check=True, capture_output=True, text=True)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return {"seconds": statistics.median(r["seconds"] for r in runs),
+            "rss_mb": max(r["rss_mb"] for r in runs)}
+
+
+def run_scale(sizes: list[str]) -> int:
+    results: dict = {}
+    for size in sizes:
+        path = build(size)
+        actions = BIG_TEXT_ACTIONS if size == "5mb" else ACTIONS
+        results[size] = {name: measure(name, path) for name in actions}
+        print(f"{size}: " + json.dumps(results[size]), file=sys.stderr)
+    (OUT / "scale.json").write_text(json.dumps(results, indent=2))
+    print("| action | " + " | ".join(sizes) + " |")
+    print("|---|" + "---|" * len(sizes))
+    for name in ACTIONS:
+        cells = [f"{r[name]['seconds']:.3f} s, {r[name]['rss_mb']:.0f} MB" if name in r else ""
+                 for r in (results[s] for s in sizes)]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--action":
+        seconds = action(argv[1], Path(argv[2]))
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(json.dumps({"seconds": seconds, "rss_mb": max(rss, children)}))
+        return 0
+    return run_scale(argv or ["5mb", "100k"])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
