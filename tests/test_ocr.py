@@ -266,3 +266,37 @@ def test_a_turned_image_is_read_upright_with_boxes_on_the_upright_page(
     assert page.width > page.height  # the upright page is landscape, as shown
     assert word == "This"  # at the top left of the upright page (36, 92 of 640 x 480 px)
     assert abs(x0 / page.width - 36 / 640) < 0.01 and abs(y0 / page.height - 92 / 480) < 0.01
+
+
+def test_the_language_is_the_documents_own_then_the_one_used_last() -> None:
+    from annotator.core.model import Document, DocumentKind
+
+    installed = ["Cyrillic", "Latin", "deu", "eng", "fra", "frk", "rus"]
+
+    def doc(language: str = "", **metadata) -> Document:
+        return Document("d", "t", DocumentKind.PAGED, "image/tiff", "t.tif", "x",
+                        language=language, metadata=metadata)
+
+    assert ocr.default_languages(doc(), installed) == "eng"
+    assert ocr.default_languages(doc("fr"), installed) == "fra"
+    assert ocr.default_languages(doc("ru-RU"), installed) == "rus"
+    assert ocr.default_languages(doc("German"), installed) == "deu"
+    assert ocr.default_languages(doc("frk"), installed) == "frk"
+    assert ocr.default_languages(doc("fr", ocr_language="deu+frk"), installed) == "deu+frk"
+    assert ocr.default_languages(doc("fr", ocr_language="ita"), installed) == "fra"
+    assert ocr.default_languages(doc("it"), ["rus"]) == "rus"
+
+
+def test_cli_text_prints_a_transcription(tmp_path, capsys) -> None:
+    from annotator.cli import main
+
+    path, letter = tmp_path / "p.annot", tmp_path / "letter.txt"
+    letter.write_text("Paris, 17 June 1927\nTo M. Briand\n", encoding="utf-8")
+    assert main(["new", str(path)]) == 0
+    assert main(["import", str(path), str(letter)]) == 0
+    capsys.readouterr()
+    assert main(["text", str(path), "letter.txt"]) == 0
+    assert capsys.readouterr().out == "Paris, 17 June 1927\nTo M. Briand\n"
+    assert main(["text", str(path), "letter.txt", "--pages", "1"]) == 2
+    assert main(["ocr", str(path), "letter.txt"]) == 2 or not HAS_TESSERACT
+    assert "not a scan" in capsys.readouterr().err or not HAS_TESSERACT

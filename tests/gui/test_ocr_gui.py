@@ -42,6 +42,8 @@ def test_recognise_text_from_the_document_menu(window, qtbot, dialogs, project_p
     qtbot.waitUntil(lambda: not window.ocr.running, timeout=30000)
     assert window.ocr.stored == [1]
     assert not dialogs.said("warn")
+    shown = window.desk.pane_of(doc.id).scan._column.pages[0]
+    assert any(w[4] == "quick" for w in shown.words), "the scan view has the new layer"
     with Project.open(project_path, read_only=True) as p:
         page = p.documents.page(doc.id, 1)
         assert "quick brown dog" in page.text
