@@ -44,8 +44,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--all", action="store_true", help="settled ones too")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("unmerge", help="take back the last merge (one step)")
+    p = sub.add_parser("unmerge", help="take back the last merge (one step); refused when "
+                       "later actions changed what it brought in")
     p.add_argument("project")
+    p.add_argument("--force", action="store_true",
+                   help="take it back even though later actions depend on it (what they "
+                   "changed stays as they left it)")
 
 
 def _shown_conflict(c, width: int = 70) -> list[str]:
@@ -136,12 +140,17 @@ def cmd_conflicts(args) -> int:
 
 
 def cmd_unmerge(args) -> int:
+    from annotator.core import merge_undo
     from annotator.core.merge import unmerge_last
 
     with _open(args) as project:
-        result = unmerge_last(project)
+        later = merge_undo.dependents(project, merge_undo.latest_merge(project)) \
+            if args.force else []
+        result = unmerge_last(project, force=args.force)
     cs = result.value
     print(f"took back “{cs.label}” of {cs.created_at[:16].replace('T', ' ')}")
+    for action in later:
+        print(f"later action kept as it stands: {action}")
     if cs.skipped:
         print(f"{cs.skipped} field(s) were left as they are: they were changed after the merge")
     return EXIT_OK

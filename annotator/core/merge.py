@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from annotator.core import backups, codebook, merge_base, schema
+from annotator.core import backups, codebook, merge_base, merge_undo, schema
 from annotator.core.annotation_import.project_relations import merge_relations
 from annotator.core.annotation_import.project_rows import garbled_text, stale_index
 from annotator.core.annotation_import.project_tables import RowMerger
@@ -312,27 +312,28 @@ def _merge_snapshot(project: Project, other: Path, checked: tuple[Path, int],
     return OpResult(report, report.changes)
 
 
-def unmerge(project: Project, report: MergeReport) -> OpResult[MergeReport]:
+def unmerge(project: Project, report: MergeReport, *,
+            force: bool = False) -> OpResult[MergeReport]:
     """Undo a merge: its change set replayed backwards, in one transaction (rows it
-    added are removed, rows it changed get back what they held, where nothing later
-    changed them again)."""
+    added are removed, rows it changed get back what they held). Refused
+    (:class:`merge_undo.MergeDependedOn`, nothing changed) when later actions changed
+    what it wrote, unless ``force``: then what they changed is left as it is."""
     if report.changeset is None:
         raise AnnotatorError("this merge changed nothing; there is nothing to take back.")
+    merge_undo.check_undoable(project, report.changeset, force=force)
     result = project.undo(report.changeset)
     return OpResult(report, result.changes)
 
 
-def unmerge_last(project: Project) -> OpResult:
-    """Undo the latest merge still in effect (``annotator unmerge``): later actions
-    stay; a field one of them changed again is left as it is (counted in the value's
-    ``skipped``), and a row the merge added that a later action uses is tombstoned
-    rather than removed."""
-    found = project.conn.execute(
-        "SELECT id FROM changesets WHERE kind = 'merge' AND state = 'done' "
-        "ORDER BY id DESC LIMIT 1").fetchone()
-    if found is None:
-        raise AnnotatorError(f"{project.path.name} has no merge to take back.")
-    return project.undo(found[0])
+def unmerge_last(project: Project, *, force: bool = False) -> OpResult:
+    """Undo the latest merge still in effect (``annotator unmerge``). Refused, naming
+    them, when later actions changed rows it wrote (see :mod:`merge_undo`); with
+    ``force`` later actions stay, a field one of them changed again is left as it is
+    (counted in the value's ``skipped``), and a row the merge added that a later
+    action uses is tombstoned rather than removed."""
+    changeset = merge_undo.latest_merge(project)
+    merge_undo.check_undoable(project, changeset, force=force)
+    return project.undo(changeset)
 
 
 #: a leftover of a killed copy is removed once it has not been written to for this long
