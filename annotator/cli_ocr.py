@@ -47,8 +47,11 @@ def cmd_ocr(args) -> int:
     with _open(args) as project:
         doc = _document(project, args.document)
 
+        shown = []
+
         def progress(done: int, total: int, page: int) -> bool:
             if page:
+                shown.append(page)
                 print(f"\rrecognising page {page} ({done + 1}/{total}) …", end="",
                       file=sys.stderr, flush=True)
             return True
@@ -58,7 +61,8 @@ def cmd_ocr(args) -> int:
                                           pages=args.pages, force=args.force,
                                           progress=progress)
         finally:
-            print("", file=sys.stderr)
+            if shown:
+                print("", file=sys.stderr)
         for number, why in sorted(work.skipped.items()):
             print(f"page {number}: skipped, {why}")
         pages = project.documents.pages(doc.id, with_words=True)

@@ -418,7 +418,7 @@ def store_page(project: Project, document_id: str, page: RecognisedPage, *,
         layers = dict(layers) if isinstance(layers, dict) else {}
         layers[str(page.number)] = {"source": "ocr", "engine": page.engine,
                                     "language": page.language, "date": stamp[:10],
-                                    "dpi": page.dpi or None}
+                                    **({"dpi": page.dpi} if page.dpi else {})}
         metadata["text_layers"] = dict(sorted(layers.items(), key=lambda kv: _int(kv[0])))
         metadata["ocr_language"] = page.language
         updated = conn.execute(
