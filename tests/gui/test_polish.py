@@ -242,10 +242,8 @@ def test_entity_page_fits_its_dock_and_annotates_an_unannotated_mention_by_key(
     tree = page.mentions
     qtbot.waitUntil(lambda: page.unannotated.childCount() > 0, timeout=3000)
     scroll = window.docks["entity"].widget()
-    relations = getattr(page, "relations", None)
-    if relations is not None:  # issue 15's section, judged by its own tests
-        relations.hide()
     assert page.minimumSizeHint().width() <= scroll.viewport().width()
+    assert not scroll.horizontalScrollBar().isVisible()
     # the annotated "Eduard Errio" has no entity: it is not yet a mention of him
     rows = [page.unannotated.child(i) for i in range(page.unannotated.childCount())]
     recognition = doc_id(window, "ussr_france")
@@ -257,7 +255,10 @@ def test_entity_page_fits_its_dock_and_annotates_an_unannotated_mention_by_key(
     # the quote is in view at the dock's width, the whole context in the tooltip
     shown = wanted.text(0)
     metrics = tree.fontMetrics()
-    assert metrics.horizontalAdvance(shown[:shown.index("]") + 1]) + 30 <= tree.columnWidth(0)
+    tree.scrollToItem(wanted)
+    text_left = tree.visualItemRect(wanted).left() + 4  # after the indentation, a margin
+    assert text_left + metrics.horizontalAdvance(shown[:shown.index("]") + 1]) \
+        <= tree.columnWidth(0)
     assert text[found.start:found.end] in wanted.toolTip(0)
     before = page.unannotated.childCount()
     tree.setFocus()

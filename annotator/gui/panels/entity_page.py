@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -44,7 +45,7 @@ from annotator.gui.project_model import ProjectModel
 from annotator.gui.undo import short
 
 ROLE = Qt.ItemDataRole.UserRole
-TITLE_WIDTH = 80  # px: the document column at a dock's width (its title elided)
+TITLE_WIDTH = 72  # px: the document column at a dock's width (its title elided)
 
 
 def parse_identifiers(text: str) -> dict[str, str]:
@@ -91,7 +92,8 @@ class EntityPage(QWidget):
         self._fill_timer = QTimer(self, singleShot=True, interval=0)
         self._fill_timer.timeout.connect(self._fill_unannotated)
         self.mentions = QTreeWidget(columnCount=2, uniformRowHeights=True,
-                                    alternatingRowColors=True, indentation=10)
+                                    alternatingRowColors=True, indentation=6,
+                                    rootIsDecorated=False, itemsExpandable=False)
         self.mentions.setHeaderLabels(["In context", "Document"])
         header = self.mentions.header()
         header.setStretchLastSection(False)
@@ -99,7 +101,7 @@ class EntityPage(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         header.setMinimumSectionSize(30)
         self.mentions.setColumnWidth(1, TITLE_WIDTH)
-        self.mentions.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.mentions.setTextElideMode(Qt.TextElideMode.ElideRight)  # the quote comes early
         self.mentions.itemActivated.connect(self._activated)
         self.mentions.itemClicked.connect(self._activated)
         self.mentions.currentItemChanged.connect(lambda *_: self._enable())
@@ -136,6 +138,9 @@ class EntityPage(QWidget):
         layout.addWidget(self.mentions, 1)
         layout.addLayout(actions)
         self.relations = EntityRelations(model, self)  # issue 15: its own module
+        # the page must fit its dock (1280×720): the section takes the width it is given
+        self.relations.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                     self.relations.sizePolicy().verticalPolicy())
         layout.addWidget(self.relations, 1)
         for name in ("jumpRequested", "pageRequested", "annotationActivated",
                      "entityActivated"):
@@ -193,6 +198,9 @@ class EntityPage(QWidget):
         self.annotated.setText(0, f"Annotated ({self.annotated.childCount()})")
         self.unannotated = QTreeWidgetItem(self.mentions, ["Not yet annotated …"])
         for item in (self.annotated, self.unannotated):
+            font = item.font(0)
+            font.setBold(True)
+            item.setFont(0, font)
             item.setFirstColumnSpanned(True)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             item.setExpanded(True)
@@ -205,7 +213,7 @@ class EntityPage(QWidget):
         """One mention: the quote with a little context (the quote stays in view at a
         dock's width) and the document; all of it, and where, in the tooltip."""
         left, right = " ".join(left.split()), " ".join(right.split())
-        shown = f"{'…' if len(left) > 12 else ''}{left[-12:]} [{quote}] {right[:40]}"
+        shown = f"{'…' if len(left) > 10 else ''}{left[-10:]} [{quote}] {right[:40]}"
         item = QTreeWidgetItem(group, [shown, title])
         tip = f"{title}, {where}\n…{left} [{quote}] {right}…" + (f"\n\n{note}" if note else "")
         for column in range(2):
