@@ -176,7 +176,9 @@ class _Writer:
                 groups.setdefault(list_name, []).append(record)
         order = ("listPerson", "listPlace", "listOrg", "listEvent", "listObject")
         out = [f"<{name}>{''.join(groups[name])}</{name}>" for name in order if name in groups]
-        out.append(list_relation(self.p, entity_ids, xml_ids, _t, _token, _date_attrs))
+        relations = list_relation(self.p, entity_ids, xml_ids, _t, _token, _date_attrs)
+        if relations:  # an empty standOff is not TEI
+            out.append(relations)
         links = [f'<link type="{_t(_token(link.relation))}" target="#{xml_ids[link.source_id]} '
                  f'#{xml_ids[link.target_id]}"/>' for link in self.links
                  if link.source_id in xml_ids and link.target_id in xml_ids]
