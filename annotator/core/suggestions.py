@@ -183,7 +183,8 @@ def suggest(project: Project, *, document_id: str | None = None,
         if doc is None or doc.deleted:
             continue
         if doc.kind == DocumentKind.PAGED:
-            out.extend(_on_scan(project, ctx, doc.id, doc.language))
+            out.extend(_on_scan(project, ctx, doc.id, doc.language,
+                                document_date(doc.metadata)))
             continue
         text = project.documents.text(doc.id)
         out.extend(ctx.document(doc.id, text, doc.language, _occupied(project, doc.id),
@@ -191,7 +192,8 @@ def suggest(project: Project, *, document_id: str | None = None,
     return out
 
 
-def _on_scan(project: Project, ctx: _Context, doc_id: str, language: str) -> list[Suggestion]:
+def _on_scan(project: Project, ctx: _Context, doc_id: str, language: str,
+             date: str = "") -> list[Suggestion]:
     """Suggestions on a scan's text layer (OCR, born-digital, imported), each with the
     boxes of its words; what a region annotation covers already is left out."""
     from annotator.core.text_layer import layer_text, region_of, share_inside
@@ -205,7 +207,7 @@ def _on_scan(project: Project, ctx: _Context, doc_id: str, language: str) -> lis
         "AND page IS NOT NULL", (doc_id,))]
     starts = [span[0] for span in spans]
     found = []
-    for s in ctx.document(doc_id, text, language, []):
+    for s in ctx.document(doc_id, text, language, [], date):
         first = max(0, bisect.bisect_right(starts, s.start) - 1)
         chosen = [sp for sp in spans[first:] if sp[0] < s.end and sp[1] > s.start]
         chosen = [sp for sp in chosen if sp[2] is chosen[0][2]] if chosen else []
