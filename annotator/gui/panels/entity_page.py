@@ -45,7 +45,7 @@ from annotator.gui.project_model import ProjectModel
 from annotator.gui.undo import short
 
 ROLE = Qt.ItemDataRole.UserRole
-TITLE_WIDTH = 72  # px: the document column at a dock's width (its title elided)
+TITLE_WIDTH = 64  # px: the document column at a dock's width (its title elided)
 
 
 def parse_identifiers(text: str) -> dict[str, str]:
@@ -73,15 +73,15 @@ class EntityPage(QWidget):
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.details.linkActivated.connect(self.open_link)
         self.identifiers = QLineEdit(placeholderText="wikidata=Q193375; viaf=…; geonames=…")
-        save_ids = QPushButton("Save identifiers")
+        save_ids = QPushButton("Save", toolTip="Save the identifiers")
         save_ids.clicked.connect(self.save_identifiers)
         ids_row = QHBoxLayout()
         ids_row.setContentsMargins(0, 0, 0, 0)
         ids_row.addWidget(self.identifiers, 1)
         ids_row.addWidget(save_ids)
         self.merge_from = QComboBox(toolTip="Another record of the same person, place …")
-        merge = QPushButton("Merge into this", toolTip="Its mentions and spellings move here "
-                            "(undoable)")
+        merge = QPushButton("Merge", toolTip="Merge that record into this one: its mentions "
+                            "and spellings move here (undoable)")
         merge.clicked.connect(self.merge_selected)
         merge_row = QHBoxLayout()
         merge_row.setContentsMargins(0, 0, 0, 0)
@@ -108,13 +108,13 @@ class EntityPage(QWidget):
         self.mentions.installEventFilter(self)
         self.annotated = QTreeWidgetItem(["Annotated"])
         self.unannotated = QTreeWidgetItem(["Not yet annotated"])
-        self.annotate = QPushButton("Annotate (A)", toolTip="Annotate the selected "
-                                    "unannotated mention with this entity (undoable)")
+        self.annotate = QPushButton("Annotate", toolTip="Annotate the selected "
+                                    "unannotated mention with this entity (key A; undoable)")
         self.annotate.clicked.connect(self.annotate_selected)
-        alias = QPushButton("Add spelling as alias", toolTip="The selected mention's "
+        alias = QPushButton("As alias", toolTip="Add spelling as alias: the selected mention's "
                             "spelling becomes an alias of this record")
         alias.clicked.connect(self.alias_selected)
-        split = QPushButton("Split mention off", toolTip="The selected mention gets a "
+        split = QPushButton("Split off", toolTip="Split mention off: the selected mention gets a "
                             "record of its own")
         split.clicked.connect(self.split_selected)
         actions = QHBoxLayout()
@@ -213,7 +213,7 @@ class EntityPage(QWidget):
         """One mention: the quote with a little context (the quote stays in view at a
         dock's width) and the document; all of it, and where, in the tooltip."""
         left, right = " ".join(left.split()), " ".join(right.split())
-        shown = f"{'…' if len(left) > 10 else ''}{left[-10:]} [{quote}] {right[:40]}"
+        shown = f"{'…' if len(left) > 8 else ''}{left[-8:]} [{quote}] {right[:40]}"
         item = QTreeWidgetItem(group, [shown, title])
         tip = f"{title}, {where}\n…{left} [{quote}] {right}…" + (f"\n\n{note}" if note else "")
         for column in range(2):
