@@ -106,6 +106,7 @@ def _rows(conn: sqlite3.Connection, query: str, args: list) -> Iterator[tuple]:
                 if seen > done:
                     yield from chunk[max(0, done - start):]
                     done = seen
+                chunk = []  # let the rows go before the next fetch
         finally:
             cursor.close()
 

@@ -67,6 +67,8 @@ if TYPE_CHECKING:
 
 QDA_NS = "urn:QDA-XML:project:1.0"
 AREAS_TOP_LEFT = "areas top-left"  # in ``origin``: PDF areas measured as QualCoder does
+#: how much of project.qde is held in memory before it goes to a temporary file
+SPOOL_BYTES = 32 * 2**20
 _RGB = re.compile(r"#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})")
 
 
@@ -121,8 +123,9 @@ class _Qde:
         self.codes: set[str] = set()
         # the XML is spooled (to disk past 32 MB): sources go into the ZIP as they are
         # read, project.qde last, and 100,000 selections never sit in one string
-        self.out = tempfile.SpooledTemporaryFile(32 * 2**20, mode="w+", encoding="utf-8")
-        self.notes = tempfile.SpooledTemporaryFile(8 * 2**20, mode="w+", encoding="utf-8")
+        self.out = tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+", encoding="utf-8")
+        self.notes = tempfile.SpooledTemporaryFile(max(SPOOL_BYTES // 4, 1), mode="w+",
+                                                   encoding="utf-8")
         self.has_notes = False
         self.selections: set[str] = set()  # written link ends (links point at them)
         self.link_ends = link_ends(project)
@@ -376,7 +379,7 @@ def export_qdpx(project: Project, out: str | Path, *, filt: ExportFilter | None 
             if docs:
                 put("<Sources>")
                 qde.out.seek(0)
-                for chunk in iter(lambda: qde.out.read(1 << 20), ""):
+                for chunk in iter(lambda: qde.out.read(1 << 16), ""):
                     put(chunk)
                 put("</Sources>")
             if qde.has_notes:

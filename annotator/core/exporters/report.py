@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+import sqlite3
+from collections.abc import Iterator
+from itertools import groupby, islice
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,15 +42,6 @@ GROUPINGS = ("tag", "entity", "document")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#&~!])")
 _MD_LINE_START = re.compile(r"^(\s*)([-+>=]|\d+[.)])", re.M)
 _DEL_AND_C1 = re.compile("[\x7f-\x9f]")
-
-
-@dataclass(slots=True)
-class _Quote:
-    document: str
-    position: tuple
-    quote: str
-    citation: str
-    note: str
 
 
 def printable(text: str | None) -> str:
@@ -93,27 +87,9 @@ def _citation(ann: Annotation, look: Lookup, pages_of: dict) -> str:
     return line + " [" + ", ".join(e for e in extra if e) + "]"
 
 
-def _groups(project: Project, look: Lookup, filt: ExportFilter | None, group_by: str,
-            ticker: Ticker) -> list[tuple[str, str, list[_Quote]]]:
-    """(title, description, quotes) per group, in codebook / name / title order."""
-    pages_of = {lk.source_id: lk.alignment for lk in project.documents.links() if lk.alignment}
-    buckets: dict[str, list[_Quote]] = {}
-    for ann in iter_annotations(project, filt):
-        doc = look.documents.get(ann.document_id)
-        position = (ann.region.page, ann.region.y, ann.region.x) if ann.region else \
-            (0, ann.text.start if ann.text else 0, 0)
-        quote = _Quote(doc.title if doc else "", position, ann.quote,
-                       _citation(ann, look, pages_of), ann.note)
-        if group_by == "tag":
-            keys = [t for t in ann.tag_ids if t in look.tags] or [""]
-        elif group_by == "entity":
-            keys = [ann.entity_id or ""]
-        else:
-            keys = [ann.document_id]
-        for key in keys:
-            buckets.setdefault(key, []).append(quote)
-        ticker.step()
-    out = []
+def _group_order(look: Lookup, group_by: str) -> list[tuple[str, str, str]]:
+    """(key, title, description) of every possible group, in codebook / name / title
+    order; the key "" (untagged, no entity) last."""
     if group_by == "tag":
         tree = look.children()
         order: list = []
@@ -125,29 +101,74 @@ def _groups(project: Project, look: Lookup, filt: ExportFilter | None, group_by:
 
         walk(None)
         order.sort(key=lambda t: t.kind != TagKind.THEME)  # themes first, codebook order
-        for tag in order:
-            if tag.id in buckets:
-                out.append((look.tag_path(tag.id), tag.description, buckets[tag.id]))
-        if "" in buckets:
-            out.append(("Untagged", "", buckets[""]))
-    elif group_by == "entity":
+        return [(t.id, look.tag_path(t.id), t.description) for t in order] + \
+            [("", "Untagged", "")]
+    if group_by == "entity":
+        groups = []
         for entity in sorted(look.entities.values(), key=lambda e: e.name.casefold()):
-            if entity.id in buckets:
-                desc = "; ".join(x for x in (
-                    look.entity_type(entity), entity.dates,
-                    ("also " + ", ".join(entity.aliases)) if entity.aliases else "",
-                    ", ".join(f"{k} {v}" for k, v in entity.identifiers.items()),
-                    entity.description) if x)
-                out.append((entity.name, desc, buckets[entity.id]))
-        if "" in buckets:
-            out.append(("No entity", "", buckets[""]))
-    else:
-        for doc in sorted(look.documents.values(), key=lambda d: d.title.casefold()):
-            if doc.id in buckets:
-                out.append((doc.title, doc.filename, buckets[doc.id]))
-    for _, _, quotes in out:
-        quotes.sort(key=lambda q: (q.document.casefold(), q.position))
-    return out
+            desc = "; ".join(x for x in (
+                look.entity_type(entity), entity.dates,
+                ("also " + ", ".join(entity.aliases)) if entity.aliases else "",
+                ", ".join(f"{k} {v}" for k, v in entity.identifiers.items()),
+                entity.description) if x)
+            groups.append((entity.id, entity.name, desc))
+        return groups + [("", "No entity", "")]
+    return [(d.id, d.title, d.filename)
+            for d in sorted(look.documents.values(), key=lambda d: d.title.casefold())]
+
+
+class _Groups:
+    """The quotes of every group, waiting in a private temporary SQLite database (on
+    disk, a few MB of cache) until their group is written: a report of a million
+    quotes never sits in memory (the lists of quotes took 55 MB per 100k)."""
+
+    def __init__(self, project: Project, look: Lookup, filt: ExportFilter | None,
+                 group_by: str, ticker: Ticker) -> None:
+        self.order = _group_order(look, group_by)
+        rank = {key: i for i, (key, _, _) in enumerate(self.order)}
+        titles = {d.id: d.title for d in look.documents.values()}
+        folds = sorted({t.casefold() for t in titles.values()} | {""})
+        fold_rank = {f: i for i, f in enumerate(folds)}
+        pages_of = {lk.source_id: lk.alignment for lk in project.documents.links()
+                    if lk.alignment}
+        self.db = sqlite3.connect("")  # "": a temporary file, deleted on close
+        self.db.execute("CREATE TABLE q (grp INTEGER, fold INTEGER, p0, p1, p2, "
+                        "seq INTEGER, quote TEXT, citation TEXT, note TEXT)")
+        rows: list[tuple] = []
+        for seq, ann in enumerate(iter_annotations(project, filt)):
+            fold = fold_rank[titles.get(ann.document_id, "").casefold()]
+            g = ann.region
+            position = (g.page, g.y, g.x) if g else \
+                (0, ann.text.start if ann.text else 0, 0)
+            if group_by == "tag":
+                keys = [t for t in ann.tag_ids if t in look.tags] or [""]
+            elif group_by == "entity":
+                keys = [ann.entity_id or ""]
+            else:
+                keys = [ann.document_id]
+            cells = (printable(ann.quote), printable(_citation(ann, look, pages_of)),
+                     printable(ann.note))
+            rows += [(rank[k], fold, *position, seq, *cells) for k in keys if k in rank]
+            if len(rows) >= 256:
+                self.db.executemany("INSERT INTO q VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                rows.clear()
+            ticker.step()
+        self.db.executemany("INSERT INTO q VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self.counts = dict(self.db.execute("SELECT grp, count(*) FROM q GROUP BY grp"))
+
+    def heads(self) -> list[tuple[int, str, str, int]]:
+        """(rank, title, description, number of quotes) of the groups that have any."""
+        return [(i, title, desc, self.counts[i])
+                for i, (_, title, desc) in enumerate(self.order) if i in self.counts]
+
+    def quotes(self) -> Iterator[tuple[int, str, str, str]]:
+        """(group rank, quote, citation, note), group by group, each group's quotes by
+        document title and place (SQLite sorts on disk)."""
+        yield from self.db.execute("SELECT grp, quote, citation, note FROM q "
+                                   "ORDER BY grp, fold, p0, p1, p2, seq")
+
+    def close(self) -> None:
+        self.db.close()
 
 
 def _filter_line(look: Lookup, filt: ExportFilter | None) -> str:
@@ -177,48 +198,83 @@ def export_report(project: Project, out: str | Path, *, filt: ExportFilter | Non
     fmt = fmt or ("html" if out.suffix.lower() in (".html", ".htm") else "md")
     look = Lookup(project)
     ticker = Ticker(progress, count_annotations(project, filt))
-    groups = _groups(project, look, filt, group_by, ticker)
-    total = ticker.done
-    title = f"Quotations — {project.title}"
-    stamp = f"{total} quotation(s), made by annotator {__version__} on {now()[:10]}."
-    note = _filter_line(look, filt)
-    with atomic_file(out, "w", encoding="utf-8", newline="\n") as fh:
-        if fmt == "html":
-            e = html_escape
-            fh.write(f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-                     f"<title>{e(title)}</title><style>body{{font-family:serif;max-width:"
-                     "46em;margin:2em auto;line-height:1.45}blockquote{margin:1em 0 .3em;"
-                     "padding-left:1em;border-left:3px solid #bbb}footer{font-size:.9em;"
-                     "color:#444}.note{margin:.2em 0 1.2em 1.3em;font-style:italic}"
-                     "</style></head><body>\n")
-            fh.write(f"<h1>{e(title)}</h1>\n<p>{e(stamp)} {e(note)}</p>\n<ul>")
-            for i, (name, _, quotes) in enumerate(groups, 1):
-                fh.write(f'<li><a href="#g{i}">{e(name)}</a> ({len(quotes)})</li>')
-            fh.write("</ul>\n")
-            for i, (name, desc, quotes) in enumerate(groups, 1):
-                fh.write(f'<section id="g{i}"><h2>{e(name)}</h2>\n')
-                if desc:
-                    fh.write(f"<p>{e(desc)}</p>\n")
-                for q in quotes:
-                    body = e(q.quote).replace("\n", "<br>")
-                    fh.write(f"<blockquote><p>{body}</p><footer>— {e(q.citation)}</footer>"
-                             "</blockquote>\n")
-                    if q.note:
-                        fh.write(f'<p class="note">{e(q.note).replace(chr(10), "<br>")}</p>\n')
-                fh.write("</section>\n")
-            fh.write("</body></html>\n")
-        else:
-            fh.write(f"# {md_escape(title)}\n\n{md_escape(stamp)} {md_escape(note)}\n\n")
-            for name, desc, quotes in groups:
-                fh.write(f"## {md_escape(name)} ({len(quotes)})\n\n")
-                if desc:
-                    fh.write(f"{md_escape(desc)}\n\n")
-                for q in quotes:
-                    lines = md_escape(q.quote).split("\n") or [""]
-                    fh.write("".join(f"> {line}\n" for line in lines))
-                    fh.write(f">\n> — {md_escape(q.citation)}\n\n")
-                    if q.note:
-                        fh.write("".join(f"{line}  \n" for line in md_escape(q.note).split("\n")))
-                        fh.write("\n")
-        ticker.finish()
+    groups = _Groups(project, look, filt, group_by, ticker)
+    try:
+        total = ticker.done
+        html_ = fmt == "html"
+        with atomic_file(out, "w", encoding="utf-8", newline="\n") as fh:
+            heads = groups.heads()
+            fh.write((_html_head if html_ else _md_head)(
+                project.title, total, _filter_line(look, filt), heads))
+            quote = _html_quote if html_ else _md_quote
+            for i, (_, rows) in enumerate(groupby(groups.quotes(), key=itemgetter(0)), 1):
+                _, name, desc, count = heads[i - 1]
+                fh.write(_html_section(i, name, desc) if html_ else
+                         _md_section(name, desc, count))
+                for chunk in _batched(rows, 256):
+                    fh.write("".join([quote(q, c, note) for _, q, c, note in chunk]))
+                if html_:
+                    fh.write("</section>\n")
+            if html_:
+                fh.write("</body></html>\n")
+            ticker.finish()
+    finally:
+        groups.close()
     return ExportResult([out], total)
+
+
+def _batched(rows: Iterator, n: int) -> Iterator[list]:
+    while chunk := list(islice(rows, n)):
+        yield chunk
+
+
+def _stamp(total: int) -> str:
+    return f"{total} quotation(s), made by annotator {__version__} on {now()[:10]}."
+
+
+def _html_head(project_title: str, total: int, note: str,
+               heads: list[tuple[int, str, str, int]]) -> str:
+    e = html_escape
+    title = f"Quotations — {project_title}"
+    toc = "".join(f'<li><a href="#g{i}">{e(name)}</a> ({count})</li>'
+                  for i, (_, name, _, count) in enumerate(heads, 1))
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{e(title)}</title><style>body{{font-family:serif;max-width:"
+            "46em;margin:2em auto;line-height:1.45}blockquote{margin:1em 0 .3em;"
+            "padding-left:1em;border-left:3px solid #bbb}footer{font-size:.9em;"
+            "color:#444}.note{margin:.2em 0 1.2em 1.3em;font-style:italic}"
+            "</style></head><body>\n"
+            f"<h1>{e(title)}</h1>\n<p>{e(_stamp(total))} {e(note)}</p>\n<ul>{toc}</ul>\n")
+
+
+def _md_head(project_title: str, total: int, note: str,
+             heads: list[tuple[int, str, str, int]]) -> str:
+    title = f"Quotations — {project_title}"
+    return f"# {md_escape(title)}\n\n{md_escape(_stamp(total))} {md_escape(note)}\n\n"
+
+
+def _html_section(n: int, name: str, desc: str) -> str:
+    e = html_escape
+    return (f'<section id="g{n}"><h2>{e(name)}</h2>\n'
+            + (f"<p>{e(desc)}</p>\n" if desc else ""))
+
+
+def _md_section(name: str, desc: str, count: int) -> str:
+    return f"## {md_escape(name)} ({count})\n\n" + (f"{md_escape(desc)}\n\n" if desc else "")
+
+
+def _html_quote(quote: str, citation: str, note: str) -> str:
+    e = html_escape
+    body = e(quote).replace("\n", "<br>")
+    text = f"<blockquote><p>{body}</p><footer>— {e(citation)}</footer></blockquote>\n"
+    if note:
+        text += f'<p class="note">{e(note).replace(chr(10), "<br>")}</p>\n'
+    return text
+
+
+def _md_quote(quote: str, citation: str, note: str) -> str:
+    lines = md_escape(quote).split("\n") or [""]
+    text = "".join(f"> {line}\n" for line in lines) + f">\n> — {md_escape(citation)}\n\n"
+    if note:
+        text += "".join(f"{line}  \n" for line in md_escape(note).split("\n")) + "\n"
+    return text

@@ -48,6 +48,7 @@ from annotator.core.exporters.base import (
     atomic_file,
     count_annotations,
     iter_annotations,
+    link_ends,
     region_warnings,
 )
 from annotator.core.model import MAX_COORDINATE, Annotation, Document, DocumentKind, TagKind
@@ -262,7 +263,9 @@ def export_w3c(project: Project, out: str | Path, *, filt: ExportFilter | None =
     collection_id = urn(project.id) if project.id else f"urn:uuid:{uuid.uuid4()}"
     page_id = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, collection_id + '#page-1')}"
     ticker = Ticker(progress, count_annotations(project, filt))
+    ends = link_ends(project)  # the only ids remembered (not a million)
     exported: set[str] = set()
+    written = 0
     dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     with atomic_file(out, "w", encoding="utf-8", newline="\n") as fh:
         head = {"@context": CONTEXT, "id": collection_id, "type": "AnnotationCollection",
@@ -276,16 +279,18 @@ def export_w3c(project: Project, out: str | Path, *, filt: ExportFilter | None =
         for ann in iter_annotations(project, filt):
             fh.write(sep + dump(annotation_json(ann, look)))
             sep = ",\n"
-            exported.add(ann.id)
+            written += 1
+            if ann.id in ends:
+                exported.add(ann.id)
             ticker.step()
         links = [link for link in project.links.list()
                  if link.source_id in exported and link.target_id in exported]
         for link in links:
             fh.write(sep + dump(link_json(link, look)))
             sep = ",\n"
-        total = len(exported) + len(links)
+        total = written + len(links)
         tail = {"total": total, "last": page_id, "generated": now(),
                 "generator": {"type": "Software", "name": f"annotator {__version__}"}}
         fh.write("\n]},\n " + dump(tail)[1:] + "\n")
         ticker.finish()
-    return ExportResult([out], len(exported), region_warnings(project, filt))
+    return ExportResult([out], written, region_warnings(project, filt))
