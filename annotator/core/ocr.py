@@ -187,14 +187,9 @@ class RecognisedPage:
 
 def _orientation(metadata: dict, number: int) -> int:
     """The EXIF orientation MuPDF does not apply itself (1: none)."""
-    if metadata.get("mupdf_applies_orientation", True):
-        return 1
-    per_page = metadata.get("page_orientations")
-    if isinstance(per_page, list) and 0 < number <= len(per_page):
-        value = per_page[number - 1]
-    else:
-        value = metadata.get("orientation", 1) if number == 1 else 1
-    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+    from annotator.core.importers.image import turns_to_apply
+
+    return turns_to_apply(metadata).get(number, 1)
 
 
 def _scan_dpi(page: Any) -> float:

@@ -81,21 +81,13 @@ def filetype_of(media_type: str) -> str:
 def orientations_to_apply(media_type: str, metadata: dict) -> dict[int, int]:
     """Pages whose pixels the viewer must turn, from the image importer's metadata:
     MuPDF turns JPEGs by their EXIF orientation but not TIFFs nor PNGs."""
+    from annotator.core.importers.image import turns_to_apply
+
     if media_type == "application/pdf":
         return {}
-    applies = metadata.get("mupdf_applies_orientation")
-    if applies is None:
-        applies = media_type == "image/jpeg"
-    if applies:
-        return {}
-    found: dict[int, int] = {}
-    for page, value in (metadata.get("page_orientations") or {}).items():
-        if str(page).isdigit() and isinstance(value, int) and 2 <= value <= 8:
-            found[int(page)] = value
-    single = metadata.get("orientation")
-    if not found and isinstance(single, int) and 2 <= single <= 8:
-        found[1] = single
-    return found
+    if metadata.get("mupdf_applies_orientation") is None:  # files from before the flag
+        metadata = {**metadata, "mupdf_applies_orientation": media_type == "image/jpeg"}
+    return turns_to_apply(metadata)
 
 
 def orient(image: QImage, orientation: int) -> QImage:

@@ -35,6 +35,7 @@ from annotator.core.exporters.base import (
     safe_filename,
     source_bytes,
 )
+from annotator.core.importers.image import turns_to_apply
 from annotator.core.model import Annotation, Document, DocumentKind
 
 if TYPE_CHECKING:
@@ -198,13 +199,10 @@ def _paged(project: Project, doc: Document, anns: list[Annotation], look: Lookup
         image = pymupdf.open(stream=data, filetype=doc.media_type.removeprefix("image/"))
         pdf = pymupdf.open("pdf", image.convert_to_pdf())
         image.close()
-        turns = doc.metadata.get("page_orientations") or (
-            {1: doc.metadata.get("orientation")} if doc.metadata.get("orientation") else {})
-        if not doc.metadata.get("mupdf_applies_orientation", True):
-            for number, orientation in turns.items():
-                turn = _ORIENTATION_TURN.get(int(orientation or 1))
-                if turn and 1 <= int(number) <= pdf.page_count:
-                    pdf[int(number) - 1].set_rotation(turn)
+        for number, orientation in turns_to_apply(doc.metadata).items():
+            turn = _ORIENTATION_TURN.get(orientation)
+            if turn and 1 <= number <= pdf.page_count:
+                pdf[number - 1].set_rotation(turn)
     try:
         marker = _Marker(pdf, look)
         pages = {}

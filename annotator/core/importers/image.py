@@ -184,6 +184,24 @@ def _bmp(data: bytes) -> Header:
     return header
 
 
+def turns_to_apply(metadata: dict) -> dict[int, int]:
+    """Pages whose pixels a renderer must turn itself, {page number: EXIF orientation
+    2..8}, from what :func:`read_image` stored: nothing when MuPDF turns them (JPEG),
+    else ``page_orientations`` (a list, one value per page; a dict keyed by page is
+    read too) or the first page's ``orientation``. The one reader of that metadata."""
+    if metadata.get("mupdf_applies_orientation", True):
+        return {}
+    per_page = metadata.get("page_orientations")
+    if isinstance(per_page, list):
+        pairs = list(enumerate(per_page, start=1))
+    elif isinstance(per_page, dict):
+        pairs = [(int(k), v) for k, v in per_page.items() if str(k).isdigit()]
+    else:
+        pairs = [(1, metadata.get("orientation"))]
+    return {page: value for page, value in pairs
+            if isinstance(value, int) and not isinstance(value, bool) and 2 <= value <= 8}
+
+
 def read_header(image_type: str, data: bytes) -> Header:
     """The declared sizes and orientation of an image; empty where unreadable."""
     parser = {"png": _png, "jpeg": _jpeg, "tiff": _tiff, "gif": _gif, "bmp": _bmp}[image_type]
