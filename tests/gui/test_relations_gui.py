@@ -73,7 +73,7 @@ def test_network_view_click_through(window, qtbot):
         QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
                          Qt.KeyboardModifier.NoModifier, view.mapFromScene(point))
 
-    click(panel.items[briand.entity_id].rect().center())
+    click(panel.items[briand.entity_id].scenePos())
     assert window.research["entity"].entity_id == briand.entity_id
     edge = next(i for i in panel.scene.items() if i.data(0) and i.data(0)[0] == "edge")
     click(edge.line().center())
