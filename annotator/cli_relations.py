@@ -38,6 +38,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--add-type", metavar="NAME", help="add a relation type to the vocabulary")
     p.add_argument("--color", default="#607d8b", help="with --add-type: its colour (#rrggbb)")
     p.add_argument("--delete", metavar="RELATION", help="delete a relation (id or prefix)")
+    p.add_argument("--edit", metavar="RELATION", help="change a relation's --set-type, "
+                   "--set-date ('' clears it) or --set-note (id or prefix)")
+    p.add_argument("--set-type")
+    p.add_argument("--set-date")
+    p.add_argument("--set-note")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("gazetteer", help="look a place up in the offline gazetteer "
@@ -86,7 +91,10 @@ def cmd_relate(args) -> int:
 def cmd_relations(args) -> int:
     from annotator.core import relations
 
-    with _open(args, read_only=not (args.delete or args.add_type)) as project:
+    with _open(args, read_only=not (args.delete or args.add_type or args.edit)) as project:
+        if args.edit:
+            relations.update(project, _by_prefix(project, "relations", args.edit),
+                             type_ref=args.set_type, date=args.set_date, note=args.set_note)
         if args.add_type:
             import re
 

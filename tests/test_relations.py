@@ -174,6 +174,9 @@ def test_cli_relate_list_types_and_refusals(project, world, capsys):
     assert main(["relations", path, "--add-type", "negotiated with", "--color",
                  "#123456"]) == 0
     assert "negotiated with" in capsys.readouterr().out
+    assert main(["relations", path, "--edit", row["id"][:8], "--set-date", "November 1924",
+                 "--set-note", "plenipotentiary"]) == 0
+    assert "USSR  1924-11" in capsys.readouterr().out
     assert main(["relate", path, "Nobody", "met", "USSR"]) == 2
     assert main(["relate", path, "Krassin", "met", "USSR", "--date", "soon"]) == 2
     assert main(["relations", path, "--add-type", "x", "--color", "red"]) == 2

@@ -1,5 +1,5 @@
 """View ▸ Network (issue 15): entities as nodes (their type's colour, sized by mentions),
-relations (coloured by type, with an arrow end) and same-paragraph co-occurrence
+relations (coloured by type; the tooltip names it) and same-paragraph co-occurrence
 (grey, thicker when frequent) as edges, in a QGraphicsScene: no web engine.
 
 Filters: relations and co-occurrence on or off, one document, one tag, one author,
