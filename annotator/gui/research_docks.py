@@ -35,6 +35,7 @@ PANELS = (
     ("charts", "Charts", "annotator.gui.charts", "ChartsPanel", "bottom", "annotations"),
     ("network", "Network", "annotator.gui.panels.network", "NetworkPanel", "bottom",
      "annotations"),
+    ("map", "Map", "annotator.gui.panels.map_panel", "MapPanel", "bottom", "annotations"),
 )
 
 

@@ -3,6 +3,7 @@ listing the relation with its evidence (a click on a quote jumps to it)."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 
 from annotator.core import relations
@@ -104,3 +105,24 @@ def test_entity_page_locates_a_place_from_the_gazetteer(window, qtbot, tmp_path,
     briand = next(e for e in p.entities.list() if e.name == "Aristide Briand")
     window.show_entity(briand.id)
     assert not page.isVisibleTo(window.research["entity"])  # a person has no place
+
+
+def test_map_shows_located_places_and_opens_their_page(window, qtbot):
+    from PySide6.QtTest import QTest
+
+    p = window.model.p
+    lemberg = window.model.do("Add place", p.entities.create, "Lemberg",
+                              p.tags.find("Place").id,
+                              identifiers={"coordinates": "49.83826,24.02324"}).value
+    panel = window.research["map"]
+    window.docks["map"].show()
+    window.docks["map"].raise_()
+    qtbot.waitUntil(lambda: lemberg.id in panel.dots, timeout=5000)
+    dot = panel.dots[lemberg.id]
+    assert dot.scenePos().x() == pytest.approx(24.02324 * 6) and dot.scenePos().y() < 0
+    view = panel.view
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.NoModifier, view.mapFromScene(dot.scenePos()))
+    assert window.research["entity"].entity_id == lemberg.id
+    window.model.undo_stack.undo()  # the place is gone: so is its dot
+    assert lemberg.id not in panel.dots
