@@ -10,7 +10,9 @@ action: ``mine`` or ``theirs`` puts that version in place; ``both`` keeps the tw
 - any other field of an annotation (its passage, region, colour, entity, date): the
   annotation as it stands, plus a copy of it with the other version (two annotations,
   same tags), so both readings stay in the file;
-- anything else (a tag's colour, a name): cannot be kept twice; choose one.
+- anything else (a tag's colour, a name, a document's title or transcription): cannot
+  be kept twice; choose one. A transcription put back is a correction: the passages
+  on it are re-anchored, as when the scholar corrects it by hand.
 
 A conflict row travels with merges like other rows (settling it travels too). A
 version stored in it comes from a colleague's file, so it is checked again as hostile
@@ -34,7 +36,8 @@ CHOICES = ("mine", "theirs", "both")
 TEXT_FIELDS = {"note", "description"}
 _KINDS = {"annotations": "annotations", "tags": "tags", "entities": "entities",
           "documents": "documents", "document_links": "document_links", "links": "links",
-          "authors": "authors"}
+          "authors": "authors", "relations": "relations", "relation_types": "relations",
+          "relation_evidence": "relations"}  # issue 15: a relation's conflicts too
 
 
 @dataclass(slots=True)
@@ -144,7 +147,10 @@ def resolve(project, conflict_id: str, choice: str) -> OpResult[Conflict]:
 def _settle(project, c: Conflict, choice: str, row: dict, columns: tuple[str, ...],
             changes: OpChanges) -> None:
     with project.transaction(f"Settle conflict ({c.field}): {choice}"):
-        if choice != "both":
+        if choice != "both" and (c.table, c.field) == ("documents", "text"):
+            _set_text(project, row, c.mine if choice == "mine" else c.theirs)
+            changes.annotations.update(a.id for a in project.annotations.for_document(row["id"]))
+        elif choice != "both":
             _write(project, c.table, row, (c.mine if choice == "mine" else c.theirs))
         elif c.field in TEXT_FIELDS:
             _write(project, c.table, row, {c.field: _both_texts(c)})
@@ -204,6 +210,13 @@ def _write(project, table: str, row: dict, values: dict) -> None:
     if cols:
         project.conn.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in cols)} "
                              "WHERE id = ?", [new[c] for c in cols] + [row["id"]])
+
+
+def _set_text(project, row: dict, values: dict) -> None:
+    """A transcription put back as a correction: its passages re-anchored onto it."""
+    new = _checked(project, "documents", {**row, **values, "modified_at": now()})
+    if new["text"] != row["text"]:
+        project.documents.set_text(row["id"], new["text"] or "")
 
 
 def _copy_annotation(project, row: dict, values: dict) -> str:

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from annotator.core import backups, codebook, merge_base, merge_undo, schema
+from annotator.core import backups, codebook, merge_base, merge_undo, schema, verified
 from annotator.core.annotation_import.project_relations import merge_relations
 from annotator.core.annotation_import.project_rows import garbled_text, stale_index
 from annotator.core.annotation_import.project_tables import RowMerger
@@ -51,6 +51,7 @@ from annotator.core.changes import OpChanges, OpResult
 from annotator.core.codebook import TagTooDeep
 from annotator.core.errors import AnnotatorError, ProjectError
 from annotator.core.project import _inspect
+from annotator.core.verified import Fingerprint
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
@@ -142,12 +143,22 @@ def _check_schema(conn: sqlite3.Connection, version: int, alias: str = "theirs")
 
 
 @contextmanager
-def _snapshot(other: Path, role: str = "other") -> Iterator[tuple[Path, int, list[str]]]:
+def _snapshot(other: Path, role: str = "other") -> Iterator[tuple[Path, int, list[str],
+                                                                  Fingerprint | None]]:
     """Their file as a private copy that passed the checks an opened project passes,
-    its file-format version, and what it holds that annotator did not make (never
-    read, only named). The copy is taken with their -wal when there is one, checked
-    with it, and the WAL folded in, so the attached copy is one file that nothing else
-    can change and no -shm is ever made beside theirs."""
+    its file-format version, what it holds that annotator did not make (never
+    read, only named), and None. The copy is taken with their -wal when there is one,
+    checked with it, and the WAL folded in, so the attached copy is one file that
+    nothing else can change and no -shm is ever made beside theirs.
+
+    A file that passed those checks here and is unchanged since (:mod:`verified`: the
+    sent snapshot we wrote ourselves, a project we opened and closed) is read where it
+    lies, immutable, with no copy and no second check; its fingerprint is the fourth
+    value, and the merge is refused if it changes before the merge commits."""
+    seen = _unchanged(other)
+    if seen is not None:
+        yield other, seen[0], seen[1], seen[2]
+        return
     wal = Path(f"{other}-wal")
     if os.path.lexists(wal) and (wal.is_symlink() or not wal.is_file()):
         raise MergeError(f"{wal.name} beside {other.name} is not a regular file (a link or "
@@ -185,8 +196,34 @@ def _snapshot(other: Path, role: str = "other") -> Iterator[tuple[Path, int, lis
             raise MergeError(str(exc)) from None
         finally:
             conn.close()
-        yield copy, version, [f"not read: {problem}" for problem in foreign
-                              if not problem.startswith("missing ")]
+        yield copy, version, _not_read(foreign), None
+
+
+def _not_read(foreign: list[str]) -> list[str]:
+    return [f"not read: {problem}" for problem in foreign if not problem.startswith("missing ")]
+
+
+def _unchanged(path: Path) -> tuple[int, list[str], Fingerprint] | None:
+    """(version, notes, fingerprint) of a file that passed our checks and is unchanged
+    since, with no -wal beside it; else None (it must be copied and checked)."""
+    try:
+        version = _inspect(path)
+    except ProjectError:
+        return None
+    seen = verified.fingerprint(path)
+    if seen is None or not verified.is_verified(path, version):
+        return None
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        conn.execute("PRAGMA trusted_schema = OFF")
+        return version, _not_read(schema.foreign_objects(conn, version)), seen
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        conn.close()
 
 
 def merge(project: Project, other: str | Path, *, base: str | Path | None = None,
@@ -210,7 +247,8 @@ def merge(project: Project, other: str | Path, *, base: str | Path | None = None
     if other.resolve() == project.path.resolve():
         raise MergeError("a project cannot be merged into itself.")
     with ExitStack() as stack:
-        snapshot, version, foreign = stack.enter_context(_snapshot(other))
+        snapshot, version, foreign, seen = stack.enter_context(_snapshot(other))
+        watch = [(other, seen)]
         report = MergeReport(str(other), notes=foreign)
         if base is None:
             found, note = merge_base.sent_base(project.path, snapshot)
@@ -224,16 +262,20 @@ def merge(project: Project, other: str | Path, *, base: str | Path | None = None
                 _inspect(found)
             except ProjectError as exc:
                 raise MergeError(f"the common ancestor: {exc}") from None
-            copy, base_version, base_foreign = stack.enter_context(_snapshot(found, "base"))
+            copy, base_version, base_foreign, base_seen = stack.enter_context(
+                _snapshot(found, "base"))
+            watch.append((found, base_seen))
             report.notes += [f"base {n}" for n in base_foreign]
             report.base = str(found)
             ancestor = (copy, base_version)
         return _merge_snapshot(project, other, (snapshot, version), report, backup,
-                               progress, ancestor)
+                               progress, ancestor, watch)
 
 
 def _attach(conn: sqlite3.Connection, snapshot: Path, alias: str, name: str) -> None:
-    uri = snapshot.resolve().as_uri() + "?mode=ro"
+    """Read-only and immutable: a private copy nothing else writes, or a file read
+    where it lies (no lock, no -shm made beside it)."""
+    uri = snapshot.resolve().as_uri() + "?mode=ro&immutable=1"
     try:
         conn.execute(f"ATTACH DATABASE ? AS {alias}", (uri,))
     except sqlite3.Error as exc:
@@ -246,9 +288,11 @@ def _attach(conn: sqlite3.Connection, snapshot: Path, alias: str, name: str) -> 
 
 def _merge_snapshot(project: Project, other: Path, checked: tuple[Path, int],
                     report: MergeReport, backup: bool, progress: Progress,
-                    ancestor: tuple[Path, int] | None = None) -> OpResult[MergeReport]:
+                    ancestor: tuple[Path, int] | None = None,
+                    watch: list[tuple[Path, Fingerprint | None]] = ()) -> OpResult[MergeReport]:
     """The merge proper, from the checked private copy of ``other`` (its path and
-    file-format version), and of the common ancestor if known."""
+    file-format version), and of the common ancestor if known; ``watch``: files read
+    where they lie, which must not have changed when the merge commits."""
     snapshot, version = checked
     conn = project.conn
     _attach(conn, snapshot, "theirs", other.name)
@@ -295,6 +339,10 @@ def _merge_snapshot(project: Project, other: Path, checked: tuple[Path, int],
                 m.conflicts()
             m.write_conflicts(version)
             stale_index(conn, report.changes)
+            for path, seen in watch:
+                if seen is not None and verified.fingerprint(path) != seen:
+                    raise MergeError(f"{path.name} changed while it was read (a sync client "
+                                     "writing it?); nothing was merged. Merge again.")
         report.changeset = project.last_changeset
     except TagTooDeep as exc:
         raise MergeError(f"{other.name} was not merged: {exc}") from None

@@ -17,7 +17,8 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from annotator.core import backups
+from annotator.core import backups, verified
+from annotator.core.errors import ProjectError
 from annotator.core.util import new_id
 
 SENT_KEY = "sent_snapshot"
@@ -61,7 +62,11 @@ def record_sent(copy: Path, project_path: Path) -> str | None:
         finally:
             os.close(fd)
         os.replace(partial, target)
-    except OSError:
+        # we wrote it from our own project: merging against it needs no second check
+        from annotator.core.project import _inspect
+
+        verified.remember(target, _inspect(target), verified.fingerprint(target))
+    except (OSError, ProjectError):
         partial.unlink(missing_ok=True)
         conn = sqlite3.connect(copy, isolation_level=None)
         try:
@@ -84,7 +89,7 @@ def sent_base(project_path: Path, snapshot: Path) -> tuple[Path | None, str]:
     """The snapshot the colleague's (checked, private) copy names, if we sent it and
     still have it, and a note when it names one we do not have."""
     try:
-        conn = sqlite3.connect(f"{snapshot.resolve().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"{snapshot.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
     except sqlite3.Error:
         return None, ""
     try:

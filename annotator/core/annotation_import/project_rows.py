@@ -263,15 +263,16 @@ class RowStore:
         if not same_id:
             tally(self.r.matched, table)
             row = {**row, "deleted": ours["deleted"]}  # a tombstone deletes its own row only
-        if self.spoiled(table, row) or (same_id and self.merge_same(table, ours, row)):
+        if self.spoiled(table, row) or self.merge_same(table, ours, row, same_id):
             return match
         if self.wins(ours, row, table):
             self.update(table, ours, row, clock=same_id)
         return match
 
-    def merge_same(self, table: str, ours: dict, theirs: dict) -> bool:
-        """The three-way rule for a row both copies have (project_tables overrides it
-        when the common ancestor is known); False: the two-way rule applies."""
+    def merge_same(self, table: str, ours: dict, theirs: dict, same_id: bool = True) -> bool:
+        """The three-way rule for a row both copies have, under the same id or matched
+        (merge_three_way overrides it when the common ancestor is known); False: the
+        two-way rule applies."""
         return False
 
     # -- tables, in dependency order ---------------------------------------------------

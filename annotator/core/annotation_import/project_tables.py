@@ -116,13 +116,27 @@ class RowMerger(ThreeWay):
                     assert mine is not None
                     tally(self.r.matched, "entities")
                     if not self.spoiled("entities", row):
-                        self.update("entities", mine, self.union(mine, row), clock=False)
+                        self.matched_entity(mine, row)
                     self.map["entities"][row["id"]] = match
                 else:
                     self.map["entities"][row["id"]] = self.upsert("entities", row, match,
                                                                   same_id=same)
             except Reject as exc:
                 self.reject("entities", row, str(exc))
+
+    def matched_entity(self, mine: dict, row: dict) -> None:
+        """Their entity matched to ours under another id: aliases and identifiers as
+        the union of both; the other fields three-way when the base has the entity
+        under either id (conflicts kept), else the later record's."""
+        joined = self.union(mine, row)
+        was = self.base_row("entities", mine["id"], row["id"])
+        if was is not None:
+            kept = self.merged("entities", mine, {**self.mapped(dict(row)), "id": mine["id"],
+                                                  "deleted": mine["deleted"]}, was,
+                               skip=("aliases", "identifiers"))
+            joined = {**kept, "aliases": joined["aliases"],
+                      "identifiers": joined["identifiers"]}
+        self.update("entities", mine, joined, clock=False)
 
     def union(self, ours: dict, theirs: dict) -> dict:
         """Their record with both sides' aliases and identifiers (the winner's first)."""
@@ -162,12 +176,18 @@ class RowMerger(ThreeWay):
                     raise Reject("same id as one of ours but other bytes")
                 if not same:
                     tally(self.r.matched, "documents")
-                theirs_win = not self.spoiled("documents", row) and self.wins(
-                    mine, row, "documents")
-                if theirs_win:  # a tombstone of the same bytes deletes
-                    self.update("documents", mine, row, clock=same)
-                if mine["kind"] == "text":  # (their passages follow onto the kept text)
+                spoiled = self.spoiled("documents", row)
+                was = None if spoiled else self.base_row("documents", match, row["id"])
+                if was is not None:  # title, metadata, text: three-way, conflicts kept
+                    kept = self.merged("documents", mine, {**row, "id": match}, was)
+                    self.update("documents", mine, kept, clock=same)
+                    final = kept["text"]
+                else:
+                    theirs_win = not spoiled and self.wins(mine, row, "documents")
+                    if theirs_win:  # a tombstone of the same bytes deletes
+                        self.update("documents", mine, row, clock=same)
                     final = row["text"] if theirs_win else mine["text"]
+                if mine["kind"] == "text":  # (their passages follow onto the kept text)
                     self.texts[match] = (row["text"] or "", final or "")
                     if (mine["text"] or "") != (final or ""):
                         self.reanchor_ours(match, mine["text"] or "", final or "")
