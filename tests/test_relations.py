@@ -185,3 +185,34 @@ def test_cli_relate_list_types_and_refusals(project, world, capsys):
     p = Project.open(path)
     assert len(relations.listing(p)) == 1  # the refused ones changed nothing
     p.close()
+
+
+def test_three_way_merge_of_relations_keeps_a_conflict(project, world, tmp_path):
+    from annotator.core import conflicts
+    from annotator.core.merge import copy_for_colleague
+
+    rel = relations.create(project, world["krasin"].id, "represented", world["ussr"].id,
+                           note="appointed").value
+    colleague = tmp_path / "colleague.annot"
+    copy_for_colleague(project, colleague)
+    other = Project.open(colleague)
+    try:  # the colleague changes the note and dates it; we change the note too
+        relations.update(other, rel.id, note="plenipotentiary in Paris", date="1924-11")
+    finally:
+        other.close()
+    relations.update(project, rel.id, note="appointed 14 November")
+    report = merge(project, colleague).value
+    assert report.three_way
+    merged = relations.get(project, rel.id)
+    assert merged.date_value == "1924-11"  # changed on their side only: taken
+    [conflict] = [c for c in report.conflicts if c["table_name"] == "relations"]
+    assert conflict["field"] == "note" and conflict["row_id"] == rel.id
+    [listed] = conflicts.list_conflicts(project)
+    assert listed.field == "note" and "relation" in listed.what
+    after_merge = relations.get(project, rel.id).note  # the later change (ours) stands
+    assert after_merge == "appointed 14 November"
+    conflicts.resolve(project, listed.id, "both")  # a note: both texts kept
+    note = relations.get(project, rel.id).note
+    assert "appointed 14 November" in note and "plenipotentiary in Paris" in note
+    project.undo()
+    assert relations.get(project, rel.id).note == after_merge

@@ -90,8 +90,8 @@ def _conflict(conn, row: tuple) -> Conflict:
         if found:
             c.what = f"“{found[0][:80]}” in {found[1]}" if found[0] else f"a region in {found[1]}"
     elif c.table in _KINDS:
-        col = {"documents": "title", "document_links": "relation", "links": "relation"}.get(
-            c.table, "name")
+        col = {"documents": "title", "document_links": "relation", "links": "relation",
+               "relations": "note", "relation_evidence": "annotation_id"}.get(c.table, "name")
         found = conn.execute(f"SELECT {col} FROM {c.table} WHERE id = ?", (c.row_id,)).fetchone()
         if found:
             c.what = f"{c.table[:-1].replace('_', ' ')} {found[0]}"
