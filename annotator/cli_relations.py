@@ -36,7 +36,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("entity", nargs="?", help="only this entity's relations")
     p.add_argument("--types", action="store_true", help="list the relation types")
     p.add_argument("--add-type", metavar="NAME", help="add a relation type to the vocabulary")
-    p.add_argument("--color", default="#607d8b", help="with --add-type: its colour (#rrggbb)")
+    p.add_argument("--edit-type", metavar="NAME", help="change a relation type: --rename "
+                   "and/or --color")
+    p.add_argument("--rename", metavar="NEW")
+    p.add_argument("--color", help="with --add-type or --edit-type: the colour (#rrggbb)")
     p.add_argument("--delete", metavar="RELATION", help="delete a relation (id or prefix)")
     p.add_argument("--edit", metavar="RELATION", help="change a relation's --set-type, "
                    "--set-date ('' clears it) or --set-note (id or prefix)")
@@ -89,22 +92,29 @@ def cmd_relate(args) -> int:
 
 
 def cmd_relations(args) -> int:
-    from annotator.core import relations
+    import re
 
-    with _open(args, read_only=not (args.delete or args.add_type or args.edit)) as project:
+    from annotator.core import relations
+    from annotator.core.errors import AnnotatorError
+
+    with _open(args, read_only=not (args.delete or args.add_type or args.edit
+                                    or args.edit_type)) as project:
+        if args.color and not re.fullmatch(r"#[0-9a-fA-F]{6}", args.color):
+            raise AnnotatorError("--color is #rrggbb, e.g. #d62728")
+        if args.edit_type:
+            rtype = relations.find_type(project, args.edit_type)
+            if rtype is None:
+                raise AnnotatorError(f"no relation type “{args.edit_type}”")
+            fields = {k: v for k, v in (("name", args.rename), ("color", args.color)) if v}
+            relations.update_type(project, rtype.id, **fields)
+            args.types = True
         if args.edit:
             relations.update(project, _by_prefix(project, "relations", args.edit),
                              type_ref=args.set_type, date=args.set_date, note=args.set_note)
         if args.add_type:
-            import re
-
-            from annotator.core.errors import AnnotatorError
-
-            if not re.fullmatch(r"#[0-9a-fA-F]{6}", args.color):
-                raise AnnotatorError("--color is #rrggbb, e.g. #d62728")
             with project.transaction(f"Add relation type “{args.add_type}”"):
                 relations.ensure_default_types(project)
-                relations.add_type(project, args.add_type, args.color)
+                relations.add_type(project, args.add_type, args.color or "#607d8b")
             args.types = True
         if args.types:
             rows = [{"id": t.id, "name": t.name, "color": t.color}

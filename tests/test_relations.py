@@ -177,10 +177,15 @@ def test_cli_relate_list_types_and_refusals(project, world, capsys):
     assert main(["relations", path, "--edit", row["id"][:8], "--set-date", "November 1924",
                  "--set-note", "plenipotentiary"]) == 0
     assert "USSR  1924-11" in capsys.readouterr().out
+    assert main(["relations", path, "--edit-type", "represented", "--rename",
+                 "represented abroad", "--color", "#000000"]) == 0
+    assert "#000000  represented abroad" in capsys.readouterr().out
+    assert main(["relations", path, "--edit-type", "met", "--rename", "wrote to"]) == 2
     assert main(["relate", path, "Nobody", "met", "USSR"]) == 2
     assert main(["relate", path, "Krassin", "met", "USSR", "--date", "soon"]) == 2
     assert main(["relations", path, "--add-type", "x", "--color", "red"]) == 2
     err = capsys.readouterr().err
+    assert "name of another relation type" in err
     assert "no entity 'Nobody'" in err and "not a date" in err and "#rrggbb" in err
     p = Project.open(path)
     assert len(relations.listing(p)) == 1  # the refused ones changed nothing

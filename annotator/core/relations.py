@@ -136,6 +136,12 @@ def update_type(project: Project, type_id: str, **fields: object) -> OpResult[Re
     allowed = {"name", "color", "description", "position", "deleted"}
     if set(fields) - allowed:
         raise TypeError(f"cannot update {sorted(set(fields) - allowed)} of a relation type")
+    if "name" in fields:
+        name = " ".join(str(fields["name"]).split())
+        other = find_type(project, name)
+        if not name or (other is not None and other.id != type_id):
+            raise AnnotatorError(f"“{name}” is empty or the name of another relation type.")
+        fields["name"] = name
     cols = ", ".join(f"{k} = ?" for k in fields)
     values = [int(v) if k == "deleted" else v for k, v in fields.items()]
     with project.transaction("Edit relation type") as conn:
