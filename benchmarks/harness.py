@@ -183,10 +183,17 @@ def _profile(fn: Callable[[], Any]) -> None:
     print(f"  profile written to {path}", file=sys.stderr)
 
 
-def probe(ctx: Context, case: str, args: dict, timeout: float = 300) -> dict:
+def probe(ctx: Context, case: str, args: dict, timeout: float = 300,
+          env_extra: dict[str, str | None] | None = None) -> dict:
     """Run one Qt probe (benchmarks/qt_probe.py) in a fresh offscreen process and
-    return what it reported: {"ours": [...], "raw": [...], ...} or {"na": reason}."""
+    return what it reported: {"ours": [...], "raw": [...], ...} or {"na": reason}.
+    ``env_extra`` sets (or, with None, removes) environment variables."""
     env = dict(os.environ)
+    for key, value in (env_extra or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
     env.update(QT_QPA_PLATFORM="offscreen", ANNOTATOR_AUTHOR="Bench Historian",
                XDG_CONFIG_HOME=str(ctx.work / "config"), PYTHONPATH=str(ROOT))
     env["BENCH_T0"] = repr(time.clock_gettime(time.CLOCK_MONOTONIC))

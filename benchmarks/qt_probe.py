@@ -103,39 +103,59 @@ def _finish(seconds: float) -> None:
 
 
 def window_raw(args: dict) -> None:
-    """A bare QApplication and QMainWindow, shown, to its first paint."""
-    from PySide6.QtWidgets import QMainWindow
+    """A bare QApplication and QMainWindow showing the project's first text in a
+    QPlainTextEdit (read with sqlite3), to its first paint."""
+    from PySide6.QtWidgets import QMainWindow, QPlainTextEdit
 
     qapp = app()
     window = QMainWindow()
     window.resize(1200, 800)
+    if args.get("project"):
+        conn = sqlite3.connect(args["project"])
+        row = conn.execute("SELECT text FROM documents WHERE kind = 'text' "
+                           "ORDER BY title LIMIT 1").fetchone()
+        conn.close()
+        editor = QPlainTextEdit()
+        editor.setReadOnly(True)
+        editor.setPlainText(row[0] if row else "")
+        window.setCentralWidget(editor)
     _on_first_paint(window, _finish)
     window.show()
     qapp.exec()
 
 
 def window_ours(args: dict) -> None:
-    """annotator.gui.app as `annotator` starts it (app.run's steps: the window shows,
-    then the project opens from the event loop), to the window's first paint."""
+    """annotator.gui.app as `annotator` starts it (app.run's steps: the frame shows,
+    the panels are built after its first paint, then the project opens from the event
+    loop), to the window painted with the project's document in it (issue 17: timing
+    the empty frame flattered us). Reports both: ``frame`` and ``seconds``."""
     gui_app = need("annotator.gui.app")
     if not hasattr(gui_app, "make_app"):
         raise NotBuilt("annotator.gui.app has no make_app")
-    MainWindow = need("annotator.gui.main_window", "MainWindow")
-    from PySide6.QtCore import QTimer
-
     if hasattr(gui_app, "_defer_import"):
         gui_app._defer_import("sqlite_utils")
-    try:  # as app.run does it: the frame shows first, panels and menus are built after
-        qapp = gui_app.make_app(stylesheet=False)
-        window = MainWindow(author="Bench Historian", build=False)
-    except TypeError:  # an older app module without the two-step start
-        qapp = gui_app.make_app()
-        window = MainWindow(author="Bench Historian")
+    qapp = gui_app.make_app(stylesheet=False)
+    MainWindow = need("annotator.gui.main_window", "MainWindow")
+    window = MainWindow(author="Bench Historian", build=False)
     window.resize(1200, 800)
-    _on_first_paint(window, _finish)
+    frame: list[float] = []
+
+    def painted() -> None:
+        qapp.processEvents()  # what the opening queued (pane shares, first layout)
+        window.repaint()  # synchronously: the panes and the document drawn
+        report({"seconds": since_spawn(), "frame": frame[0]})
+        os._exit(0)
+
+    def build() -> None:
+        gui_app.finish_app(qapp)
+        window.build()
+        if args.get("project"):
+            gui_app.start(window, args["project"])
+        painted()
+
+    _on_first_paint(window, lambda seconds: frame or frame.append(seconds))
     window.show()
-    if args.get("project") and hasattr(gui_app, "start"):
-        QTimer.singleShot(0, lambda: gui_app.start(window, args["project"]))
+    window.after_first_paint(build)
     qapp.exec()
 
 
