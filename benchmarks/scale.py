@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -52,6 +53,8 @@ def build(name: str) -> Path:
     started = time.perf_counter()
     store_project(tmp, 7, documents, chars, per_doc)  # closed: the search index is built
     tmp.rename(path)
+    shutil.rmtree(f"{tmp}.backups", ignore_errors=True)  # the day's copy store_project made
+    Path(f"{tmp}.lock").unlink(missing_ok=True)
     print(f"built {path.name} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return path
 
