@@ -47,6 +47,15 @@ def test_relate_two_mentions_by_key_then_entity_page_lists_it(window, dialogs, q
     page.tree.itemClicked.emit(top.child(0), 0)  # a click on the first quote (Briand)
     assert window.selected.id == briand.id
 
+    page.tree.setCurrentItem(top)  # its date and note, edited on the page
+    page.date_edit.setText("17 June 1927")
+    page.note_edit.setText("both at Geneva")
+    page.save_selected()
+    assert (relations.get(window.model.p, rel.id).date_value,
+            relations.get(window.model.p, rel.id).note) == ("1927-06-17", "both at Geneva")
+    assert page.tree.topLevelItem(0).text(2) == "1927-06-17"
+    window.model.undo_stack.undo()
+    assert relations.get(window.model.p, rel.id).date_value == ""
     window.model.undo_stack.undo()
     assert relations.listing(window.model.p) == []
     assert page.tree.topLevelItemCount() == 0

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -57,10 +58,21 @@ class EntityRelations(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         for w, stretch in ((self.type_box, 1), (self.other_box, 2), (add, 0), (delete, 0)):
             row.addWidget(w, stretch)
+        self.date_edit = QLineEdit(placeholderText="date: 1924-11-14, 1924, 1924/1927")
+        self.note_edit = QLineEdit(placeholderText="note")
+        save = QPushButton("Save", toolTip="The date and note of the selected relation")
+        save.clicked.connect(self.save_selected)
+        details = QHBoxLayout()
+        details.setContentsMargins(0, 0, 0, 0)
+        for w, stretch in ((self.date_edit, 1), (self.note_edit, 2), (save, 0)):
+            w.setMinimumWidth(0)
+            details.addWidget(w, stretch)
+        self.tree.currentItemChanged.connect(self._selected)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heading)
         layout.addWidget(self.tree, 1)
+        layout.addLayout(details)
         layout.addLayout(row)
         model.changed.connect(self._changed)
 
@@ -116,13 +128,29 @@ class EntityRelations(QWidget):
         return self.m.do("Add relation", relations.create, self.m.p, self.entity_id, rtype,
                          other, evidence=cite) is not None
 
-    def delete_selected(self) -> bool:
+    def selected_relation(self) -> relations.Relation | None:
         item = self.tree.currentItem()
         while item is not None and item.parent() is not None:
             item = item.parent()
         data = item.data(0, ROLE) if item is not None else None
-        return bool(data) and self.m.do("Delete relation", relations.delete, self.m.p,
-                                        data[1]) is not None
+        return relations.get(self.m.p, data[1]) if data else None
+
+    def save_selected(self) -> bool:
+        """The date (normalised: "14 November 1924" becomes 1924-11-14) and the note."""
+        rel = self.selected_relation()
+        return rel is not None and self.m.do(
+            "Edit relation", relations.update, self.m.p, rel.id,
+            date=self.date_edit.text(), note=self.note_edit.text()) is not None
+
+    def _selected(self, _item=None, _previous=None) -> None:
+        rel = self.selected_relation() if self.m.is_open else None
+        self.date_edit.setText(rel.date_value if rel else "")
+        self.note_edit.setText(rel.note if rel else "")
+
+    def delete_selected(self) -> bool:
+        rel = self.selected_relation()
+        return rel is not None and self.m.do("Delete relation", relations.delete, self.m.p,
+                                             rel.id) is not None
 
     def _activated(self, item: QTreeWidgetItem, column: int = 0) -> None:
         data = item.data(0, ROLE)
