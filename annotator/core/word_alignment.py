@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 from annotator.core.alignment import WordLink, align
 
 if TYPE_CHECKING:
-    from annotator.core.model import DocumentLink
+    from annotator.core.changes import OpResult
+    from annotator.core.model import Annotation, DocumentLink, RegionSelector
     from annotator.core.project import Project
 
 #: Bumped when the algorithm changes, so stored alignments are recomputed.
@@ -146,6 +147,7 @@ class AlignedScan:
         for lk in self.links:
             by_word.setdefault((lk.page, lk.word), []).append(lk)
         self.by_word = by_word
+        self.pages = {lk.page for lk in self.links}  # the pages it has words on
 
     def words(self, page: int) -> list:
         """The layer words of a page of the scan."""
@@ -194,6 +196,19 @@ class AlignedScan:
         if not found:
             return None
         return min(lk.start for lk in found), max(lk.end for lk in found)
+
+    def word_at(self, page: int, x: float, y: float) -> int | None:
+        """The index of the layer word of ``page`` under the point, if any."""
+        for index, word in enumerate(self.words(page)):
+            if word[0] <= x <= word[2] and word[1] <= y <= word[3]:
+                return index
+        return None
+
+    def unaligned(self, page: int) -> list[tuple[float, ...]]:
+        """The boxes of the scan words of ``page`` that no transcription word is (shown
+        as such on the scan, never guessed)."""
+        return [tuple(float(v) for v in word[:4]) for index, word in enumerate(self.words(page))
+                if (page, index) not in self.by_word]
 
     def following(self, offset: int) -> WordLink | None:
         """The first aligned word at or after ``offset`` (where the scan is, there)."""
@@ -244,3 +259,51 @@ def aligned_scans(project: Project, document_id: str, side: str,
     if cache is not None:
         cache[key] = found
     return found
+
+
+def region_passage(project: Project, scan_id: str, region: RegionSelector
+                   ) -> dict | None:
+    """The passage of a transcription a region of the scan covers (the first
+    transcription aligned with the scan that has words in it), or None."""
+    found = in_text(project, scan_id, region.page, region.x, region.y, region.w, region.h)
+    return found[0] if found else None
+
+
+def annotate_region_text(project: Project, scan_id: str, *,
+                         region: RegionSelector | None = None,
+                         annotation_id: str | None = None) -> OpResult[Annotation]:
+    """A region of the scan turned into a text annotation of the transcription: the
+    passage its aligned words are. A region annotation given by ``annotation_id`` lends
+    the new one its tags, entity, date and note and is linked to it ("transcribes",
+    as Ctrl+L links them); it stays, so nothing is lost. One change set."""
+    from annotator.core import tagging
+    from annotator.core.changes import OpChanges, OpResult
+    from annotator.core.errors import AnnotatorError
+
+    source = project.annotations.get(annotation_id) if annotation_id else None
+    if annotation_id and (source is None or source.deleted or source.region is None):
+        raise AnnotatorError("Select a region of the scan (or draw one) first.")
+    region = source.region if source is not None else region
+    if region is None:
+        raise AnnotatorError("Draw a region on the scan (or select one) first.")
+    passage = region_passage(project, scan_id, region)
+    if passage is None:
+        raise AnnotatorError(f"The region on page {region.page} covers no word aligned with "
+                             "a transcription (link the transcription, or recognise the "
+                             "scan's text first).")
+    changes = OpChanges()
+    with project.transaction("Annotate the transcription where the region is"):
+        made = tagging.tag_passage(
+            project, passage["document"], start=passage["start"], end=passage["end"],
+            tag_ids=source.tag_ids if source else (),
+            entity=None, date=source.date_value if source else None,
+            note=source.note if source else "")
+        changes.update(made.changes)
+        ann = made.value
+        if source is not None:
+            if source.entity_id and not ann.entity_id:
+                changes.update(project.annotations.update(ann.id,
+                                                          entity_id=source.entity_id).changes)
+                ann = project.annotations.get(ann.id) or ann
+            changes.update(project.links.create(ann.id, source.id, "transcribes").changes)
+    return OpResult(ann, changes)

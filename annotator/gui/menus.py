@@ -81,6 +81,11 @@ class Menus:
                           "Tag every new selection with the current tag", checkable=True)
         self.link = act("&Link the two selections", tagging.link_selections, "Ctrl+L",
                         "Link the passage or region selected in each pane")
+        from annotator.gui.scan_passages import REGION_TO_TEXT_KEY
+
+        self.region_text = act("&Region to text annotation", page_sync.region_to_text,
+                               REGION_TO_TEXT_KEY, "Annotate the passage of the aligned "
+                               "transcription that the region drawn on the scan covers")
         self.page_start = act("This text &starts page…", page_sync.page_starts_here, None,
                               "Align the scan: the caret's position starts a page")
         self.beside = act("Open &beside…", desk.open_beside_dialog, "Ctrl+Shift+O",
@@ -197,7 +202,7 @@ class Menus:
         if tags:
             menu.addSeparator()
         menu.addActions([self.find_tag, self.sticky, self.link, *self.extra_annotate,
-                         self.page_start])
+                         self.region_text, self.page_start])
         menu.addSeparator()
         menu.addActions([self.next, self.previous])
 

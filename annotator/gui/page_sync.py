@@ -47,6 +47,10 @@ class PageSync(QObject):
         model.changed.connect(self._on_changes)
         self._aligned: dict[str, object] = {}  # link id -> AlignedScan, until a change
         self._wired: set[int] = set()  # scan views whose clicks we hear
+        self.hold_until = 0.0  # before this, the text moving does not move the scan
+        from annotator.gui.scan_passages import ScanPassages
+
+        self.passages = ScanPassages(self)
         for pane in desk.panes:
             pane.pageChanged.connect(self._page_changed)
             view = pane.text_view
@@ -59,6 +63,15 @@ class PageSync(QObject):
 
     def stop(self) -> None:
         self._resync.stop()
+
+    def hold(self) -> None:
+        """The text is scrolled to the scan (a region's passage shown): the scan stays."""
+        self.hold_until = time.monotonic() + SYNC_PAUSE
+        self._resync.stop()
+
+    def region_to_text(self) -> None:
+        """Annotate ▸ Region to text annotation (see ScanPassages)."""
+        self.passages.region_to_text()
 
     # -- word alignment: highlights on the scan, the caret's word, clicks on words ------
 
@@ -102,12 +115,30 @@ class PageSync(QObject):
                     highlights.append((ann.id, page, boxes, colour))
         if hasattr(scan, "set_text_highlights"):
             scan.set_text_highlights(highlights)  # type: ignore[attr-defined]
+        self.show_unaligned(scan_pane)
+
+    def show_unaligned(self, scan_pane: DocumentPane) -> None:
+        """Underline the words of the pages in view that the transcription beside has no
+        word for (only pages it is aligned with at all: another part of the book is not
+        "unaligned")."""
+        text_pane = self.desk.other(scan_pane)
+        aligned = self.aligned(text_pane) if text_pane.kind == TEXT else None
+        scan = scan_pane.scan
+        if not hasattr(scan, "set_unaligned"):
+            return
+        pages: dict[int, list] = {}
+        if aligned is not None:
+            current = scan.current_page()  # type: ignore[attr-defined]
+            pages = {n: aligned.unaligned(n) for n in (current - 1, current, current + 1)
+                     if n in aligned.pages}
+        scan.set_unaligned(pages)  # type: ignore[attr-defined]
 
     def _wire(self, scan_pane: DocumentPane) -> None:
         scan = scan_pane.scan
         if id(scan) in self._wired or not hasattr(scan, "pointPressed"):
             return
         self._wired.add(id(scan))
+        self.passages.wire(scan_pane)
         scan.pointPressed.connect(  # type: ignore[attr-defined]
             lambda page, x, y, p=scan_pane: self.word_clicked(p, page, x, y))
 
@@ -159,7 +190,7 @@ class PageSync(QObject):
         return None
 
     def _text_moved(self, pane: DocumentPane, reading: bool) -> None:
-        if not self.model.is_open:
+        if not self.model.is_open or time.monotonic() < self.hold_until:
             return
         wait = self.quiet_until - time.monotonic()
         if wait > 0:  # our own scrolling, or just opened: look again when it settles
@@ -197,7 +228,11 @@ class PageSync(QObject):
 
     def _page_changed(self, pane: DocumentPane, page: int) -> None:
         """The reader turned the scan: bring the transcription to that page's text."""
-        if not self.model.is_open or time.monotonic() < self.quiet_until:
+        if not self.model.is_open:
+            return
+        if pane.kind == PAGED and pane.has_scan():
+            self.show_unaligned(pane)
+        if time.monotonic() < self.quiet_until:
             return
         text_pane = self.desk.other(pane)
         link = self.text_link(text_pane)

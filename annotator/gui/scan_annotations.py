@@ -111,6 +111,8 @@ class TextHighlightLayer:
     def reset(self) -> None:
         self.items: dict[tuple[str, int], QGraphicsPathItem] = {}
         self.marked: QGraphicsPathItem | None = None
+        self.hovered: QGraphicsPathItem | None = None
+        self.unaligned: dict[int, QGraphicsPathItem] = {}
 
     def set_highlights(self, highlights: list[tuple[str, int, list, str]]) -> None:
         """``highlights``: (annotation id, page, [(x0, y0, x1, y1)], colour)."""
@@ -139,20 +141,52 @@ class TextHighlightLayer:
     def mark(self, page: int | None, box: tuple | None) -> None:
         """Outline one word (the one under the caret in the text); None clears (a word
         that has no place on the scan is said so in the status bar, never guessed)."""
-        if self.marked is not None:
-            self._scene.removeItem(self.marked)
-            self.marked = None
+        self.marked = self._outline(self.marked, page, box, QPen(QColor("#202020"), 2.0))
+
+    def hover(self, page: int | None, box: tuple | None, aligned: bool = True) -> None:
+        """Outline the word hovered on the other side; a scan word that has no place in
+        the text is outlined dashed red instead."""
+        pen = QPen(QColor("#1e63c8"), 1.5) if aligned else \
+            QPen(QColor("#d32f2f"), 1.5, Qt.PenStyle.DashLine)
+        self.hovered = self._outline(self.hovered, page, box, pen)
+
+    def set_unaligned(self, pages: dict[int, list]) -> None:
+        """A dotted red line under each scan word no transcription word is (one path
+        per page)."""
+        for item in self.unaligned.values():
+            self._scene.removeItem(item)
+        self.unaligned = {}
+        items = self._column.items
+        pen = QPen(QColor(211, 47, 47, 170), 1.2, Qt.PenStyle.DotLine)
+        pen.setCosmetic(True)
+        for page, boxes in pages.items():
+            if not 1 <= page <= len(items) or not boxes:
+                continue
+            path = QPainterPath()
+            for x0, _y0, x1, y1 in boxes:
+                path.moveTo(x0, y1 + 1)
+                path.lineTo(x1, y1 + 1)
+            item = QGraphicsPathItem(path)
+            item.setPen(pen)
+            item.setZValue(9)
+            item.setPos(items[page - 1].pos())
+            self._scene.addItem(item)
+            self.unaligned[page] = item
+
+    def _outline(self, old: QGraphicsPathItem | None, page: int | None, box: tuple | None,
+                 pen: QPen) -> QGraphicsPathItem | None:
+        if old is not None:
+            self._scene.removeItem(old)
         pages = self._column.items
         if page is None or box is None or not 1 <= page <= len(pages):
-            return
+            return None
         x0, y0, x1, y1 = box[:4]
         path = QPainterPath()
         path.addRect(QRectF(x0 - 1, y0 - 1, x1 - x0 + 2, y1 - y0 + 2))
         item = QGraphicsPathItem(path)
-        pen = QPen(QColor("#202020"), 2.0)
         pen.setCosmetic(True)
         item.setPen(pen)
         item.setZValue(12)
         item.setPos(pages[page - 1].pos())
         self._scene.addItem(item)
-        self.marked = item
+        return item

@@ -32,6 +32,8 @@ class ScanInput(Protocol):
 
     def mouse_release(self, pos: QPointF) -> None: ...
 
+    def mouse_hover(self, pos: QPointF | None) -> None: ...
+
     def handle_wheel_zoom(self, steps: float, pos: QPointF) -> None: ...
 
     def handle_key(self, event: QKeyEvent) -> bool: ...
@@ -55,6 +57,7 @@ class ScanGraphicsView(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        self.viewport().setMouseTracking(True)  # hovering a word marks it in the text
         self.set_mode("pan")
 
     def set_mode(self, mode: str) -> None:
@@ -104,7 +107,13 @@ class ScanGraphicsView(QGraphicsView):
         if self._dragging:
             self._owner.mouse_move(event.position())
         else:
+            if event.buttons() == Qt.MouseButton.NoButton:
+                self._owner.mouse_hover(event.position())
             super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self._owner.mouse_hover(None)
+        super().leaveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:

@@ -62,6 +62,7 @@ class ScanView(QWidget):
     annotationClicked = Signal(str)
     pageRendered = Signal(int)  # a page in view is now sharp at the current zoom
     pointPressed = Signal(int, float, float)  # page, x, y in page points (a word clicked)
+    pointHovered = Signal(int, float, float)  # the same under the pointer; page 0: off pages
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -343,6 +344,11 @@ class ScanView(QWidget):
     def mouse_move(self, pos: QPointF) -> None:
         self._regions.move(pos)
 
+    def mouse_hover(self, pos: QPointF | None) -> None:
+        """The pointer moved with no button down (None: it left the view)."""
+        where = self.viewport_to_page(pos) if pos is not None else None
+        self.pointHovered.emit(*(where or (0, 0.0, 0.0)))
+
     def mouse_release(self, pos: QPointF) -> None:
         self._regions.release(pos)
 
@@ -364,6 +370,16 @@ class ScanView(QWidget):
     def mark_word(self, page: int | None, box: tuple | None) -> None:
         """Outline the word the transcription's caret is on (None: none)."""
         self._text_marks.mark(page, box)
+
+    def hover_word(self, page: int | None, box: tuple | None, aligned: bool = True) -> None:
+        """Outline the word hovered in the text, or (``aligned`` False) a scan word
+        hovered that has no place in the text, dashed red (None: none)."""
+        self._text_marks.hover(page, box, aligned)
+
+    def set_unaligned(self, pages: dict[int, list]) -> None:
+        """Underline, dotted red, the words of these pages that no word of the
+        transcription beside is ({page: [(x0, y0, x1, y1)]}; {} clears)."""
+        self._text_marks.set_unaligned(pages)
 
     def show_point(self, page: int, y: float) -> None:
         """Scroll so that height ``y`` of ``page`` (a line being read) is near the top."""
