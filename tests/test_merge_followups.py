@@ -261,3 +261,48 @@ def test_git_driver_vouches_for_ours_only_when_it_is_the_checked_work_tree_file(
         assert checked == ([] if same else ["full"])
     with Project.open(tmp_path / "ours-True.annot") as q:
         assert q.annotations.get(ids[0]).note == "his"
+
+
+# -- a cloud folder's conflicted copy ---------------------------------------------------
+
+
+def test_conflicted_copy_merges_against_the_newest_backup_both_descend_from(tmp_path):
+    import shutil
+
+    from annotator.core import backups, cloud_copies
+
+    p, ids, _ = start(tmp_path)
+    p.annotations.update(ids[1], note="shared edit, synced to both laptops")
+    old = backups.make_backup(p.conn, p.path, "earlier")
+    p.annotations.update(ids[2], note="also synced")
+    kept = backups.make_backup(p.conn, p.path, "daily")
+    assert old and kept
+    copy = tmp_path / "alice (Bob's conflicted copy 2026-01-02).annot"
+    p.close()
+    shutil.copyfile(tmp_path / "alice.annot", copy)
+    with Project.open(copy, author="Bob") as b:  # the other laptop, offline
+        b.annotations.update(ids[0], note="Bob's laptop")
+    p = Project.open(tmp_path / "alice.annot", author="Alice")
+    p.annotations.update(ids[0], note="Alice's laptop")
+    p.annotations.update(ids[2], color="#ff0000")
+    [found] = cloud_copies.conflicted_copies(p.path)
+    report = merge(p, found.path).value
+    assert report.three_way and Path(report.base).name == Path(kept).name
+    assert [(c["row_id"], c["field"]) for c in report.conflicts] == [(ids[0], "note")]
+    assert p.annotations.get(ids[2]).color == "#ff0000"  # hers, one-sided, kept
+
+
+def test_conflicted_copy_without_shared_backup_stays_two_way(tmp_path):
+    import shutil
+
+    p, ids, _ = start(tmp_path)
+    p.close()
+    copy = tmp_path / "alice (conflicted copy 2026-01-02).annot"
+    shutil.copyfile(tmp_path / "alice.annot", copy)
+    with Project.open(copy, author="Bob") as b:
+        b.annotations.update(ids[0], note="Bob's laptop")
+    p = Project.open(tmp_path / "alice.annot", author="Alice")
+    for b in (tmp_path / "alice.annot.backups").glob("*.annot"):
+        b.unlink()  # (the daily backup made on reopening would be a sound base)
+    report = merge(p, copy).value
+    assert not report.three_way and p.annotations.get(ids[0]).note == "Bob's laptop"

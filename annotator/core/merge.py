@@ -230,8 +230,10 @@ def merge(project: Project, other: str | Path, *, base: str | Path | None = None
           backup: bool = True, progress: Progress = None) -> OpResult[MergeReport]:
     """Merge the project file ``other`` into ``project`` (see the module docstring).
     ``base``: the common ancestor of the two (git's merge base); without it, the
-    snapshot ``copy_for_colleague`` sent, when ``other`` is that copy come back; with
-    neither, the two-way rules, and the report says so. The base is checked as
+    snapshot ``copy_for_colleague`` sent, when ``other`` is that copy come back; else
+    the newest of our rolling backups whose every change set both files hold (a sync
+    client's conflicted copy: :func:`merge_base.backup_base`); with none, the two-way
+    rules, and the report says so. The base is checked as
     hostile input exactly like ``other``. ``progress(done, total)`` counts their
     annotations; returning False cancels and changes nothing. The report lists what
     was added, updated, matched, kept as a conflict and not merged, and what
@@ -254,6 +256,9 @@ def merge(project: Project, other: str | Path, *, base: str | Path | None = None
             found, note = merge_base.sent_base(project.path, snapshot)
             if note:
                 report.notes.append(note)
+            if found is None:  # copies that forked with no snapshot recorded
+                found, note = merge_base.backup_base(project.path, project.conn, snapshot)
+                report.notes += [note] if note else []
         else:
             found = Path(base)
         ancestor = None

@@ -107,3 +107,57 @@ def sent_base(project_path: Path, snapshot: Path) -> tuple[Path | None, str]:
         return None, ("the other file was sent from a copy whose snapshot is not among this "
                       "project's sent copies (sent from another project, or removed)")
     return path, ""
+
+
+#: rolling backups looked at for a common ancestor (newest first)
+_BACKUPS_TRIED = 20
+
+
+def _history(conn: sqlite3.Connection, schema_name: str = "main") -> set[str]:
+    """The change sets a file holds as done, by their unique ids."""
+    try:
+        return {r[0] for r in conn.execute(
+            f"SELECT uid FROM {schema_name}.changesets WHERE state = 'done'")
+            if isinstance(r[0], str)}
+    except sqlite3.Error:  # a file from before the journal (format < 4)
+        return set()
+
+
+def _file_history(path: Path) -> set[str]:
+    from annotator.core.errors import AnnotatorError
+    from annotator.core.project import _inspect
+
+    try:
+        if _inspect(path) < 4:
+            return set()
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    except (AnnotatorError, sqlite3.Error, OSError):
+        return set()
+    try:
+        conn.execute("PRAGMA trusted_schema = OFF")
+        return _history(conn)
+    finally:
+        conn.close()
+
+
+def backup_base(project_path: Path, conn: sqlite3.Connection,
+                snapshot: Path) -> tuple[Path | None, str]:
+    """A common ancestor among our rolling backups, for two copies of one project that
+    diverged without a recorded snapshot (a sync client's conflicted copy, a copy made
+    by hand): the newest backup whose every change set (by unique id, as done) is in
+    both files' journals. Both then descend from it, so it is a sound base — an older
+    one than the true fork at worst, which can only make more conflicts (both versions
+    kept), never lose one. None when no backup qualifies (no shared history kept, a
+    journal compacted since, files before format 4): the merge is two-way."""
+    ours = _history(conn)
+    theirs = _file_history(snapshot)
+    if not ours or not theirs:
+        return None, ""
+    for backup in backups.list_backups(project_path)[:_BACKUPS_TRIED]:
+        if backup.path.stat().st_size == 0:
+            continue
+        held = _file_history(backup.path)
+        if held and held <= ours and held <= theirs:
+            return backup.path, (f"common ancestor: the backup of {backup.label} (both "
+                                 "copies hold all of its history)")
+    return None, ""
