@@ -403,6 +403,8 @@ def test_menus_have_standard_shortcuts_and_undo_text(window, qtbot):
 
 def test_entities_panel_lists_mentions_and_filters_the_table(window, qtbot):
     panel = window.entities
+    window.docks["entities"].raise_()  # tabbed behind the inspector, it counts nothing
+    qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() > 0, timeout=5000)
     names = [panel.tree.topLevelItem(i).text(0) for i in range(panel.tree.topLevelItemCount())]
     assert "Aristide Briand" in names
     item = next(panel.tree.topLevelItem(i) for i in range(panel.tree.topLevelItemCount())
