@@ -354,8 +354,12 @@ def scan_open(args: dict) -> None:
 
 
 def scan_revisit(args: dict) -> None:
-    """Back to a page seen a moment ago (ours: from the page cache) vs re-rendering it
-    with PyMuPDF from an open document that rendered it before."""
+    """Back to a page seen a moment ago: ours from the page cache, vs a raw viewer that
+    keeps its rendered pages too (a dict of QImages) and shows the one wanted in a
+    QLabel, repainted (issue 17: comparing with a full re-render flattered us)."""
+    from PySide6.QtGui import QPixmap
+    from PySide6.QtWidgets import QLabel, QScrollArea
+
     from annotator.core.importers.pdf import load_pymupdf
     from annotator.core.project import Project
 
@@ -370,8 +374,18 @@ def scan_revisit(args: dict) -> None:
         _wait_sharp(view, number)
     scale = _scale_of(view)
     doc = pymupdf.open(stream=_blob(args["project"], args["doc_id"]), filetype="pdf")
-    for number in range(1, seen + 1):
-        _raw_render(pymupdf, doc, number, scale)
+    cache = {number: _raw_render(pymupdf, doc, number, scale) for number in range(1, seen + 1)}
+    area = QScrollArea()
+    label = QLabel()
+    area.setWidget(label)
+    area.resize(1300, 900)
+    area.show()
+
+    def raw(number: int) -> None:
+        label.setPixmap(QPixmap.fromImage(cache[number]))
+        label.adjustSize()
+        area.viewport().repaint()
+
     rng = random.Random(4)
     times: dict[str, Any] = {"ours": [], "raw": []}
     for _ in range(args["repeats"]):
@@ -383,7 +397,7 @@ def scan_revisit(args: dict) -> None:
         times["ours"].append(time.perf_counter() - started)
         gc.collect()
         started = time.perf_counter()
-        _raw_render(pymupdf, doc, number, scale)
+        raw(number)
         times["raw"].append(time.perf_counter() - started)
     times["dpi"] = round(72 * scale, 1)
     report(times)
@@ -403,22 +417,31 @@ def scan_rss_ours(args: dict) -> None:
     app().processEvents()
     gc.collect()
     budget = getattr(getattr(view, "cache", None), "budget", None)
-    report({"rss": rss(), "budget": budget, "cached": getattr(view.cache, "nbytes", None)})
+    report({"rss": rss(), "budget": budget, "cached": getattr(view.cache, "nbytes", None),
+            "scale": _scale_of(view)})
 
 
 def scan_rss_raw(args: dict) -> None:
-    """RSS of the least a viewer needs: Qt with a window shown, PyMuPDF, the scan's
-    bytes read from the project file and opened, page 1 rendered into a QImage."""
+    """RSS of a bare viewer that showed every page too (Qt with a window, PyMuPDF, the
+    scan's bytes read from the project file and opened, each page rendered into a
+    QImage shown in a QLabel), keeping no page it is not showing."""
     import pymupdf
-    from PySide6.QtWidgets import QMainWindow
+    from PySide6.QtGui import QPixmap
+    from PySide6.QtWidgets import QLabel, QMainWindow
 
     app()
     window = QMainWindow()
     window.resize(1300, 900)
+    label = QLabel()
+    window.setCentralWidget(label)
     window.show()
     app().processEvents()
     doc = pymupdf.open(stream=_blob(args["project"], args["doc_id"]), filetype="pdf")
-    image = _raw_render(pymupdf, doc, 1, 150 / 72)
+    scale = args.get("scale") or 150 / 72
+    for number in range(1, args["pages"] + 1):
+        image = _raw_render(pymupdf, doc, number, scale)
+        label.setPixmap(QPixmap.fromImage(image))
+        label.repaint()
     app().processEvents()
     gc.collect()
     report({"rss": rss(), "image": image.sizeInBytes()})
