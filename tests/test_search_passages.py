@@ -116,3 +116,27 @@ def test_a_word_in_more_passages_than_are_ranked_streams_in_index_order(project,
         assert text[h.start:h.end] == "Genoa"
     one_each = search.search(project, "genoa", per_document=1)
     assert sorted(h.document_id for h in one_each) == sorted(d.id for d in docs)
+
+
+def test_settling_on_close_is_no_undo_step_and_skips_unchanged_annotations(tmp_path,
+                                                                          monkeypatch):
+    path = tmp_path / "p.annot"
+    with Project.create(path, author="A") as p:
+        doc = add_text(p, "a", long_text(500))
+        p.annotations.add(doc.id, start=0, end=3, note="A was here")
+    with Project.open(path, author="B") as p:  # B's first actions in the file
+        p.tags.update(p.tags.list()[0].id, name="Renamed")
+        steps = len(p.history())
+    with Project.open(path, read_only=True) as ro:
+        assert len(ro.history()) == steps  # indexing on close is no action of B's
+        assert search.search_annotations(ro, "here")
+        assert ro.conn.execute("SELECT name FROM temp.sqlite_master").fetchall() == []
+    parts = []
+    real = search_index.refresh
+    monkeypatch.setattr(search_index, "refresh",
+                        lambda project, p=("documents", "annotations"): parts.append(p)
+                        or real(project, p))
+    with Project.open(path, author="B") as p:
+        p.conn.execute("PRAGMA user_version")  # nothing written but what opening writes
+        p.conn.execute("UPDATE project SET value = value WHERE 0")
+    assert ("documents", "annotations") not in parts  # no scan of every annotation

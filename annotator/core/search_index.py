@@ -106,7 +106,7 @@ def refresh(project: Project, parts: tuple[str, ...] = ("documents", "annotation
         for part in parts:
             _UPDATES[part](conn, "temp")
     else:
-        with project.transaction():
+        with project.transaction(record=False):  # derived: never an undo step
             for part in parts:
                 _UPDATES[part](conn, "main")
         state.schema = "main"
@@ -116,12 +116,26 @@ def refresh(project: Project, parts: tuple[str, ...] = ("documents", "annotation
 
 def settle(project: Project) -> None:
     """Bring the index up to date before a writable project that was written to is
-    closed, so the next search (read-only too) finds it ready. A failure is left for
-    the next search to meet (the index is derived; closing must not fail for it)."""
+    closed, so the next search (read-only too) finds it ready. The texts are checked
+    always (a few ms); the annotations (a scan of ~1 s per million) only when a change
+    set was journaled since the last settling, which a row ``("", "changeset N")`` in
+    search_documents remembers. A failure is left for the next search to meet (the
+    index is derived; closing must not fail for it)."""
     if project.read_only or not project.conn.total_changes:
         return
+    conn = project.conn
     try:
+        newest = conn.execute("SELECT coalesce(max(id), 0) FROM changesets").fetchone()[0]
+        mark = f"changeset {newest}"
+        seen = conn.execute("SELECT modified_at FROM search_documents WHERE document_id = ''"
+                            ).fetchone()
+        if seen and seen[0] == mark:
+            if _stale(conn, "main", "documents"):
+                refresh(project, ("documents",))
+            return
         refresh(project)
+        with project.transaction(record=False):  # derived: never an undo step
+            conn.execute("INSERT OR REPLACE INTO search_documents VALUES ('', ?)", (mark,))
     except Exception:  # derived data: the next search tries again
         pass
 
@@ -130,7 +144,7 @@ def rebuild_index(project: Project) -> None:
     """Index everything afresh (after a merge, or to repair the index)."""
     from annotator.core.schema import SCHEMA_V2, _statements
 
-    with project.transaction() as conn:
+    with project.transaction(record=False) as conn:  # derived: never an undo step
         # dropping and re-creating (with the very DDL of the schema) is much faster than
         # DELETE, which makes FTS5 re-tokenise every row to take it out of the index
         for table in ("search_text", "search_notes"):
