@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Hashable
+from itertools import islice
 
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
 
 from annotator.core.model import Page
+from annotator.gui import page_previews
 from annotator.gui.page_cache import PageCache, PageItem, bucket_for, scale_of
 from annotator.gui.render import MAX_RENDER_PIXELS, Renderer, RenderJob
 
@@ -47,6 +49,7 @@ class PageColumn:
         self._last_scroll = 0
         self._shown: set[int] = set()
         self._failed: set[tuple] = set()  # (doc, page, bucket) that MuPDF could not render
+        self._previewed: set[int] = set()  # pages whose stored preview exists or was shown
 
     def lay_out(self, doc_key: Hashable, pages: list[Page]) -> None:
         """One placeholder item a page, centred in a column as wide as the widest."""
@@ -120,6 +123,8 @@ class PageColumn:
             if stand_in is not None and (item.image is None or
                                          abs(stand_in[0] - bucket) < abs(item.bucket - bucket)):
                 item.set_image(stand_in[1], stand_in[0])
+            elif stand_in is None and item.image is None:
+                self._show_preview(number)
         if 1 <= ahead <= len(self.pages):
             key = (self.doc_key, ahead, self.bucket(ahead))
             if key not in self._cache and key not in self._failed:
@@ -128,6 +133,31 @@ class PageColumn:
             self.items[number - 1].set_image(None, 0)
         self._shown = set(visible)
         self._renderer.request("page", jobs)
+
+    def _show_preview(self, number: int) -> None:
+        """A page slow to render (see page_previews) shows its stored reduced copy at
+        once; it goes into the cache like any render of a lower zoom."""
+        page = self.pages[number - 1]
+        preview = page_previews.load(self.doc_key, page)
+        if preview is None or not page.width:
+            return
+        self._previewed.add(number)
+        bucket = bucket_for(preview.width() / page.width) - 1  # never taken for sharp
+        self._cache.put((self.doc_key, number, bucket), preview)
+        self.items[number - 1].set_image(preview, bucket)
+
+    def _keep_preview(self, job: RenderJob, image: QImage) -> None:
+        """Store a reduced copy of a page that took long to render, once."""
+        if job.page in self._previewed:
+            return
+        renderer = self._renderer
+        with renderer._lock:  # the worker appends both as it renders
+            recent = list(islice(zip(reversed(renderer.history),
+                                     reversed(renderer.render_seconds), strict=False), 16))
+        seconds = next((s for j, s in recent if j == job), 0.0)
+        if seconds >= page_previews.SLOW_SECONDS:
+            self._previewed.add(job.page)
+            page_previews.save(self.doc_key, self.pages[job.page - 1], image)
 
     def is_sharp(self, number: int) -> bool:
         """Whether page ``number`` shows an image rendered for the current zoom."""
@@ -140,6 +170,7 @@ class PageColumn:
         """Cache a page the worker rendered and show it if in view; True when that page
         is now sharp at the current zoom."""
         self._cache.put(job.key, image)
+        self._keep_preview(job, image)
         item = self.items[job.page - 1]
         if job.page not in self._shown:
             return False
