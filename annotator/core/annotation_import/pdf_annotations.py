@@ -74,8 +74,8 @@ def _page_text(page: Any) -> str:
 def _find_document(project: Project, pdf: Any, sha256: str, nms: list[str]) -> Document | None:
     for nm in nms:
         ann = project.annotations.get(nm.split("#")[0])
-        if ann is not None:
-            return project.documents.get(ann.document_id)
+        if ann is not None and "#scan" not in nm:  # "#scan": a transcription's passage
+            return project.documents.get(ann.document_id)  # drawn on its scan's PDF
     found = project.documents.by_sha256(sha256)
     if found is not None and not found.deleted:
         return found

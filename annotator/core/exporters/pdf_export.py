@@ -4,7 +4,11 @@ A paged document is its original PDF (page images become a PDF first) with a
 Highlight annotation (QuadPoints over the selected lines) where the region has line
 boxes, else a Square annotation, each carrying the annotator (``/T``), tags, entity,
 date and note (``/Contents``), the colour, the dates and the annotation's id
-(``/NM``), with an appearance stream so every reader draws it. A text document is
+(``/NM``), with an appearance stream so every reader draws it; the passages of a
+transcription aligned with the scan word by word are Highlights over the boxes of
+their words on it (``/NM`` the passage's id + ``#scanN``, N the page: the importer
+knows them as ours, and as no sign of which document the PDF is). A
+text document is
 typeset (A4, DejaVu Sans where the system has it, Helvetica otherwise) and its
 passages highlighted over exactly the lines they cover: the layout is ours, so the
 position of every character is known, nothing is searched for.
@@ -182,8 +186,27 @@ class _Marker:
         self.pending.clear()
 
 
+def aligned_passages(project: Project, scan_id: str, filt: ExportFilter | None
+                     ) -> list[tuple[Annotation, dict[int, list]]]:
+    """The text annotations (passing the filter) of the transcriptions aligned with a
+    scan word by word, each with the boxes of its words per page of the scan."""
+    from dataclasses import replace
+
+    from annotator.core import word_alignment
+
+    wider = replace(filt, document_id=None) if filt is not None else None
+    out = []
+    for aligned in word_alignment.aligned_scans(project, scan_id, "target_id", None):
+        for ann in iter_annotations(project, wider, document_id=aligned.link.source_id):
+            if ann.text is not None:
+                boxes = aligned.boxes(ann.text.start, ann.text.end)
+                if boxes:
+                    out.append((ann, boxes))
+    return out
+
+
 def _paged(project: Project, doc: Document, anns: list[Annotation], look: Lookup,
-           ticker: Ticker) -> bytes:
+           ticker: Ticker, filt: ExportFilter | None = None) -> bytes:
     import pymupdf
 
     data = source_bytes(project, doc, [])
@@ -216,6 +239,12 @@ def _paged(project: Project, doc: Document, anns: list[Annotation], look: Lookup
             else:
                 marker.add(page, [(g.x, g.y, g.x + g.w, g.y + g.h)], ann, square=True)
             ticker.step()
+        # the highlights of an aligned transcription, over the words themselves
+        for ann, boxes in aligned_passages(project, doc.id, filt):
+            for number, rects in sorted(boxes.items()):
+                if 1 <= number <= pdf.page_count:
+                    page = pages.get(number) or pages.setdefault(number, pdf[number - 1])
+                    marker.add(page, rects, ann, square=False, suffix=f"#scan{number}")
         marker.finish()
         pdf.set_metadata({**(pdf.metadata or {}), "producer": f"annotator {__version__}"})
         return pdf.tobytes(garbage=3, deflate=True)
@@ -377,11 +406,12 @@ def export_pdf(project: Project, out: str | Path, *, filt: ExportFilter | None =
         if filt.document_id and doc.id != filt.document_id:
             continue
         anns = list(iter_annotations(project, filt, document_id=doc.id))
-        if not anns and not filt.document_id:
+        if not anns and not filt.document_id and (
+                doc.kind == DocumentKind.TEXT or not aligned_passages(project, doc.id, filt)):
             continue
         try:
-            maker = _typeset if doc.kind == DocumentKind.TEXT else _paged
-            data = maker(project, doc, anns, look, ticker)
+            data = _typeset(project, doc, anns, look, ticker) if doc.kind == DocumentKind.TEXT \
+                else _paged(project, doc, anns, look, ticker, filt)
         except ValueError as exc:
             result.warnings.append(f"“{doc.title}”: {exc}")
             continue

@@ -12,7 +12,9 @@ anything else ``seg ana="#t-..."``; themes are always in ``@ana``, the annotator
 ``@resp``. Notes stand off in ``back`` (``note target=...``), with dates that no
 attribute can carry (free text, a region's, an event's). A scan (or the scan a text
 transcribes) is a ``facsimile`` whose surfaces are linked from ``pb facs=...`` at the
-transcription's page starts and whose zones are the regions annotated on it.
+transcription's page starts and whose zones are the regions annotated on it and,
+where the transcription is aligned with the scan word by word, the words each of its
+passages is (``zone type="words"``, pointed at by the passage's ``@facs``).
 
 Every ``#pointer`` written resolves inside the file: entities, categories and
 annotators are declared where they are used (the schema does not check that; the
@@ -248,9 +250,37 @@ class _Writer:
         start, end = (ann.text.start, ann.text.end) if ann.text else (0, 0)
         return Span(ncname_id("a", ann.id), start, end, name, attrs, first)
 
-    def facsimile(self, scan: Document, regions: list[Annotation]) -> str:
-        pages = self.p.documents.pages(scan.id)
+    def word_zones(self, link, anns: list[Annotation], facs_of: dict[str, str]
+                   ) -> dict[int, list[str]]:
+        """The zones of the words each passage of an aligned transcription is on the
+        scan (one per page: the box around them, ``type="words"``), added to the
+        passage's @facs; {} when the scan has no words or nothing aligned."""
+        from annotator.core import word_alignment
+
+        if not word_alignment.scan_has_words(self.p, link.target_id):
+            return {}
+        aligned = word_alignment.AlignedScan(self.p, link)
         zones: dict[int, list[str]] = {}
+        for ann in anns:
+            if ann.text is None:
+                continue
+            pointers = []
+            for page, boxes in sorted(aligned.boxes(ann.text.start, ann.text.end).items()):
+                xml_id = f"{ncname_id('w', ann.id)}.{page}"
+                box = [round(f(b[k] for b in boxes), 2)
+                       for k, f in ((0, min), (1, min), (2, max), (3, max))]
+                zones.setdefault(page, []).append(
+                    f'<zone xml:id="{xml_id}" type="words" ulx="{box[0]:g}" '
+                    f'uly="{box[1]:g}" lrx="{box[2]:g}" lry="{box[3]:g}"/>')
+                pointers.append("#" + xml_id)
+            if pointers:
+                facs_of[ann.id] = " ".join(filter(None, [facs_of.get(ann.id), *pointers]))
+        return zones
+
+    def facsimile(self, scan: Document, regions: list[Annotation],
+                  words: dict[int, list[str]] | None = None) -> str:
+        pages = self.p.documents.pages(scan.id)
+        zones: dict[int, list[str]] = {n: list(z) for n, z in (words or {}).items()}
         for ann in regions:
             g = ann.region
             assert g is not None
@@ -293,6 +323,8 @@ class _Writer:
             for a, b in ((link.source_id, link.target_id), (link.target_id, link.source_id)):
                 if b in region_ids and a not in facs_of:
                     facs_of[a] = "#" + ncname_id("z", b)
+        words = self.word_zones(scan_link, anns, facs_of) if scan_link is not None \
+            and scan is not None and scan.id == scan_link.target_id else {}
         if doc.kind == DocumentKind.TEXT:
             text = self.p.documents.text(doc.id)
             stones: dict[int, list[str]] = {}
@@ -331,7 +363,7 @@ class _Writer:
         authors = {a.author_id for a in every}
         head = self.header(doc.title, set() if corpus else authors, doc, not corpus)
         stand = "" if corpus else self.stand_off(entity_ids, xml_ids)
-        facsimile = self.facsimile(scan, regions) if scan is not None else ""
+        facsimile = self.facsimile(scan, regions, words) if scan is not None else ""
         xml = (f'<TEI xml:id="{ncname_id("d", doc.id)}"{"" if corpus else f" xmlns={chr(34)}{TEI_NS}{chr(34)}"}>'
                f"{head}{stand}{facsimile}<text{lang}><body><div>{body}</div></body>{back}"
                "</text></TEI>\n")

@@ -22,7 +22,10 @@ The shape, and why:
   identifiers in schema.org/SKOS terms, prefixes the annotation context defines), a
   normalised date an ``identifying`` TextualBody, the note ``commenting``, a
   region's transcribed words ``describing``;
-- links between annotations become ``linking`` annotations.
+- links between annotations become ``linking`` annotations;
+- a passage of a transcription aligned with its scan word by word has a second
+  target: the scan, ``page=N`` refined by ``xywh=`` around its words (SVG: the word
+  boxes), one per page it is on.
 
 The file is written as a stream: 100,000 annotations never sit in memory together.
 """
@@ -51,7 +54,14 @@ from annotator.core.exporters.base import (
     link_ends,
     region_warnings,
 )
-from annotator.core.model import MAX_COORDINATE, Annotation, Document, DocumentKind, TagKind
+from annotator.core.model import (
+    MAX_COORDINATE,
+    Annotation,
+    Document,
+    DocumentKind,
+    RegionSelector,
+    TagKind,
+)
 from annotator.core.util import now
 
 if TYPE_CHECKING:
@@ -145,8 +155,13 @@ def _num(value: float) -> str:
 
 
 def region_selectors(ann: Annotation, scale: float) -> list[dict]:
-    g = ann.region
-    assert g is not None
+    assert ann.region is not None
+    return rect_selectors(ann.region, scale)
+
+
+def rect_selectors(g: RegionSelector, scale: float) -> list[dict]:
+    """A rectangle of a page (and its line or word boxes) as a page selector refined by
+    ``xywh=``, with an SvgSelector alternative."""
     x0, y0 = math.floor(g.x * scale), math.floor(g.y * scale)
     x1, y1 = math.ceil((g.x + g.w) * scale), math.ceil((g.y + g.h) * scale)
     rects = [f'<rect x="{_num(g.x * scale)}" y="{_num(g.y * scale)}" '
@@ -184,7 +199,30 @@ def entity_resource(look: Lookup, entity_id: str) -> dict:
     return source
 
 
-def annotation_json(ann: Annotation, look: Lookup) -> dict:
+def scan_targets(look: Lookup, places: list[dict]) -> list[dict]:
+    """The second targets of a passage of an aligned transcription: where its words are
+    on the scan (``word_alignment.on_scan``), one per page, ``xywh=`` around them and
+    the word boxes in the SVG alternative."""
+    out = []
+    for place in places:
+        boxes = place["boxes"]
+        x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+        g = RegionSelector(place["page"], x0, y0, x1 - x0, y1 - y0,
+                           tuple(tuple(b) for b in boxes))
+        scan = look.documents.get(place["document"])
+        width = look.page_size(place["document"], place["page"])[0]
+        target = {"source": source_of(scan, place["document"]),
+                  "selector": rect_selectors(g, pixel_scale(scan, width))}
+        if web_address(scan):
+            target["scope"] = urn(place["document"])
+        out.append(target)
+    return out
+
+
+def annotation_json(ann: Annotation, look: Lookup, on_scan: list[dict] | None = None) -> dict:
+    """``on_scan``: where a passage of an aligned transcription is on its scan (then
+    the annotation has a second target there, after the text's own)."""
     doc = look.documents.get(ann.document_id)
     bodies: list[dict] = []
     for tag_id in ann.tag_ids:
@@ -239,7 +277,7 @@ def annotation_json(ann: Annotation, look: Lookup) -> dict:
         target["schema:status"] = str(ann.anchor_state)
     if bodies:
         item["body"] = bodies
-    item["target"] = target
+    item["target"] = [target, *scan_targets(look, on_scan)] if on_scan else target
     return item
 
 
@@ -276,8 +314,13 @@ def export_w3c(project: Project, out: str | Path, *, filt: ExportFilter | None =
                                 "label": project.title}, "startIndex": 0}
         fh.write(',\n "first": ' + dump(page_head)[:-1] + ',"items":[\n')
         sep = ""
+        from annotator.core import word_alignment
+
+        aligned: dict = {}  # the word alignments asked for, per document
         for ann in iter_annotations(project, filt):
-            fh.write(sep + dump(annotation_json(ann, look)))
+            on_scan = word_alignment.on_scan(project, ann.document_id, ann.text.start,
+                                             ann.text.end, aligned) if ann.text else None
+            fh.write(sep + dump(annotation_json(ann, look, on_scan)))
             sep = ",\n"
             written += 1
             if ann.id in ends:
