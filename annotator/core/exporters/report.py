@@ -47,6 +47,8 @@ _DEL_AND_C1 = re.compile("[\x7f-\x9f]")
 def printable(text: str | None) -> str:
     """Text without the control characters HTML forbids (tab and line ends kept), one
     U+FFFD for each, and without lone surrogates, which no UTF-8 file can hold."""
+    if text and text.isprintable():  # the usual quote, decided in C: nothing to replace
+        return text
     return _DEL_AND_C1.sub("\ufffd", xml_safe(text))
 
 
