@@ -8,6 +8,14 @@ page) is imported as the transcription and linked (which aligns). Per document: 
 many of the transcription's words were placed, how many of those landed on the page
 their "## Page N" section names, and whether each page's derived start lies in its
 own section (what page sync uses).
+
+2026-12-03, Tesseract 5.3 eng, 54 pages in 7 documents: 4,941 of the 11,785 words of
+the texts placed (42 %: both sides are noisy OCR, much of it garbage that has no
+counterpart, and it is left unaligned, not guessed), 4,936 of them (99.9 %) on the
+page their section names; the derived page start lies in its own section on 50 of the
+54 pages (all but 4 of the 37-page 104-10004-10213; 104-10005-10321, a degraded carbon
+whose two OCRs share almost no words: 30 words placed, 27 on their page).
+Recognising the 54 pages took 285 s here (2 cores shared), aligning 0.02-0.9 s each.
 """
 
 from __future__ import annotations
@@ -57,8 +65,10 @@ def measure(project, scan_id: str, text_id: str) -> dict:
     placed = {lk.start: lk.page for lk in links if lk.start in section_of}
     right = sum(1 for start, page in placed.items() if section_of[start] == page)
     starts = link.alignment
-    pages_right = sum(1 for page, start, end in parts
-                      if page in starts and start <= starts[page] < end)
+    # page 1 may start in the file's heading ("# 104-10003-10041"): the record number
+    # stamped on the page itself
+    pages_right = sum(1 for k, (page, start, end) in enumerate(parts)
+                      if page in starts and (start if k else 0) <= starts[page] < end)
     return {"pages": len(parts), "words": len(section_of), "placed": len(placed),
             "on_right_page": right, "page_starts_right": pages_right,
             "link_s": round(seconds, 3)}

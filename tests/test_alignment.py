@@ -199,3 +199,26 @@ def test_a_text_without_unique_words_ends_in_bounded_time():
     started = time.process_time()
     alignment.align(text, pages)
     assert time.process_time() - started < 10
+
+
+def test_a_word_keeps_its_combining_marks():
+    """Fraktur's superscript e ("Aufklaͤrung") and a decomposed umlaut are part of the
+    word: cut in two, neither half matched the OCR's "Aufklärung"."""
+    from annotator.core.alignment import align, text_tokens
+
+    text = "Was ist Aufkla\u0364rung? Unmu\u0308ndigkeit."
+    assert [t[2] for t in text_tokens(text)][2:] == ["aufklaerung", "unmundigkeit"]
+    layer = [(0, 0, 30, 10, "Was"), (35, 0, 60, 10, "ist"), (65, 0, 160, 10, "Aufklärung?"),
+             (0, 20, 120, 30, "Unmündigkeit.")]
+    links = align(text, [(1, layer)])
+    assert [(text[lk.start:lk.end], lk.word) for lk in links][2:] == [
+        ("Aufkla\u0364rung", 2), ("Unmu\u0308ndigkeit", 3)]
+
+
+def test_a_word_ocr_joined_to_another_gets_its_share_of_the_box():
+    from annotator.core.alignment import word_box
+
+    joined = (100.0, 5.0, 170.0, 15.0, "S.516.)")  # 7 characters, 10 points each
+    assert word_box(joined, "516") == (120.0, 5.0, 150.0, 15.0)
+    assert word_box(joined, "s") == (100.0, 5.0, 110.0, 15.0)
+    assert word_box((0, 0, 50, 10, "Briand,"), "briand") == (0.0, 0.0, 50.0, 10.0)

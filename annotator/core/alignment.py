@@ -25,13 +25,14 @@ alignment in the project file is :mod:`annotator.core.word_alignment`.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from rapidfuzz.fuzz import ratio
 
-from annotator.core.names import WORD, fold
+from annotator.core.names import fold
 
 #: Below this similarity (rapidfuzz ratio, 0–1) two words are not the same word.
 MIN_SIMILARITY = 0.64
@@ -48,6 +49,10 @@ JOIN_COST = 0.05
 #: letters together.
 CLUSTER_LETTERS = 8
 _HYPHENS = "-‐‑‒–—¬⸗="
+#: A word: letters and digits with the combining marks on them (names.WORD would cut
+#: "Aufklaͤrung", with its Fraktur superscript e, or a decomposed "ä" in two).
+WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff"
+                  r"\ufe20-\ufe2f])+")
 
 
 class WordLink(NamedTuple):
@@ -300,6 +305,21 @@ def align(text: str, pages: Iterable[tuple[int, Sequence[tuple]]]) -> list[WordL
     # two keys of one layer word ("l'homme") are one link
     links = dict.fromkeys(WordLink(*tokens[i][:2], *words[j][:2]) for i, j in pairs)
     return list(links)
+
+
+def word_box(word: Sequence, key: str) -> tuple[float, float, float, float]:
+    """The box of the part of a layer word that is the transcription word ``key``
+    (folded): the whole box, or, when OCR joined several words into one ("S.516.)",
+    "Entschließung'und"), the share of its width their characters take."""
+    box = (float(word[0]), float(word[1]), float(word[2]), float(word[3]))
+    text = str(word[4])
+    parts = [(m.start(), m.end(), fold(m.group())) for m in WORD.finditer(text)]
+    if len(parts) < 2 or not text:
+        return box
+    start, end, _k = max(parts, key=lambda p: (p[2] == key, ratio(p[2], key)))
+    width = box[2] - box[0]
+    return (box[0] + width * start / len(text), box[1],
+            box[0] + width * end / len(text), box[3])
 
 
 def page_starts(links: Sequence[WordLink]) -> dict[int, int]:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from annotator.core.project import Project
 
 #: Bumped when the algorithm changes, so stored alignments are recomputed.
-VERSION = 1
+VERSION = 2  # 2: words keep their combining marks; boxes of joined OCR words split
 _MEMORY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # read-only projects
 
 
@@ -142,6 +142,7 @@ class AlignedScan:
         self.links = links_of(project, link)  # sorted by start
         self._starts = [lk.start for lk in self.links]
         self._project = project
+        self._text: str | None = None
         self._pages: dict[int, list] = {}
         by_word: dict[tuple[int, int], list[WordLink]] = {}
         for lk in self.links:
@@ -172,13 +173,25 @@ class AlignedScan:
                 out.append(lk)
         return out
 
+    def box_of(self, lk: WordLink) -> tuple[float, float, float, float] | None:
+        """Where a transcription word is on the scan: its layer word's box, or its share
+        of it when OCR joined several words into one (alignment.word_box)."""
+        from annotator.core.alignment import word_box
+        from annotator.core.names import fold
+
+        words = self.words(lk.page)
+        if not 0 <= lk.word < len(words):
+            return None
+        if self._text is None:
+            self._text = self._project.documents.text(self.link.source_id)
+        return word_box(words[lk.word], fold(self._text[lk.start:lk.end]))
+
     def boxes(self, start: int, end: int) -> dict[int, list[tuple[float, ...]]]:
         """{page: [(x0, y0, x1, y1), ...]}: the boxes of the scan words of start–end."""
         out: dict[int, list[tuple[float, ...]]] = {}
         for lk in self.within(start, end):
-            words = self.words(lk.page)
-            if 0 <= lk.word < len(words):
-                box = tuple(float(v) for v in words[lk.word][:4])
+            box = self.box_of(lk)
+            if box is not None:
                 page = out.setdefault(lk.page, [])
                 if box not in page:
                     page.append(box)

@@ -174,9 +174,9 @@ class PageSync(QObject):
             if offset < len(text) and text[offset].isalnum():
                 self.status.showMessage("This word is not aligned with the scan.", 4000)
             return
-        words = aligned.words(link.page)
-        if 0 <= link.word < len(words):
-            scan.mark_word(link.page, words[link.word])  # type: ignore[attr-defined]
+        box = aligned.box_of(link)
+        if box is not None:
+            scan.mark_word(link.page, box)  # type: ignore[attr-defined]
 
     def text_link(self, text_pane: DocumentPane) -> DocumentLink | None:
         """The link between the text in this pane and the scan in the other, if any."""

@@ -222,9 +222,7 @@ class ScanPassages(QObject):
             return
         links = aligned.within(*word)
         if links:
-            words = aligned.words(links[0].page)
-            box = words[links[0].word] if 0 <= links[0].word < len(words) else None
-            scan.hover_word(links[0].page, box)  # type: ignore[attr-defined]
+            scan.hover_word(links[0].page, aligned.box_of(links[0]))  # type: ignore[attr-defined]
             self._show(pane.text_view, [])
             return
         scan.hover_word(None, None)  # type: ignore[attr-defined]
