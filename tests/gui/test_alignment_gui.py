@@ -106,6 +106,8 @@ def test_a_region_shows_its_passage_and_becomes_a_text_annotation(aligned_window
     scan = window.right.scan
     scan.go_to_page(2)
     qtbot.wait(100)
+    window.menus.region_text.trigger()  # nothing drawn yet: said, nothing made
+    assert "Draw a region" in window.statusBar().currentMessage()
     a, b = _word(p, scan_id, 2, "Azerbaijan"), _word(p, scan_id, 2, "Georgia")
     _drag(qtbot, scan, 2, (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])))
     assert window.right.pending_region is not None
