@@ -74,34 +74,21 @@ class IIIFController(QObject):
         menu.addAction(self.action)
 
     def ask(self) -> None:
-        from PySide6.QtWidgets import (
-            QDialog,
-            QDialogButtonBox,
-            QFormLayout,
-            QLineEdit,
-        )
-
+        """The manifest's address (or file) and the image size, asked through the
+        dialog service like every question of the window (so a test can answer it)."""
         if self.worker is not None or not self.model.is_open:
             return
-        dialog = QDialog(self.window)
-        dialog.setWindowTitle(TITLE)
-        form = QFormLayout(dialog)
-        address = QLineEdit(dialog)
-        address.setPlaceholderText("https://…/manifest.json, or a manifest file")
-        size = QLineEdit("max", dialog)
-        size.setToolTip("max (the largest the server gives), a width such as 2000, or pct:50")
-        form.addRow("Manifest:", address)
-        form.addRow("Image size:", size)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel, parent=dialog)
-        buttons.accepted.connect(dialog.accept)
-        buttons.rejected.connect(dialog.reject)
-        form.addRow(buttons)
-        if dialog.exec() and address.text().strip():
-            value = size.text().strip() or "max"
-            self.start(address.text().strip(), value if value.startswith(("max", "full",
-                                                                          "pct:", ","))
-                       or "," in value else f"{value},")
+        address = self.dialogs.get_text(TITLE, "Manifest (https://…/manifest.json, or a "
+                                        "manifest file):")
+        if not address or not address.strip():
+            return
+        size = self.dialogs.get_text(TITLE, "Image size: max (the largest the server "
+                                     "gives), a width such as 2000, or pct:50", "max")
+        if size is None:
+            return
+        value = size.strip() or "max"
+        self.start(address.strip(), value if value.startswith(("max", "full", "pct:", ","))
+                   or "," in value else f"{value},")
 
     def start(self, ref: str, size: str = "max") -> None:
         from PySide6.QtCore import Qt

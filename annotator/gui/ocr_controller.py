@@ -123,7 +123,7 @@ class OcrController(QObject):
         dialog = RecogniseDialog(doc, engine.languages,
                                  ocr.default_languages(doc, engine.languages), engine.version,
                                  self.window)
-        if not dialog.exec():
+        if not self.dialogs.run_dialog(dialog):
             return
         language, pages, force = dialog.choice()
         try:

@@ -103,6 +103,11 @@ class ScriptedDialogs:
         answer = queue.pop(0)
         return answer(*args) if callable(answer) else answer
 
+    def run_dialog(self, dialog):
+        """A dialog of the window's own: cancelled unless a test scripts a callable
+        that fills it in (given the dialog) and returns True."""
+        return bool(self._answer("run_dialog", False, dialog))
+
     def open_file(self, title, folder, kinds=""):
         return self._answer("open_file", "", title, folder, kinds)
 

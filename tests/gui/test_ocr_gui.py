@@ -32,7 +32,7 @@ def test_recognise_text_from_the_document_menu(window, qtbot, dialogs, project_p
         dialog.set_languages(["eng"])
         return 1
 
-    monkeypatch.setattr(RecogniseDialog, "exec", answer)
+    dialogs.script("run_dialog", answer)
     menu = window.menus.document_menu
     assert menu.title() == "&Document"
     action = next(a for a in menu.actions() if a.text() == "Recognise &text…")
@@ -76,14 +76,13 @@ def test_cancel_in_the_progress_dialog_keeps_the_page_read(window, qtbot, dialog
                                                            project_path, tmp_path,
                                                            monkeypatch) -> None:
     from annotator.core.project import Project
-    from annotator.gui.dialogs.recognise import RecogniseDialog
     from tests.test_ocr import two_page_pdf
 
     result = window.model.p.documents.import_file(two_page_pdf(tmp_path / "two.pdf"))
     window.model.announce(result.changes)
     doc = result.value.document
     window.open_document(doc.id)
-    monkeypatch.setattr(RecogniseDialog, "exec", lambda d: d.set_languages(["eng"]) or 1)
+    dialogs.script("run_dialog", lambda d: d.set_languages(["eng"]) or 1)
     controller = window.ocr
     store = controller._store
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QMessageBox, QWidget
+    from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
     from annotator.core.backups import Backup
 
@@ -54,6 +54,11 @@ class Dialogs:
         return QFileDialog.getExistingDirectory(self.parent, title, str(folder))
 
     # -- questions -----------------------------------------------------------------------
+
+    def run_dialog(self, dialog: QDialog) -> bool:
+        """A dialog of our own (choices a standard box cannot ask), shown modally: True
+        when accepted. Through here so that a test can answer it like any question."""
+        return bool(dialog.exec())
 
     def ask(self, title: str, question: str) -> bool:
         """Yes or no; closing the box is no."""
