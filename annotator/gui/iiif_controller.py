@@ -112,11 +112,14 @@ class IIIFController(QObject):
         self.worker.start()
 
     def _step(self, done: int, total: int, what: str) -> None:
-        if self.progress is not None:
-            self.progress.setMaximum(total)
-            self.progress.setValue(done)
-            self.progress.setLabelText(f"Fetching page {min(done + 1, total)} of {total}"
-                                       + (f" ({what})" if what else "") + "…")
+        # a modal progress dialog's setValue processes events: the run may finish (and
+        # drop self.progress) inside it, so the dialog is held here
+        progress = self.progress
+        if progress is not None:
+            progress.setMaximum(total)
+            progress.setLabelText(f"Fetching page {min(done + 1, total)} of {total}"
+                                  + (f" ({what})" if what else "") + "…")
+            progress.setValue(done)
 
     def _store(self, ready: Any) -> None:
         """On the GUI thread: the document and its annotations, one undoable action."""

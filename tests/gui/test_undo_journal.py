@@ -167,7 +167,7 @@ def test_two_records_merged_on_the_entity_page(window, qtbot, project_path):
     page = window.research["entity"]
     qtbot.waitUntil(lambda: page.entity_id == herriot.id, timeout=3000)
     page.merge_from.setCurrentIndex(page.merge_from.findData(errio.id))
-    button = next(b for b in page.findChildren(QPushButton) if b.text() == "Merge into this")
+    button = next(b for b in page.findChildren(QPushButton) if b.text() == "Merge")
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
 
     def state(path) -> tuple:
