@@ -81,10 +81,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--state", choices=["ok", "moved", "orphaned"])
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("check", help="integrity, orphaned anchors, schema version")
-    p.add_argument("project")
-    p.add_argument("--json", action="store_true")
-
     p = sub.add_parser("tags", help="list the codebook, or add a theme")
     p.add_argument("project")
     p.add_argument("--add", metavar="NAME", help="add a theme (Parent/Child for a sub-theme)")
@@ -99,32 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--page-starts", metavar="JSON",
                    help='page alignment, e.g. \'{"1": 0, "2": 1450}\'')
 
-    p = sub.add_parser("backups", help="list the project's backups, or restore one")
-    p.add_argument("project")
-    p.add_argument("--restore", metavar="N", type=int,
-                   help="restore backup N of the list (the current file is kept beside it)")
-    p.add_argument("--make", action="store_true", help="make a backup now")
-
-    from annotator import cli_exchange, cli_history, cli_research
-
-    cli_exchange.add_parsers(sub)
-    cli_research.add_parsers(sub)
-    cli_history.add_parsers(sub)
-    from annotator import cli_team
-
-    cli_team.add_parsers(sub)
-    from annotator import cli_ocr
-
-    cli_ocr.add_parsers(sub)
-    from annotator import cli_merge
-
-    cli_merge.add_parsers(sub)
-    from annotator import cli_alignment
-
-    cli_alignment.add_parsers(sub)
-    from annotator import cli_relations
-
-    cli_relations.add_parsers(sub)
+    for module in command_modules():
+        module.add_parsers(sub)
     return parser
 
 
@@ -143,26 +115,11 @@ def main(argv: list[str] | None = None) -> int:
         # run() ends the process itself when the window closes (gui.quitting); a
         # caller that replaced it (a test) gets its status back, and its process lives
         return run(getattr(args, "project", None), author=args.author)
-    from annotator import cli_exchange, cli_history, cli_research
     from annotator.core.errors import AnnotatorError
 
-    commands = {**COMMANDS, **cli_exchange.COMMANDS, **cli_research.COMMANDS,
-                **cli_history.COMMANDS}
-    from annotator import cli_team
-
-    commands.update(cli_team.COMMANDS)
-    from annotator import cli_ocr
-
-    commands.update(cli_ocr.COMMANDS)
-    from annotator import cli_merge
-
-    commands.update(cli_merge.COMMANDS)
-    from annotator import cli_alignment
-
-    commands.update(cli_alignment.COMMANDS)
-    from annotator import cli_relations
-
-    commands.update(cli_relations.COMMANDS)
+    commands = dict(COMMANDS)
+    for module in command_modules():
+        commands.update(module.COMMANDS)
     stdout, stderr = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = Escaped(stdout), Escaped(stderr, keep="\r")
     try:
@@ -496,25 +453,6 @@ def cmd_list(args) -> int:
     return EXIT_OK
 
 
-def cmd_check(args) -> int:
-    with _open(args, read_only=True) as project:
-        report = project.check()
-    if args.json:
-        print(json.dumps({"ok": report.ok, "problems": report.problems,
-                          "notices": report.notices, "stats": report.stats}, indent=2))
-    else:
-        stats = report.stats
-        print(f"file format {stats.get('schema_version')}; "
-              + ", ".join(f"{stats[k]} {k}" for k in ("documents", "annotations", "tags",
-                                                       "entities", "authors") if k in stats))
-        for line in report.problems:
-            print(f"PROBLEM: {line}")
-        for line in report.notices:
-            print(f"note: {line}")
-        print("ok" if report.ok else f"{len(report.problems)} problem(s) found")
-    return EXIT_OK if report.ok else EXIT_PROBLEMS
-
-
 def cmd_tags(args) -> int:
     from annotator.core.model import TagKind
 
@@ -551,41 +489,19 @@ def cmd_link(args) -> int:
     return EXIT_OK
 
 
-def cmd_backups(args) -> int:
-    from annotator.core import backups
+COMMANDS = {"new": cmd_new, "import": cmd_import, "info": cmd_info, "annotate": cmd_annotate,
+            "list": cmd_list, "tags": cmd_tags, "link": cmd_link}
 
-    path = Path(args.project)
-    if args.make:
-        with _open(args) as project:
-            made = backups.make_backup(project.conn, path, "by hand", strict=True)
-        print(f"backup written: {made}")
-    found = backups.list_backups(path)
-    if problem := backups.folder_problem(path):
-        print(f"annotator: no backups are read or written: {problem}.", file=sys.stderr)
-    if args.restore is not None:
-        if not 1 <= args.restore <= len(found):
-            raise _error(f"there is no backup {args.restore}; `annotator backups {path}` "
-                         "lists them")
-        from annotator.core import locking
-
-        locking.acquire(path)  # nobody may have the project open while it is replaced
-        try:
-            kept = backups.restore(found[args.restore - 1], path)
-        finally:
-            locking.release(path)
-        print(f"restored {found[args.restore - 1].label}"
-              + (f"; the file it replaced is kept as {kept.name}" if kept else ""))
-        return EXIT_OK
-    if not found:
-        print("no backups yet (they are made before upgrades and merges, and daily)")
-    for i, backup in enumerate(found, 1):
-        good = "" if backups.is_good(backup.path) else "  DAMAGED"
-        print(f"{i:>3}  {backup.label}  {backup.path.stat().st_size / 2**20:.1f} MB{good}")
-    return EXIT_OK
+#: The modules that add commands, each with ``add_parsers(sub)`` and ``COMMANDS``: the
+#: one list both the parser and the dispatch read (imported when a command runs).
+COMMAND_MODULES = ("cli_exchange", "cli_research", "cli_history", "cli_team", "cli_ocr",
+                   "cli_merge", "cli_alignment", "cli_relations", "cli_care")
 
 
-COMMANDS = {"backups": cmd_backups, "new": cmd_new, "import": cmd_import, "info": cmd_info, "annotate": cmd_annotate,
-            "list": cmd_list, "check": cmd_check, "tags": cmd_tags, "link": cmd_link}
+def command_modules() -> list:
+    import importlib
+
+    return [importlib.import_module(f"annotator.{name}") for name in COMMAND_MODULES]
 
 
 # -- helpers (shared with cli_exchange and cli_research) ------------------------------
