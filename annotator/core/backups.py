@@ -305,7 +305,7 @@ def restore(backup: Backup | Path, project_path: Path) -> Path | None:
         present = real.exists()
         folded = _fold_journal(real) if present else True
         mode = stat.S_IMODE(real.stat().st_mode) if present else 0o666
-        _copy_durably(source, partial, mode)
+        copy_durably(source, partial, mode)
         kept = _keep_aside(real, folded) if present else None
         for suffix in SIDECARS:  # folded into the kept copy, or carried along with it
             _sidecar(real, suffix).unlink(missing_ok=True)
@@ -437,7 +437,7 @@ def _keep_aside(real: Path, folded: bool) -> Path:
             continue
         except OSError:  # no hard links here (FAT, some network shares): copy
             try:
-                _copy_durably(real, kept, stat.S_IMODE(real.stat().st_mode))
+                copy_durably(real, kept, stat.S_IMODE(real.stat().st_mode))
             except FileExistsError:
                 continue
         break
@@ -447,14 +447,14 @@ def _keep_aside(real: Path, folded: bool) -> Path:
         for suffix in ("-wal", "-journal"):
             log_file = _sidecar(real, suffix)
             if log_file.is_file() and not log_file.is_symlink():
-                _copy_durably(log_file, _sidecar(kept, suffix),
+                copy_durably(log_file, _sidecar(kept, suffix),
                               stat.S_IMODE(log_file.stat().st_mode))
     return kept
 
 
-def _copy_durably(source: Path, target: Path, mode: int) -> None:
+def copy_durably(source: Path, target: Path, mode: int = 0o666) -> None:
     """Copy to a new file (never through a link planted under its name) and flush it
-    to disk before anyone renames it into place."""
+    to disk before anyone renames it into place (``mode`` is masked by the umask)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) \
         | getattr(os, "O_BINARY", 0)
     fd = os.open(target, flags, mode)

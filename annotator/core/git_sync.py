@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from annotator.core import verified
+from annotator.core.backups import copy_durably
 from annotator.core.errors import AnnotatorError, ProjectError
 
 #: the line ``git-setup`` keeps in .gitattributes: our merge and diff, never line-ending
@@ -258,12 +259,8 @@ def _put_back(result: Path, ours: Path) -> None:
     """The merged file over git's ``%A``: copied beside it, synced, renamed."""
     partial = ours.with_name(f".{ours.name}.annotator-merge")
     try:
-        shutil.copyfile(result, partial)
-        fd = os.open(partial, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        partial.unlink(missing_ok=True)  # left by a driver that was killed
+        copy_durably(result, partial)
         os.replace(partial, ours)
     except OSError as exc:
         partial.unlink(missing_ok=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -55,12 +54,7 @@ def record_sent(copy: Path, project_path: Path) -> str | None:
     target = folder / f"{snapshot_id}.annot"
     partial = target.with_suffix(".partial")
     try:
-        shutil.copyfile(copy, partial)
-        fd = os.open(partial, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        backups.copy_durably(copy, partial)
         os.replace(partial, target)
         # we wrote it from our own project: merging against it needs no second check
         from annotator.core.project import _inspect
