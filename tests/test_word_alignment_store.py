@@ -11,7 +11,7 @@ import pymupdf
 import pytest
 
 from annotator.cli import main
-from annotator.core import word_alignment
+from annotator.core import schema, word_alignment
 from annotator.core.project import Project
 from tests.conftest import SAMPLES
 
@@ -95,7 +95,7 @@ def test_an_older_project_opens_with_the_alignment_tables(tmp_path):
 
     assert _inspect(path) < 5  # the sample project is an older format
     with Project.open(path) as project:
-        assert project.schema_version == 5
+        assert project.schema_version == schema.SCHEMA_VERSION
         assert project.conn.execute("SELECT count(*) FROM word_alignment").fetchone() == (0,)
         link = project.documents.links()[0]
         # the facsimile has no text layer: nothing to align, the typed pages stay

@@ -17,7 +17,7 @@ from collections.abc import Callable
 #: ``PRAGMA application_id``: "ANNT" — tells our files from any other SQLite file.
 APPLICATION_ID = 0x414E4E54
 #: The schema this version of annotator writes. Older files are migrated; newer refused.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _ROW_META = """
     created_at TEXT NOT NULL,
@@ -330,9 +330,21 @@ def _migrate_4_to_5(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+#: Format 6 (issue 17, second pass): indexes and derived tables that keep a project of a
+#: million annotations interactive. Only derived data here: nothing a merge carries.
+SCHEMA_V6 = """
+"""
+
+
+def _migrate_5_to_6(conn: sqlite3.Connection) -> None:
+    for statement in _statements(SCHEMA_V6):
+        conn.execute(statement)
+
+
 #: migrations[n] turns a version-n file into a version-(n+1) file, inside one transaction.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5}
+    1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5,
+    5: _migrate_5_to_6}
 
 
 def create(conn: sqlite3.Connection) -> None:
