@@ -24,12 +24,14 @@ tests do).
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
-from xml.sax.saxutils import escape
 
 from annotator import __version__
+from annotator.core import relations
 from annotator.core.exporters.base import (
     ExportFilter,
     ExportResult,
@@ -38,11 +40,14 @@ from annotator.core.exporters.base import (
     Ticker,
     atomic_file,
     count_annotations,
+    document_text,
     inside,
     iter_annotations,
+    link_ends,
     ncname_id,
     safe_filename,
     xml_safe,
+    xml_text,
 )
 from annotator.core.exporters.tei_relations import list_relation
 from annotator.core.exporters.tei_text import Span, attributes, render
@@ -65,7 +70,7 @@ _OTHER = ("listObject", "object", "rs")
 
 
 def _t(text: object) -> str:
-    return escape(xml_safe(str(text)))
+    return xml_text(str(text))
 
 
 def _token(text: str) -> str:
@@ -90,14 +95,19 @@ def _kind(look: Lookup, type_id: str | None) -> tuple[str, str, str]:
 
 
 class _Writer:
-    """Builds the XML of one TEI document (as text pieces, streamed to the file)."""
+    """Builds the XML of one TEI document at a time: what is kept from one document to
+    the next is bounded by the codebook, the entities and the links, not by the
+    annotations or the texts (issue 17: a corpus of 1M annotations)."""
 
     def __init__(self, project: Project, look: Lookup, filt: ExportFilter | None,
-                 ticker: Ticker) -> None:
+                 ticker: Ticker, pointed_at: set[str] | None = None) -> None:
         self.p, self.look, self.filt, self.ticker = project, look, filt, ticker
         self.links = project.links.list()
         self.doc_links = project.documents.links()
         self.authors: set[str] = set()  # everyone who annotated what was written
+        #: the annotations whose xml:id a corpus's standOff names (link ends, evidence of
+        #: relations); None: a file per document, whose standOff is its own
+        self.pointed_at = pointed_at
         self.xml_ids: dict[str, str] = {}  # annotation id -> its element's xml:id
         self.scans_done: set[str] = set()  # in a corpus, a scan's facsimile is written once
         self.date_notes: set[str] = set()  # annotations whose date no attribute could carry
@@ -275,6 +285,9 @@ class _Writer:
                 pointers.append("#" + xml_id)
             if pointers:
                 facs_of[ann.id] = " ".join(filter(None, [facs_of.get(ann.id), *pointers]))
+        # the alignment read the transcription through documents.text, which keeps every
+        # text it read: let it go, or a corpus of transcriptions would stay in memory
+        self.p.documents.forget_cache()
         return zones
 
     def facsimile(self, scan: Document, regions: list[Annotation],
@@ -326,7 +339,7 @@ class _Writer:
         words = self.word_zones(scan_link, anns, facs_of) if scan_link is not None \
             and scan is not None and scan.id == scan_link.target_id else {}
         if doc.kind == DocumentKind.TEXT:
-            text = self.p.documents.text(doc.id)
+            text = document_text(self.p, doc.id)
             stones: dict[int, list[str]] = {}
             if scan_link is not None:
                 scan_id = scan_link.target_id
@@ -369,8 +382,34 @@ class _Writer:
                "</text></TEI>\n")
         self.ticker.step(len(every))
         self.authors.update(authors)
-        self.xml_ids.update(xml_ids)
+        if self.pointed_at:
+            self.xml_ids.update((k, v) for k, v in xml_ids.items() if k in self.pointed_at)
         return xml, entity_ids, len(every)
+
+
+def _write_corpus(project: Project, out: Path, docs: list[Document], writer: _Writer,
+                  result: ExportResult) -> None:
+    """A teiCorpus: its header names every annotator and its standOff every entity of
+    the documents, so they are known only when the last document is done; the documents
+    wait in a temporary file beside the output (deleted by the system even if the
+    export fails), never all in memory."""
+    with atomic_file(out, "w", encoding="utf-8", newline="\n") as fh, \
+            tempfile.TemporaryFile(dir=out.parent) as spool:
+        fh.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<teiCorpus xmlns="{TEI_NS}">')
+        entities: set[str] = set()
+        for doc in docs:
+            xml, used, n = writer.document(doc, corpus=True)
+            spool.write(xml.encode("utf-8"))
+            del xml
+            entities |= used
+            result.annotations += n
+        fh.write(writer.header(project.title, writer.authors, None, True))
+        fh.write(writer.stand_off(entities, writer.xml_ids))
+        fh.flush()
+        spool.seek(0)
+        shutil.copyfileobj(spool, fh.buffer, 1 << 20)
+        fh.write("</teiCorpus>\n")
+    result.paths.append(out)
 
 
 def export_tei(project: Project, out: str | Path, *, filt: ExportFilter | None = None,
@@ -389,22 +428,12 @@ def export_tei(project: Project, out: str | Path, *, filt: ExportFilter | None =
             if d.id == filt.document_id or (
                 not filt.document_id and not (d.kind == DocumentKind.PAGED and d.id in transcribed))]
     ticker = Ticker(progress, count_annotations(project, filt))
-    writer = _Writer(project, look, filt, ticker)
+    pointed_at = link_ends(project) | {
+        a for rel in relations.listing(project) for a in rel.evidence} if corpus else None
+    writer = _Writer(project, look, filt, ticker, pointed_at)
     result = ExportResult()
     if corpus:
-        with atomic_file(out, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<teiCorpus xmlns="{TEI_NS}">')
-            parts, entities = [], set()
-            for doc in docs:
-                xml, used, n = writer.document(doc, corpus=True)
-                parts.append(xml)
-                entities |= used
-                result.annotations += n
-            fh.write(writer.header(project.title, writer.authors, None, True))
-            fh.write(writer.stand_off(entities, writer.xml_ids))
-            fh.writelines(parts)
-            fh.write("</teiCorpus>\n")
-        result.paths.append(out)
+        _write_corpus(project, out, docs, writer, result)
     else:
         out.mkdir(parents=True, exist_ok=True)
         used_names: set[str] = set()

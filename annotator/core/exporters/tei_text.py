@@ -18,9 +18,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape, quoteattr
 
-from annotator.core.exporters.base import xml_safe
+from annotator.core.exporters.base import xml_attr, xml_text
 
 _SEPARATOR = re.compile(r"\n(?:[ \t\r\f\v]*\n)+")
 
@@ -50,7 +49,9 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 
 
 def attributes(pairs: list[tuple[str, str]]) -> str:
-    return "".join(f" {k}={quoteattr(xml_safe(v))}" for k, v in pairs if v)
+    """`` k="v"`` for each pair with a value (base.xml_attr: the usual value decided in
+    C; quoteattr cost a third of a TEI export)."""
+    return "".join(f" {k}={xml_attr(v)}" for k, v in pairs if v)
 
 
 def _fragment_id(span: Span, k: int) -> str:
@@ -69,7 +70,7 @@ def _open_tag(span: Span, k: int) -> str:
 
 
 def _chunk(text: str) -> str:
-    return escape(xml_safe(text)).replace("\n", "<lb/>\n")
+    return xml_text(text).replace("\n", "<lb/>\n")
 
 
 def render(text: str, spans: list[Span], milestones: dict[int, list[str]] | None = None,
