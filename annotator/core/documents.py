@@ -327,6 +327,10 @@ class DocumentStore:
             conn.executemany(_PAGES.insert(), [_PAGES.values(
                 page, words=lambda ws: dumps([list(w) for w in ws]), is_scan=int)
                 for page in pages])
+            if source.previews:
+                from annotator.core.stored_previews import store
+
+                store(conn, doc.id, source.data, source.previews)
         return doc
 
     # -- editing ---------------------------------------------------------------------

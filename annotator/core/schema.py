@@ -333,6 +333,44 @@ def _migrate_4_to_5(conn: sqlite3.Connection) -> None:
 #: Format 6 (issue 17, second pass): indexes and derived tables that keep a project of a
 #: million annotations interactive. Only derived data here: nothing a merge carries.
 SCHEMA_V6 = """
+-- Reduced JPEGs of pages slow to decode (annotator.core.stored_previews): derived,
+-- fingerprinted with the source's sha256, a digest of its bytes and the page's size,
+-- so a stale one is never shown. Empty in a migrated file: the migration costs nothing.
+CREATE TABLE page_previews (
+    document_id TEXT NOT NULL,
+    page INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    width REAL NOT NULL,
+    height REAL NOT NULL,
+    orientation INTEGER NOT NULL DEFAULT 1,
+    image BLOB NOT NULL,
+    PRIMARY KEY (document_id, page)
+);
+-- `annotator info` and the document list count a million live annotations per document
+-- and author from this small index instead of reading every row of the table (0.4 s per
+-- count at 1M); deleted annotations are a short index of their own for the tag counts
+CREATE INDEX annotations_live ON annotations (document_id, author_id) WHERE deleted = 0;
+CREATE INDEX annotations_gone ON annotations (id) WHERE deleted = 1;
+-- characters of each text as of its document's modified_at (the search index's stamp
+-- for "this text changed"): counting 176 MB of UTF-8 took 0.3 s on every `info`
+CREATE TABLE document_lengths (
+    document_id TEXT PRIMARY KEY,
+    modified_at TEXT NOT NULL,
+    chars INTEGER NOT NULL
+) WITHOUT ROWID;
+-- the annotations table reads windows of rows (annotator.core.table_window) in each
+-- sort's order; partial (live rows), so a count or an OFFSET reads the index alone,
+-- never the table (an OFFSET of 500,000 through annotations_quote took 4.5 s)
+CREATE INDEX annotations_live_reading ON annotations (document_id, start_offset, page, y, x)
+    WHERE deleted = 0;
+CREATE INDEX annotations_live_quote ON annotations (exact COLLATE NOCASE) WHERE deleted = 0;
+CREATE INDEX annotations_live_note ON annotations (note COLLATE NOCASE) WHERE deleted = 0;
+CREATE INDEX annotations_live_date ON annotations (date_value) WHERE deleted = 0;
+CREATE INDEX annotations_live_page ON annotations (page) WHERE deleted = 0;
+CREATE INDEX annotations_live_modified ON annotations (modified_at) WHERE deleted = 0;
+CREATE INDEX annotations_live_entity ON annotations (entity_id) WHERE deleted = 0;
+CREATE INDEX annotations_live_author ON annotations (author_id) WHERE deleted = 0;
 """
 
 

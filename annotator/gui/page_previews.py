@@ -1,57 +1,61 @@
-"""Stored previews of pages that are slow to render.
+"""The scan view's side of the previews stored in the project file.
 
 MuPDF decodes a TIFF (or PNG) page whole whatever the zoom: a 100-megapixel scan
-takes ~4 s before anything can be shown, and then again each time the document is
-opened. The first time such a page is rendered, a reduced copy (at most
-PREVIEW_PIXELS, JPEG) is kept in the user's cache folder; every later showing puts
-it on screen at once (~20 ms) until the sharp render arrives (issue 17).
-
-Previews are derived data, outside the project file: losing them costs one slow
-render. They are named by the document's id (its bytes never change), the page and
-the page's size in points (a page turned by the scholar has other sizes, so never
-shows a preview of the other way round).
+takes ~4 s before anything can be shown. One rule (annotator.core.stored_previews):
+a large page image gets a reduced JPEG at import, and any other page that took
+SLOW_SECONDS to render gets one the first time; the view puts it on screen at once
+(a 1.5 MP JPEG decodes in ~20 ms) until the sharp render arrives (issue 17).
 """
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Hashable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QImage
 
-from annotator.core.model import Page
+from annotator.core import stored_previews
+from annotator.gui.render import orient
 
-PREVIEW_PIXELS = 1_500_000  # ~1200 x 1250: sharp enough to read the layout of a page
-SLOW_SECONDS = 1.0  # a page that took longer than this to show gets a preview
+if TYPE_CHECKING:
+    from annotator.core.project import Project
 
-
-def folder() -> Path:
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericCacheLocation)
-    return Path(base or Path.home() / ".cache") / "annotator" / "previews"
-
-
-def path_of(doc_key: Hashable, page: Page) -> Path:
-    name = re.sub(r"[^A-Za-z0-9_.-]", "_", str(doc_key))[:80]
-    return folder() / f"{name}-p{page.number}-{page.width:.0f}x{page.height:.0f}.jpg"
+PREVIEW_PIXELS = stored_previews.PREVIEW_PIXELS
+SLOW_SECONDS = 1.0  # a page that took longer than this to render gets a preview
 
 
-def load(doc_key: Hashable, page: Page) -> QImage | None:
-    """The stored preview of a page, or None."""
-    path = path_of(doc_key, page)
-    if not path.is_file():
-        return None
-    image = QImage(str(path))
-    return None if image.isNull() else image
+class Previews:
+    """The stored previews of one document, read and written through the core."""
+
+    def __init__(self, project: Project, document_id: str, data: bytes) -> None:
+        self._project = project
+        self._document_id = document_id
+        self._data = data  # the source's bytes, which the fingerprint is made from
+
+    def load(self, page: int) -> QImage | None:
+        """The page's fresh preview, upright, or None (none stored, or stale)."""
+        try:
+            preview = stored_previews.load(self._project, self._document_id, page, self._data)
+        except Exception:  # derived data: a damaged row costs a wait, not an error
+            return None
+        if preview is None:
+            return None
+        image = QImage.fromData(preview.jpeg, "JPG")
+        if image.isNull():
+            return None
+        return orient(image, preview.orientation) if preview.orientation != 1 else image
+
+    def keep(self, page: int, image: QImage) -> bool:
+        """Store a reduced copy of a page's (upright) render; False if it could not be."""
+        jpeg = encode(image)
+        return bool(jpeg) and stored_previews.keep(
+            self._project, self._document_id, self._data, stored_previews.Preview(page, jpeg, 1))
 
 
-def save(doc_key: Hashable, page: Page, image: QImage) -> None:
-    """Keep a reduced copy of a page's render (written beside, then renamed); a cache
-    that cannot be written is no reason to bother the scholar."""
+def encode(image: QImage) -> bytes:
+    """The image at most PREVIEW_PIXELS large, as JPEG bytes (b"" if it cannot be)."""
     if image.isNull():
-        return
+        return b""
     pixels = image.width() * image.height()
     if pixels > PREVIEW_PIXELS:
         factor = (PREVIEW_PIXELS / pixels) ** 0.5
@@ -59,13 +63,9 @@ def save(doc_key: Hashable, page: Page, image: QImage) -> None:
                              max(1, int(image.height() * factor)),
                              Qt.AspectRatioMode.IgnoreAspectRatio,
                              Qt.TransformationMode.SmoothTransformation)
-    path = path_of(doc_key, page)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if image.save(str(tmp), "JPG", 85):
-            os.replace(tmp, path)
-    except OSError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    ok = image.save(buffer, "JPG", stored_previews.JPEG_QUALITY)
+    buffer.close()
+    return bytes(data.data()) if ok else b""

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
 from annotator.core.model import Page
 from annotator.gui import page_previews
 from annotator.gui.page_cache import PageCache, PageItem, bucket_for, scale_of
+from annotator.gui.page_previews import Previews
 from annotator.gui.render import MAX_RENDER_PIXELS, Renderer, RenderJob
 
 GAP = 12.0  # points between pages and around them
@@ -50,10 +51,13 @@ class PageColumn:
         self._shown: set[int] = set()
         self._failed: set[tuple] = set()  # (doc, page, bucket) that MuPDF could not render
         self._previewed: set[int] = set()  # pages whose stored preview exists or was shown
+        self._previews: Previews | None = None
 
-    def lay_out(self, doc_key: Hashable, pages: list[Page]) -> None:
-        """One placeholder item a page, centred in a column as wide as the widest."""
-        self.doc_key, self.pages = doc_key, pages
+    def lay_out(self, doc_key: Hashable, pages: list[Page],
+                previews: Previews | None = None) -> None:
+        """One placeholder item a page, centred in a column as wide as the widest;
+        ``previews``: the document's stored previews, shown until a page renders."""
+        self.doc_key, self.pages, self._previews = doc_key, pages, previews
         self.width = max(p.width for p in pages)
         y = GAP
         for page in pages:
@@ -111,6 +115,7 @@ class PageColumn:
         ahead = visible[0] - 1 if value < self._last_scroll else visible[-1] + 1
         self._last_scroll = value
         jobs = []
+        previewed = False
         for number in visible:
             bucket, item = self.bucket(number), self.items[number - 1]
             image = self._cache.get((self.doc_key, number, bucket))
@@ -124,7 +129,7 @@ class PageColumn:
                                          abs(stand_in[0] - bucket) < abs(item.bucket - bucket)):
                 item.set_image(stand_in[1], stand_in[0])
             elif stand_in is None and item.image is None:
-                self._show_preview(number)
+                previewed = self._show_preview(number) or previewed
         if 1 <= ahead <= len(self.pages):
             key = (self.doc_key, ahead, self.bucket(ahead))
             if key not in self._cache and key not in self._failed:
@@ -132,23 +137,26 @@ class PageColumn:
         for number in self._shown.difference(visible):
             self.items[number - 1].set_image(None, 0)
         self._shown = set(visible)
+        if previewed:  # painted before the worker takes the GIL for a long decode
+            self._view.viewport().repaint()
         self._renderer.request("page", jobs)
 
-    def _show_preview(self, number: int) -> None:
+    def _show_preview(self, number: int) -> bool:
         """A page slow to render (see page_previews) shows its stored reduced copy at
         once; it goes into the cache like any render of a lower zoom."""
         page = self.pages[number - 1]
-        preview = page_previews.load(self.doc_key, page)
+        preview = self._previews.load(number) if self._previews is not None else None
         if preview is None or not page.width:
-            return
+            return False
         self._previewed.add(number)
         bucket = bucket_for(preview.width() / page.width) - 1  # never taken for sharp
         self._cache.put((self.doc_key, number, bucket), preview)
         self.items[number - 1].set_image(preview, bucket)
+        return True
 
     def _keep_preview(self, job: RenderJob, image: QImage) -> None:
         """Store a reduced copy of a page that took long to render, once."""
-        if job.page in self._previewed:
+        if job.page in self._previewed or self._previews is None:
             return
         renderer = self._renderer
         with renderer._lock:  # the worker appends both as it renders
@@ -157,7 +165,7 @@ class PageColumn:
         seconds = next((s for j, s in recent if j == job), 0.0)
         if seconds >= page_previews.SLOW_SECONDS:
             self._previewed.add(job.page)
-            page_previews.save(self.doc_key, self.pages[job.page - 1], image)
+            self._previews.keep(job.page, image)
 
     def is_sharp(self, number: int) -> bool:
         """Whether page ``number`` shows an image rendered for the current zoom."""

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.model import DocumentKind
 from annotator.gui.page_cache import PageCache, PageItem
+from annotator.gui.page_previews import Previews
 from annotator.gui.render import (
     PASSWORD_NEEDED,
     Renderer,
@@ -159,7 +160,7 @@ class ScanView(QWidget):
         self._source = RenderSource(doc.id, data, filetype_of(doc.media_type),
                                     self._passwords.get(doc.id),
                                     orientations_to_apply(doc.media_type, doc.metadata))
-        column.lay_out(doc.id, pages)
+        column.lay_out(doc.id, pages, Previews(project, doc.id, data))
         if self._thumbs is not None:
             self._thumbs.set_pages(column.doc_key, column.pages)
         if doc.metadata.get("password_required") and doc.id not in self._passwords:

@@ -33,3 +33,5 @@ class ImportedSource:
     language: str = ""
     metadata: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # shown to the scholar, stored in metadata
+    # reduced JPEGs of pages slow to decode (core.stored_previews.Preview), derived data
+    previews: list = field(default_factory=list)

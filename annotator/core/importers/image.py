@@ -18,6 +18,7 @@ import re
 import struct
 from dataclasses import dataclass, field
 
+from annotator.core import stored_previews
 from annotator.core.errors import ImportFailed
 from annotator.core.importers.base import ImportedPage, ImportedSource
 from annotator.core.importers.pdf import MAX_PAGES, load_pymupdf
@@ -279,6 +280,7 @@ def read_image(filename: str, data: bytes, image_type: str) -> ImportedSource:
             raise ImportFailed(f"this image file holds {count:,} pages; annotator imports up "
                                f"to {MAX_PAGES:,} — split it first.")
         pages, metadata, turned = [], {}, []
+        previews: list[stored_previews.Preview] = []
         check = set(range(count)) if count <= _CHECK_ALL_UP_TO else {0, count - 1}
         for index in range(count):
             try:
@@ -286,7 +288,12 @@ def read_image(filename: str, data: bytes, image_type: str) -> ImportedSource:
                 info = page.get_image_info()
                 for image in info:
                     _check_size(image["width"], image["height"])
-                if index in check:
+                pixels = max((i["width"] * i["height"] for i in info), default=0)
+                if stored_previews.wanted(image_type, pixels):  # decodes it: proof too
+                    previews.append(stored_previews.Preview(
+                        index + 1, stored_previews.render(pymupdf, page),
+                        1 if _mupdf_turned(info) else header.orientation(index)))
+                elif index in check:
                     page.get_pixmap(matrix=pymupdf.Matrix(0.05, 0.05))  # proves it decodes
                 rect = page.rect
             except ImportFailed:
@@ -325,4 +332,5 @@ def read_image(filename: str, data: bytes, image_type: str) -> ImportedSource:
     _check_resolution(metadata, pages[0], warnings)
     return ImportedSource(title=title_from_filename(filename), kind=DocumentKind.PAGED,
                           media_type=MEDIA_TYPES[image_type], filename=filename, data=data,
-                          pages=pages, metadata=metadata, warnings=warnings)
+                          pages=pages, metadata=metadata, warnings=warnings,
+                          previews=previews)
