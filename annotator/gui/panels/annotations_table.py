@@ -1,28 +1,13 @@
 """The annotations table: every annotation of the project (or of the open document),
 filtered by tag, author, entity or words; double-click jumps to it.
 
-It may hold a million rows, so the model keeps plain tuples (core/overview.py),
-loads them in a worker thread on a second read-only connection (no second check of
-the file), sorted by SQL there (a click on a header reloads in that order: no Python
-sort on the GUI thread), and applies small change sets row by row instead of
-reloading.
+It may show a million rows: its model (annotations_model.py) is virtual, counting the
+rows in SQL and reading the windows the view shows; sorts and filters run in SQL.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QItemSelectionModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    QThread,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,292 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.changes import OpChanges
-from annotator.core.documents import page_for_offset
 from annotator.core.filters import NEEDS_REVIEW, AnnotationFilter
-from annotator.core.overview import (
-    ROW_AUTHOR,
-    ROW_DATE,
-    ROW_DOC,
-    ROW_DOC_ID,
-    ROW_ENTITY,
-    ROW_ID,
-    ROW_MODIFIED,
-    ROW_NOTE,
-    ROW_PAGE,
-    ROW_QUOTE,
-    ROW_START,
-    ROW_STATE,
-    ROW_TAGS,
-    reader,
-    table_rows,
-)
+from annotator.gui.panels.annotations_model import COLUMNS, SORT_BY, AnnotationsModel
 from annotator.gui.project_model import ProjectModel
 
-COLUMNS = ("Document", "Quote", "Page", "Tags", "Entity", "Date", "Note", "Author",
-           "Modified")
-#: What each column sorts by in SQL (core.overview.SORT_KEYS); None: reading order.
-SORT_BY = (None, "quote", "page", "tags", "entity", "date", "note", "author", "modified")
-INCREMENTAL_UP_TO = 500
-Index = QModelIndex | QPersistentModelIndex
-
-
-class RowLoader(QThread):
-    """Reads the table rows on a read-only connection of its own (WAL lets it read
-    while the GUI writes), and hands them over in batches."""
-
-    batch = Signal(int, list)  # generation, rows
-    done = Signal(int)
-    failed = Signal(int, str)  # generation, why: the table then loads on the GUI thread
-
-    def __init__(self, path: str, generation: int, filters: AnnotationFilter,
-                 order: dict) -> None:
-        super().__init__()
-        self.path, self.generation, self.filters, self.order = path, generation, filters, order
-
-    def run(self) -> None:
-        try:
-            project = reader(self.path)
-        except Exception as exc:
-            self.failed.emit(self.generation, str(exc))
-            return
-        try:
-            for rows in table_rows(project, self.filters, batch=2000, **self.order):
-                if self.isInterruptionRequested():
-                    return
-                self.batch.emit(self.generation, rows)
-                self.msleep(3)  # let the GUI thread have the interpreter lock
-        finally:
-            project.close()
-            self.done.emit(self.generation)
-
-
-class AnnotationsModel(QAbstractTableModel):
-    loaded = Signal()
-
-    def __init__(self, model: ProjectModel) -> None:
-        super().__init__()
-        self.m = model
-        self.rows: list[tuple] = []
-        self.filters = AnnotationFilter()
-        self.loading = False
-        self.settling = False  # rows come and go after an edit (see apply)
-        self._generation = 0
-        self._loader: RowLoader | None = None
-        self._running: set[RowLoader] = set()  # alive until their thread has finished
-        self._sort: tuple[int, Qt.SortOrder] | None = None
-        self._alignments: dict[str, dict[int, int]] | None = None
-
-    # -- loading ----------------------------------------------------------------------------
-
-    def reload(self, filters: AnnotationFilter | None = None) -> None:
-        """Reload all rows in the background with these filters."""
-        if filters is not None:
-            self.filters = filters
-        self.stop()
-        self._generation += 1
-        self._alignments = None
-        self.beginResetModel()
-        self.rows = []
-        self.endResetModel()
-        if not self.m.is_open:
-            return
-        self.loading = True
-        loader = RowLoader(str(self.m.p.path), self._generation, self.filters, self._order())
-        loader.batch.connect(self._batch)
-        loader.done.connect(self._done)
-        loader.failed.connect(self._load_here)
-        loader.finished.connect(self._thread_finished)  # queued: runs on the GUI thread
-        self._loader = loader
-        self._running.add(loader)
-        loader.start()
-
-    def _thread_finished(self) -> None:
-        self._running.discard(self.sender())  # type: ignore[arg-type]
-
-    def stop(self) -> None:
-        if self._loader is not None:
-            self._loader.requestInterruption()
-            self._loader.wait()
-            self._loader = None
-        self.loading = False
-
-    def _batch(self, generation: int, rows: list) -> None:
-        if generation != self._generation:
-            return
-        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(rows) - 1)
-        self.rows.extend(rows)
-        self.endInsertRows()
-
-    def _load_here(self, generation: int, _why: str) -> None:
-        """The background reader could not open the file: read on the GUI's connection."""
-        if generation != self._generation or not self.m.is_open:
-            return
-        for rows in table_rows(self.m.p, self.filters, **self._order()):
-            self._batch(generation, rows)
-        self._done(generation)
-
-    def _done(self, generation: int) -> None:
-        if generation != self._generation:
-            return
-        self.loading = False
-        self._loader = None
-        self.loaded.emit()
-
-    def apply(self, changes: OpChanges) -> None:
-        """Update the rows of changed annotations in place; reload for big changes."""
-        if changes.document_links:
-            self._alignments = None
-        ids = changes.annotations
-        if changes.entities or changes.documents or changes.authors:
-            self.reload()
-            return
-        if changes.tags and not ids:  # a rename or recolour: names and colours are looked up
-            if self.rows:
-                self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1,
-                                                                   len(COLUMNS) - 1))
-            return
-        if not ids:
-            return
-        if len(ids) > INCREMENTAL_UP_TO or self.loading:
-            self.reload()
-            return
-        fresh = {r[ROW_ID]: r
-                 for batch in table_rows(self.m.p, self.filters, ids=ids) for r in batch}
-        positions = {r[ROW_ID]: i for i, r in enumerate(self.rows)
-                     if r[ROW_ID] in ids}
-        removals, insertions = [], []
-        for ann_id in ids:
-            row, new = positions.get(ann_id), fresh.get(ann_id)
-            if row is not None and new is not None and self._key(new) == self._key(self.rows[row]):
-                self.rows[row] = new
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
-                continue
-            if row is not None:
-                removals.append(row)
-            if new is not None:
-                insertions.append(new)
-        self.settling = True  # the view's current row moves: that is not a choice
-        try:
-            for row in sorted(removals, reverse=True):
-                self.beginRemoveRows(QModelIndex(), row, row)
-                del self.rows[row]
-                self.endRemoveRows()
-            for new in insertions:
-                at = self._position(new)
-                self.beginInsertRows(QModelIndex(), at, at)
-                self.rows.insert(at, new)
-                self.endInsertRows()
-        finally:
-            self.settling = False
-
-    def _position(self, row: tuple) -> int:
-        """Where a row goes in the current order (binary search, O(log n) keys)."""
-        key = self._key(row)
-        if self._sort is None or self._sort[1] == Qt.SortOrder.AscendingOrder:
-            return bisect_left(self.rows, key, key=self._key)
-        lo, hi = 0, len(self.rows)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self._key(self.rows[mid]) > key:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
-
-    # -- sorting -----------------------------------------------------------------------------
-
-    def _key(self, row: tuple) -> tuple:
-        if self._sort is None:
-            return (row[ROW_DOC].casefold(), row[ROW_DOC_ID], row[ROW_START] or -1,
-                    row[ROW_PAGE] or 0)
-        col = self._sort[0]
-        value = self.display(row, col)
-        if col == 2:
-            value = value if isinstance(value, int) else 0
-        return (value.casefold() if isinstance(value, str) else value, row[ROW_START] or -1)
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Reload in that order, sorted by SQL in the loader thread."""
-        wanted = (column, order) if 0 <= column < len(COLUMNS) else None
-        if wanted == self._sort:
-            return
-        self._sort = wanted
-        if self.m.is_open and (self.rows or self.loading):
-            self.reload()
-
-    def _order(self) -> dict:
-        if self._sort is None:
-            return {}
-        return {"sort": SORT_BY[self._sort[0]],
-                "descending": self._sort[1] == Qt.SortOrder.DescendingOrder}
-
-    # -- Qt model ------------------------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def page_of(self, row: tuple) -> int | str:
-        if row[ROW_PAGE] is not None:
-            return row[ROW_PAGE]
-        if self._alignments is None:
-            self._alignments = {}
-            for link in self.m.p.documents.links():
-                if link.alignment:
-                    self._alignments.setdefault(link.source_id, link.alignment)
-        alignment = self._alignments.get(row[ROW_DOC_ID])
-        if alignment and row[ROW_START] is not None:
-            return page_for_offset(alignment, row[ROW_START]) or ""
-        return ""
-
-    def display(self, row: tuple, col: int) -> object:
-        if col == 0:
-            return row[ROW_DOC]
-        if col == 1:
-            return " ".join(row[ROW_QUOTE].split())
-        if col == 2:
-            return self.page_of(row)
-        if col == 3:
-            tags = row[ROW_TAGS].split(" ") if row[ROW_TAGS] else []
-            return ", ".join(self.m.tag_path(t) for t in tags if self.m.tag(t))
-        if col == 4:
-            return row[ROW_ENTITY] or ""
-        if col == 5:  # the normalised date (ISO 8601), sorts as text
-            return row[ROW_DATE] or ""
-        if col == 6:
-            return " ".join((row[ROW_NOTE] or "").split())
-        if col == 7:
-            return row[ROW_AUTHOR] or ""
-        return (row[ROW_MODIFIED] or "")[:16].replace("T", " ")
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        row = self.rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.display(row, col)
-        if role == Qt.ItemDataRole.UserRole:
-            return row[ROW_ID]
-        if role == Qt.ItemDataRole.DecorationRole and col == 3 and row[ROW_TAGS]:
-            return QColor(self.m.color_for(tuple(row[ROW_TAGS].split(" "))))
-        if role == Qt.ItemDataRole.ToolTipRole and col in (1, 6):
-            return row[ROW_QUOTE] if col == 1 else row[ROW_NOTE]  # quote and note tips
-        if role == Qt.ItemDataRole.ForegroundRole and row[ROW_STATE] == "orphaned":
-            return QColor("#d32f2f")
-        return None
-
-    def row_of(self, annotation_id: str) -> int:
-        for i, row in enumerate(self.rows):
-            if row[ROW_ID] == annotation_id:
-                return i
-        return -1
+__all__ = ["COLUMNS", "SORT_BY", "AnnotationsModel", "AnnotationsPanel"]
 
 
 class AnnotationsPanel(QWidget):
@@ -472,9 +176,8 @@ class AnnotationsPanel(QWidget):
         self.table.apply(changes)
 
     def _update_count(self) -> None:
-        n = len(self.table.rows)
-        self.count.setText(f"{n:,} annotation{'s' if n != 1 else ''}"
-                           + (" …" if self.table.loading else ""))
+        n = self.table.rowCount()
+        self.count.setText(f"{n:,} annotation{'s' if n != 1 else ''}")
 
     def _current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         """The scholar chose a row. A row that left the filter after an edit moves the

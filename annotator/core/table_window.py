@@ -1,0 +1,266 @@
+"""The annotations table as windows of rows (issue 17): the table may show a million
+annotations, and holding them all cost 33-52 s to load and hundreds of MB. Here the
+table knows its row count and asks for the rows it shows, a window at a time.
+
+The order is a list of *segments* read one after the other, each an SQL query that
+an index serves in order (no sort of every row):
+
+- no sort (the Document column): one segment per document, documents by title
+  (ignoring case), each in reading order through ``annotations_live_reading``;
+- quote, note, date, page, last change: one segment, that column's order through its
+  own index, ties in the order annotations were stored (``rowid``);
+- entity, author: one segment per entity (author), by name; annotations without an
+  entity come first; ties as stored;
+- tags: an annotation sorts by its *first tag in alphabetical order* (the tag name
+  ignoring case; deleted tags do not count): one segment per tag by name, holding
+  the annotations whose alphabetically first tag it is, read through
+  ``annotation_tags_tag`` (ties by annotation id); untagged annotations come last.
+
+Descending is the exact reverse of ascending. A window at row ``n`` needs the sizes
+of the segments before it only (counted when first needed and remembered) and an
+OFFSET inside one, read from whichever end of the segment is nearer; the indexes are
+partial (live rows) so a count or an OFFSET reads the index alone, not the table.
+The filters are those of :func:`annotator.core.filters.annotation_where`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from annotator.core.filters import AnnotationFilter, annotation_where
+from annotator.core.overview import _TAGS, _sharing
+
+if TYPE_CHECKING:
+    from annotator.core.project import Project
+
+#: Sorts a window can be ordered by (None: documents by title, in reading order).
+SORTS = (None, "quote", "page", "tags", "entity", "date", "note", "author", "modified")
+
+#: Index and order of a sort read in one segment.
+_COLUMN_SORTS = {
+    "quote": ("annotations_live_quote", "a.exact COLLATE NOCASE"),
+    "note": ("annotations_live_note", "a.note COLLATE NOCASE"),
+    "date": ("annotations_live_date", "a.date_value"),
+    "page": ("annotations_live_page", "a.page"),
+    "modified": ("annotations_live_modified", "a.modified_at"),
+}
+_READING = ("a.start_offset", "a.page", "a.y", "a.x", "a.rowid")
+
+_ROWS = ("SELECT a.rowid, a.id, a.document_id, d.title, substr(coalesce(a.exact, ''), 1, 300), "
+         f"a.start_offset, a.page, {_TAGS}, e.name, au.name, a.modified_at, "
+         "substr(a.note, 1, 300), a.anchor_state, a.date_value "
+         "FROM annotations a JOIN documents d ON d.id = a.document_id "
+         "LEFT JOIN entities e ON e.id = a.entity_id AND e.deleted = 0 "
+         "LEFT JOIN authors au ON au.id = a.author_id WHERE a.rowid IN ")
+
+
+@dataclass
+class _Segment:
+    """Rows of the table that sit together: a query (FROM, WHERE) and its order."""
+
+    source: str  # FROM ... (naming annotations ``a``)
+    where: str
+    args: list
+    order: tuple[str, ...]
+    count: int | None = None
+
+
+@dataclass
+class TableWindow:
+    """The rows the annotations table shows, fetched a window at a time."""
+
+    project: Project
+    filt: AnnotationFilter | None = None
+    sort: str | None = None
+    descending: bool = False
+    _segments: list[_Segment] = field(default_factory=list)
+    _total: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORTS:
+            raise ValueError(f"no such sort: {self.sort}")
+        self._segments = self._plan()
+        if self.descending:
+            self._segments.reverse()
+
+    # -- what the table asks ---------------------------------------------------------------
+
+    def count(self) -> int:
+        """How many rows the table has (one count over the filter, any order)."""
+        if self._total is None:
+            where, args = self._base()
+            if self.sort is None or self.sort in _COLUMN_SORTS:
+                index = "annotations_live_reading" if self.sort is None else _COLUMN_SORTS[
+                    self.sort][0]
+                source = f"annotations a{self._indexed(index)}"
+            else:
+                source = "annotations a"
+            self._total = self.project.conn.execute(
+                f"SELECT count(*) FROM {source} WHERE {where}", args).fetchone()[0]
+        return self._total
+
+    def rows(self, start: int, size: int) -> list[tuple]:
+        """Rows ``start`` to ``start + size`` (fewer at the end), shaped as
+        :func:`annotator.core.overview.table_rows`' rows."""
+        return self.rows_with_keys(start, size)[1]
+
+    def rows_with_keys(self, start: int, size: int) -> tuple[list[int], list[tuple]]:
+        """(rowids, rows) of a window: the rowid says which stored row each is."""
+        ids = self.rowids(start, size)
+        found: dict[int, tuple] = {}
+        shared: dict = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for row in _sharing_rows(self.project.conn.execute(
+                    f"{_ROWS}({','.join('?' * len(chunk))})", chunk).fetchall(), shared):
+                found[row[0]] = row[1:]
+        return ids, [found[i] for i in ids if i in found]
+
+    def rowids(self, start: int, size: int) -> list[int]:
+        """The rowids of rows ``start`` to ``start + size``, in the table's order."""
+        out: list[int] = []
+        offset = max(0, start)
+        for segment in self._segments:
+            if len(out) >= size:
+                break
+            if offset:
+                n = self._count(segment)
+                if offset >= n:
+                    offset -= n
+                    continue
+            out += self._read(segment, offset, size - len(out))
+            offset = 0
+        return out
+
+    def position(self, annotation_id: str) -> int:
+        """The row of an annotation in the table, or -1 if the filter leaves it out."""
+        where, args = self._base()
+        row = self.project.conn.execute(
+            f"SELECT a.rowid FROM annotations a WHERE {where} AND a.id = ?",
+            [*args, annotation_id]).fetchone()
+        if row is None:
+            return -1
+        before = 0
+        for segment in self._segments:
+            hit = self.project.conn.execute(
+                f"SELECT 1 FROM {segment.source} WHERE {segment.where} AND a.rowid = ?",
+                [*segment.args, row[0]]).fetchone()
+            if hit is None:
+                before += self._count(segment)
+                continue
+            order = self._order(segment)
+            for i, (rowid,) in enumerate(self.project.conn.execute(
+                    f"SELECT a.rowid FROM {segment.source} WHERE {segment.where} "
+                    f"ORDER BY {order}", segment.args)):
+                if rowid == row[0]:
+                    return before + i
+        return -1
+
+    # -- the segments ------------------------------------------------------------------------
+
+    def _base(self) -> tuple[str, list]:
+        """The filter's conditions on ``a``, live rows of live documents."""
+        where, args = annotation_where(self.project, self.filt, include_deleted=True)
+        where = "a.deleted = 0" + ("" if where == "1" else f" AND {where}")
+        if self.project.conn.execute("SELECT 1 FROM documents WHERE deleted = 1 "
+                                     "LIMIT 1").fetchone():
+            where += " AND a.document_id IN (SELECT id FROM documents WHERE deleted = 0)"
+        return where, args
+
+    def _indexed(self, index: str) -> str:
+        found = self.project.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
+            (index,)).fetchone()
+        return f" INDEXED BY {index}" if found and not (self.filt and self.filt.tag_id) else ""
+
+    def _plan(self) -> list[_Segment]:
+        where, args = self._base()
+        conn = self.project.conn
+        if self.sort in _COLUMN_SORTS:
+            index, key = _COLUMN_SORTS[self.sort]
+            return [_Segment(f"annotations a{self._indexed(index)}", where, args,
+                             (key, "a.rowid"))]
+        if self.sort is None:
+            source = f"annotations a{self._indexed('annotations_live_reading')}"
+            docs = conn.execute("SELECT id, title FROM documents WHERE deleted = 0").fetchall()
+            docs.sort(key=lambda r: (r[1].casefold(), r[0]))
+            return [_Segment(source, f"{where} AND a.document_id = ?", [*args, doc_id],
+                             _READING)
+                    for doc_id, _title in docs
+                    if not self.filt or not self.filt.document_id
+                    or doc_id == self.filt.document_id]
+        if self.sort in ("entity", "author"):
+            table, column = ("entities", "entity_id") if self.sort == "entity" else (
+                "authors", "author_id")
+            live = " WHERE deleted = 0" if table == "entities" else ""
+            names = conn.execute(f"SELECT id, name FROM {table}{live}").fetchall()
+            names.sort(key=lambda r: (r[1].casefold(), r[0]))
+            segments = []
+            source = f"annotations a{self._indexed(f'annotations_live_{self.sort}')}"
+            if table == "entities":  # no (live) entity: shown empty, sorted first
+                segments += [
+                    _Segment(source, f"{where} AND a.entity_id IS NULL", args, ("a.rowid",)),
+                    _Segment("annotations a", f"{where} AND a.entity_id IN (SELECT id FROM "
+                             "entities WHERE deleted = 1)", args, ("a.rowid",))]
+            segments += [_Segment(source, f"{where} AND a.{column} = ?",
+                                  [*args, key], ("a.rowid",)) for key, _name in names]
+            return segments
+        # tags: by the alphabetically first live tag
+        tags = conn.execute("SELECT id, name FROM tags WHERE deleted = 0").fetchall()
+        tags.sort(key=lambda r: (r[1].casefold(), r[0]))
+        live = self._indexed("annotations_live_id")  # index only: the table is not read
+        segments, earlier = [], []
+        for tag_id, _name in tags:
+            cond = f"{where} AND t0.tag_id = ?"
+            extra: list = [tag_id]
+            if earlier:
+                cond += (" AND NOT EXISTS (SELECT 1 FROM annotation_tags x WHERE "
+                         "x.annotation_id = a.id AND x.tag_id IN "
+                         f"({','.join('?' * len(earlier))}))")
+                extra += earlier
+            segments.append(_Segment(
+                f"annotation_tags t0 JOIN annotations a{live} ON a.id = t0.annotation_id",
+                cond, [*args, *extra], ("t0.annotation_id",)))
+            earlier.append(tag_id)
+        segments.append(_Segment(
+            f"annotations a{live}", f"{where} AND NOT EXISTS (SELECT 1 FROM annotation_tags x "
+            "JOIN tags t ON t.id = x.tag_id AND t.deleted = 0 WHERE x.annotation_id = a.id)",
+            args, ("a.rowid",)))
+        return segments
+
+    def _order(self, segment: _Segment, reverse: bool = False) -> str:
+        desc = self.descending != reverse
+        return ", ".join(f"{key} DESC" if desc else key for key in segment.order)
+
+    def _count(self, segment: _Segment) -> int:
+        if segment.count is None:
+            segment.count = self.project.conn.execute(
+                f"SELECT count(*) FROM {segment.source} WHERE {segment.where}",
+                segment.args).fetchone()[0]
+        return segment.count
+
+    def _read(self, segment: _Segment, offset: int, size: int) -> list[int]:
+        """Rowids of ``size`` rows from ``offset`` of a segment, read from its nearer end."""
+        if offset > 50_000:  # far in: from the end backwards, if that is nearer
+            n = self._count(segment)
+            if n - offset < offset:
+                last = min(n, offset + size)
+                if last <= offset:
+                    return []
+                rows = self.project.conn.execute(
+                    f"SELECT a.rowid FROM {segment.source} WHERE {segment.where} "
+                    f"ORDER BY {self._order(segment, reverse=True)} LIMIT ? OFFSET ?",
+                    [*segment.args, last - offset, n - last]).fetchall()
+                return [r[0] for r in reversed(rows)]
+        rows = self.project.conn.execute(
+            f"SELECT a.rowid FROM {segment.source} WHERE {segment.where} "
+            f"ORDER BY {self._order(segment)} LIMIT ? OFFSET ?",
+            [*segment.args, size, offset]).fetchall()
+        return [r[0] for r in rows]
+
+
+def _sharing_rows(rows: list[tuple], shared: dict) -> list[tuple]:
+    """(rowid, *row) with repeated strings shared, as overview's rows are."""
+    return [(r[0], *s) for r, s in zip(rows, _sharing([r[1:] for r in rows], shared),
+                                       strict=True)]

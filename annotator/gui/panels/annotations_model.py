@@ -1,0 +1,262 @@
+"""The annotations table's model: virtual (issue 17). It knows how many rows the
+filter lets through and asks core.table_window for the rows the view shows, a window
+of WINDOW rows at a time, keeping the last few windows: memory stays bounded whatever
+the project's size, and the first rows of a million show in a few ms. Sorting and
+filtering happen in SQL, through indexes (see core.table_window for what each column
+sorts by)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from typing import overload
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+
+from annotator.core.changes import OpChanges
+from annotator.core.documents import page_for_offset
+from annotator.core.filters import AnnotationFilter
+from annotator.core.overview import (
+    ROW_AUTHOR,
+    ROW_DATE,
+    ROW_DOC,
+    ROW_DOC_ID,
+    ROW_ENTITY,
+    ROW_ID,
+    ROW_MODIFIED,
+    ROW_NOTE,
+    ROW_PAGE,
+    ROW_QUOTE,
+    ROW_START,
+    ROW_STATE,
+    ROW_TAGS,
+)
+from annotator.core.table_window import TableWindow
+from annotator.gui.project_model import ProjectModel
+
+COLUMNS = ("Document", "Quote", "Page", "Tags", "Entity", "Date", "Note", "Author",
+           "Modified")
+#: What each column sorts by (core.table_window.SORTS); None: documents in reading order.
+SORT_BY = (None, "quote", "page", "tags", "entity", "date", "note", "author", "modified")
+#: Rows fetched at once, and windows kept (40,000 rows at most in memory).
+WINDOW = 1000
+KEPT = 40
+INCREMENTAL_UP_TO = 500
+Index = QModelIndex | QPersistentModelIndex
+
+
+class Rows(Sequence):
+    """The table's rows as a sequence, fetched window by window as they are read."""
+
+    def __init__(self, model: AnnotationsModel) -> None:
+        self.model = model
+
+    def __len__(self) -> int:
+        return self.model.rowCount()
+
+    @overload
+    def __getitem__(self, i: int) -> tuple: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[tuple]: ...
+
+    def __getitem__(self, i: int | slice) -> tuple | list[tuple]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.model.row(i)
+
+    def __iter__(self) -> Iterator[tuple]:
+        for i in range(len(self)):
+            yield self.model.row(i)
+
+
+class AnnotationsModel(QAbstractTableModel):
+    loaded = Signal()
+
+    def __init__(self, model: ProjectModel) -> None:
+        super().__init__()
+        self.m = model
+        self.filters = AnnotationFilter()
+        self.loading = False  # fetches are synchronous now: never waiting for rows
+        self.settling = False  # rows come and go after an edit (see apply)
+        self.rows = Rows(self)
+        self._window: TableWindow | None = None
+        self._count = 0
+        self._windows: OrderedDict[int, tuple[list[int], list[tuple]]] = OrderedDict()
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._alignments: dict[str, dict[int, int]] | None = None
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def reload(self, filters: AnnotationFilter | None = None) -> None:
+        """Count the rows that pass these filters; their windows are read when shown."""
+        if filters is not None:
+            self.filters = filters
+        self._alignments = None
+        self.beginResetModel()
+        self._fresh_window()
+        self.endResetModel()
+        self.loaded.emit()
+
+    def _fresh_window(self) -> None:
+        self._windows.clear()
+        if not self.m.is_open:
+            self._window, self._count = None, 0
+            return
+        sort, descending = (None, False) if self._sort is None else (
+            SORT_BY[self._sort[0]], self._sort[1] == Qt.SortOrder.DescendingOrder)
+        self._window = TableWindow(self.m.p, self.filters, sort, descending)
+        self._count = self._window.count()
+
+    def stop(self) -> None:
+        """The project closes: show nothing."""
+        self.beginResetModel()
+        self._window, self._count = None, 0
+        self._windows.clear()
+        self.endResetModel()
+
+    def row(self, i: int) -> tuple:
+        """Row ``i``, reading its window if it is not held."""
+        first = i - i % WINDOW
+        held = self._windows.get(first)
+        if held is None:
+            assert self._window is not None
+            held = self._windows[first] = self._window.rows_with_keys(first, WINDOW)
+            while len(self._windows) > KEPT:
+                self._windows.popitem(last=False)
+        else:
+            self._windows.move_to_end(first)
+        rows = held[1]
+        return rows[i - first] if i - first < len(rows) else rows[-1]
+
+    def apply(self, changes: OpChanges) -> None:
+        """Show an edit: rows changed where they stand in place, else count again."""
+        if changes.document_links:
+            self._alignments = None
+        ids = changes.annotations
+        if changes.tags and not ids and not (changes.entities or changes.documents
+                                             or changes.authors):
+            if self._count:  # a rename or recolour: names and colours are looked up
+                self.dataChanged.emit(self.index(0, 0),
+                                      self.index(self._count - 1, len(COLUMNS) - 1))
+            return
+        if not (ids or changes.entities or changes.documents or changes.authors):
+            return
+        if not self.m.is_open or self._window is None:
+            return
+        held = list(self._windows.items())
+        count = self._count
+        self._fresh_window()
+        if self._count == count and self._same_order(held):
+            for first, (_keys, rows) in self._windows.items():
+                if rows:
+                    self.dataChanged.emit(self.index(first, 0),
+                                          self.index(first + len(rows) - 1, len(COLUMNS) - 1))
+            return
+        self.settling = True  # the view's current row moves: that is not a choice
+        try:
+            self.beginResetModel()
+            self._windows.clear()
+            self.endResetModel()
+        finally:
+            self.settling = False
+        self.loaded.emit()
+
+    def _same_order(self, held: list[tuple[int, tuple[list[int], list[tuple]]]]) -> bool:
+        """Whether the windows held show the same rows in the same places (then an edit
+        changed values only); read again into the new window's cache."""
+        assert self._window is not None
+        for first, (keys, _rows) in held:
+            fresh = self._window.rows_with_keys(first, WINDOW)
+            if fresh[0] != keys:
+                return False
+            self._windows[first] = fresh
+        return True
+
+    # -- sorting -----------------------------------------------------------------------------
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Read the rows in that order (SQL through an index: see core.table_window)."""
+        wanted = (column, order) if 0 <= column < len(COLUMNS) else None
+        if wanted == self._sort:
+            return
+        self._sort = wanted
+        if self.m.is_open and self._window is not None:
+            self.reload()
+
+    # -- Qt model ------------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def page_of(self, row: tuple) -> int | str:
+        if row[ROW_PAGE] is not None:
+            return row[ROW_PAGE]
+        if self._alignments is None:
+            self._alignments = {}
+            for link in self.m.p.documents.links():
+                if link.alignment:
+                    self._alignments.setdefault(link.source_id, link.alignment)
+        alignment = self._alignments.get(row[ROW_DOC_ID])
+        if alignment and row[ROW_START] is not None:
+            return page_for_offset(alignment, row[ROW_START]) or ""
+        return ""
+
+    def display(self, row: tuple, col: int) -> object:
+        if col == 0:
+            return row[ROW_DOC]
+        if col == 1:
+            return " ".join(row[ROW_QUOTE].split())
+        if col == 2:
+            return self.page_of(row)
+        if col == 3:
+            tags = row[ROW_TAGS].split(" ") if row[ROW_TAGS] else []
+            return ", ".join(self.m.tag_path(t) for t in tags if self.m.tag(t))
+        if col == 4:
+            return row[ROW_ENTITY] or ""
+        if col == 5:  # the normalised date (ISO 8601), sorts as text
+            return row[ROW_DATE] or ""
+        if col == 6:
+            return " ".join((row[ROW_NOTE] or "").split())
+        if col == 7:
+            return row[ROW_AUTHOR] or ""
+        return (row[ROW_MODIFIED] or "")[:16].replace("T", " ")
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        row = self.row(index.row())
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.display(row, col)
+        if role == Qt.ItemDataRole.UserRole:
+            return row[ROW_ID]
+        if role == Qt.ItemDataRole.DecorationRole and col == 3 and row[ROW_TAGS]:
+            return QColor(self.m.color_for(tuple(row[ROW_TAGS].split(" "))))
+        if role == Qt.ItemDataRole.ToolTipRole and col in (1, 6):
+            return row[ROW_QUOTE] if col == 1 else row[ROW_NOTE]  # quote and note tips
+        if role == Qt.ItemDataRole.ForegroundRole and row[ROW_STATE] == "orphaned":
+            return QColor("#d32f2f")
+        return None
+
+    def row_of(self, annotation_id: str) -> int:
+        """The row showing an annotation (-1: the filter leaves it out): looked up in
+        the windows held, else counted in SQL."""
+        for first, (_keys, rows) in self._windows.items():
+            for i, row in enumerate(rows):
+                if row[ROW_ID] == annotation_id:
+                    return first + i
+        if self._window is None:
+            return -1
+        return self._window.position(annotation_id)
