@@ -238,3 +238,33 @@ def text_pdf(pages: int) -> Path:
     doc.close()
     tmp.replace(path)
     return path
+
+
+def big_tiff(megapixels: int = 100) -> Path:
+    """A colour LZW TIFF of ``megapixels`` million pixels (a folio scanned at 600 dpi
+    and more): paper tone, lines of dark "writing", cached on disk. MuPDF decodes
+    such a file whole whatever the zoom (issue 17: ~4 s for 100 MP)."""
+    path = DATA / f"scan-{megapixels}mp-g{GENERATOR}.tif"
+    if path.exists():
+        return path
+    import numpy as np
+    from PIL import Image
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    height = int((megapixels * 1e6 * 1.3) ** 0.5)
+    width = int(megapixels * 1e6 / height)
+    grey = np.full((height, width), 228, np.uint8)
+    grey += (np.linspace(0, 18, width)[None, :]).astype(np.uint8)
+    rng = np.random.default_rng(1927)
+    step = max(40, height // 120)
+    for y in range(step * 2, height - step * 2, step):
+        x = width // 12
+        while x < width - width // 12:
+            run = int(rng.integers(step // 2, step * 3))
+            grey[y:y + step // 6, x:x + run] = 40
+            x += run + int(rng.integers(step // 4, step))
+    rgb = np.stack([grey, grey - 8, grey - 20], axis=2)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    Image.fromarray(rgb, "RGB").save(tmp, format="TIFF", compression="tiff_lzw", dpi=(600, 600))
+    tmp.replace(path)
+    return path

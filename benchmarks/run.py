@@ -48,7 +48,15 @@ class Case:
 
 
 def cases() -> list[Case]:
-    from benchmarks.cases import features, history, pdf, qt, scan_highlights, store
+    from benchmarks.cases import (
+        features,
+        history,
+        pdf,
+        qt,
+        scan_first_view,
+        scan_highlights,
+        store,
+    )
 
     return [
         Case("save", store.save_annotation, "save one annotation"),
@@ -60,6 +68,8 @@ def cases() -> list[Case]:
         Case("scan_open", qt.scan_open, "open scanned PDF to page 1 painted"),
         Case("scan_revisit", qt.scan_revisit, "revisit a page"),
         Case("scan_rss", qt.scan_rss, "RSS after viewing all pages"),
+        Case("scan_first_view", scan_first_view.scan_first_view,
+             "first view of a 100 MP TIFF"),
         Case("scan_highlights", scan_highlights.scan_highlights,
              "scan page paint: highlights added"),
         Case("word_boxes", pdf.word_boxes, "word boxes of a text PDF"),

@@ -7,6 +7,7 @@ the view maps with its full transform and keeps the anchor point itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
@@ -49,6 +50,7 @@ class ScanGraphicsView(QGraphicsView):
         super().__init__(scene, parent)
         self._owner = owner
         self._dragging = False
+        self.after_paint: Callable[[], None] | None = None  # called once, after a paint
         self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.setBackgroundBrush(scan_backdrop(self.palette()))
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
@@ -93,6 +95,12 @@ class ScanGraphicsView(QGraphicsView):
         bar = self.verticalScrollBar()
         top = self.viewport_to_scene(QPointF(0, 0)).y()
         bar.setValue(bar.value() + round((y - top) * zoom))
+
+    def paintEvent(self, event: QEvent) -> None:
+        super().paintEvent(event)
+        if self.after_paint is not None:
+            callback, self.after_paint = self.after_paint, None
+            callback()
 
     # -- input ---------------------------------------------------------------------------
 

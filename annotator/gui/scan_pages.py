@@ -12,7 +12,7 @@ import bisect
 from collections.abc import Callable, Hashable
 from itertools import islice
 
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QPointF, QRectF, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
 
@@ -23,6 +23,7 @@ from annotator.gui.page_previews import Previews
 from annotator.gui.render import MAX_RENDER_PIXELS, Renderer, RenderJob
 
 GAP = 12.0  # points between pages and around them
+AFTER_PAINT_MS = 150  # a render waiting for a preview's paint waits no longer
 
 
 class PageColumn:
@@ -52,6 +53,7 @@ class PageColumn:
         self._failed: set[tuple] = set()  # (doc, page, bucket) that MuPDF could not render
         self._previewed: set[int] = set()  # pages whose stored preview exists or was shown
         self._previews: Previews | None = None
+        self._deferred: list[RenderJob] | None = None  # jobs waiting for a paint
 
     def lay_out(self, doc_key: Hashable, pages: list[Page],
                 previews: Previews | None = None) -> None:
@@ -137,9 +139,26 @@ class PageColumn:
         for number in self._shown.difference(visible):
             self.items[number - 1].set_image(None, 0)
         self._shown = set(visible)
-        if previewed:  # painted before the worker takes the GIL for a long decode
-            self._view.viewport().repaint()
-        self._renderer.request("page", jobs)
+        self._deferred = None
+        if previewed:  # painted first: the worker holds the GIL for a whole decode
+            self._request_after_paint(jobs)
+        else:
+            self._renderer.request("page", jobs)
+
+    def _request_after_paint(self, jobs: list[RenderJob]) -> None:
+        """Ask for ``jobs`` once the view has painted the previews just set (or after
+        AFTER_PAINT_MS if it does not paint, hidden), unless another request came."""
+        self._deferred = jobs
+
+        def send() -> None:
+            if self._deferred is jobs:
+                self._deferred = None
+                self._renderer.request("page", jobs)
+
+        if hasattr(self._view, "after_paint"):
+            self._view.after_paint = send
+        QTimer.singleShot(AFTER_PAINT_MS, send)
+        self._view.viewport().update()
 
     def _show_preview(self, number: int) -> bool:
         """A page slow to render (see page_previews) shows its stored reduced copy at
