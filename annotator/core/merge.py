@@ -314,16 +314,11 @@ def _merge_snapshot(project: Project, other: Path, checked: tuple[Path, int],
             report.backup = str(backups.make_backup(conn, project.path,
                                                     f"before merging {other.stem}") or "")
         m = RowMerger(project, report, base=ancestor is not None)
-        where = m.changed("annotations")
-        total = conn.execute("SELECT count(*) FROM theirs.annotations AS t"
-                             + (f" WHERE {where}" if where else "")).fetchone()[0]
-        done = [0]
+        total = conn.execute("SELECT count(*) FROM theirs.annotations").fetchone()[0]
 
-        def tick() -> None:
-            done[0] += 1
-            if progress is not None and (done[0] % 500 == 0 or done[0] == total):
-                if progress(done[0], total) is False:
-                    raise MergeError("the merge was cancelled; nothing was changed.")
+        def tick(fraction: float) -> None:
+            if progress is not None and progress(round(fraction * total), total) is False:
+                raise MergeError("the merge was cancelled; nothing was changed.")
 
         sound_codebook = not codebook.deep_tags(conn, limit=1)
         with project.transaction(f"Merge {other.stem}", kind="merge"):

@@ -123,7 +123,8 @@ class RowStore:
                       for t, rows in info.items()}
         self.map: dict[str, dict[str, str]] = {t: {} for t in MERGED_TABLES}
         self.future = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
-        self.texts: dict[str, tuple[str, str]] = {}  # our doc id -> (their text, final text)
+        #: our doc id -> (their doc id or None, whether their passages move onto our text)
+        self.texts: dict[str, tuple[str | None, bool]] = {}
         self.plans: dict[str, list[tuple]] = {}
 
     # -- reading and checking their rows ---------------------------------------------

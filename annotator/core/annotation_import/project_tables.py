@@ -8,23 +8,19 @@ in dependency order, inside its one transaction.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 
-from annotator.core.anchoring import describe, reanchor_all
 from annotator.core.annotation_import.project_rows import (
     SHA256_HEX,
     Reject,
-    garbled,
     tally,
 )
 from annotator.core.codebook import check_tag_depth
-from annotator.core.merge_three_way import ThreeWay
-from annotator.core.model import TextSelector
+from annotator.core.merge_annotations import AnnotationMerge
 from annotator.core.names import fold
 from annotator.core.util import dumps, loads
 
 
-class RowMerger(ThreeWay):
+class RowMerger(AnnotationMerge):
     """One merge: call the table methods in dependency order. With ``base`` (the
     common ancestor attached as ``base``) rows both copies have merge three-way."""
 
@@ -155,40 +151,49 @@ class RowMerger(ThreeWay):
 
     def documents(self) -> None:
         """By id, else by the SHA-256 of the bytes; a new one brings bytes and pages,
-        checked against that SHA-256."""
-        for row in self.rows("documents"):
+        checked against that SHA-256. A row the same as ours in every column (found in
+        SQL) changes nothing and is not read: its text is not decoded (issue 17)."""
+        same = " AND ".join(f"m.{c} IS t.{c}" for c in self.cols["documents"])
+        for doc_id, kind in self.c.execute(
+                f"SELECT t.id, t.kind FROM theirs.documents t JOIN main.documents m "
+                f"ON m.id = t.id WHERE {same}"):
+            self.map["documents"][doc_id] = doc_id
+            if kind == "text":
+                self.keep_text(doc_id, doc_id, moved=False)
+        for row in self.rows("documents", where=f"NOT EXISTS (SELECT 1 FROM main.documents "
+                                                f"m WHERE m.id = t.id AND {same})"):
             try:
                 row = self.clean("documents", row)
                 if not SHA256_HEX.fullmatch(row["sha256"]):
                     raise Reject("its SHA-256 is not one")
-                same = self.ours("documents", row["id"]) is not None
-                match = row["id"] if same else (self.c.execute(
+                same_id = self.ours("documents", row["id"]) is not None
+                match = row["id"] if same_id else (self.c.execute(
                     "SELECT id FROM main.documents WHERE sha256 = ? ORDER BY deleted LIMIT 1",
                     (row["sha256"],)).fetchone() or [None])[0]
                 if match is None:
                     self.new_document(row)
                     self.map["documents"][row["id"]] = row["id"]
-                    self.texts[row["id"]] = (row["text"] or "", row["text"] or "")
+                    self.keep_text(row["id"], row["id"], moved=False)
                     continue
                 mine = self.ours("documents", match)
                 assert mine is not None
                 if mine["sha256"] != row["sha256"] or mine["kind"] != row["kind"]:
                     raise Reject("same id as one of ours but other bytes")
-                if not same:
+                if not same_id:
                     tally(self.r.matched, "documents")
                 spoiled = self.spoiled("documents", row)
                 was = None if spoiled else self.base_row("documents", match, row["id"])
                 if was is not None:  # title, metadata, text: three-way, conflicts kept
                     kept = self.merged("documents", mine, {**row, "id": match}, was)
-                    self.update("documents", mine, kept, clock=same)
+                    self.update("documents", mine, kept, clock=same_id)
                     final = kept["text"]
                 else:
                     theirs_win = not spoiled and self.wins(mine, row, "documents")
                     if theirs_win:  # a tombstone of the same bytes deletes
-                        self.update("documents", mine, row, clock=same)
+                        self.update("documents", mine, row, clock=same_id)
                     final = row["text"] if theirs_win else mine["text"]
                 if mine["kind"] == "text":  # (their passages follow onto the kept text)
-                    self.texts[match] = (row["text"] or "", final or "")
+                    self.keep_text(match, row["id"], (row["text"] or "") != (final or ""))
                     if (mine["text"] or "") != (final or ""):
                         self.reanchor_ours(match, mine["text"] or "", final or "")
                 self.map["documents"][row["id"]] = match
@@ -234,20 +239,6 @@ class RowMerger(ThreeWay):
         for row, new_row in zip(rows, self.moved(rows, old, new), strict=True):
             self.r.reanchored += self.update("annotations", row, new_row)
 
-    def moved(self, rows: list[dict], old: str, new: str) -> list[dict]:
-        sels = [(r["id"], TextSelector(r["start_offset"], r["end_offset"], r["exact"] or "",
-                                       r["prefix"] or "", r["suffix"] or "")) for r in rows]
-        anchors = reanchor_all(old, new, sels)
-        out = []
-        for row in rows:
-            a = anchors[row["id"]]
-            sel = describe(new, a.start, a.end) if a.state != "orphaned" else None
-            out.append({**row, "start_offset": a.start, "end_offset": a.end,
-                        "anchor_state": str(a.state),
-                        **({"exact": sel.exact, "prefix": sel.prefix, "suffix": sel.suffix}
-                           if sel else {})})
-        return out
-
     def document_links(self) -> None:
         for row in self.rows("document_links"):
             try:
@@ -264,172 +255,6 @@ class RowMerger(ThreeWay):
                 self.upsert("document_links", row, match, same_id=same)
             except Reject as exc:
                 self.reject("document_links", row, str(exc))
-
-    def annotations(self, tick: Callable[[], None]) -> None:
-        """By id; their passages moved onto the kept text of their document first."""
-        mine = dict(self.c.execute("SELECT id, modified_at FROM main.annotations"))
-        tags: dict[str, list[str]] = {}
-        if not self.base:  # (three-way: only the tags of the rows read, below)
-            for a, t in self.c.execute("SELECT annotation_id, tag_id FROM "
-                                       "theirs.annotation_tags"):
-                tags.setdefault(a, []).append(t)
-        pages = dict(((d, n), (w, h)) for d, n, w, h in self.c.execute(
-            "SELECT document_id, number, width, height FROM main.pages"))
-        by_doc: dict[str, list[dict]] = {}
-        for row in self.rows("annotations", where=self.changed("annotations")):
-            tick()
-            if row["id"] in mine and self.spoiled("annotations", row):
-                continue
-            try:
-                row = self.checked_annotation(self.clean("annotations", row), pages)
-            except Reject as exc:
-                self.reject("annotations", row, str(exc))
-                continue
-            by_doc.setdefault(row["document_id"], []).append(row)
-        if self.base:
-            tags = self.their_tags([r["id"] for rows in by_doc.values() for r in rows])
-        as_they_are: list[str] = []  # new rows to copy by SQL, unchanged but for ids
-        fresh: list[dict] = []  # new rows written from Python (moved or with U+FFFD)
-        for doc_id, rows in by_doc.items():
-            theirs_text, final = self.texts.get(doc_id, ("", ""))
-            text_rows = [r for r in rows if r["start_offset"] is not None]
-            moved = theirs_text != final and text_rows
-            if moved:
-                for r, m in zip(text_rows, self.moved(text_rows, theirs_text, final), strict=True):
-                    r.update(m)
-            new = [r for r in rows if r["id"] not in mine]
-            if not moved:  # text that was not UTF-8 is written repaired, not copied raw
-                raw = {r["id"] for r in new if not garbled(r)}
-                as_they_are += raw
-                new = [r for r in new if r["id"] not in raw]
-            self.contested([r for r in rows if r["id"] in mine], mine, tags)
-            fresh += new
-        # new rows, all at once: journaled by key in bulk (no trigger per row); none of
-        # them can exist here already, their ids being new to us
-        ours = self.map["tags"]
-        tag_rows = [(i, t) for i in (*(r["id"] for r in fresh), *as_they_are)
-                    for t in dict.fromkeys(ours[x] for x in tags.get(i, ()) if x in ours)]
-        fresh_ids = {r["id"] for r in fresh}
-        with self.p.bulk_insert() as journal:
-            self.insert_many("annotations", fresh)
-            self.c.executemany("INSERT INTO main.annotation_tags VALUES (?, ?)",
-                               [r for r in tag_rows if r[0] in fresh_ids])
-            self.copy_new(as_they_are)  # their tags too, mapped as tag_rows says
-            journal("annotations", [(r["id"],) for r in fresh])
-            journal("annotations", [(i,) for i in as_they_are])
-            journal("annotation_tags", tag_rows)
-
-    def contested(self, rows: list[dict], mine: dict[str, str],
-                  tags: dict[str, list[str]]) -> None:
-        """Their rows that we have too. Two-way: where theirs is newer it wins. Three-way:
-        only rows they changed since the base were read (``changed``), merged field by
-        field where the base has them."""
-        if not self.base:  # (where ours is newer there is nothing to do)
-            rows = [r for r in rows if r["modified_at"] >= mine[r["id"]]]
-        ids = [r["id"] for r in rows]
-        here = self.ours_many("annotations", ids)
-        base = self.base_rows("annotations", ids)
-        self.base_onto_final(base)
-        if base:
-            base_tags = self.tag_sets("base", list(base))
-            our_tags = self.tag_sets("main", list(base))
-        for row in rows:
-            ours = here[row["id"]]
-            if ours["document_id"] != row["document_id"]:
-                self.reject("annotations", row, "same id as one of ours, elsewhere")
-            elif row["id"] in base:
-                theirs_tags = {self.map["tags"].get(t, t) for t in tags.get(row["id"], ())}
-                was, now_ours = base_tags[row["id"]], our_tags[row["id"]]
-                merged = self.merged("annotations", ours, row, base[row["id"]],
-                                     (now_ours != was, theirs_tags != was))
-                self.update("annotations", ours, merged)
-                self.merge_tags(row["id"], now_ours, theirs_tags, was)
-            elif self.wins(ours, row, "annotations"):
-                self.update("annotations", ours, row)
-                self.set_tags(row["id"], tags.get(row["id"], []))
-
-    def base_onto_final(self, base: dict[str, dict]) -> None:
-        """Base passages moved onto the kept text where the base's text differs, as
-        theirs were: a passage is then "changed" only if a scholar changed it."""
-        docs: dict[str, list[dict]] = {}
-        for row in base.values():
-            if row["start_offset"] is not None:
-                docs.setdefault(row["document_id"], []).append(row)
-        for doc_id, rows in docs.items():
-            was = self.c.execute("SELECT text FROM base.documents WHERE id = ?",
-                                 (doc_id,)).fetchone()
-            final = self.texts.get(doc_id, (None, None))[1]
-            if was and isinstance(was[0], str) and final is not None and was[0] != final:
-                for r, m in zip(rows, self.moved(rows, was[0], final), strict=True):
-                    r.update(m)
-
-    def copy_new(self, ids: list[str]) -> None:
-        """New rows of theirs, checked and unchanged, copied across the attachment by
-        SQL, their ids and our id maps in temporary tables: binding 22 values a row
-        from Python was most of a merge's time. (The caller journals their keys.)"""
-        c, cols = self.c, self.cols["annotations"]
-        c.execute("CREATE TEMP TABLE merge_ids (id TEXT PRIMARY KEY) WITHOUT ROWID")
-        c.execute("CREATE TEMP TABLE merge_map (kind TEXT, theirs TEXT, ours TEXT, "
-                  "PRIMARY KEY (kind, theirs)) WITHOUT ROWID")
-        try:
-            c.executemany("INSERT INTO temp.merge_ids VALUES (?)", [(i,) for i in ids])
-            c.executemany("INSERT INTO temp.merge_map VALUES (?, ?, ?)", [
-                (k, t, o) for k in ("documents", "authors", "entities", "tags")
-                for t, o in self.map[k].items()])
-            pick = {"document_id": "d.ours", "author_id": "u.ours", "entity_id": "e.ours"}
-            c.execute(
-                f"INSERT INTO main.annotations ({', '.join(cols)}) SELECT "
-                f"{', '.join(pick.get(col, 'a.' + col) for col in cols)} FROM theirs.annotations a "
-                "JOIN temp.merge_ids i ON i.id = a.id "
-                "JOIN temp.merge_map d ON d.kind = 'documents' AND d.theirs = a.document_id "
-                "JOIN temp.merge_map u ON u.kind = 'authors' AND u.theirs = a.author_id "
-                "LEFT JOIN temp.merge_map e ON e.kind = 'entities' AND e.theirs = a.entity_id")
-            c.execute("INSERT OR IGNORE INTO main.annotation_tags SELECT t.annotation_id, m.ours "
-                      "FROM theirs.annotation_tags t JOIN temp.merge_ids i "
-                      "ON i.id = t.annotation_id JOIN temp.merge_map m ON m.kind = 'tags' "
-                      "AND m.theirs = t.tag_id")
-        finally:
-            c.execute("DROP TABLE temp.merge_ids")
-            c.execute("DROP TABLE temp.merge_map")
-        self.insert_many("annotations", [], counted=ids)
-
-    def checked_annotation(self, row: dict, pages: dict) -> dict:
-        doc = self.map["documents"].get(row["document_id"])
-        author = self.map["authors"].get(row["author_id"])
-        if doc is None or author is None:
-            raise Reject("its document or author was not merged")
-        row = {**row, "document_id": doc, "author_id": author}
-        if row["entity_id"] is not None:
-            row["entity_id"] = self.map["entities"].get(row["entity_id"])
-            if row["entity_id"] is None:
-                self.r.unmatched.append(f"annotations {row['id']}: its entity was not merged; "
-                                        "kept without it")
-        if row["start_offset"] is not None:
-            text = self.texts.get(doc, ("", ""))[0]
-            s, e = row["start_offset"], row["end_offset"]
-            if e is None or not 0 <= s <= e <= len(text):
-                raise Reject("its passage lies outside the text")
-            if not row["deleted"] and row["anchor_state"] != "orphaned" and \
-                    text[s:e] != row["exact"]:
-                raise Reject("its quote is not the text at its offsets")
-        elif row["page"] is not None:
-            size = pages.get((doc, row["page"]))
-            box = [row[k] for k in ("x", "y", "w", "h")]
-            if size is None or None in box or box[2] < 0 or box[3] < 0:
-                raise Reject("its region is not on a page of the document")
-            if len(loads(row["quads"], [])) > 10_000:
-                raise Reject("too many highlight boxes")
-        else:
-            raise Reject("it has neither a passage nor a region")
-        return row
-
-    def set_tags(self, ann_id: str, their_tags: list[str]) -> None:
-        """Their tag set (mapped) replaces ours (the journal keeps ours for undo)."""
-        mapped = list(dict.fromkeys(self.map["tags"][t] for t in their_tags
-                                    if t in self.map["tags"]))
-        self.c.execute("DELETE FROM main.annotation_tags WHERE annotation_id = ?", (ann_id,))
-        self.c.executemany("INSERT INTO main.annotation_tags VALUES (?, ?)",
-                           [(ann_id, t) for t in mapped])
 
     def links(self) -> None:
         for row in self.rows("links"):

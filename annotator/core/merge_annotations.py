@@ -1,0 +1,304 @@
+"""The annotations of a merge, streamed: their rows are read a batch at a time (by
+rowid), so a merge of two million-annotation projects holds one batch, the texts of
+the few documents it is on, and no list of either side's rows (issue 17: the whole
+of both sides in memory took 3.6 GB at 1M).
+
+Which of their rows are worth reading is decided in SQL, on the attached file, by id:
+a row of theirs we have is skipped unread when it cannot change ours — two-way, when
+ours is later, or as late and the same; three-way, when they left it as the common
+ancestor had it. Such a row is never written, so not worth checking either. New rows
+that need no change but for their ids are copied across the attachment by SQL, and
+the journal records them by key (one bulk change). The texts a batch needs (to check
+each quote at its offsets, and to move passages onto the kept text) are read per
+document and a few are kept, never all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from annotator.core.anchoring import describe, reanchor_all
+from annotator.core.annotation_import.project_rows import _CAPS, _UPDATE, Reject, garbled
+from annotator.core.merge_three_way import ThreeWay
+from annotator.core.model import TextSelector
+from annotator.core.util import loads
+
+#: their annotations read per batch
+BATCH = 5000
+#: texts kept between batches (the documents a batch is on; rows come grouped by
+#: document from an import, so this is one or two in practice)
+TEXTS_KEPT = 4
+
+
+class AnnotationMerge(ThreeWay):
+    """The annotations table of a merge (see the module docstring); the other tables
+    are in project_tables.RowMerger, which calls :meth:`annotations` after documents."""
+
+    def __init__(self, project, report, *, base: bool = False) -> None:
+        super().__init__(project, report, base=base)
+        self._text_cache: dict[tuple[str, str], str] = {}
+
+    # -- the texts their passages are checked against and moved onto -------------------
+
+    def keep_text(self, ours: str, theirs: str | None, moved: bool) -> None:
+        """Document ``ours`` (our id) has their passages checked against their text
+        (their document ``theirs``; None: a text of no passages, e.g. a paged
+        document) and, when ``moved``, moved onto the text we keep."""
+        self.texts[ours] = (theirs, moved)
+
+    def text_of(self, schema_name: str, doc_id: str) -> str:
+        cache = self._text_cache
+        key = (schema_name, doc_id)
+        if key not in cache:
+            while len(cache) >= TEXTS_KEPT:
+                cache.pop(next(iter(cache)))
+            found = self.c.execute(f"SELECT substr(text, 1, {_CAPS['text'] + 1}) FROM "
+                                   f"{schema_name}.documents WHERE id = ?", (doc_id,)).fetchone()
+            cache[key] = found[0] if found and isinstance(found[0], str) else ""
+        return cache[key]
+
+    def their_text(self, doc: str) -> str:
+        """Their text of our document ``doc`` (as they have it), "" if none."""
+        theirs = self.texts.get(doc, (None, False))[0]
+        return "" if theirs is None else self.text_of("theirs", theirs)
+
+    def final_text(self, doc: str) -> str | None:
+        """The text we keep of ``doc`` (written by then), None if not merged."""
+        return self.text_of("main", doc) if doc in self.texts else None
+
+    def text_moved(self, doc: str) -> bool:
+        return bool(self.texts.get(doc, (None, False))[1])
+
+    # -- which of their rows to read ---------------------------------------------------
+
+    def changed(self, table: str) -> str:
+        """SQL over their table ``t``: the rows worth reading (module docstring). One
+        lookup by id in our table (and the base's) per row of theirs, in SQLite."""
+        if self.base:
+            return (f"NOT EXISTS (SELECT 1 FROM main.{table} m JOIN base.{table} b "
+                    f"ON b.id = m.id WHERE m.id = t.id AND b.modified_at IS t.modified_at)")
+        same = " AND ".join(f"m.{c} IS t.{c}" for c in ("document_id", *_UPDATE[table]))
+        return (f"NOT EXISTS (SELECT 1 FROM main.{table} m WHERE m.id = t.id AND "
+                f"(m.modified_at > t.modified_at OR ({same})))")
+
+    def batches(self, table: str, where: str):
+        """Their rows worth reading, BATCH at a time, with the last rowid read."""
+        cols = [c for c in self.cols[table] if c != "data"]
+        sel = ", ".join(f"substr({c}, 1, {_CAPS[c] + 1})" if c in _CAPS else c for c in cols)
+        after = None
+        while True:
+            found = self.c.execute(
+                f"SELECT t.rowid, {sel} FROM theirs.{table} AS t WHERE "
+                f"{'t.rowid > ? AND ' if after is not None else ''}{where} "
+                f"ORDER BY t.rowid LIMIT {BATCH}", () if after is None else (after,)).fetchall()
+            if not found:
+                return
+            after = found[-1][0]
+            yield after, [dict(zip(cols, values[1:], strict=True)) for values in found]
+            if len(found) < BATCH:
+                return
+
+    # -- the table ---------------------------------------------------------------------
+
+    def annotations(self, tick: Callable[[float], None]) -> None:
+        """By id; their passages moved onto the kept text of their document first.
+        ``tick(fraction)``: how far through their table the merge is."""
+        self._text_cache.clear()  # our texts as the documents left them
+        pages = dict(((d, n), (w, h)) for d, n, w, h in self.c.execute(
+            "SELECT document_id, number, width, height FROM main.pages"))
+        low, high = self.c.execute(
+            "SELECT coalesce(min(rowid), 0), coalesce(max(rowid), 0) "
+            "FROM theirs.annotations").fetchone()
+        self._copy_tables()
+        try:
+            for last, rows in self.batches("annotations", self.changed("annotations")):
+                self.annotation_batch(rows, pages)
+                tick((last - low + 1) / max(high - low + 1, 1))
+        finally:
+            self.c.execute("DROP TABLE IF EXISTS temp.merge_ids")
+            self.c.execute("DROP TABLE IF EXISTS temp.merge_map")
+        tick(1.0)
+
+    def annotation_batch(self, rows: list[dict], pages: dict) -> None:
+        mine = self.stamps([r["id"] for r in rows])
+        by_doc: dict[str, list[dict]] = {}
+        for row in rows:
+            if row["id"] in mine and self.spoiled("annotations", row):
+                continue
+            try:
+                row = self.checked_annotation(self.clean("annotations", row), pages)
+            except Reject as exc:
+                self.reject("annotations", row, str(exc))
+                continue
+            by_doc.setdefault(row["document_id"], []).append(row)
+        tags = self.their_tags([r["id"] for rows in by_doc.values() for r in rows])
+        as_they_are: list[str] = []  # new rows to copy by SQL, unchanged but for ids
+        fresh: list[dict] = []  # new rows written from Python (moved or with U+FFFD)
+        for doc_id, doc_rows in by_doc.items():
+            text_rows = [r for r in doc_rows if r["start_offset"] is not None]
+            moved = self.text_moved(doc_id) and text_rows
+            if moved:
+                for r, m in zip(text_rows, self.moved(text_rows, self.their_text(doc_id),
+                                                      self.final_text(doc_id) or ""),
+                                strict=True):
+                    r.update(m)
+            new = [r for r in doc_rows if r["id"] not in mine]
+            if not moved:  # text that was not UTF-8 is written repaired, not copied raw
+                raw = {r["id"] for r in new if not garbled(r)}
+                as_they_are += raw
+                new = [r for r in new if r["id"] not in raw]
+            self.contested([r for r in doc_rows if r["id"] in mine], mine, tags)
+            fresh += new
+        # new rows: journaled by key in bulk (no trigger per row); none of them can
+        # exist here already, their ids being new to us
+        ours = self.map["tags"]
+        tag_rows = [(i, t) for i in (*(r["id"] for r in fresh), *as_they_are)
+                    for t in dict.fromkeys(ours[x] for x in tags.get(i, ()) if x in ours)]
+        fresh_ids = {r["id"] for r in fresh}
+        with self.p.bulk_insert() as journal:
+            self.insert_many("annotations", fresh)
+            self.c.executemany("INSERT INTO main.annotation_tags VALUES (?, ?)",
+                               [r for r in tag_rows if r[0] in fresh_ids])
+            self.copy_new(as_they_are)  # their tags too, mapped as tag_rows says
+            journal("annotations", [(r["id"],) for r in fresh])
+            journal("annotations", [(i,) for i in as_they_are])
+            journal("annotation_tags", tag_rows)
+
+    def stamps(self, ids: list[str]) -> dict[str, str]:
+        """Our modified_at of those of ``ids`` we have."""
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            out.update(self.c.execute(
+                "SELECT id, modified_at FROM main.annotations WHERE id IN "
+                f"({','.join('?' * len(chunk))})", chunk))
+        return out
+
+    def contested(self, rows: list[dict], mine: dict[str, str],
+                  tags: dict[str, list[str]]) -> None:
+        """Their rows that we have too. Two-way: where theirs is newer it wins. Three-way:
+        only rows they changed since the base were read (``changed``), merged field by
+        field where the base has them."""
+        if not self.base:  # (where ours is newer there is nothing to do)
+            rows = [r for r in rows if r["modified_at"] >= mine[r["id"]]]
+        ids = [r["id"] for r in rows]
+        here = self.ours_many("annotations", ids)
+        base = self.base_rows("annotations", ids)
+        self.base_onto_final(base)
+        if base:
+            base_tags = self.tag_sets("base", list(base))
+            our_tags = self.tag_sets("main", list(base))
+        for row in rows:
+            ours = here[row["id"]]
+            if ours["document_id"] != row["document_id"]:
+                self.reject("annotations", row, "same id as one of ours, elsewhere")
+            elif row["id"] in base:
+                theirs_tags = {self.map["tags"].get(t, t) for t in tags.get(row["id"], ())}
+                was, now_ours = base_tags[row["id"]], our_tags[row["id"]]
+                merged = self.merged("annotations", ours, row, base[row["id"]],
+                                     (now_ours != was, theirs_tags != was))
+                self.update("annotations", ours, merged)
+                self.merge_tags(row["id"], now_ours, theirs_tags, was)
+            elif self.wins(ours, row, "annotations"):
+                self.update("annotations", ours, row)
+                self.set_tags(row["id"], tags.get(row["id"], []))
+
+    def base_onto_final(self, base: dict[str, dict]) -> None:
+        """Base passages moved onto the kept text where the base's text differs, as
+        theirs were: a passage is then "changed" only if a scholar changed it."""
+        docs: dict[str, list[dict]] = {}
+        for row in base.values():
+            if row["start_offset"] is not None:
+                docs.setdefault(row["document_id"], []).append(row)
+        for doc_id, rows in docs.items():
+            was = self.c.execute("SELECT text FROM base.documents WHERE id = ?",
+                                 (doc_id,)).fetchone()
+            final = self.final_text(doc_id)
+            if was and isinstance(was[0], str) and final is not None and was[0] != final:
+                for r, m in zip(rows, self.moved(rows, was[0], final), strict=True):
+                    r.update(m)
+
+    def moved(self, rows: list[dict], old: str, new: str) -> list[dict]:
+        sels = [(r["id"], TextSelector(r["start_offset"], r["end_offset"], r["exact"] or "",
+                                       r["prefix"] or "", r["suffix"] or "")) for r in rows]
+        anchors = reanchor_all(old, new, sels)
+        out = []
+        for row in rows:
+            a = anchors[row["id"]]
+            sel = describe(new, a.start, a.end) if a.state != "orphaned" else None
+            out.append({**row, "start_offset": a.start, "end_offset": a.end,
+                        "anchor_state": str(a.state),
+                        **({"exact": sel.exact, "prefix": sel.prefix, "suffix": sel.suffix}
+                           if sel else {})})
+        return out
+
+    def _copy_tables(self) -> None:
+        """Temporary tables :meth:`copy_new` joins: the ids of a batch, our id maps."""
+        c = self.c
+        c.execute("CREATE TEMP TABLE merge_ids (id TEXT PRIMARY KEY) WITHOUT ROWID")
+        c.execute("CREATE TEMP TABLE merge_map (kind TEXT, theirs TEXT, ours TEXT, "
+                  "PRIMARY KEY (kind, theirs)) WITHOUT ROWID")
+        c.executemany("INSERT INTO temp.merge_map VALUES (?, ?, ?)", [
+            (k, t, o) for k in ("documents", "authors", "entities", "tags")
+            for t, o in self.map[k].items()])
+
+    def copy_new(self, ids: list[str]) -> None:
+        """New rows of theirs, checked and unchanged, copied across the attachment by
+        SQL, their ids and our id maps in temporary tables: binding 22 values a row
+        from Python was most of a merge's time. (The caller journals their keys.)"""
+        if not ids:
+            return
+        c, cols = self.c, self.cols["annotations"]
+        c.executemany("INSERT INTO temp.merge_ids VALUES (?)", [(i,) for i in ids])
+        pick = {"document_id": "d.ours", "author_id": "u.ours", "entity_id": "e.ours"}
+        c.execute(
+            f"INSERT INTO main.annotations ({', '.join(cols)}) SELECT "
+            f"{', '.join(pick.get(col, 'a.' + col) for col in cols)} FROM temp.merge_ids i "
+            "CROSS JOIN theirs.annotations a ON a.id = i.id "
+            "JOIN temp.merge_map d ON d.kind = 'documents' AND d.theirs = a.document_id "
+            "JOIN temp.merge_map u ON u.kind = 'authors' AND u.theirs = a.author_id "
+            "LEFT JOIN temp.merge_map e ON e.kind = 'entities' AND e.theirs = a.entity_id")
+        c.execute("INSERT OR IGNORE INTO main.annotation_tags SELECT t.annotation_id, m.ours "
+                  "FROM temp.merge_ids i CROSS JOIN theirs.annotation_tags t "
+                  "ON t.annotation_id = i.id JOIN temp.merge_map m ON m.kind = 'tags' "
+                  "AND m.theirs = t.tag_id")
+        c.execute("DELETE FROM temp.merge_ids")
+        self.insert_many("annotations", [], counted=ids)
+
+    def checked_annotation(self, row: dict, pages: dict) -> dict:
+        doc = self.map["documents"].get(row["document_id"])
+        author = self.map["authors"].get(row["author_id"])
+        if doc is None or author is None:
+            raise Reject("its document or author was not merged")
+        row = {**row, "document_id": doc, "author_id": author}
+        if row["entity_id"] is not None:
+            row["entity_id"] = self.map["entities"].get(row["entity_id"])
+            if row["entity_id"] is None:
+                self.r.unmatched.append(f"annotations {row['id']}: its entity was not merged; "
+                                        "kept without it")
+        if row["start_offset"] is not None:
+            text = self.their_text(doc)
+            s, e = row["start_offset"], row["end_offset"]
+            if e is None or not 0 <= s <= e <= len(text):
+                raise Reject("its passage lies outside the text")
+            if not row["deleted"] and row["anchor_state"] != "orphaned" and \
+                    text[s:e] != row["exact"]:
+                raise Reject("its quote is not the text at its offsets")
+        elif row["page"] is not None:
+            size = pages.get((doc, row["page"]))
+            box = [row[k] for k in ("x", "y", "w", "h")]
+            if size is None or None in box or box[2] < 0 or box[3] < 0:
+                raise Reject("its region is not on a page of the document")
+            if len(loads(row["quads"], [])) > 10_000:
+                raise Reject("too many highlight boxes")
+        else:
+            raise Reject("it has neither a passage nor a region")
+        return row
+
+    def set_tags(self, ann_id: str, their_tags: list[str]) -> None:
+        """Their tag set (mapped) replaces ours (the journal keeps ours for undo)."""
+        mapped = list(dict.fromkeys(self.map["tags"][t] for t in their_tags
+                                    if t in self.map["tags"]))
+        self.c.execute("DELETE FROM main.annotation_tags WHERE annotation_id = ?", (ann_id,))
+        self.c.executemany("INSERT INTO main.annotation_tags VALUES (?, ?)",
+                           [(ann_id, t) for t in mapped])
