@@ -45,6 +45,8 @@ _COLUMN_SORTS = {
     "page": ("annotations_live_page", "a.page"),
     "modified": ("annotations_live_modified", "a.modified_at"),
 }
+#: An OFFSET beyond this is read from the segment's other end, if that is nearer.
+FAR = 50_000
 _READING = ("a.start_offset", "a.page", "a.y", "a.x", "a.rowid")
 
 _ROWS = ("SELECT a.rowid, a.id, a.document_id, d.title, substr(coalesce(a.exact, ''), 1, 300), "
@@ -242,7 +244,7 @@ class TableWindow:
 
     def _read(self, segment: _Segment, offset: int, size: int) -> list[int]:
         """Rowids of ``size`` rows from ``offset`` of a segment, read from its nearer end."""
-        if offset > 50_000:  # far in: from the end backwards, if that is nearer
+        if offset > FAR:  # far in: from the end backwards, if that is nearer
             n = self._count(segment)
             if n - offset < offset:
                 last = min(n, offset + size)

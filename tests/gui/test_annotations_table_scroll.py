@@ -1,0 +1,84 @@
+"""The virtual annotations table (issue 17) in the real window: scrolled to the end it
+shows the project's last rows, a click on each header sorts by that column (the rows
+read back from the project in that order), and it holds a bounded number of windows."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from annotator.core.importers.base import ImportedSource
+from annotator.core.model import DocumentKind, TagKind
+from annotator.core.table_window import TableWindow
+from annotator.gui.panels import annotations_model
+from annotator.gui.panels.annotations_model import COLUMNS, SORT_BY
+
+N = 1500
+
+
+@pytest.fixture
+def big_path(tmp_path):
+    from annotator.core.project import Project
+
+    path = tmp_path / "big.annot"
+    project = Project.create(path, "Big", author="Test Historian")
+    rng = random.Random(3)
+    tags = [project.tags.create(n, TagKind.THEME).value.id for n in ("Trade", "army", "Debt")]
+    words = ("loan", "Krasin", "treaty", "émigré", "Briand", "debt")
+    docs = []
+    for title in ("Letters", "diary", "Notes"):
+        text = " ".join(rng.choice(words) for _ in range(3000))
+        docs.append((project.documents.add_source(ImportedSource(
+            title, DocumentKind.TEXT, "text/plain", f"{title}.txt", text.encode(),
+            text=text)).id, text))
+    with project.transaction("many"):
+        for _ in range(N):
+            doc, text = rng.choice(docs)
+            start = rng.randrange(0, len(text) - 40)
+            project.annotations.add(doc, start=start, end=start + rng.randint(3, 30),
+                                    tag_ids=rng.sample(tags, rng.randint(0, 2)),
+                                    note=rng.choice(("", "see Krasin", "a loan")),
+                                    date_value=rng.choice(("", "1924", "1923-05")))
+    project.close()
+    return path
+
+
+def test_scroll_to_the_end_and_sort_by_each_column(qtbot, big_path, dialogs, monkeypatch):
+    from annotator.gui.main_window import MainWindow
+
+    monkeypatch.setattr(annotations_model, "WINDOW", 200)
+    monkeypatch.setattr(annotations_model, "KEPT", 3)
+    win = MainWindow(author="Test Historian", dialogs=dialogs)
+    qtbot.addWidget(win)
+    win.resize(1100, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    assert win.open_project(big_path)
+    panel = win.annotations
+    panel.refilter()
+    table, view = panel.table, panel.view
+    assert table.rowCount() == N and panel.count.text() == f"{N:,} annotations"
+    project = win.model.p
+    header = view.horizontalHeader()
+    for column in range(len(COLUMNS)):
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            header.setSortIndicator(column, order)  # what a click on the header does
+            want = TableWindow(project, None, SORT_BY[column],
+                               order == Qt.SortOrder.DescendingOrder)
+            first = [r[0] for r in want.rows(0, 3)]
+            last = [r[0] for r in want.rows(N - 3, 3)]
+            assert [table.index(i, 0).data(Qt.ItemDataRole.UserRole)
+                    for i in range(3)] == first, COLUMNS[column]
+            view.setFocus()
+            view.setCurrentIndex(table.index(0, 1))
+            QTest.keyClick(view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+            assert view.currentIndex().row() == N - 1
+            assert view.currentIndex().data(Qt.ItemDataRole.UserRole) == last[-1]
+            assert view.rowAt(view.viewport().height() - 2) in (N - 1, -1)
+            assert [table.index(i, 0).data(Qt.ItemDataRole.UserRole)
+                    for i in range(N - 3, N)] == last
+            assert len(table._windows) <= 3  # bounded, however far it scrolled
+    win.close()
