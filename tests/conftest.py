@@ -13,9 +13,12 @@ os.environ.setdefault("ANNOTATOR_AUTHOR", "Test Historian")
 # the record of verified files (annotator.core.verified) goes to a scratch folder of
 # this run, not the user's cache
 if "ANNOTATOR_CACHE_DIR" not in os.environ:
+    import atexit
+    import shutil
     import tempfile
 
     os.environ["ANNOTATOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="annotator-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["ANNOTATOR_CACHE_DIR"], True)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"

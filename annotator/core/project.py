@@ -164,9 +164,11 @@ class Project:
     def close(self) -> None:
         if self.conn is not None:
             if not self.read_only:
-                from annotator.core.search_index import settle
+                from annotator.core import search_index, tally
 
-                settle(self)  # what was written is searched read-only without rebuilding
+                if self.conn.total_changes:
+                    search_index.settle(self)  # searched read-only without rebuilding
+                    tally.settle(self)  # `info` reads its counts
                 try:  # fold the WAL back so the single .annot file is complete to mail
                     self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 except sqlite3.Error:

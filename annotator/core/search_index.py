@@ -226,7 +226,12 @@ def _update_documents(conn: sqlite3.Connection, s: str) -> None:
             conn.execute(f"DELETE FROM {s}.search_rows WHERE document_id IN ({marks})", chunk)
             live = [doc_id for doc_id, _m, deleted, _k in changed[i:i + 500] if not deleted]
             if live:
-                _index_documents(conn, s, live)
+                lengths = _index_documents(conn, s, live)
+                if s == "main":  # `info` reads them (annotator.core.tally)
+                    conn.executemany(
+                        "INSERT OR REPLACE INTO document_lengths SELECT id, modified_at, ? "
+                        "FROM documents WHERE id = ? AND kind = 'text'",
+                        [(lengths.get(doc_id, 0), doc_id) for doc_id in live])
         conn.executemany(f"INSERT OR REPLACE INTO {s}.search_documents VALUES (?, ?)",
                          [(row[0], row[1]) for row in changed])
 
@@ -251,9 +256,9 @@ def _update_annotations(conn: sqlite3.Connection, s: str) -> None:
                 f"WHERE a.id IN ({','.join('?' * len(chunk))})", chunk)
 
 
-def _index_documents(conn: sqlite3.Connection, s: str, doc_ids: list[str]) -> None:
+def _index_documents(conn: sqlite3.Connection, s: str, doc_ids: list[str]) -> dict[str, int]:
     """Passages of each text document and one row per page with a text layer; one
-    document's text in memory at a time."""
+    document's text in memory at a time. Returns the characters of each text indexed."""
     next_id = conn.execute(f"SELECT coalesce(max(id), 0) FROM {s}.search_rows").fetchone()[0] + 1
     rows: list[tuple[int, str, int]] = []
     bodies: list[tuple[int, str]] = []
@@ -263,7 +268,10 @@ def _index_documents(conn: sqlite3.Connection, s: str, doc_ids: list[str]) -> No
         "AND coalesce(text, '') != '' "
         f"UNION ALL SELECT document_id, number, text FROM pages WHERE document_id IN ({marks}) "
         "AND text != '' ORDER BY 1, 2", doc_ids * 2)
+    lengths: dict[str, int] = {}
     for doc_id, page, text in texts:
+        if page == 0:
+            lengths[doc_id] = len(text)
         for start, body in (passages(text) if page == 0 else ((-page, text),)):
             rows.append((next_id, doc_id, -start))
             bodies.append((next_id, body))
@@ -271,6 +279,7 @@ def _index_documents(conn: sqlite3.Connection, s: str, doc_ids: list[str]) -> No
         if len(bodies) >= 2000:
             _insert_rows(conn, s, rows, bodies)
     _insert_rows(conn, s, rows, bodies)
+    return lengths
 
 
 def _insert_rows(conn: sqlite3.Connection, s: str, rows: list, bodies: list) -> None:
