@@ -121,8 +121,11 @@ class TableWindow:
 
     def rowids(self, start: int, size: int) -> list[int]:
         """The rowids of rows ``start`` to ``start + size``, in the table's order."""
+        start = max(0, start)
+        if len(self._segments) > 1 and start > self.count() // 2:
+            return self._rowids_from_the_end(start, size)
         out: list[int] = []
-        offset = max(0, start)
+        offset = start
         for segment in self._segments:
             if len(out) >= size:
                 break
@@ -133,6 +136,24 @@ class TableWindow:
                     continue
             out += self._read(segment, offset, size - len(out))
             offset = 0
+        return out
+
+    def _rowids_from_the_end(self, start: int, size: int) -> list[int]:
+        """A window in the second half: the segments after it are counted, not those
+        before it (the end of a million rows in 200 documents reads 5,000 entries)."""
+        total = self.count()
+        end = min(total, start + size)
+        skip, out = total - end, []  # rows after the window
+        for segment in reversed(self._segments):
+            if len(out) >= end - start:
+                break
+            n = self._count(segment)
+            if skip >= n:
+                skip -= n
+                continue
+            take = min(end - start - len(out), n - skip)
+            out = self._read(segment, n - skip - take, take) + out
+            skip = 0
         return out
 
     def position(self, annotation_id: str) -> int:
