@@ -23,8 +23,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 #: Render scales are quantised to steps of 2**(1/8) (about 9 %): a zoom between two
@@ -153,15 +153,36 @@ class PageItem(QGraphicsItem):
         self._pixmap = QPixmap.fromImage(image) if image is not None else None
         self.update()
 
+    def _blit(self, painter: QPainter, pixmap: QPixmap, widget: QWidget | None) -> bool:
+        """Copy a page rendered at the exact zoom pixel for pixel (a blit, ~5x faster
+        than drawing it scaled with smoothing); False if it is not of that size."""
+        world = painter.worldTransform()
+        if world.type().value > QTransform.TransformationType.TxScale.value:  # turned
+            return False
+        ratio = widget.devicePixelRatioF() if widget is not None else 1.0
+        target = world.mapRect(self._rect)
+        if (abs(target.width() * ratio - pixmap.width()) > 1.5
+                or abs(target.height() * ratio - pixmap.height()) > 1.5):
+            return False
+        pixmap.setDevicePixelRatio(ratio)
+        painter.save()
+        painter.setWorldTransform(QTransform())
+        painter.drawPixmap(QPointF(round(target.x() * ratio) / ratio,
+                                   round(target.y() * ratio) / ratio), pixmap)
+        painter.restore()
+        return True
+
     def set_error(self, message: str) -> None:
         self.error = message
         self.update()
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
-        if self._pixmap is not None:
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-            painter.drawPixmap(self._rect, self._pixmap, QRectF(self._pixmap.rect()))
+        pixmap = self._pixmap
+        if pixmap is not None:
+            if not self._blit(painter, pixmap, widget):
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+                painter.drawPixmap(self._rect, pixmap, QRectF(pixmap.rect()))
             return
         painter.fillRect(self._rect, QColor("#d4d4d4"))
         painter.setPen(QColor("#7a7a7a"))

@@ -53,6 +53,9 @@ class RenderJob:
     bucket: int
     channel: str = "page"
     prefetch: bool = field(default=False, compare=False)  # the page after those in view
+    #: the exact render scale (at most the bucket's), so that a page at the zoom it was
+    #: asked for is blitted pixel for pixel, never scaled; 0: the bucket's own scale
+    scale: float = field(default=0.0, compare=False)
 
     @property
     def key(self) -> tuple[Hashable, int, int]:
@@ -296,7 +299,7 @@ class _DocState:
         pymupdf = self.pymupdf
         dlist, grey = self._display_list(source, job.page)
         rect = dlist.rect
-        scale = scale_of(job.bucket)
+        scale = job.scale or scale_of(job.bucket)
         if rect.width * rect.height * scale * scale > MAX_RENDER_PIXELS:
             scale = (MAX_RENDER_PIXELS / max(rect.width * rect.height, 1.0)) ** 0.5
         matrix = pymupdf.Matrix(scale, scale)

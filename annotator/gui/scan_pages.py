@@ -110,6 +110,12 @@ class PageColumn:
             bucket -= 1
         return bucket
 
+    def _exact_scale(self, bucket: int) -> float:
+        """Device pixels per page point at the current zoom, at most the bucket's scale
+        (lower for a page too large to render at full size)."""
+        wanted = self._zoom() * self._view.viewport().devicePixelRatioF()
+        return min(wanted, scale_of(bucket))
+
     def request(self, visible: list[int]) -> None:
         """Show what is cached for the pages in view and ask for the rest (and for the
         next page in the scrolling direction); pages out of view let go of theirs."""
@@ -125,7 +131,8 @@ class PageColumn:
                 item.set_image(image, bucket)
                 continue
             if (self.doc_key, number, bucket) not in self._failed:
-                jobs.append(RenderJob(self.doc_key, number, bucket))
+                jobs.append(RenderJob(self.doc_key, number, bucket,
+                                      scale=self._exact_scale(bucket)))
             stand_in = self._cache.best(self.doc_key, number, bucket)
             if stand_in is not None and (item.image is None or
                                          abs(stand_in[0] - bucket) < abs(item.bucket - bucket)):
@@ -135,7 +142,7 @@ class PageColumn:
         if 1 <= ahead <= len(self.pages):
             key = (self.doc_key, ahead, self.bucket(ahead))
             if key not in self._cache and key not in self._failed:
-                jobs.append(RenderJob(*key, prefetch=True))
+                jobs.append(RenderJob(*key, prefetch=True, scale=self._exact_scale(key[2])))
         for number in self._shown.difference(visible):
             self.items[number - 1].set_image(None, 0)
         self._shown = set(visible)
