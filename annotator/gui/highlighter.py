@@ -20,15 +20,21 @@ from PySide6.QtGui import QColor, QPainter, QPen, QTextBlock
 from annotator.core.anchoring import Utf16Map
 from annotator.core.overview import LONG_SPAN, Span
 
-WINDOW_MARGIN = 12_000  # code points fetched beyond the visible range
+JUMP_MARGIN = 0  # code points fetched beyond the visible blocks on a jump
+WINDOW_MARGIN = 12_000  # code points kept ready beyond the visible range (idle time)
+WIDEST = 6 * WINDOW_MARGIN  # a window grown past this is cut back to what is asked
 
 
 class SpanCache:
     """The passages of one document around what is on screen, in code points.
 
-    Short passages come window by window (an index range query). The few long ones are
-    listed once per document, in idle time: until then, a window asks only for the long
-    passages starting before it, which costs nothing near the top of the text."""
+    Short passages come window by window (an index range query). A jump fetches only
+    the screen it lands on (and a little beyond), so its first paint waits for a few
+    dozen rows, not the hundreds of a reading window; idle time then widens the window
+    (:meth:`widen`), and a window that grows fetches only what it did not hold yet. The
+    few long passages are listed once per document, in idle time: until then, a window
+    asks only for the long passages starting before it, which costs nothing near the
+    top of the text."""
 
     def __init__(self, fetch_window: Callable[[int, int], list[Span]],
                  fetch_long: Callable[..., list[Span]]) -> None:
@@ -41,6 +47,7 @@ class SpanCache:
 
     def invalidate(self, long_too: bool = False) -> None:
         self._window = None
+        self._spans, self._starts, self._long_near = [], [], []
         if long_too:
             self._long = None
 
@@ -57,24 +64,72 @@ class SpanCache:
     def has_long_list(self) -> bool:
         return self._long is not None
 
+    @property
+    def window(self) -> tuple[int, int] | None:
+        """The range whose short passages are all held, in code points."""
+        return self._window
+
     def covers(self, start: int, end: int) -> bool:
         return self._window is not None and self._window[0] <= start and end <= self._window[1]
+
+    def prepare(self, start: int, end: int) -> None:
+        """Before a paint of [start, end]: have its passages at hand in one query. Far
+        from what is held (a jump), fetch only the screen and a little beyond."""
+        if self.covers(start, end):
+            return
+        window = self._window
+        if window is None or start > window[1] + WINDOW_MARGIN or end < window[0] - WINDOW_MARGIN:
+            self._replace(max(0, start - JUMP_MARGIN), end + JUMP_MARGIN)
+        else:
+            self._grow(max(0, start - JUMP_MARGIN), end + JUMP_MARGIN)
+
+    def widen(self, start: int, end: int) -> None:
+        """In idle time: hold WINDOW_MARGIN either side of [start, end], so scrolling on
+        or back paints without a query."""
+        self._grow(max(0, start - WINDOW_MARGIN), end + WINDOW_MARGIN)
+
+    def _replace(self, ws: int, we: int) -> None:
+        self._set(self._fetch_window(ws, we), (ws, we))
+        if self._long is None:  # not listed yet: only those that can reach in here
+            self._long_near = self._fetch_long(before=ws + 1, reaching=ws)
+
+    def _grow(self, ws: int, we: int) -> None:
+        """Hold [ws, we] too: fetch only the parts of it not held (or all of it, if it
+        does not touch the held window), and cut the window back if it grew too wide."""
+        window = self._window
+        if window is None or ws > window[1] or we < window[0]:
+            self._replace(ws, we)
+            return
+        held, spans = window, list(self._spans)
+        if ws < held[0]:
+            spans += self._fetch_window(ws, held[0])
+            if self._long is None:
+                self._long_near = list({s.id: s for s in (
+                    *self._long_near, *self._fetch_long(before=ws + 1, reaching=ws))}.values())
+        if we > held[1]:
+            spans += self._fetch_window(held[1], we)
+        lo, hi = min(ws, held[0]), max(we, held[1])
+        if hi - lo > WIDEST:  # keep what was asked for, drop the rest
+            lo, hi = ws, we
+            spans = [s for s in spans if s.end >= lo and s.start <= hi]
+        unique = {s.id: s for s in spans}
+        self._set(sorted(unique.values(), key=lambda s: s.start), (lo, hi))
+
+    def _set(self, spans: list[Span], window: tuple[int, int]) -> None:
+        self._spans, self._window = spans, window
+        self._starts = [s.start for s in spans]
 
     def spans_in(self, start: int, end: int) -> list[Span]:
         """Passages overlapping [start, end] (touching counts for empty passages)."""
         if not self.covers(start, end):
-            if self._window is not None and start >= self._window[0] and \
-                    start - self._window[0] < 3 * WINDOW_MARGIN:  # reading on: fetch ahead
-                ws, we = max(0, start - WINDOW_MARGIN // 4), end + 2 * WINDOW_MARGIN
-            elif self._window is not None and end <= self._window[1]:  # reading back
-                ws, we = max(0, start - 2 * WINDOW_MARGIN), end + WINDOW_MARGIN // 4
+            window = self._window
+            if window is not None and start >= window[0] and \
+                    start - window[0] < 3 * WINDOW_MARGIN:  # reading on: fetch ahead
+                self._grow(max(0, start - WINDOW_MARGIN // 4), end + 2 * WINDOW_MARGIN)
+            elif window is not None and end <= window[1]:  # reading back
+                self._grow(max(0, start - 2 * WINDOW_MARGIN), end + WINDOW_MARGIN // 4)
             else:
-                ws, we = max(0, start - WINDOW_MARGIN), end + WINDOW_MARGIN
-            self._spans = self._fetch_window(ws, we)
-            self._starts = [s.start for s in self._spans]
-            self._window = (ws, we)
-            if self._long is None:  # not listed yet: only those that can reach in here
-                self._long_near = self._fetch_long(before=ws + 1, reaching=ws)
+                self._replace(max(0, start - WINDOW_MARGIN), end + WINDOW_MARGIN)
         lo = bisect_left(self._starts, start - LONG_SPAN)
         hi = bisect_right(self._starts, end)
         found = [s for s in self._spans[lo:hi] if s.end > start or s.start == s.end >= start]
@@ -93,12 +148,24 @@ class HighlightLayer:
                  color_of: Callable[[Span], str]) -> None:
         self.cache, self.umap, self.color_of = cache, umap, color_of
         self._blocks: dict[int, list[Piece]] = {}
+        self._drawn: dict[int, Drawn] = {}
         self.selected: str | None = None
         self.painted: set[str] = set()  # ids drawn by the last paint (for tests, hit tests)
 
     def invalidate(self) -> None:
         """Forget block rectangles: after a relayout or when the passages changed."""
         self._blocks.clear()
+        self._drawn.clear()
+
+    def drawn(self, block: QTextBlock) -> Drawn:
+        """A block's pieces grouped for painting (made once per block and layout)."""
+        number = block.blockNumber()
+        drawn = self._drawn.get(number)
+        if drawn is None:
+            drawn = Drawn(self.block_rects(block))
+            if number in self._blocks:  # laid out: kept (else made again next time)
+                self._drawn[number] = drawn
+        return drawn
 
     def block_rects(self, block: QTextBlock) -> list[Piece]:
         """The pieces (one per passage and line) of a laid-out block, in layout
@@ -163,37 +230,36 @@ class HighlightLayer:
     def paint(self, painter: QPainter, blocks: list[tuple[QTextBlock, QPointF]],
               dark: bool) -> None:
         """Fill the passages of the visible blocks (each with the viewport position of its
-        layout), then their underlines, under the text."""
+        layout), then their underlines, under the text: one call per block and colour
+        (a call per piece cost more than the raster work on a jump)."""
         painted: set[str] = set()
-        fills: dict[str, QColor] = {}
-        lines: dict[str, QColor] = {}
+        brushes: dict[str, tuple[QColor, QColor]] = {}
         outlines: list[tuple[QRectF, str]] = []
         orphans: list[QRectF] = []
         alpha = self.FILL_ALPHA + (25 if dark else 0)
+        selected = self.selected
         painter.setPen(Qt.PenStyle.NoPen)
         for block, origin in blocks:
-            pieces = self.block_rects(block)
-            if not pieces:
+            drawn = self.drawn(block)
+            if not drawn.ids:
                 continue
-            painter.save()
             painter.translate(origin)
-            for piece in pieces:
-                color = piece.color
-                fill = fills.get(color)
-                if fill is None:
-                    fill = fills[color] = QColor(color)
+            for color, rects, lines in drawn.by_color:
+                pair = brushes.get(color)
+                if pair is None:
+                    fill, c = QColor(color), QColor(color)
                     fill.setAlpha(alpha)
-                    c = QColor(color)
-                    lines[color] = c.lighter(115) if dark else c.darker(135)
-                painter.fillRect(piece.rect, fill)
-                painter.fillRect(piece.line, lines[color])
-                span = piece.span
-                painted.add(span.id)
-                if span.id == self.selected:
-                    outlines.append((piece.rect.translated(origin), color))
-                if span.state == "orphaned":
-                    orphans.append(piece.rect.translated(origin))
-            painter.restore()
+                    pair = brushes[color] = (fill, c.lighter(115) if dark else c.darker(135))
+                painter.setBrush(pair[0])
+                painter.drawRects(rects)
+                painter.setBrush(pair[1])
+                painter.drawRects(lines)
+            painter.translate(-origin)
+            painted |= drawn.ids
+            if selected in drawn.ids:
+                outlines.extend((p.rect.translated(origin), p.color)
+                                for p in drawn.pieces if p.span.id == selected)
+            orphans.extend(rect.translated(origin) for rect in drawn.orphans)
         self.painted = painted
         if outlines:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -208,6 +274,27 @@ class HighlightLayer:
             painter.setPen(QPen(QColor("#d32f2f"), 1.2, Qt.PenStyle.DashLine))
             for rect in orphans:
                 painter.drawRect(rect)
+
+
+class Drawn:
+    """A block's pieces as paint() draws them: fills and underlines by colour (in the
+    order of their first piece, so overlaps blend as before), the passages drawn and
+    the rectangles of orphaned ones."""
+
+    __slots__ = ("by_color", "ids", "orphans", "pieces")
+
+    def __init__(self, pieces: list[Piece]) -> None:
+        self.pieces = pieces
+        groups: dict[str, tuple[list[QRectF], list[QRectF]]] = {}
+        for piece in pieces:
+            group = groups.get(piece.color)
+            if group is None:
+                group = groups[piece.color] = ([], [])
+            group[0].append(piece.rect)
+            group[1].append(piece.line)
+        self.by_color = [(color, rects, lines) for color, (rects, lines) in groups.items()]
+        self.ids = {p.span.id for p in pieces}
+        self.orphans = [p.rect for p in pieces if p.span.state == "orphaned"]
 
 
 class Piece:

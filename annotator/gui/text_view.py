@@ -283,12 +283,21 @@ class TextView(QPlainTextEdit):
             block = block.next()
         return out
 
+    def _range_of(self, blocks: list) -> tuple[int, int]:
+        """The code points from the first to the end of the last of ``blocks``."""
+        last = blocks[-1][0]
+        return (self.umap.to_codepoint(blocks[0][0].position()),
+                self.umap.to_codepoint(last.position() + last.length()))
+
     def paintEvent(self, event: QPaintEvent) -> None:
         if self.show_highlights and not self.editing and self.document_id:
             painter = QPainter(self.viewport())
             painter.setClipRect(event.rect())
             dark = self.palette().color(QPalette.ColorRole.Base).lightness() < 128
-            self.layer.paint(painter, self._visible_blocks(), dark)
+            blocks = self._visible_blocks()
+            if blocks:  # one query for the whole screen (after a jump: just the screen)
+                self.cache.prepare(*self._range_of(blocks))
+            self.layer.paint(painter, blocks, dark)
             painter.end()
             self._warm_timer.start()
         super().paintEvent(event)
@@ -306,6 +315,9 @@ class TextView(QPlainTextEdit):
         first = self.firstVisibleBlock()
         if not first.isValid():
             return
+        blocks = self._visible_blocks()
+        if blocks:
+            self.cache.widen(*self._range_of(blocks))
         for step in (1, -1):
             block, extent = first, 0.0
             while block.isValid() and extent < 2.2 * height:
