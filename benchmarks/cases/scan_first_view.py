@@ -15,13 +15,16 @@ BUDGET = 0.3  # s: the issue's goal for a first (reduced) rendering of a page of
 
 def _import(ctx: Context, tiff, name: str, previews: bool) -> tuple[float, str]:
     """Import the TIFF into a new project through the public path; seconds, doc id."""
-    from annotator.core import stored_previews
     from annotator.core.project import Project
 
+    try:
+        from annotator.core import stored_previews
+    except ImportError:  # a tree from before stored previews (a "before" run)
+        stored_previews = None
     path = ctx.work / name
     data.remove_project(path)
-    large = stored_previews.LARGE_PIXELS
-    if not previews:  # the import as it was: the 0.05 proof render, no preview
+    large = getattr(stored_previews, "LARGE_PIXELS", 0)
+    if not previews and stored_previews is not None:  # the 0.05 proof render only
         stored_previews.LARGE_PIXELS = 10**15
     try:
         with Project.create(path, "Folio", author="Bench Historian") as project:
@@ -29,7 +32,8 @@ def _import(ctx: Context, tiff, name: str, previews: bool) -> tuple[float, str]:
             doc = project.documents.import_file(tiff).value.document
             return time.perf_counter() - started, doc.id
     finally:
-        stored_previews.LARGE_PIXELS = large
+        if stored_previews is not None:
+            stored_previews.LARGE_PIXELS = large
 
 
 def scan_first_view(ctx: Context) -> list[Result]:
