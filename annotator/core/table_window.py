@@ -25,10 +25,14 @@ The filters are those of :func:`annotator.core.filters.annotation_where`.
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from annotator.core.filters import AnnotationFilter, annotation_where
+from annotator.core import search_index
+from annotator.core.filters import AnnotationFilter, annotation_where, like_pattern
 from annotator.core.overview import _TAGS, _sharing
 
 if TYPE_CHECKING:
@@ -45,6 +49,11 @@ _COLUMN_SORTS = {
     "page": ("annotations_live_page", "a.page"),
     "modified": ("annotations_live_modified", "a.modified_at"),
 }
+#: A word filter reads its candidates from the word index when at most this many.
+FEW = 20_000
+_FOLDER: sqlite3.Connection | None = None
+_FOLDER_LOCK = threading.Lock()
+_VOCABULARIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: An OFFSET beyond this is read from the segment's other end, if that is nearer.
 FAR = 50_000
 _READING = ("a.start_offset", "a.page", "a.y", "a.x", "a.rowid")
@@ -78,6 +87,8 @@ class TableWindow:
     descending: bool = False
     _segments: list[_Segment] = field(default_factory=list)
     _total: int | None = None
+    _where: tuple[str, list] | None = None
+    _candidates: list[int] | None = None
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
@@ -183,19 +194,31 @@ class TableWindow:
     # -- the segments ------------------------------------------------------------------------
 
     def _base(self) -> tuple[str, list]:
-        """The filter's conditions on ``a``, live rows of live documents."""
-        where, args = annotation_where(self.project, self.filt, include_deleted=True)
-        where = "a.deleted = 0" + ("" if where == "1" else f" AND {where}")
-        if self.project.conn.execute("SELECT 1 FROM documents WHERE deleted = 1 "
-                                     "LIMIT 1").fetchone():
-            where += " AND a.document_id IN (SELECT id FROM documents WHERE deleted = 0)"
-        return where, args
+        """The filter's conditions on ``a``, live rows of live documents; a word filter
+        narrowed to its candidates when the word index finds few."""
+        if self._where is None:
+            where, args = annotation_where(self.project, self.filt, include_deleted=True)
+            where = "a.deleted = 0" + ("" if where == "1" else f" AND {where}")
+            if self.project.conn.execute("SELECT 1 FROM documents WHERE deleted = 1 "
+                                         "LIMIT 1").fetchone():
+                where += " AND a.document_id IN (SELECT id FROM documents WHERE deleted = 0)"
+            self._candidates = word_candidates(self.project, self.filt.contains
+                                               if self.filt else None)
+            if self._candidates is not None:  # integers: written into the statement
+                where += f" AND a.rowid IN ({','.join(map(str, self._candidates))})"
+            self._where = (where, args)
+        return self._where
 
     def _indexed(self, index: str) -> str:
+        """INDEXED BY ``index`` (the planner would rather sort), unless the filter
+        finds its few rows another way (a tag's rows, a word's candidates)."""
+        self._base()
+        if (self.filt and self.filt.tag_id) or self._candidates is not None:
+            return ""
         found = self.project.conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
             (index,)).fetchone()
-        return f" INDEXED BY {index}" if found and not (self.filt and self.filt.tag_id) else ""
+        return f" INDEXED BY {index}" if found else ""
 
     def _plan(self) -> list[_Segment]:
         where, args = self._base()
@@ -281,6 +304,84 @@ class TableWindow:
             f"ORDER BY {self._order(segment)} LIMIT ? OFFSET ?",
             [*segment.args, size, offset]).fetchall()
         return [r[0] for r in rows]
+
+
+def word_candidates(project: Project, words: str | None) -> list[int] | None:
+    """Rowids of the live annotations that may contain ``words`` (a superset: the
+    filter's LIKE still decides), found through the word index of quotes and notes
+    (search_notes) when they are at most FEW; None: read in order instead.
+
+    Only when the words fold to one indexed term (the index's own tokenizer folds
+    them): an occurrence then lies inside one term of the text, and folding is code
+    point by code point, so the terms holding the folded word find every annotation
+    LIKE would. The index must be current: refreshed on a writable project (after an
+    edit that costs the index's own check), read-only used only if settled since the
+    last change."""
+    conn = project.conn
+    needle = _folded((words or "").strip())
+    if needle is None:
+        return None
+    if project.read_only:
+        newest = conn.execute("SELECT coalesce(max(id), 0) FROM changesets").fetchone()[0]
+        seen = conn.execute("SELECT modified_at FROM search_documents WHERE "
+                            "document_id = ''").fetchone()
+        if not seen or seen[0] != f"changeset {newest}":
+            return None
+        schema = "main"
+    else:
+        schema = search_index.refresh(project, ("annotations",))
+    terms = [(t, n) for t, n in _vocabulary(project, schema) if needle in t]
+    if sum(n for _t, n in terms) > FEW:  # annotations holding them (some counted twice)
+        return None
+    found: set[int] = set()
+    for i in range(0, len(terms), 200):
+        query = " OR ".join('"' + t.replace('"', '""') + '"' for t, _n in terms[i:i + 200])
+        found.update(r[0] for r in conn.execute(
+            f"SELECT a.rowid FROM {schema}.search_notes n JOIN {schema}.search_annotations s "
+            "ON s.id = n.rowid JOIN annotations a ON a.id = s.annotation_id "
+            "WHERE search_notes MATCH ? AND a.deleted = 0 LIMIT ?", (query, FEW + 1)))
+        if len(found) > FEW:
+            return None
+    found.update(r[0] for r in conn.execute(  # the entity's name matches
+        "SELECT a.rowid FROM annotations a WHERE a.deleted = 0 AND a.entity_id IN (SELECT id "
+        "FROM entities WHERE deleted = 0 AND name LIKE ? ESCAPE '\\')",
+        (like_pattern((words or "").strip()),)))
+    return sorted(found) if len(found) <= FEW else None
+
+
+def _vocabulary(project: Project, schema: str) -> list[tuple[str, int]]:
+    """Every term of the word index of quotes and notes and how many annotations hold
+    it, kept until the file changes
+    (fts5vocab reads the whole index for it: ~1 s at 1M annotations, 19k terms)."""
+    conn = project.conn
+    key = (schema, conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0])
+    held = _VOCABULARIES.get(project)
+    if held is None or held[0] != key:
+        vocab = f"temp.annotator_table_terms_{schema}"
+        conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {vocab} USING fts5vocab({schema}, "
+                     "search_notes, row)")
+        held = _VOCABULARIES[project] = (key, conn.execute(
+            f"SELECT term, doc FROM {vocab}").fetchall())
+    return held[1]
+
+
+def _folded(word: str) -> str | None:
+    """The one term the word index makes of ``word`` (None: none or several), by the
+    index's own tokenizer in a database of its own (the project's is not written)."""
+    if not word:
+        return None
+    with _FOLDER_LOCK:
+        global _FOLDER
+        if _FOLDER is None:
+            _FOLDER = sqlite3.connect(":memory:", isolation_level=None,
+                                      check_same_thread=False)
+            _FOLDER.execute('CREATE VIRTUAL TABLE fold USING fts5(w, tokenize = '
+                            '"unicode61 remove_diacritics 2")')
+            _FOLDER.execute("CREATE VIRTUAL TABLE fold_terms USING fts5vocab(fold, row)")
+        _FOLDER.execute("DELETE FROM fold")
+        _FOLDER.execute("INSERT INTO fold (w) VALUES (?)", (word,))
+        terms = [t for (t,) in _FOLDER.execute("SELECT term FROM fold_terms")]
+    return terms[0] if len(terms) == 1 else None
 
 
 def _sharing_rows(rows: list[tuple], shared: dict) -> list[tuple]:
