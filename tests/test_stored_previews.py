@@ -42,7 +42,8 @@ def project(tmp_path):
 
 
 def _load(project: Project, doc: str, page: int = 1) -> stored_previews.Preview | None:
-    return stored_previews.load(project, doc, page, project.documents.data(doc))
+    made_from = stored_previews.fingerprint(project.documents.data(doc))
+    return stored_previews.load(project, doc, page, made_from)
 
 
 def _import(project: Project, tmp_path, name: str, data: bytes) -> str:

@@ -96,15 +96,16 @@ def keep(project: Project, document_id: str, data: bytes, preview: Preview) -> b
     return True
 
 
-def load(project: Project, document_id: str, page: int, data: bytes) -> Preview | None:
-    """The page's preview if one was made from ``data`` (the document's present bytes)
-    and the page's present size; a stale one is never returned."""
+def load(project: Project, document_id: str, page: int, made_from: str) -> Preview | None:
+    """The page's preview if one was made from the document's present bytes (their
+    :func:`fingerprint`, ``made_from``) and the page's present size; a stale one is
+    never returned."""
     row = project.conn.execute(
         "SELECT p.image, p.orientation FROM page_previews p "
         "JOIN documents d ON d.id = p.document_id AND d.sha256 = p.sha256 "
         "JOIN pages g ON g.document_id = p.document_id AND g.number = p.page "
         "AND g.width = p.width AND g.height = p.height "
         "WHERE p.document_id = ? AND p.page = ? AND p.fingerprint = ?",
-        (document_id, page, fingerprint(data))).fetchone()
+        (document_id, page, made_from)).fetchone()
     return Preview(page, bytes(row[0]), int(row[1])) if row else None
 

@@ -31,11 +31,13 @@ class Previews:
         self._project = project
         self._document_id = document_id
         self._data = data  # the source's bytes, which the fingerprint is made from
+        self._made_from = ""  # their fingerprint, computed once (~3 ms)
 
     def load(self, page: int) -> QImage | None:
         """The page's fresh preview, upright, or None (none stored, or stale)."""
         try:
-            preview = stored_previews.load(self._project, self._document_id, page, self._data)
+            preview = stored_previews.load(self._project, self._document_id, page,
+                                             self._fingerprint())
         except Exception:  # derived data: a damaged row costs a wait, not an error
             return None
         if preview is None:
@@ -44,6 +46,11 @@ class Previews:
         if image.isNull():
             return None
         return orient(image, preview.orientation) if preview.orientation != 1 else image
+
+    def _fingerprint(self) -> str:
+        if not self._made_from:
+            self._made_from = stored_previews.fingerprint(self._data)
+        return self._made_from
 
     def keep(self, page: int, image: QImage) -> bool:
         """Store a reduced copy of a page's (upright) render; False if it could not be."""

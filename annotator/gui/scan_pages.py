@@ -52,14 +52,14 @@ class PageColumn:
         self._shown: set[int] = set()
         self._failed: set[tuple] = set()  # (doc, page, bucket) that MuPDF could not render
         self._previewed: set[int] = set()  # pages whose stored preview exists or was shown
-        self._previews: Previews | None = None
+        self.previews: Previews | None = None  # the document's stored page previews
         self._deferred: list[RenderJob] | None = None  # jobs waiting for a paint
 
     def lay_out(self, doc_key: Hashable, pages: list[Page],
                 previews: Previews | None = None) -> None:
         """One placeholder item a page, centred in a column as wide as the widest;
         ``previews``: the document's stored previews, shown until a page renders."""
-        self.doc_key, self.pages, self._previews = doc_key, pages, previews
+        self.doc_key, self.pages, self.previews = doc_key, pages, previews
         self.width = max(p.width for p in pages)
         y = GAP
         for page in pages:
@@ -171,7 +171,7 @@ class PageColumn:
         """A page slow to render (see page_previews) shows its stored reduced copy at
         once; it goes into the cache like any render of a lower zoom."""
         page = self.pages[number - 1]
-        preview = self._previews.load(number) if self._previews is not None else None
+        preview = self.previews.load(number) if self.previews is not None else None
         if preview is None or not page.width:
             return False
         self._previewed.add(number)
@@ -182,7 +182,7 @@ class PageColumn:
 
     def _keep_preview(self, job: RenderJob, image: QImage) -> None:
         """Store a reduced copy of a page that took long to render, once."""
-        if job.page in self._previewed or self._previews is None:
+        if job.page in self._previewed or self.previews is None:
             return
         renderer = self._renderer
         with renderer._lock:  # the worker appends both as it renders
@@ -191,7 +191,7 @@ class PageColumn:
         seconds = next((s for j, s in recent if j == job), 0.0)
         if seconds >= page_previews.SLOW_SECONDS:
             self._previewed.add(job.page)
-            self._previews.keep(job.page, image)
+            self.previews.keep(job.page, image)
 
     def is_sharp(self, number: int) -> bool:
         """Whether page ``number`` shows an image rendered for the current zoom."""

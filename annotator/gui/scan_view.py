@@ -162,7 +162,7 @@ class ScanView(QWidget):
                                     orientations_to_apply(doc.media_type, doc.metadata))
         column.lay_out(doc.id, pages, Previews(project, doc.id, data))
         if self._thumbs is not None:
-            self._thumbs.set_pages(column.doc_key, column.pages)
+            self._thumbs.set_pages(column.doc_key, column.pages, column.previews)
         if doc.metadata.get("password_required") and doc.id not in self._passwords:
             self._ask_password("This PDF is locked with a password.")
         else:
@@ -442,7 +442,8 @@ class ScanView(QWidget):
 
             self._thumbs = ThumbnailList(self.renderer)
             self._thumbs.pageActivated.connect(self.go_to_page)
-            self._thumbs.set_pages(self._column.doc_key, self._column.pages)
+            self._thumbs.set_pages(self._column.doc_key, self._column.pages,
+                                   self._column.previews)
             if self._current:
                 self._thumbs.set_current_page(self._current)
         return self._thumbs

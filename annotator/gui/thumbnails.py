@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from annotator.core.model import Page
 from annotator.gui.page_cache import PageCache, bucket_for
+from annotator.gui.page_previews import Previews
 from annotator.gui.render import Renderer, RenderJob
 
 BOX = QSize(96, 128)  # logical pixels a thumbnail fits in
@@ -120,6 +121,7 @@ class ThumbnailList(QListView):
     def __init__(self, renderer: Renderer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._renderer: Renderer | None = renderer
+        self._previews: Previews | None = None  # the document's stored page previews
         self._model = ThumbnailModel(self)
         self.setModel(self._model)
         # a contact sheet: one column in a narrow dock, more when it is widened
@@ -149,7 +151,9 @@ class ThumbnailList(QListView):
     def thumbnail_model(self) -> ThumbnailModel:
         return self._model
 
-    def set_pages(self, doc_key: Hashable, pages: list[Page]) -> None:
+    def set_pages(self, doc_key: Hashable, pages: list[Page],
+                  previews: Previews | None = None) -> None:
+        self._previews = previews
         self._model.dpr = self.devicePixelRatioF()
         self._model.set_pages(doc_key, pages)
         if self._renderer is not None:
@@ -194,8 +198,16 @@ class ThumbnailList(QListView):
         jobs = []
         for row in self.visible_rows():
             key = self._model.key(row)
-            if key not in self._model.cache and key not in self._model.failed:
-                jobs.append(RenderJob(key[0], key[1], key[2], "thumb"))
+            if key in self._model.cache or key in self._model.failed:
+                continue
+            job = RenderJob(key[0], key[1], key[2], "thumb")
+            # a page slow to decode is shown from its stored preview: rendering it
+            # would hold the GIL for seconds before the page itself is shown
+            preview = self._previews.load(key[1]) if self._previews is not None else None
+            if preview is not None:
+                self._model.add(job, preview)
+            else:
+                jobs.append(job)
         self._renderer.request("thumb", jobs)
 
     def showEvent(self, event: QShowEvent) -> None:

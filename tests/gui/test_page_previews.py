@@ -113,10 +113,15 @@ def test_a_large_tiff_shows_its_imported_preview_on_its_first_showing(qtbot, tmp
         view.resize(600, 500)
         view.show()
         qtbot.waitExposed(view)
+        thumbs = view.thumbnails_widget()
+        qtbot.addWidget(thumbs)
+        thumbs.show()
         gate = _held(view)
         try:
             view.set_document(project, doc_id)
             qtbot.waitUntil(lambda: _shows_preview(view), timeout=3000)
+            model = thumbs.thumbnail_model()  # the thumbnail too, from the preview
+            qtbot.waitUntil(lambda: model.key(0) in model.cache, timeout=3000)
             item = view._items[0].image
             blue = item.pixelColor(item.width() // 2, item.height() // 2)
             assert blue.blue() > blue.red() + 80
