@@ -56,6 +56,10 @@ class ProjectModel(QObject):
         self._authors: dict[str, Author] | None = None
         self._entities: dict[str, Entity] | None = None
         self._documents: dict[str, Document] | None = None
+        #: while ``changed`` is emitted for an action, undo or redo: (its change set,
+        #: undone?, coalesced into the previous one?), so a view can read what the
+        #: journal kept of it (the codebook's counts); None for other announcements
+        self.step: tuple[int | None, bool, bool] | None = None
 
     # -- opening -------------------------------------------------------------------
 
@@ -146,7 +150,11 @@ class ProjectModel(QObject):
         except AnnotatorError as exc:
             self.failed.emit(str(exc))
             return None
-        self.announce(result.changes)
+        self.step = (project.last_changeset, False, bool(coalesce))
+        try:
+            self.announce(result.changes)
+        finally:
+            self.step = None
         self.record_step(label)
         return result
 
@@ -170,7 +178,11 @@ class ProjectModel(QObject):
             self.failed.emit(f"Could not {'undo' if backwards else 'redo'}: {exc}")
             return
         self._forget()
-        self.announce(result.changes)
+        self.step = (changeset_id, backwards, False)
+        try:
+            self.announce(result.changes)
+        finally:
+            self.step = None
         if result.value.skipped:
             self.message.emit(f"{'Undid' if backwards else 'Redid'} “{result.value.label}”; "
                               f"{result.value.skipped} field(s) changed since were kept.")
