@@ -197,20 +197,18 @@ def test_entity_matched_by_identifier_merges_three_way(tmp_path):
 
 
 def _count_quick_checks(monkeypatch) -> list[str]:
-    """Files the merge copied to check (its private snapshots)."""
-    import shutil
-
+    """Files the merge checked (read where they lie since issue 17, or copied)."""
     from annotator.core import merge as merging
 
-    copied: list[str] = []
-    real = shutil.copyfile
+    checked: list[str] = []
+    real = merging._checked
 
-    def spy(src, dst, *a, **k):
-        copied.append(Path(src).name)
-        return real(src, dst, *a, **k)
+    def spy(other, *a, **k):
+        checked.append(Path(other).name)
+        return real(other, *a, **k)
 
-    monkeypatch.setattr(merging.shutil, "copyfile", spy)
-    return copied
+    monkeypatch.setattr(merging, "_checked", spy)
+    return checked
 
 
 def test_the_sent_snapshot_is_read_unchecked_but_a_changed_one_is_checked(tmp_path,

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from annotator.core import locking
+from annotator.core import locking, verified
 from annotator.core.errors import ProjectError
 
 #: Backups kept per project (the oldest go first): at most KEEP, and together at most
@@ -135,12 +135,16 @@ def make_backup(conn: sqlite3.Connection, project_path: Path, reason: str, *,
                 pass
         if not stopped:
             dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            version = dest.execute("PRAGMA user_version").fetchone()[0]
     finally:
         dest.close()
     if stopped:
         partial.unlink(missing_ok=True)
         return None
     os.replace(partial, target)  # a half-written backup never looks like a good one
+    # a copy of the checked open project: a merge against it (as the common ancestor)
+    # reads it unchecked while it is unchanged (issue 17: 1.7 GB at 1M annotations)
+    verified.remember(target, version, verified.fingerprint(target))
     prune(project_path)
     return target
 

@@ -25,9 +25,9 @@ from annotator.core.util import loads
 
 #: their annotations read per batch
 BATCH = 5000
-#: texts kept between batches (the documents a batch is on; rows come grouped by
-#: document from an import, so this is one or two in practice)
-TEXTS_KEPT = 4
+#: code points of text kept between batches (the texts of the documents a batch is on;
+#: rows come grouped by document from an import, so this is a few texts in practice)
+TEXT_BUDGET = 16_000_000
 
 
 class AnnotationMerge(ThreeWay):
@@ -37,6 +37,7 @@ class AnnotationMerge(ThreeWay):
     def __init__(self, project, report, *, base: bool = False) -> None:
         super().__init__(project, report, base=base)
         self._text_cache: dict[tuple[str, str], str] = {}
+        self._base_moved: dict[str, bool] = {}
 
     # -- the texts their passages are checked against and moved onto -------------------
 
@@ -49,13 +50,17 @@ class AnnotationMerge(ThreeWay):
     def text_of(self, schema_name: str, doc_id: str) -> str:
         cache = self._text_cache
         key = (schema_name, doc_id)
-        if key not in cache:
-            while len(cache) >= TEXTS_KEPT:
-                cache.pop(next(iter(cache)))
-            found = self.c.execute(f"SELECT substr(text, 1, {_CAPS['text'] + 1}) FROM "
-                                   f"{schema_name}.documents WHERE id = ?", (doc_id,)).fetchone()
-            cache[key] = found[0] if found and isinstance(found[0], str) else ""
-        return cache[key]
+        if key in cache:
+            cache[key] = cache.pop(key)  # the most recently used last
+            return cache[key]
+        found = self.c.execute(f"SELECT substr(text, 1, {_CAPS['text'] + 1}) FROM "
+                               f"{schema_name}.documents WHERE id = ?", (doc_id,)).fetchone()
+        text = found[0] if found and isinstance(found[0], str) else ""
+        held = sum(map(len, cache.values()))
+        while cache and held + len(text) > TEXT_BUDGET:
+            held -= len(cache.pop(next(iter(cache))))
+        cache[key] = text
+        return text
 
     def their_text(self, doc: str) -> str:
         """Their text of our document ``doc`` (as they have it), "" if none."""
@@ -211,11 +216,16 @@ class AnnotationMerge(ThreeWay):
             if row["start_offset"] is not None:
                 docs.setdefault(row["document_id"], []).append(row)
         for doc_id, rows in docs.items():
-            was = self.c.execute("SELECT text FROM base.documents WHERE id = ?",
-                                 (doc_id,)).fetchone()
-            final = self.final_text(doc_id)
-            if was and isinstance(was[0], str) and final is not None and was[0] != final:
-                for r, m in zip(rows, self.moved(rows, was[0], final), strict=True):
+            if doc_id not in self._base_moved:  # compared in SQL: no text decoded
+                found = self.c.execute(
+                    "SELECT typeof(b.text) = 'text' AND b.text IS NOT m.text FROM "
+                    "base.documents b JOIN main.documents m ON m.id = b.id WHERE b.id = ?",
+                    (doc_id,)).fetchone()
+                self._base_moved[doc_id] = bool(found and found[0]) and doc_id in self.texts
+            if self._base_moved[doc_id]:
+                was = self.text_of("base", doc_id)
+                for r, m in zip(rows, self.moved(rows, was, self.final_text(doc_id) or ""),
+                                strict=True):
                     r.update(m)
 
     def moved(self, rows: list[dict], old: str, new: str) -> list[dict]:
