@@ -143,21 +143,20 @@ def _word_boxes(found: list[tuple], rotate: Any) -> list[tuple]:
         return []
     import numpy
 
-    x0, y0, x1, y1, texts = list(zip(*found, strict=True))[:5]
+    x0, y0, x1, y1, texts, *_ = zip(*found, strict=True)
+    box = numpy.array((x0, y0, x1, y1), dtype=numpy.float64)  # one array: one conversion
     a, b, c, d, e, f = (rotate.a, rotate.b, rotate.c, rotate.d, rotate.e, rotate.f)
     if (a, b, c, d, e, f) != (1, 0, 0, 1, 0, 0):
-        xa, ya, xb, yb = (numpy.asarray(v, dtype=numpy.float64) for v in (x0, y0, x1, y1))
+        xa, ya, xb, yb = box
         xs = (a * xa + c * ya + e, a * xb + c * yb + e)
         ys = (b * xa + d * ya + f, b * xb + d * yb + f)
-        x0, x1 = numpy.minimum(*xs), numpy.maximum(*xs)
-        y0, y1 = numpy.minimum(*ys), numpy.maximum(*ys)
+        box = numpy.array((numpy.minimum(*xs), numpy.minimum(*ys),
+                           numpy.maximum(*xs), numpy.maximum(*ys)))
     joined = "\n".join(texts)  # a word holds no white space: cleaned in one go
     if not joined.isascii() or "\x00" in joined:
         cleaned = _clean(joined).split("\n")
         texts = cleaned if len(cleaned) == len(texts) else tuple(map(_clean, texts))
-    r = numpy.round
-    return list(zip(r(x0, 2).tolist(), r(y0, 2).tolist(), r(x1, 2).tolist(),
-                    r(y1, 2).tolist(), texts, strict=True))
+    return list(zip(*box.round(2).tolist(), texts, strict=True))
 
 
 def _pages(pymupdf: Any, doc: Any, count: int, warnings: list[str]) -> list[ImportedPage]:
