@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
-
-from rapidfuzz.fuzz import ratio
 
 from annotator.core.names import fold
 
@@ -88,6 +86,21 @@ def scan_tokens(pages: Iterable[tuple[int, Sequence[tuple]]]) -> list[tuple[int,
                 if key:
                     out.append((number, index, key))
     return out
+
+
+def _first_ratio(a: str, b: str) -> float:
+    """rapidfuzz's Indel ratio (0-100). rapidfuzz takes 0.2-0.6 s to import, so it is
+    imported at the first comparison, not on the way to the first window (issue 17),
+    and then this name is rebound to its C function: the alignment's inner loop calls
+    it directly."""
+    global ratio
+    from rapidfuzz.fuzz import ratio as fast
+
+    ratio = fast
+    return fast(a, b)
+
+
+ratio: Callable[[str, str], float] = _first_ratio
 
 
 def similarity(a: str, b: str) -> float:
@@ -316,7 +329,8 @@ def word_box(word: Sequence, key: str) -> tuple[float, float, float, float]:
     parts = [(m.start(), m.end(), fold(m.group())) for m in WORD.finditer(text)]
     if len(parts) < 2 or not text:
         return box
-    start, end, _k = max(parts, key=lambda p: (p[2] == key, ratio(p[2], key)))
+    exact = [p for p in parts if p[2] == key]  # the usual case: no fuzzy match needed
+    start, end, _k = exact[0] if exact else max(parts, key=lambda p: ratio(p[2], key))
     width = box[2] - box[0]
     return (box[0] + width * start / len(text), box[1],
             box[0] + width * end / len(text), box[3])

@@ -23,7 +23,7 @@ from annotator.gui import settings
 from annotator.gui.project_model import ProjectModel
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from PySide6.QtGui import (
         QCloseEvent,
@@ -158,8 +158,8 @@ class MainWindow(QMainWindow):
         self.model.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
         self.model.failed.connect(lambda m: self.statusBar().showMessage(f"⚠ {m}", 10000))
         self.model.undo_stack.indexChanged.connect(lambda _i: self.menus.update())
-        self.research: dict[str, QWidget] = {}
-        self.find_bar: QWidget | None = None
+        self.find_bar: QWidget | None = None  # made at the first Ctrl+F
+        self.research: Mapping[str, QWidget] = {}  # each built when first shown or asked for
         add_research_panels(self)
         self.built = True
         self._update_welcome()

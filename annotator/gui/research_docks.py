@@ -4,19 +4,24 @@ find bar, docked into the workbench and wired to it.
 They are written as standalone widgets that speak one vocabulary of signals
 (``jumpRequested(document, start, end)``, ``pageRequested(document, page)``,
 ``annotationActivated(id)``, ``entityActivated(id)``); this module turns those into
-the window's gestures. Each is optional: a panel that cannot be imported is left out
-and the rest of the workbench works without it.
+the window's gestures. Each is built, and its module imported, only when its dock is
+first shown or the window asks for it (issue 17: the first window does not wait for
+panels nobody looks at); the find bar at the first Ctrl+F. Each is optional: a panel
+that cannot be imported is left out and the rest of the workbench works without it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QScrollArea, QWidget
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDockWidget
+
     from annotator.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -49,28 +54,87 @@ def _make(window: MainWindow, module: str, cls: str) -> QWidget | None:
         return None
 
 
-def _scrolling(widget: QWidget) -> QWidget:
-    """The panel in a scroll area, so its dock can be made smaller than the panel's
+def _scrolling(widget: QWidget | None = None) -> QScrollArea:
+    """A scroll area for the panel, so its dock can be made smaller than the panel's
     own minimum (a chart wants 370 px) without squeezing the text."""
-    from PySide6.QtWidgets import QFrame, QScrollArea
+    from PySide6.QtWidgets import QFrame
 
     area = QScrollArea()
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setWidget(widget)
+    if widget is not None:
+        area.setWidget(widget)
     return area
 
 
-def add_research_panels(window: MainWindow) -> dict[str, QWidget]:
-    """Dock the panels that are available; returns them by name."""
-    panels: dict[str, QWidget] = {}
-    for name, title, module, cls, area, beside in PANELS:
-        widget = _make(window, module, cls)
+class ResearchPanels(Mapping[str, QWidget]):
+    """The research panels by name, each built (its module imported) the first time
+    its dock is shown or it is looked up here (issue 17: built at start-up although
+    hidden, they took 1.6 s of the first window). Until then its dock holds an empty
+    scroll area, so the View menu, the remembered layout and tabbing all work on it.
+    A panel whose module fails to load is left out: its dock says so."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.specs = {spec[0]: spec for spec in PANELS}
+        self.built: dict[str, QWidget] = {}
+        self.failed: set[str] = set()
+        self.document_id: object = None  # the document the scholar works in, for new panels
+        window.documentActivated.connect(self._document)
+
+    def _document(self, document_id: object) -> None:
+        self.document_id = document_id
+
+    def __getitem__(self, name: str) -> QWidget:
+        widget = self.build(name)
         if widget is None:
-            continue
-        dock = window.add_panel(name, title, _scrolling(widget), area)
-        window.tabifyDockWidget(window.docks[beside], dock)
-        panels[name] = widget
+            raise KeyError(name)
+        return widget
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.specs and name not in self.failed
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in self.specs if name not in self.failed)
+
+    def __len__(self) -> int:
+        return len(self.specs) - len(self.failed)
+
+    def is_built(self, name: str) -> bool:
+        return name in self.built
+
+    def follow(self, name: str, dock: QDockWidget) -> None:
+        """Build the panel when its dock (or its tab) first comes forward."""
+        def shown(visible: bool) -> None:
+            if visible and name not in self.built:
+                self.build(name)
+
+        dock.visibilityChanged.connect(shown)
+
+    def build(self, name: str) -> QWidget | None:
+        if name in self.built:
+            return self.built[name]
+        if name not in self.specs or name in self.failed:
+            return None
+        _name, _title, module, cls, _area, _beside = self.specs[name]
+        window = self.window
+        widget = _make(window, module, cls)
+        area = window.docks[name].widget()
+        if widget is None:
+            self.failed.add(name)
+            from PySide6.QtWidgets import QLabel
+
+            if isinstance(area, QScrollArea):
+                area.setWidget(QLabel("This panel could not be loaded (see the log)."))
+            return None
+        self.built[name] = widget
+        self._wire(name, widget)
+        if isinstance(area, QScrollArea):
+            area.setWidget(widget)
+        return widget
+
+    def _wire(self, name: str, widget: QWidget) -> None:
+        window, dock = self.window, self.window.docks[name]
         for signal, slot in (("jumpRequested", window.desk.show_span),
                              ("pageRequested", window.desk.show_page),
                              ("annotationActivated", window.selected.jump_to),
@@ -78,24 +142,36 @@ def add_research_panels(window: MainWindow) -> dict[str, QWidget]:
             if hasattr(widget, signal):
                 getattr(widget, signal).connect(slot)
         if hasattr(widget, "set_current_document"):
+            widget.set_current_document(self.document_id)  # type: ignore[attr-defined]
             window.documentActivated.connect(widget.set_current_document)
         if hasattr(widget, "when_shown"):  # hidden, it computes nothing (issue 17)
             widget.when_shown.follow(dock)
+        if hasattr(widget, "suggestionsReady") and "review" in self.specs:
+            widget.suggestionsReady.connect(self._suggest)  # type: ignore[attr-defined]
+
+    def _suggest(self, items: list) -> None:
+        """The search panel's suggestions, into the review queue (built if need be)."""
+        review = self.build("review")
+        if review is not None:
+            review.set_suggestions(items)  # type: ignore[attr-defined]
+            self.window.docks["review"].raise_()
+
+
+def add_research_panels(window: MainWindow) -> ResearchPanels:
+    """Dock the panels, each built on first show; returns them by name."""
+    panels = ResearchPanels(window)
+    window.research = panels
+    for name, title, _module, _cls, area, beside in PANELS:
+        dock = window.add_panel(name, title, _scrolling(), area)
+        window.tabifyDockWidget(window.docks[beside], dock)
     for name in ("codebook", "entities"):
         panel = getattr(window, name, None)
         if hasattr(panel, "when_shown") and name in window.docks:
             panel.when_shown.follow(window.docks[name])
     for name in ("documents", "inspector", "annotations"):
         window.docks[name].raise_()
-    if "search" in panels and "review" in panels:
-        review, review_dock = panels["review"], window.docks["review"]
-
-        def suggest(items: list) -> None:
-            review.set_suggestions(items)  # type: ignore[attr-defined]
-            review_dock.raise_()
-
-        panels["search"].suggestionsReady.connect(suggest)  # type: ignore[attr-defined]
-    window.research = panels
+    for name in panels.specs:  # after the raises: a dock brought forward now is shown
+        panels.follow(name, window.docks[name])
     _add_find_bar(window)
     try:  # issue 15: Annotate ▸ Relate two mentions, View ▸ Network of entities
         from annotator.gui.relation_controller import install
@@ -106,18 +182,28 @@ def add_research_panels(window: MainWindow) -> dict[str, QWidget]:
     return panels
 
 
-def _add_find_bar(window: MainWindow) -> None:
-    """Ctrl+F: find in the open text, under the panes."""
+def _find_bar(window: MainWindow) -> QWidget | None:
+    """The find bar under the panes, made (and search_panel imported) at the first
+    Ctrl+F; None if it cannot be loaded."""
+    if window.find_bar is not None:
+        return window.find_bar
     try:
         from annotator.gui.panels.search_panel import FindBar
     except Exception as exc:
         log.warning("find bar left out: %s", exc)
-        return
+        return None
     bar = FindBar(window.model)
     bar.hide()
     bar.jumpRequested.connect(window.desk.show_span)
     window.workspace_layout.addWidget(bar)
     window.find_bar = bar
+    window.documentActivated.connect(
+        lambda doc: bar.set_document(doc) if bar.isVisible() else None)
+    return bar
+
+
+def _add_find_bar(window: MainWindow) -> None:
+    """Ctrl+F: find in the open text, under the panes."""
 
     def find() -> None:
         pane = window.desk.active
@@ -126,13 +212,18 @@ def _add_find_bar(window: MainWindow) -> None:
         if pane.kind != "text":
             window.statusBar().showMessage("Open a text to find in it.", 4000)
             return
-        bar.set_document(pane.document_id)
+        bar = _find_bar(window)
+        if bar is None:
+            window.statusBar().showMessage("Find is not available (see the log).", 4000)
+            return
+        bar.set_document(pane.document_id)  # type: ignore[attr-defined]
         selection = pane.text_view.textCursor().selectedText()
-        bar.open(selection if selection and "\u2029" not in selection else "")
+        if not selection or "\u2029" in selection:  # nothing, or more than one paragraph
+            selection = ""
+        bar.open(selection)  # type: ignore[attr-defined]
 
     action = window.menus.act("&Find in document…", find, QKeySequence.StandardKey.Find,
-                        "Find words in the open text (Enter: next, Shift+Enter: previous)")
+                              "Find words in the open text (Enter: next, Shift+Enter: "
+                              "previous)")
     window.menus.edit_menu.addSeparator()
     window.menus.edit_menu.addAction(action)
-    window.documentActivated.connect(
-        lambda doc: bar.set_document(doc) if bar.isVisible() else None)

@@ -486,8 +486,7 @@ def test_research_panels_are_docked_and_jump_into_the_text(window, qtbot):
 
 
 def test_find_bar_finds_in_the_open_text(window, qtbot):
-    if window.find_bar is None:
-        pytest.skip("the find bar is not available")
+    assert window.find_bar is None  # made at the first Ctrl+F (issue 17)
     letter = doc_id(window, "Letter to Aristide")
     window.open_document(letter)
     window.desk.activate(window.left)

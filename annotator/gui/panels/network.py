@@ -151,6 +151,8 @@ class NetworkPanel(QWidget):
         model.changed.connect(self._changed)
         model.projectOpened.connect(self.reset)
         model.projectClosed.connect(self.reset)
+        if model.is_open:  # made after the project opened (its dock is built when shown)
+            self.reset()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
