@@ -42,7 +42,8 @@ def project(tmp_path):
 
 
 def _load(project: Project, doc: str, page: int = 1) -> stored_previews.Preview | None:
-    made_from = stored_previews.fingerprint(project.documents.data(doc))
+    made_from = stored_previews.stored_fingerprint(project, doc)
+    assert made_from == stored_previews.fingerprint(project.documents.data(doc))
     return stored_previews.load(project, doc, page, made_from)
 
 
@@ -116,7 +117,7 @@ def test_a_read_only_project_keeps_nothing(tmp_path, small_threshold):
     with Project.create(tmp_path / "p.annot", author="T") as project:
         doc = _import(project, tmp_path, "small.tif", _tiff(200, 150))
     with Project.open(tmp_path / "p.annot", read_only=True) as project:
-        assert not stored_previews.keep(project, doc, b"data", stored_previews.Preview(1, b"j"))
+        assert not stored_previews.keep(project, doc, "fp", stored_previews.Preview(1, b"j"))
     conn = sqlite3.connect(tmp_path / "p.annot")
     assert conn.execute("SELECT count(*) FROM page_previews").fetchone()[0] == 0
     conn.close()

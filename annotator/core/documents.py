@@ -328,9 +328,9 @@ class DocumentStore:
                 page, words=lambda ws: dumps([list(w) for w in ws]), is_scan=int)
                 for page in pages])
             if source.previews:
-                from annotator.core.stored_previews import store
+                from annotator.core.stored_previews import fingerprint, store
 
-                store(conn, doc.id, source.data, source.previews)
+                store(conn, doc.id, fingerprint(source.data), source.previews)
         return doc
 
     # -- editing ---------------------------------------------------------------------

@@ -11,9 +11,12 @@ can be shown from a cached image of another zoom, scaled, while the right one
 renders. The cache is used from the GUI thread only (the worker hands images over
 through a queued signal), so it needs no lock.
 
-The cache keeps images compact (1 byte a pixel for a grey scan, 3 for colour); a
-:class:`PageItem` in view converts its page once to the screen's 32-bit format,
-which paints four times faster while scrolling, and lets go of it out of view.
+The cache keeps images compact (1 byte a pixel for a grey scan, 3 for colour). A page
+rendered at the exact zoom is copied to the screen as it is (Qt converts only the part
+in view, ~0.5 ms; converting the whole page to a QPixmap first took ~5 ms on every
+revisit); a :class:`PageItem` drawn scaled (another zoom's render, a preview) converts
+its page once to the screen's format, which paints four times faster scaled, and lets
+go of it out of view.
 """
 
 from __future__ import annotations
@@ -140,7 +143,7 @@ class PageItem(QGraphicsItem):
         self.image: QImage | None = None  # the cached image shown (for its bucket)
         self.bucket = 0
         self.error = ""
-        self._pixmap: QPixmap | None = None  # the same, in the screen's format
+        self._pixmap: QPixmap | None = None  # the same in the screen's format, if drawn scaled
         self._rect = QRectF(0, 0, width, height)
 
     def boundingRect(self) -> QRectF:
@@ -150,25 +153,27 @@ class PageItem(QGraphicsItem):
         if image is self.image and bucket == self.bucket:
             return
         self.image, self.bucket = image, bucket
-        self._pixmap = QPixmap.fromImage(image) if image is not None else None
+        self._pixmap = None  # made when first drawn scaled
         self.update()
 
-    def _blit(self, painter: QPainter, pixmap: QPixmap, widget: QWidget | None) -> bool:
-        """Copy a page rendered at the exact zoom pixel for pixel (a blit, ~5x faster
-        than drawing it scaled with smoothing); False if it is not of that size."""
+    def _blit(self, painter: QPainter, image: QImage, widget: QWidget | None) -> bool:
+        """Copy a page rendered at the exact zoom pixel for pixel (~10x faster than
+        converting it and drawing it scaled with smoothing); False if it is not of
+        that size."""
         world = painter.worldTransform()
         if world.type().value > QTransform.TransformationType.TxScale.value:  # turned
             return False
         ratio = widget.devicePixelRatioF() if widget is not None else 1.0
         target = world.mapRect(self._rect)
-        if (abs(target.width() * ratio - pixmap.width()) > 1.5
-                or abs(target.height() * ratio - pixmap.height()) > 1.5):
+        if (abs(target.width() * ratio - image.width()) > 1.5
+                or abs(target.height() * ratio - image.height()) > 1.5):
             return False
-        pixmap.setDevicePixelRatio(ratio)
+        if image.devicePixelRatio() != ratio:
+            image.setDevicePixelRatio(ratio)
         painter.save()
         painter.setWorldTransform(QTransform())
-        painter.drawPixmap(QPointF(round(target.x() * ratio) / ratio,
-                                   round(target.y() * ratio) / ratio), pixmap)
+        painter.drawImage(QPointF(round(target.x() * ratio) / ratio,
+                                  round(target.y() * ratio) / ratio), image)
         painter.restore()
         return True
 
@@ -178,11 +183,13 @@ class PageItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
-        pixmap = self._pixmap
-        if pixmap is not None:
-            if not self._blit(painter, pixmap, widget):
+        image = self.image
+        if image is not None:
+            if not self._blit(painter, image, widget):
+                if self._pixmap is None:
+                    self._pixmap = QPixmap.fromImage(image)
                 painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-                painter.drawPixmap(self._rect, pixmap, QRectF(pixmap.rect()))
+                painter.drawPixmap(self._rect, self._pixmap, QRectF(self._pixmap.rect()))
             return
         painter.fillRect(self._rect, QColor("#d4d4d4"))
         painter.setPen(QColor("#7a7a7a"))

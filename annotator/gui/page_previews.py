@@ -27,11 +27,10 @@ SLOW_SECONDS = 1.0  # a page that took longer than this to render gets a preview
 class Previews:
     """The stored previews of one document, read and written through the core."""
 
-    def __init__(self, project: Project, document_id: str, data: bytes) -> None:
+    def __init__(self, project: Project, document_id: str) -> None:
         self._project = project
         self._document_id = document_id
-        self._data = data  # the source's bytes, which the fingerprint is made from
-        self._made_from = ""  # their fingerprint, computed once (~3 ms)
+        self._made_from = ""  # the fingerprint of the source's bytes, read once
 
     def load(self, page: int) -> QImage | None:
         """The page's fresh preview, upright, or None (none stored, or stale)."""
@@ -49,14 +48,16 @@ class Previews:
 
     def _fingerprint(self) -> str:
         if not self._made_from:
-            self._made_from = stored_previews.fingerprint(self._data)
+            self._made_from = stored_previews.stored_fingerprint(self._project,
+                                                                 self._document_id)
         return self._made_from
 
     def keep(self, page: int, image: QImage) -> bool:
         """Store a reduced copy of a page's (upright) render; False if it could not be."""
         jpeg = encode(image)
         return bool(jpeg) and stored_previews.keep(
-            self._project, self._document_id, self._data, stored_previews.Preview(page, jpeg, 1))
+            self._project, self._document_id, self._fingerprint(),
+            stored_previews.Preview(page, jpeg, 1))
 
 
 def encode(image: QImage) -> bytes:

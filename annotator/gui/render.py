@@ -397,6 +397,8 @@ class Renderer(QObject):
         self._lock = threading.Lock()
         self._worker: _Worker | None = None
         self._stopped = False  # for good: nothing starts a thread again
+        # sources whose bytes are read when a page of them is first asked for
+        self._unread: dict[Hashable, tuple[RenderSource, Callable[[], bytes]]] = {}
         self.rendered.connect(self._delivered)  # first, so before any view's slot
 
     def _delivered(self, job: RenderJob, image: QImage) -> None:
@@ -414,18 +416,41 @@ class Renderer(QObject):
             worker.start()
         return self._worker
 
-    def set_source(self, source: RenderSource) -> None:
+    def set_source(self, source: RenderSource,
+                   read: Callable[[], bytes] | None = None) -> None:
+        """The document jobs of ``source.key`` render. ``read``: reads its bytes (on
+        this thread) when a page of it is first asked for, so that a stored preview
+        is shown before a 300 MB scan is read from the project file."""
+        if read is not None:
+            self._unread[source.key] = (source, read)
+            return
         worker = self._ensure_worker()
         if worker is not None:
             worker.set_source(source)
 
     def remove_source(self, key: Hashable) -> None:
+        self._unread.pop(key, None)
         if self._worker is not None:
             self._worker.remove_source(key)
 
+    def _read_sources(self, jobs: list[RenderJob]) -> list[RenderJob]:
+        """Read the bytes of the sources ``jobs`` need for the first time; the jobs of
+        a source that cannot be read fail with the reason."""
+        for key in {job.doc_key for job in jobs}.intersection(self._unread):
+            source, read = self._unread.pop(key)
+            try:
+                source.data = read()
+            except Exception as exc:  # bytes missing or damaged: said on the page
+                for job in [j for j in jobs if j.doc_key == key]:
+                    self.failed.emit(job, str(exc)[:200] or type(exc).__name__)
+                jobs = [j for j in jobs if j.doc_key != key]
+                continue
+            self.set_source(source)
+        return jobs
+
     def request(self, channel: str, jobs: Iterable[RenderJob]) -> None:
         """Render ``jobs`` in order, dropping the channel's older pending ones."""
-        jobs = list(jobs)
+        jobs = self._read_sources(list(jobs)) if self._unread else list(jobs)
         worker = self._ensure_worker() if jobs else self._worker
         if worker is None:
             return

@@ -149,7 +149,6 @@ class ScanView(QWidget):
             return
         try:
             pages = project.documents.pages(doc.id, with_words=True)
-            data = project.documents.data(doc.id)
         except Exception as exc:  # missing bytes, a damaged file: say so rather than crash
             self._show_empty(f"This scan cannot be shown: {exc}")
             return
@@ -157,10 +156,10 @@ class ScanView(QWidget):
             self._show_empty(f"“{doc.title}” has no pages to show.")
             return
         self._project, self._doc = project, doc
-        self._source = RenderSource(doc.id, data, filetype_of(doc.media_type),
+        self._source = RenderSource(doc.id, b"", filetype_of(doc.media_type),
                                     self._passwords.get(doc.id),
                                     orientations_to_apply(doc.media_type, doc.metadata))
-        column.lay_out(doc.id, pages, Previews(project, doc.id, data))
+        column.lay_out(doc.id, pages, Previews(project, doc.id))
         if self._thumbs is not None:
             self._thumbs.set_pages(column.doc_key, column.pages, column.previews)
         if doc.metadata.get("password_required") and doc.id not in self._passwords:
@@ -169,7 +168,10 @@ class ScanView(QWidget):
             self._start()
 
     def _start(self) -> None:
-        self.renderer.set_source(self._source)
+        source, project = self._source, self._project
+        # the bytes are read when a page is first rendered: after a preview painted
+        self.renderer.set_source(source, None if source.data else
+                                 lambda: project.documents.data(source.key))
         self._stack.setCurrentWidget(self._view)
         self._current = 1
         self._zoomer.apply_fit()

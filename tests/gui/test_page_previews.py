@@ -131,3 +131,14 @@ def test_a_large_tiff_shows_its_imported_preview_on_its_first_showing(qtbot, tmp
             gate.set()
         qtbot.waitUntil(lambda: view.is_page_sharp(1), timeout=10000)
         view.renderer.stop()
+
+
+def test_a_source_without_its_bytes_says_so_on_the_page(qtbot, scan):
+    """The bytes are read when a page is first rendered (after any preview painted),
+    no longer before the view shows anything: missing ones are still said."""
+    project, doc_id = scan
+    with project.transaction(record=False):
+        project.conn.execute("DELETE FROM document_data WHERE document_id = ?", (doc_id,))
+    view = _open(qtbot, project, doc_id)
+    qtbot.waitUntil(lambda: "missing" in view._items[0].error, timeout=5000)
+    view.renderer.stop()

@@ -1,6 +1,6 @@
 """A page is rendered at the exact zoom and copied to the screen pixel for pixel, so
-going back to a page seen a moment ago converts and blits its cached image, never
-scaling it with smoothing (issue 17: the render of the zoom step above, up to 9 %
+going back to a page seen a moment ago copies its cached image, never converting all
+of it nor scaling it with smoothing (issue 17: the render of the zoom step above, up to 9 %
 larger, was drawn scaled on every revisit: 7.3x a viewer keeping its images)."""
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def test_a_page_renders_at_the_exact_zoom_and_is_blitted(qtbot, view, monkeypatc
     blits = []
     blit = PageItem._blit
 
-    def spy(item, painter, pixmap, widget):
-        done = blit(item, painter, pixmap, widget)
+    def spy(item, painter, image, widget):
+        done = blit(item, painter, image, widget)
         blits.append(done)
         return done
 
