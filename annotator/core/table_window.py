@@ -85,6 +85,10 @@ class TableWindow:
     filt: AnnotationFilter | None = None
     sort: str | None = None
     descending: bool = False
+    #: the word filter's candidates found already (on the writable connection, whose
+    #: word index is current) by :func:`word_candidates`; None: find them here
+    candidates: list[int] | None = None
+    find_words: bool = True
     _segments: list[_Segment] = field(default_factory=list)
     _total: int | None = None
     _where: tuple[str, list] | None = None
@@ -167,6 +171,12 @@ class TableWindow:
             skip = 0
         return out
 
+    def narrowed_to(self) -> list[int] | None:
+        """The word filter's candidates (rowids), if the word index found them: handed
+        to a TableWindow on another connection (``candidates``, ``find_words=False``)."""
+        self._base()
+        return self._candidates
+
     def position(self, annotation_id: str) -> int:
         """The row of an annotation in the table, or -1 if the filter leaves it out."""
         where, args = self._base()
@@ -202,8 +212,8 @@ class TableWindow:
             if self.project.conn.execute("SELECT 1 FROM documents WHERE deleted = 1 "
                                          "LIMIT 1").fetchone():
                 where += " AND a.document_id IN (SELECT id FROM documents WHERE deleted = 0)"
-            self._candidates = word_candidates(self.project, self.filt.contains
-                                               if self.filt else None)
+            self._candidates = self.candidates if not self.find_words else word_candidates(
+                self.project, self.filt.contains if self.filt else None)
             if self._candidates is not None:  # integers: written into the statement
                 where += f" AND a.rowid IN ({','.join(map(str, self._candidates))})"
             self._where = (where, args)

@@ -33,15 +33,16 @@ from annotator.core.overview import (
     ROW_TAGS,
 )
 from annotator.core.table_window import TableWindow
+from annotator.gui.panels.annotations_reader import Ask, WindowReader
 from annotator.gui.project_model import ProjectModel
 
 COLUMNS = ("Document", "Quote", "Page", "Tags", "Entity", "Date", "Note", "Author",
            "Modified")
 #: What each column sorts by (core.table_window.SORTS); None: documents in reading order.
 SORT_BY = (None, "quote", "page", "tags", "entity", "date", "note", "author", "modified")
-#: Rows fetched at once, and windows kept (40,000 rows at most in memory).
+#: Rows fetched at once, and windows kept (8,000 rows at most in memory).
 WINDOW = 1000
-KEPT = 40
+KEPT = 8
 INCREMENTAL_UP_TO = 500
 Index = QModelIndex | QPersistentModelIndex
 
@@ -81,57 +82,155 @@ class AnnotationsModel(QAbstractTableModel):
         super().__init__()
         self.m = model
         self.filters = AnnotationFilter()
-        self.loading = False  # fetches are synchronous now: never waiting for rows
+        self.loading = False  # counting in the reader thread
         self.settling = False  # rows come and go after an edit (see apply)
         self.rows = Rows(self)
-        self._window: TableWindow | None = None
+        self._window: TableWindow | None = None  # on the GUI's connection
         self._count = 0
         self._windows: OrderedDict[int, tuple[list[int], list[tuple]]] = OrderedDict()
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._alignments: dict[str, dict[int, int]] | None = None
+        self._generation = 0
+        self._asked: set[int] = set()  # windows asked of the reader, not yet come
+        self._candidates: tuple[int, ...] | None = None
+        self._reader: WindowReader | None = None
 
     # -- loading ----------------------------------------------------------------------------
 
     def reload(self, filters: AnnotationFilter | None = None) -> None:
-        """Count the rows that pass these filters; their windows are read when shown."""
+        """Count the rows that pass these filters (in the reader thread); their windows
+        are read when shown."""
         if filters is not None:
             self.filters = filters
         self._alignments = None
+        self._generation += 1
+        self._asked.clear()
         self.beginResetModel()
+        self._windows.clear()
         self._fresh_window()
+        self._count = 0
         self.endResetModel()
-        self.loaded.emit()
+        if self._window is None:
+            return
+        reader = self._reader_for()
+        if reader is None:
+            self._count_here()
+            return
+        self.loading = True
+        reader.ask(self._ask(count=True, firsts=(0,)))
+
+    def _order(self) -> tuple[str | None, bool]:
+        if self._sort is None:
+            return None, False
+        return SORT_BY[self._sort[0]], self._sort[1] == Qt.SortOrder.DescendingOrder
 
     def _fresh_window(self) -> None:
-        self._windows.clear()
+        """A TableWindow on the GUI's connection: the word filter's candidates are found
+        here (its word index is kept current by this writable connection)."""
         if not self.m.is_open:
-            self._window, self._count = None, 0
+            self._window, self._candidates = None, None
             return
-        sort, descending = (None, False) if self._sort is None else (
-            SORT_BY[self._sort[0]], self._sort[1] == Qt.SortOrder.DescendingOrder)
+        sort, descending = self._order()
         self._window = TableWindow(self.m.p, self.filters, sort, descending)
+        found = self._window.narrowed_to()
+        self._candidates = tuple(found) if found is not None else None
+
+    def _ask(self, count: bool, firsts: tuple[int, ...]) -> Ask:
+        sort, descending = self._order()
+        return Ask(self._generation, self.filters, sort, descending, self._candidates,
+                   count, firsts, WINDOW)
+
+    def _reader_for(self) -> WindowReader | None:
+        path = str(self.m.p.path)
+        if self._reader is not None and self._reader.path != path:
+            self._reader.finish()
+            self._reader = None
+        if self._reader is None and not self.m.p.read_only:
+            self._reader = WindowReader(path)
+            self._reader.answered.connect(self._answered)
+            self._reader.failed.connect(self._failed)
+            self._reader.start()
+        return self._reader
+
+    def _answered(self, generation: int, answer: tuple) -> None:
+        if generation != self._generation or self._window is None:
+            return
+        count, windows = answer
+        if count is not None:
+            self.beginResetModel()
+            self._count = count
+            self._hold(windows)
+            self.endResetModel()
+            self.loading = False
+            self.loaded.emit()
+            return
+        self._hold(windows)
+        for first, (_keys, rows) in windows.items():
+            self._asked.discard(first)
+            if rows:
+                self.dataChanged.emit(self.index(first, 0),
+                                      self.index(first + len(rows) - 1, len(COLUMNS) - 1))
+
+    def _failed(self, generation: int, _why: str) -> None:
+        """The reader thread could not read: count and read here instead."""
+        if generation == self._generation and self.loading:
+            self._count_here()
+        self._asked.clear()
+
+    def _count_here(self) -> None:
+        assert self._window is not None
+        self.beginResetModel()
         self._count = self._window.count()
+        self.endResetModel()
+        self.loading = False
+        self.loaded.emit()
+
+    def _hold(self, windows: dict[int, tuple[list[int], list[tuple]]]) -> None:
+        for first, window in windows.items():
+            self._windows[first] = window
+            self._windows.move_to_end(first)
+        while len(self._windows) > KEPT:
+            self._windows.popitem(last=False)
 
     def stop(self) -> None:
-        """The project closes: show nothing."""
+        """The project closes: show nothing, end the reader thread."""
+        self._generation += 1
+        if self._reader is not None:
+            self._reader.finish()
+            self._reader = None
         self.beginResetModel()
-        self._window, self._count = None, 0
+        self._window, self._count, self.loading = None, 0, False
         self._windows.clear()
+        self._asked.clear()
         self.endResetModel()
 
     def row(self, i: int) -> tuple:
-        """Row ``i``, reading its window if it is not held."""
+        """Row ``i``, read here (on the GUI's connection) if its window is not held."""
         first = i - i % WINDOW
         held = self._windows.get(first)
         if held is None:
             assert self._window is not None
-            held = self._windows[first] = self._window.rows_with_keys(first, WINDOW)
-            while len(self._windows) > KEPT:
-                self._windows.popitem(last=False)
+            held = self._window.rows_with_keys(first, WINDOW)
+            self._hold({first: held})
         else:
             self._windows.move_to_end(first)
         rows = held[1]
         return rows[i - first] if i - first < len(rows) else rows[-1]
+
+    def shown(self, i: int) -> tuple | None:
+        """Row ``i`` if its window is held, else None, its window asked of the reader
+        (the view paints it when it comes: no read on the GUI thread)."""
+        first = i - i % WINDOW
+        held = self._windows.get(first)
+        if held is not None:
+            rows = held[1]
+            return rows[i - first] if i - first < len(rows) else None
+        if self._reader is None or self.loading:
+            return self.row(i) if not self.loading else None
+        if first not in self._asked:
+            self._asked.add(first)
+            self._reader.ask(self._ask(count=False, firsts=(first,)))
+        return None
 
     def apply(self, changes: OpChanges) -> None:
         """Show an edit: rows changed where they stand in place, else count again."""
@@ -148,33 +247,37 @@ class AnnotationsModel(QAbstractTableModel):
             return
         if not self.m.is_open or self._window is None:
             return
-        held = list(self._windows.items())
+        if self.loading or len(ids) > INCREMENTAL_UP_TO:
+            self.reload()
+            return
+        held = list(self._windows.items())[-1:]  # the one read last: on screen
         count = self._count
+        self._generation += 1  # what the reader is reading now is stale
+        self._asked.clear()
+        self._windows.clear()
         self._fresh_window()
+        self._count = self._window.count() if self._window else 0
         if self._count == count and self._same_order(held):
-            for first, (_keys, rows) in self._windows.items():
-                if rows:
-                    self.dataChanged.emit(self.index(first, 0),
-                                          self.index(first + len(rows) - 1, len(COLUMNS) - 1))
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(max(0, count - 1), len(COLUMNS) - 1))
             return
         self.settling = True  # the view's current row moves: that is not a choice
         try:
             self.beginResetModel()
-            self._windows.clear()
             self.endResetModel()
         finally:
             self.settling = False
         self.loaded.emit()
 
     def _same_order(self, held: list[tuple[int, tuple[list[int], list[tuple]]]]) -> bool:
-        """Whether the windows held show the same rows in the same places (then an edit
-        changed values only); read again into the new window's cache."""
+        """Whether the window on screen shows the same rows in the same places (then an
+        edit changed values only); read again."""
         assert self._window is not None
         for first, (keys, _rows) in held:
             fresh = self._window.rows_with_keys(first, WINDOW)
             if fresh[0] != keys:
                 return False
-            self._windows[first] = fresh
+            self._hold({first: fresh})
         return True
 
     # -- sorting -----------------------------------------------------------------------------
@@ -185,7 +288,7 @@ class AnnotationsModel(QAbstractTableModel):
         if wanted == self._sort:
             return
         self._sort = wanted
-        if self.m.is_open and self._window is not None:
+        if self.m.is_open and (self._window is not None or self.loading):
             self.reload()
 
     # -- Qt model ------------------------------------------------------------------------------
@@ -236,7 +339,9 @@ class AnnotationsModel(QAbstractTableModel):
         return (row[ROW_MODIFIED] or "")[:16].replace("T", " ")
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        row = self.row(index.row())
+        row = self.shown(index.row())
+        if row is None:
+            return None
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self.display(row, col)

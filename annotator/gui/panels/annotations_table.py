@@ -184,7 +184,7 @@ class AnnotationsPanel(QWidget):
         view's current row to a neighbour: that is no choice, and must not send the
         inspector (and what she types next) to another annotation."""
         if current.isValid() and not self._selecting and not self.table.settling:
-            self.chosen = current.data(Qt.ItemDataRole.UserRole)
+            self.chosen = self.table.row(current.row())[0]  # read now if not yet shown
             self.annotationSelected.emit(self.chosen)
 
     def _unless_gone(self) -> None:
@@ -194,7 +194,7 @@ class AnnotationsPanel(QWidget):
 
     def _jump(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.jumpRequested.emit(index.data(Qt.ItemDataRole.UserRole))
+            self.jumpRequested.emit(self.table.row(index.row())[0])
 
     def select(self, annotation_id: str | None) -> None:
         """Show an annotation selected elsewhere, without echoing the selection back."""

@@ -1,0 +1,95 @@
+"""Reads the annotations table's counts and windows off the GUI thread (issue 17: a
+count or a window deep into a million rows takes 0.1-0.5 s, a count of a common
+filter word seconds), on a read-only connection of its own (WAL lets it read while
+the GUI writes; core.overview.reader does not check the file again). SQLite lets go
+of the interpreter while it steps, so the window stays responsive meanwhile."""
+
+from __future__ import annotations
+
+import queue
+import sqlite3
+from dataclasses import dataclass
+
+from PySide6.QtCore import QThread, Signal
+
+from annotator.core.filters import AnnotationFilter
+from annotator.core.overview import reader
+from annotator.core.table_window import TableWindow
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What the model wants read: the count and/or windows starting at ``firsts``."""
+
+    generation: int
+    filt: AnnotationFilter
+    sort: str | None
+    descending: bool
+    candidates: tuple[int, ...] | None
+    count: bool
+    firsts: tuple[int, ...]
+    size: int
+
+
+class WindowReader(QThread):
+    """Answers :class:`Ask` requests in order; a request of an older generation than
+    the newest asked is skipped (the scholar sorted or filtered again meanwhile)."""
+
+    answered = Signal(int, object)  # generation, (count | None, {first: (rowids, rows)})
+    failed = Signal(int, str)  # generation, why: the model reads on the GUI thread then
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+        self.jobs: queue.Queue[Ask | None] = queue.Queue()
+        self.newest = 0
+        self._reading = 0  # the generation being read
+        self._conn: sqlite3.Connection | None = None
+
+    def ask(self, job: Ask) -> None:
+        """Read this next; a read of an older generation under way is interrupted (a
+        count of a filter word the scholar has typed on from)."""
+        self.newest = max(self.newest, job.generation)
+        if self._reading < self.newest and self._conn is not None:
+            self._conn.interrupt()
+        self.jobs.put(job)
+
+    def finish(self) -> None:
+        """End the thread, interrupting what it reads (the project closes)."""
+        self.newest = 1 << 62
+        if self._conn is not None:
+            self._conn.interrupt()
+        self.jobs.put(None)
+        self.wait()
+
+    def run(self) -> None:
+        project = None
+        window: tuple[tuple, TableWindow] | None = None
+        try:
+            while (job := self.jobs.get()) is not None:
+                if job.generation < self.newest:
+                    continue
+                self._reading = job.generation
+                try:
+                    if project is None:
+                        project = reader(self.path)
+                        self._conn = project.conn
+                    key = (job.generation, job.filt, job.sort, job.descending)
+                    if window is None or window[0] != key:
+                        window = (key, TableWindow(
+                            project, job.filt, job.sort, job.descending,
+                            list(job.candidates) if job.candidates is not None else None,
+                            find_words=False))
+                    table = window[1]
+                    count = table.count() if job.count else None
+                    windows = {first: table.rows_with_keys(first, job.size)
+                               for first in job.firsts}
+                except Exception as exc:  # a damaged or vanished file: read on the GUI side
+                    if job.generation >= self.newest:  # not interrupted for a newer one
+                        self.failed.emit(job.generation, str(exc))
+                    continue
+                self.answered.emit(job.generation, (count, windows))
+        finally:
+            self._conn = None
+            if project is not None:
+                project.close()
