@@ -100,6 +100,8 @@ class SpanCache:
         if window is None or ws > window[1] or we < window[0]:
             self._replace(ws, we)
             return
+        if window[0] <= ws and we <= window[1]:
+            return  # held already (a short text is held whole)
         held, spans = window, list(self._spans)
         if ws < held[0]:
             spans += self._fetch_window(ws, held[0])
@@ -130,6 +132,11 @@ class SpanCache:
                 self._grow(max(0, start - 2 * WINDOW_MARGIN), end + WINDOW_MARGIN // 4)
             else:
                 self._replace(max(0, start - WINDOW_MARGIN), end + WINDOW_MARGIN)
+        return self.held_in(start, end)
+
+    def held_in(self, start: int, end: int) -> list[Span]:
+        """Passages overlapping [start, end] among those held, without a query: all of
+        them for the part of [start, end] inside the window."""
         lo = bisect_left(self._starts, start - LONG_SPAN)
         hi = bisect_right(self._starts, end)
         found = [s for s in self._spans[lo:hi] if s.end > start or s.start == s.end >= start]
@@ -149,6 +156,7 @@ class HighlightLayer:
         self.cache, self.umap, self.color_of = cache, umap, color_of
         self._blocks: dict[int, list[Piece]] = {}
         self._drawn: dict[int, Drawn] = {}
+        self._colors: dict[tuple[str, tuple[str, ...]], str] = {}  # by own colour and tags
         self.selected: str | None = None
         self.painted: set[str] = set()  # ids drawn by the last paint (for tests, hit tests)
 
@@ -156,6 +164,7 @@ class HighlightLayer:
         """Forget block rectangles: after a relayout or when the passages changed."""
         self._blocks.clear()
         self._drawn.clear()
+        self._colors.clear()
 
     def drawn(self, block: QTextBlock) -> Drawn:
         """A block's pieces grouped for painting (made once per block and layout)."""
@@ -181,7 +190,13 @@ class HighlightLayer:
         to_u16 = self.umap.to_utf16
         cp0 = self.umap.to_codepoint(pos16)
         cp1 = self.umap.to_codepoint(pos16 + len16)
-        spans = self.cache.spans_in(cp0, cp1)
+        cache = self.cache
+        window = cache.window
+        # a block reaching past the window (the screen's first or last, after a jump):
+        # its lines on screen are drawn from what is held, and it is measured again
+        # once idle time has widened the window
+        whole = window is None or cache.covers(cp0, cp1) or cp1 < window[0] or cp0 > window[1]
+        spans = cache.spans_in(cp0, cp1) if whole else cache.held_in(cp0, cp1)
         n_lines = layout.lineCount()
         if n_lines == 0 and len16:
             return []  # not laid out yet: nothing to cache
@@ -192,7 +207,7 @@ class HighlightLayer:
             tops = [(box.top(), box.height()) for box in (line.rect() for line in lines)]
             spans.sort(key=lambda s: (s.start, -s.end))
             level_ends: list[int] = []  # greedy stacking of overlapping underlines
-            color_of, append = self.color_of, pieces.append
+            color_of, append, colors = self.color_of, pieces.append, self._colors
             for span in spans:
                 start, end = span.start, span.end
                 for level, last_end in enumerate(level_ends):
@@ -204,7 +219,10 @@ class HighlightLayer:
                     level_ends.append(end)
                 s16 = to_u16(start if start > cp0 else cp0) - pos16
                 e16 = to_u16(end if end < cp1 else cp1) - pos16
-                color = color_of(span)
+                key = (span.color, span.tag_ids)
+                color = colors.get(key)
+                if color is None:
+                    color = colors[key] = color_of(span)
                 lift = 1.5 + 2.5 * (level if level < 4 else 4)
                 for i in range(max(0, bisect_right(starts, s16) - 1), n_lines):
                     ls = starts[i]
@@ -224,7 +242,8 @@ class HighlightLayer:
                     top, height = tops[i]
                     append(Piece(QRectF(x0, top, width, height),
                                  QRectF(x0, top + height - lift, width, 1.6), span, color))
-        self._blocks[number] = pieces
+        if whole:
+            self._blocks[number] = pieces
         return pieces
 
     def paint(self, painter: QPainter, blocks: list[tuple[QTextBlock, QPointF]],

@@ -295,8 +295,8 @@ class TextView(QPlainTextEdit):
             painter.setClipRect(event.rect())
             dark = self.palette().color(QPalette.ColorRole.Base).lightness() < 128
             blocks = self._visible_blocks()
-            if blocks:  # one query for the whole screen (after a jump: just the screen)
-                self.cache.prepare(*self._range_of(blocks))
+            if blocks:  # one query for what is on screen (after a jump: just that)
+                self.cache.prepare(*self.visible_range())
             self.layer.paint(painter, blocks, dark)
             painter.end()
             self._warm_timer.start()
