@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QScrollArea, QWidget
+from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QDockWidget
@@ -54,16 +54,15 @@ def _make(window: MainWindow, module: str, cls: str) -> QWidget | None:
         return None
 
 
-def _scrolling(widget: QWidget | None = None) -> QScrollArea:
+def _scrolling(widget: QWidget) -> QWidget:
     """A scroll area for the panel, so its dock can be made smaller than the panel's
     own minimum (a chart wants 370 px) without squeezing the text."""
-    from PySide6.QtWidgets import QFrame
+    from PySide6.QtWidgets import QFrame, QScrollArea
 
     area = QScrollArea()
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
-    if widget is not None:
-        area.setWidget(widget)
+    area.setWidget(widget)
     return area
 
 
@@ -71,7 +70,7 @@ class ResearchPanels(Mapping[str, QWidget]):
     """The research panels by name, each built (its module imported) the first time
     its dock is shown or it is looked up here (issue 17: built at start-up although
     hidden, they took 1.6 s of the first window). Until then its dock holds an empty
-    scroll area, so the View menu, the remembered layout and tabbing all work on it.
+    widget, so the View menu, the remembered layout and tabbing all work on it.
     A panel whose module fails to load is left out: its dock says so."""
 
     def __init__(self, window: MainWindow) -> None:
@@ -119,18 +118,16 @@ class ResearchPanels(Mapping[str, QWidget]):
         _name, _title, module, cls, _area, _beside = self.specs[name]
         window = self.window
         widget = _make(window, module, cls)
-        area = window.docks[name].widget()
         if widget is None:
             self.failed.add(name)
             from PySide6.QtWidgets import QLabel
 
-            if isinstance(area, QScrollArea):
-                area.setWidget(QLabel("This panel could not be loaded (see the log)."))
+            widget = QLabel("This panel could not be loaded (see the log).")
+            window.docks[name].setWidget(widget)
             return None
         self.built[name] = widget
         self._wire(name, widget)
-        if isinstance(area, QScrollArea):
-            area.setWidget(widget)
+        window.docks[name].setWidget(_scrolling(widget))
         return widget
 
     def _wire(self, name: str, widget: QWidget) -> None:
@@ -162,7 +159,7 @@ def add_research_panels(window: MainWindow) -> ResearchPanels:
     panels = ResearchPanels(window)
     window.research = panels
     for name, title, _module, _cls, area, beside in PANELS:
-        dock = window.add_panel(name, title, _scrolling(), area)
+        dock = window.add_panel(name, title, QWidget(), area)
         window.tabifyDockWidget(window.docks[beside], dock)
     for name in ("codebook", "entities"):
         panel = getattr(window, name, None)
