@@ -4,6 +4,7 @@ the fast paths give what the slow ones gave (UUIDv5 sub-GUIDs, escaped attribute
 from __future__ import annotations
 
 import random
+import re
 import tracemalloc
 import uuid
 import xml.dom.minidom
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from annotator.core import exporters
 from annotator.core.anchoring import describe
 from annotator.core.exporters import qdpx
-from annotator.core.exporters.base import xml_attr, xml_safe, xml_text
+from annotator.core.exporters.base import ncname_id, xml_attr, xml_safe, xml_text
 from annotator.core.importers.base import ImportedSource
 from annotator.core.model import AnchorState, Annotation, DocumentKind, TagKind
 from annotator.core.project import Project
@@ -106,3 +107,9 @@ def test_fast_escapes_read_back_as_the_slow_ones(value):
     assert _attribute(xml_attr(value)) == _attribute(quoteattr(xml_safe(str(value))))
     if isinstance(value, str):
         assert xml_text(value) == escape(xml_safe(value))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.uuids().map(str), st.text(max_size=40)))
+def test_ncname_id_fast_path_is_the_substitution(value):
+    assert ncname_id("a", value) == f"a-{re.sub(r'[^A-Za-z0-9_.-]', '_', value)}"
