@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotator.core import overview
+from annotator.core import overview, search_index
 from annotator.core.filters import AnnotationFilter
 from annotator.core.importers.base import ImportedSource
 from annotator.core.model import DocumentKind, TagKind
@@ -68,6 +68,7 @@ def made(tmp_path_factory):
     project.tags.delete(gone_tag)
     project.entities.delete(ents[2])
     project.documents.delete(docs[3][0])
+    search_index.refresh(project)  # as a search does: word filters use the index
     yield project, tags, ents
     project.close()
 
@@ -180,11 +181,19 @@ def test_a_word_filter_finds_through_the_word_index_what_like_finds(project):
     def ids(word):
         return [r[0] for r in TableWindow(project, AnnotationFilter(contains=word)).rows(0, 99)]
 
+    assert table_window.word_candidates(project, "iflis") is None  # index not current
+    assert ids("iflis") == [first.id]  # read in order instead
+    search_index.refresh(project)  # a search brings it up to date
     assert table_window.word_candidates(project, "iflis") is not None
     assert ids("iflis") == [first.id] and ids("TIFLIS") == [first.id]
     assert ids("emigr") == [] and len(ids("émigr")) == 1  # LIKE: é is not e
-    project.annotations.update(first.id, note="a Zanzibar note")  # the index follows
+    project.annotations.update(first.id, note="a Zanzibar note")
+    assert table_window.word_candidates(project, "zibar") is None  # stale: not used
     assert ids("zibar") == [first.id]
+    search_index.refresh(project)
+    assert table_window.word_candidates(project, "zibar") == [
+        r[0] for r in project.conn.execute("SELECT rowid FROM annotations WHERE id = ?",
+                                           (first.id,))]
     reader = overview.reader(project.path)
     try:
         assert table_window.word_candidates(reader, "zibar") is None  # not settled

@@ -214,7 +214,9 @@ class TableWindow:
                 where += " AND a.document_id IN (SELECT id FROM documents WHERE deleted = 0)"
             self._candidates = self.candidates if not self.find_words else word_candidates(
                 self.project, self.filt.contains if self.filt else None)
-            if self._candidates is not None:  # integers: written into the statement
+            if self._candidates is not None:  # integers: written into the statement;
+                # "+": no index on deleted or a segment's column may drive the query
+                where = ("+" + where).replace(" a.document_id IN", " +a.document_id IN")
                 where += f" AND a.rowid IN ({','.join(map(str, self._candidates))})"
             self._where = (where, args)
         return self._where
@@ -233,6 +235,7 @@ class TableWindow:
     def _plan(self) -> list[_Segment]:
         where, args = self._base()
         conn = self.project.conn
+        plus = "+" if self._candidates is not None else ""  # the few rows drive it
         if self.sort in _COLUMN_SORTS:
             index, key = _COLUMN_SORTS[self.sort]
             return [_Segment(f"annotations a{self._indexed(index)}", where, args,
@@ -241,7 +244,7 @@ class TableWindow:
             source = f"annotations a{self._indexed('annotations_live_reading')}"
             docs = conn.execute("SELECT id, title FROM documents WHERE deleted = 0").fetchall()
             docs.sort(key=lambda r: (r[1].casefold(), r[0]))
-            return [_Segment(source, f"{where} AND a.document_id = ?", [*args, doc_id],
+            return [_Segment(source, f"{where} AND {plus}a.document_id = ?", [*args, doc_id],
                              _READING)
                     for doc_id, _title in docs
                     if not self.filt or not self.filt.document_id
@@ -256,10 +259,10 @@ class TableWindow:
             source = f"annotations a{self._indexed(f'annotations_live_{self.sort}')}"
             if table == "entities":  # no (live) entity: shown empty, sorted first
                 segments += [
-                    _Segment(source, f"{where} AND a.entity_id IS NULL", args, ("a.rowid",)),
-                    _Segment("annotations a", f"{where} AND a.entity_id IN (SELECT id FROM "
+                    _Segment(source, f"{where} AND {plus}a.entity_id IS NULL", args, ("a.rowid",)),
+                    _Segment(source, f"{where} AND {plus}a.entity_id IN (SELECT id FROM "
                              "entities WHERE deleted = 1)", args, ("a.rowid",))]
-            segments += [_Segment(source, f"{where} AND a.{column} = ?",
+            segments += [_Segment(source, f"{where} AND {plus}a.{column} = ?",
                                   [*args, key], ("a.rowid",)) for key, _name in names]
             return segments
         # tags: by the alphabetically first live tag
@@ -268,7 +271,7 @@ class TableWindow:
         live = self._indexed("annotations_live_id")  # index only: the table is not read
         segments, earlier = [], []
         for tag_id, _name in tags:
-            cond = f"{where} AND t0.tag_id = ?"
+            cond = f"{where} AND {plus}t0.tag_id = ?"
             extra: list = [tag_id]
             if earlier:
                 cond += (" AND NOT EXISTS (SELECT 1 FROM annotation_tags x WHERE "
@@ -324,20 +327,25 @@ def word_candidates(project: Project, words: str | None) -> list[int] | None:
     Only when the words fold to one indexed term (the index's own tokenizer folds
     them): an occurrence then lies inside one term of the text, and folding is code
     point by code point, so the terms holding the folded word find every annotation
-    LIKE would. The index must be current: refreshed on a writable project (after an
-    edit that costs the index's own check), read-only used only if settled since the
-    last change."""
+    LIKE would. The index must be current, and is not brought up to date here (its
+    own check takes 8 s at 1M annotations, on the GUI's thread): writable, it is used
+    if a search on this connection refreshed it and nothing changed since; read-only,
+    if it was settled since the last change set."""
     conn = project.conn
     needle = _folded((words or "").strip())
     if needle is None:
         return None
-    if project.read_only:
+    if project.read_only:  # settled since the last change set, or not used
         newest = conn.execute("SELECT coalesce(max(id), 0) FROM changesets").fetchone()[0]
         seen = conn.execute("SELECT modified_at FROM search_documents WHERE "
                             "document_id = ''").fetchone()
         if not seen or seen[0] != f"changeset {newest}":
             return None
         schema = "main"
+    elif not _index_current(project):
+        # bringing it up to date is the index's own check, on this (the GUI's) thread:
+        # 8 s at 1M annotations the first time; reading in order happens off it
+        return None
     else:
         schema = search_index.refresh(project, ("annotations",))
     terms = [(t, n) for t, n in _vocabulary(project, schema) if needle in t]
@@ -347,16 +355,26 @@ def word_candidates(project: Project, words: str | None) -> list[int] | None:
     for i in range(0, len(terms), 200):
         query = " OR ".join('"' + t.replace('"', '""') + '"' for t, _n in terms[i:i + 200])
         found.update(r[0] for r in conn.execute(
-            f"SELECT a.rowid FROM {schema}.search_notes n JOIN {schema}.search_annotations s "
-            "ON s.id = n.rowid JOIN annotations a ON a.id = s.annotation_id "
-            "WHERE search_notes MATCH ? AND a.deleted = 0 LIMIT ?", (query, FEW + 1)))
+            # CROSS JOIN: in this order (an index on `deleted` lured the planner into
+            # reading every live annotation and matching each: 4.8 s at 100k)
+            f"SELECT a.rowid FROM (SELECT rowid AS r FROM {schema}.search_notes WHERE "
+            f"search_notes MATCH ?) m CROSS JOIN {schema}.search_annotations s ON s.id = m.r "
+            "CROSS JOIN annotations a ON a.id = s.annotation_id WHERE +a.deleted = 0 LIMIT ?",
+            (query, FEW + 1)))
         if len(found) > FEW:
             return None
     found.update(r[0] for r in conn.execute(  # the entity's name matches
-        "SELECT a.rowid FROM annotations a WHERE a.deleted = 0 AND a.entity_id IN (SELECT id "
-        "FROM entities WHERE deleted = 0 AND name LIKE ? ESCAPE '\\')",
+        "SELECT a.rowid FROM entities e CROSS JOIN annotations a ON a.entity_id = e.id "
+        "WHERE e.deleted = 0 AND e.name LIKE ? ESCAPE '\\' AND +a.deleted = 0",
         (like_pattern((words or "").strip()),)))
     return sorted(found) if len(found) <= FEW else None
+
+
+def _index_current(project: Project) -> bool:
+    """Whether this connection brought the word index up to date (a search did) and
+    nothing was written since: search_index's own record of it."""
+    stamps = search_index._state(project).stamps  # its record, read only
+    return stamps.get("annotations") == search_index._stamp(project.conn)
 
 
 def _vocabulary(project: Project, schema: str) -> list[tuple[str, int]]:

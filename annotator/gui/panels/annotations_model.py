@@ -157,12 +157,24 @@ class AnnotationsModel(QAbstractTableModel):
             return
         count, windows = answer
         if count is not None:
-            self.beginResetModel()
-            self._count = count
             self._hold(windows)
-            self.endResetModel()
+            if 0 < self._count <= count:  # the first rows are shown: add the rest
+                if count > self._count:
+                    self.beginInsertRows(QModelIndex(), self._count, count - 1)
+                    self._count = count
+                    self.endInsertRows()
+            else:
+                self.beginResetModel()
+                self._count = count
+                self.endResetModel()
             self.loading = False
             self.loaded.emit()
+            return
+        if self.loading and 0 in windows and not self._count:  # shown while counting
+            self.beginResetModel()
+            self._hold(windows)
+            self._count = len(windows[0][1])
+            self.endResetModel()
             return
         self._hold(windows)
         for first, (_keys, rows) in windows.items():

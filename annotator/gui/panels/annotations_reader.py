@@ -81,9 +81,16 @@ class WindowReader(QThread):
                             list(job.candidates) if job.candidates is not None else None,
                             find_words=False))
                     table = window[1]
-                    count = table.count() if job.count else None
                     windows = {first: table.rows_with_keys(first, job.size)
                                for first in job.firsts}
+                    count = None
+                    if job.count and 0 in windows and len(windows[0][0]) < job.size:
+                        count = len(windows[0][0])  # all there is: no second pass
+                    elif job.count:  # the first rows now, the count when it is done
+                        if windows:
+                            self.answered.emit(job.generation, (None, windows))
+                            windows = {}
+                        count = table.count()
                 except Exception as exc:  # a damaged or vanished file: read on the GUI side
                     if job.generation >= self.newest:  # not interrupted for a newer one
                         self.failed.emit(job.generation, str(exc))
