@@ -28,6 +28,7 @@ class Recorder:
         self.conn = conn
         self._installed = False
         self._bulk: dict[str, list] = {}
+        self._bulk_json: list[tuple[str, str]] = []  # (table, JSON array of keys)
         self._on: bool | None = None  # the recording flag as last set
         self._triggers: dict[str, str] = {}  # name -> what follows CREATE TEMP TRIGGER name
 
@@ -87,11 +88,13 @@ class Recorder:
         """After a rollback: the flag in the database may differ from ours."""
         self._on = None
         self._bulk = {}
+        self._bulk_json = []
 
     def clear(self) -> None:
         """Drop what was collected (a committed or rolled-back action leaves the event
         table empty anyway: the rows are written inside the action's transaction)."""
         self._bulk = {}
+        self._bulk_json = []
 
     @contextmanager
     def paused(self) -> Iterator[None]:
@@ -104,17 +107,25 @@ class Recorder:
         finally:
             self._create_triggers()
 
-    def inserted(self, table: str, keys: Iterable[tuple]) -> None:
-        """New rows written while :meth:`paused`, by key."""
-        self._bulk.setdefault(table, []).extend(keys)
+    def inserted(self, table: str, keys: Iterable[tuple] | str) -> None:
+        """New rows written while :meth:`paused`, by key; or, as a string, a JSON array
+        of their keys that the writer built in SQL (a merge of a million rows then
+        holds no list of them: issue 17), stored as it is as one bulk change."""
+        if isinstance(keys, str):
+            self._bulk_json.append((table, keys))
+        else:
+            self._bulk.setdefault(table, []).extend(keys)
 
     def take(self) -> list[Change]:
         """The events since :meth:`clear`, folded to one change per row, with the rows
         reported by :meth:`inserted`. Many new rows of one table (an import, a merge)
         become one bulk change that lists their keys."""
         bulk, self._bulk = self._bulk, {}
+        encoded, self._bulk_json = self._bulk_json, []
         changes = self._from_events()
-        if not bulk:
+        changes += [Change(table, (BULK_KEY,), "insert", None, None, keys=keys)
+                    for table, keys in encoded]
+        if not bulk and not encoded:
             return changes
         for table, keys in bulk.items():
             if len(keys) > BULK and table not in BLOB_COLUMNS:

@@ -120,8 +120,8 @@ class AnnotationMerge(ThreeWay):
                 self.annotation_batch(rows, pages)
                 tick((last - low + 1) / max(high - low + 1, 1))
         finally:
-            self.c.execute("DROP TABLE IF EXISTS temp.merge_ids")
-            self.c.execute("DROP TABLE IF EXISTS temp.merge_map")
+            for table in ("merge_ids", "merge_map"):
+                self.c.execute(f"DROP TABLE IF EXISTS temp.{table}")
         tick(1.0)
 
     def annotation_batch(self, rows: list[dict], pages: dict) -> None:
@@ -157,16 +157,13 @@ class AnnotationMerge(ThreeWay):
         # new rows: journaled by key in bulk (no trigger per row); none of them can
         # exist here already, their ids being new to us
         ours = self.map["tags"]
-        tag_rows = [(i, t) for i in (*(r["id"] for r in fresh), *as_they_are)
-                    for t in dict.fromkeys(ours[x] for x in tags.get(i, ()) if x in ours)]
-        fresh_ids = {r["id"] for r in fresh}
+        tag_rows = [(r["id"], t) for r in fresh
+                    for t in dict.fromkeys(ours[x] for x in tags.get(r["id"], ()) if x in ours)]
         with self.p.bulk_insert() as journal:
             self.insert_many("annotations", fresh)
-            self.c.executemany("INSERT INTO main.annotation_tags VALUES (?, ?)",
-                               [r for r in tag_rows if r[0] in fresh_ids])
-            self.copy_new(as_they_are)  # their tags too, mapped as tag_rows says
+            self.c.executemany("INSERT INTO main.annotation_tags VALUES (?, ?)", tag_rows)
+            self.copy_new(as_they_are)  # their tags too, mapped by SQL
             journal("annotations", [(r["id"],) for r in fresh])
-            journal("annotations", [(i,) for i in as_they_are])
             journal("annotation_tags", tag_rows)
 
     def stamps(self, ids: list[str]) -> dict[str, str]:
@@ -272,6 +269,16 @@ class AnnotationMerge(ThreeWay):
                   "FROM temp.merge_ids i CROSS JOIN theirs.annotation_tags t "
                   "ON t.annotation_id = i.id JOIN temp.merge_map m ON m.kind = 'tags' "
                   "AND m.theirs = t.tag_id")
+        with self.p.bulk_insert() as journal:  # their keys, as JSON built by SQLite
+            for table, keys in (
+                    ("annotations", "SELECT json_group_array(json_array(id)) FROM "
+                                    "temp.merge_ids"),
+                    ("annotation_tags", "SELECT json_group_array(json_array(annotation_id, "
+                                        "tag_id)) FROM main.annotation_tags WHERE "
+                                        "annotation_id IN (SELECT id FROM temp.merge_ids)")):
+                found = c.execute(keys).fetchone()[0]
+                if found != "[]":
+                    journal(table, found)
         c.execute("DELETE FROM temp.merge_ids")
         self.insert_many("annotations", [], counted=ids)
 
