@@ -201,3 +201,24 @@ def test_a_word_filter_finds_through_the_word_index_what_like_finds(project):
                 .rows(0, 9)] == [first.id]
     finally:
         reader.close()
+
+
+def test_tags_sorted_without_a_filter_count_the_untagged_from_annotation_tags(project):
+    """With no filter the untagged rows are counted as all less the tagged (deleted
+    annotations and tags left out): both ways, every window, as sorted in Python."""
+    text = "Paris Tiflis Baku Herriot " * 30
+    doc = project.documents.add_source(ImportedSource(
+        "t", DocumentKind.TEXT, "text/plain", "t.txt", text.encode(), text=text)).id
+    tags = [project.tags.create(n, TagKind.THEME).value.id for n in ("b", "A", "c")]
+    made = [project.annotations.add(doc, start=i * 7, end=i * 7 + 5,
+                                    tag_ids=tags[:i % 4]).value.id for i in range(40)]
+    project.annotations.delete(made[5])
+    project.annotations.delete(made[6])
+    project.tags.delete(tags[2])
+    for descending in (False, True):
+        want = oracle(project, None, "tags", descending)
+        for size in (1, 3, 7, 50):
+            window = TableWindow(project, None, "tags", descending)
+            got = [r[0] for start in range(0, len(want), size)
+                   for r in window.rows(start, size)]
+            assert got == want, (descending, size)

@@ -75,6 +75,9 @@ class _Segment:
     args: list
     order: tuple[str, ...]
     count: int | None = None
+    #: a cheaper way to count it (SQL, args), counted before it is read: finding out
+    #: that no annotation is untagged would otherwise read every one
+    counted_by: tuple[str, list] | None = None
 
 
 @dataclass
@@ -144,7 +147,7 @@ class TableWindow:
         for segment in self._segments:
             if len(out) >= size:
                 break
-            if offset:
+            if offset or segment.counted_by:
                 n = self._count(segment)
                 if offset >= n:
                     offset -= n
@@ -282,10 +285,20 @@ class TableWindow:
                 f"annotation_tags t0 JOIN annotations a{live} ON a.id = t0.annotation_id",
                 cond, [*args, *extra], ("t0.annotation_id",)))
             earlier.append(tag_id)
-        segments.append(_Segment(
+        untagged = _Segment(
             f"annotations a{live}", f"{where} AND NOT EXISTS (SELECT 1 FROM annotation_tags x "
             "JOIN tags t ON t.id = x.tag_id AND t.deleted = 0 WHERE x.annotation_id = a.id)",
-            args, ("a.rowid",)))
+            args, ("a.rowid",))
+        if where == "a.deleted = 0":  # no filter: all live rows less the tagged ones,
+            # counted in annotation_tags alone (its key begins with the annotation id)
+            untagged.counted_by = (
+                "SELECT (SELECT count(*) FROM annotations a WHERE a.deleted = 0) - "
+                "(SELECT count(*) FROM (SELECT 1 FROM annotation_tags x WHERE +x.tag_id IN "
+                "(SELECT id FROM tags WHERE deleted = 0) AND x.annotation_id NOT IN (SELECT id "
+                "FROM annotations WHERE deleted = 1) GROUP BY x.annotation_id))", [])
+            # "+": read in key order, grouped as it goes (0.9 s at 1M; count(DISTINCT)
+            # through the tag index sorted a million ids: 1.7 s)
+        segments.append(untagged)
         return segments
 
     def _order(self, segment: _Segment, reverse: bool = False) -> str:
@@ -294,9 +307,9 @@ class TableWindow:
 
     def _count(self, segment: _Segment) -> int:
         if segment.count is None:
-            segment.count = self.project.conn.execute(
-                f"SELECT count(*) FROM {segment.source} WHERE {segment.where}",
-                segment.args).fetchone()[0]
+            sql, args = segment.counted_by or (
+                f"SELECT count(*) FROM {segment.source} WHERE {segment.where}", segment.args)
+            segment.count = self.project.conn.execute(sql, args).fetchone()[0]
         return segment.count
 
     def _read(self, segment: _Segment, offset: int, size: int) -> list[int]:
