@@ -45,6 +45,25 @@ def test_a_jump_paints_the_target_highlights_from_one_narrow_query(qtbot, tmp_pa
     win.close()
 
 
+def test_a_jump_into_a_long_paragraph_paints_its_lines_on_screen(qtbot, tmp_path):
+    text = "\n".join(" ".join(f"p{p}w{i} Briand" for i in range(600)) for p in range(25))
+    places = [(i, i + 5, "Person") for i in range(0, len(text) - 10, 420)]
+    win, view, ids = open_text(qtbot, tmp_path, text, places)
+    qtbot.wait(50)
+    view.go_to_offset(len(text) * 2 // 3 + 2000)  # as a search hit or a table row does
+    view.viewport().repaint()
+    first, last = view.visible_range()
+    target = {i for (s, e, _t), i in zip(places, ids, strict=True) if first <= s and e <= last}
+    assert target and target <= view.layer.painted
+    block = view.firstVisibleBlock()
+    assert block.blockNumber() > 10
+    assert block.blockNumber() not in view.layer._blocks  # drawn from the screen's passages
+    qtbot.waitUntil(lambda: block.blockNumber() in view.layer._blocks, timeout=3000)
+    view.viewport().repaint()  # measured whole once idle time widened the window
+    assert target <= view.layer.painted
+    win.close()
+
+
 def _spans_in(spans: list[Span], start: int, end: int) -> set[str]:
     return {s.id for s in spans if s.start <= end and (s.end > start or s.start == s.end >= start)}
 
@@ -86,3 +105,8 @@ def test_the_span_cache_answers_as_a_query_over_every_passage(found, steps, long
         assert got - expected_long <= {s.id for s in short}
         if long_listed:
             assert expected_long <= got
+        held = cache.window  # what a block reaching past the window is drawn from
+        if held is not None and max(start, held[0]) <= min(end, held[1]):
+            a, b = max(start, held[0]), min(end, held[1])
+            got = {s.id for s in cache.held_in(a, b)}
+            assert got & {s.id for s in short} == _spans_in(short, a, b)
