@@ -136,9 +136,9 @@ class AnnotationMerge(ThreeWay):
                 self.reject("annotations", row, str(exc))
                 continue
             by_doc.setdefault(row["document_id"], []).append(row)
-        tags = self.their_tags([r["id"] for rows in by_doc.values() for r in rows])
         as_they_are: list[str] = []  # new rows to copy by SQL, unchanged but for ids
         fresh: list[dict] = []  # new rows written from Python (moved or with U+FFFD)
+        ours_too: list[dict] = []  # rows we have as well
         for doc_id, doc_rows in by_doc.items():
             text_rows = [r for r in doc_rows if r["start_offset"] is not None]
             moved = self.text_moved(doc_id) and text_rows
@@ -152,8 +152,12 @@ class AnnotationMerge(ThreeWay):
                 raw = {r["id"] for r in new if not garbled(r)}
                 as_they_are += raw
                 new = [r for r in new if r["id"] not in raw]
-            self.contested([r for r in doc_rows if r["id"] in mine], mine, tags)
+            ours_too += [r for r in doc_rows if r["id"] in mine]
             fresh += new
+        # their tags of the rows written from Python (copy_new copies the rest by SQL)
+        tags = self.their_tags([r["id"] for r in (*ours_too, *fresh)])
+        if ours_too:
+            self.contested(ours_too, mine, tags)
         # new rows: journaled by key in bulk (no trigger per row); none of them can
         # exist here already, their ids being new to us
         ours = self.map["tags"]
