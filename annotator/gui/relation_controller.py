@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from annotator.core import relations
 from annotator.gui.undo import short
 
 if TYPE_CHECKING:
@@ -68,6 +67,8 @@ class RelationController:
         return self.relate(first, current)
 
     def relate(self, first: Annotation, second: Annotation) -> bool:
+        from annotator.core import relations  # at the first use, not on the way to the window
+
         a, b = self.model.entity(first.entity_id), self.model.entity(second.entity_id)
         if a is None or b is None:
             return False
