@@ -80,8 +80,18 @@ def test_scroll_to_the_end_and_sort_by_each_column(qtbot, big_path, dialogs, mon
             assert view.currentIndex().row() == N - 1
             assert win.annotations.chosen == last[-1]  # the inspector's annotation
             # the rows at the end come from the reader thread and are painted then
-            qtbot.waitUntil(lambda: [table.index(i, 0).data(Qt.ItemDataRole.UserRole)
-                                     for i in range(N - 3, N)] == last, timeout=5000)
+            qtbot.waitUntil(lambda end=last: [table.index(i, 0).data(Qt.ItemDataRole.UserRole)
+                                              for i in range(N - 3, N)] == end, timeout=5000)
             assert view.rowAt(view.viewport().height() - 2) in (N - 1, -1)
             assert len(table._windows) <= 3  # bounded, however far it scrolled
+            # selected elsewhere (in the text): its row is found off the GUI thread
+            bar = view.verticalScrollBar()
+            bar.setValue(0)
+            qtbot.waitUntil(lambda: table.index(0, 0).data() is not None, timeout=5000)
+            at = next(w for w in range(0, N, 200) if w not in table._windows) + 7
+            far = want.rows(at, 1)[0][0]
+            panel.select(far)
+            assert view.currentIndex().row() != at  # not read yet: the reader finds it
+            qtbot.waitUntil(lambda r=at: view.currentIndex().row() == r, timeout=5000)
+            assert panel.chosen == far
     win.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import overload
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -77,6 +78,7 @@ class Rows(Sequence):
 
 class AnnotationsModel(QAbstractTableModel):
     loaded = Signal()
+    located = Signal(str, int)  # an annotation asked of find_row, and its row (-1: none)
 
     def __init__(self, model: ProjectModel) -> None:
         super().__init__()
@@ -148,6 +150,7 @@ class AnnotationsModel(QAbstractTableModel):
         if self._reader is None and not self.m.p.read_only:
             self._reader = WindowReader(path)
             self._reader.answered.connect(self._answered)
+            self._reader.located.connect(self._located)
             self._reader.failed.connect(self._failed)
             self._reader.start()
         return self._reader
@@ -366,6 +369,25 @@ class AnnotationsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and row[ROW_STATE] == "orphaned":
             return QColor("#d32f2f")
         return None
+
+    def find_row(self, annotation_id: str) -> int | None:
+        """The row showing an annotation if a window held has it; else None, and
+        :attr:`located` tells later (counted off the GUI thread: deep in a million
+        sorted rows that takes up to 1.6 s), or -1 now if nothing can tell."""
+        for first, (_keys, rows) in self._windows.items():
+            for i, row in enumerate(rows):
+                if row[ROW_ID] == annotation_id:
+                    return first + i
+        if self._window is None:
+            return -1
+        if self._reader is None:
+            return self._window.position(annotation_id)
+        self._reader.ask(replace(self._ask(count=False, firsts=()), locate=annotation_id))
+        return None
+
+    def _located(self, generation: int, annotation_id: str, row: int) -> None:
+        if generation == self._generation:
+            self.located.emit(annotation_id, row)
 
     def row_of(self, annotation_id: str) -> int:
         """The row showing an annotation (-1: the filter leaves it out): looked up in

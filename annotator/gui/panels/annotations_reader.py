@@ -29,6 +29,7 @@ class Ask:
     count: bool
     firsts: tuple[int, ...]
     size: int
+    locate: str | None = None  # an annotation whose row is wanted
 
 
 class WindowReader(QThread):
@@ -36,6 +37,7 @@ class WindowReader(QThread):
     the newest asked is skipped (the scholar sorted or filtered again meanwhile)."""
 
     answered = Signal(int, object)  # generation, (count | None, {first: (rowids, rows)})
+    located = Signal(int, str, int)  # generation, annotation id, its row (-1: not shown)
     failed = Signal(int, str)  # generation, why: the model reads on the GUI thread then
 
     def __init__(self, path: str) -> None:
@@ -95,7 +97,14 @@ class WindowReader(QThread):
                     if job.generation >= self.newest:  # not interrupted for a newer one
                         self.failed.emit(job.generation, str(exc))
                     continue
-                self.answered.emit(job.generation, (count, windows))
+                if job.count or job.firsts:
+                    self.answered.emit(job.generation, (count, windows))
+                if job.locate is not None:
+                    try:
+                        row = table.position(job.locate)
+                    except Exception:  # interrupted: a newer request came
+                        continue
+                    self.located.emit(job.generation, job.locate, row)
         finally:
             self._conn = None
             if project is not None:

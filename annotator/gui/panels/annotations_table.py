@@ -97,7 +97,7 @@ class AnnotationsPanel(QWidget):
             combo.activated.connect(lambda _i: self.refilter())
         self.table.loaded.connect(self._update_count)
         self.table.loaded.connect(lambda: self.select(self.chosen))
-        self.table.rowsRemoved.connect(lambda *_: self._unless_gone())
+        self.table.located.connect(self._located)
         self.table.rowsInserted.connect(lambda *_: self._update_count())
         self.table.rowsRemoved.connect(lambda *_: self._update_count())
         self.table.modelReset.connect(self._update_count)
@@ -187,19 +187,22 @@ class AnnotationsPanel(QWidget):
             self.chosen = self.table.row(current.row())[0]  # read now if not yet shown
             self.annotationSelected.emit(self.chosen)
 
-    def _unless_gone(self) -> None:
-        """The selected annotation left the table: no other row looks selected."""
-        if self.chosen is not None and self.table.row_of(self.chosen) < 0:
-            self.select(self.chosen)
-
     def _jump(self, index: QModelIndex) -> None:
         if index.isValid():
             self.jumpRequested.emit(self.table.row(index.row())[0])
 
     def select(self, annotation_id: str | None) -> None:
-        """Show an annotation selected elsewhere, without echoing the selection back."""
+        """Show an annotation selected elsewhere, without echoing the selection back;
+        if its row is not among those read, it is looked up off the GUI thread."""
         self.chosen = annotation_id
-        row = self.table.row_of(annotation_id) if annotation_id else -1
+        row = self.table.find_row(annotation_id) if annotation_id else -1
+        self._show_row(-1 if row is None else row)  # None: none until located() answers
+
+    def _located(self, annotation_id: str, row: int) -> None:
+        if annotation_id == self.chosen:
+            self._show_row(row)
+
+    def _show_row(self, row: int) -> None:
         self._selecting = True
         try:
             if row < 0:

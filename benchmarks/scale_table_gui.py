@@ -1,0 +1,98 @@
+"""``python -m benchmarks.scale_table_gui PROJECT``: the annotations panel on a large
+project, as the scholar meets it (issue 17: "fills without a GUI freeze over 50 ms").
+The longest gap between ticks of a 5 ms timer on the GUI thread while the panel
+counts and shows its first rows, scrolls to the middle and the end, is sorted by each
+column both ways and filtered by a common and a rare word; and the time until the
+rows asked for are shown and counted. Opens the project writable: run it on a copy
+(a format-5 file is migrated). Prints one JSON object. An idle loop's longest gap on
+the same machine is printed too, as the floor to compare with."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    from annotator.gui.panels.annotations_table import AnnotationsPanel
+    from annotator.gui.project_model import ProjectModel
+    from benchmarks.scale import common_and_rare
+
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer(interval=5)
+    timer.timeout.connect(tick)
+    timer.start()
+
+    def wait(until: Callable[[], bool], seconds: float) -> float:
+        t0 = time.perf_counter()
+        while not until() and time.perf_counter() - t0 < seconds:
+            app.processEvents()
+            time.sleep(0.001)
+        return time.perf_counter() - t0
+
+    gaps.clear()
+    last[0] = time.perf_counter()
+    wait(lambda: False, 2.0)
+    results: dict = {"idle": {"max_stall_ms": round(1000 * max(gaps), 1)}}
+    model = ProjectModel()
+    model.open(argv[0])
+    panel = AnnotationsPanel(model)
+    panel.resize(1200, 700)
+    panel.show()
+    table, view = panel.table, panel.view
+
+    def step(name: str, action: Callable[[], None], row: Callable[[], int]) -> None:
+        gaps.clear()
+        last[0] = time.perf_counter()
+        t0 = time.perf_counter()
+        action()
+        acted = time.perf_counter() - t0
+        shown = acted + wait(lambda: not table.loading
+                             and table.index(max(0, row()), 1).data() is not None, 120)
+        wait(lambda: False, 0.1)
+        results[name] = {"shown_s": round(shown, 3),
+                         "max_stall_ms": round(1000 * max([acted, *gaps]), 1)}
+        print(name, results[name], file=sys.stderr, flush=True)
+
+    bar = view.verticalScrollBar()
+    step("first window", panel.refilter, lambda: 0)
+    step("scroll to the middle", lambda: bar.setValue(bar.maximum() // 2),
+         lambda: view.rowAt(10))
+    step("scroll to the end", lambda: bar.setValue(bar.maximum()), lambda: view.rowAt(10))
+    header = view.horizontalHeader()
+    for column, name in enumerate(("document", "quote", "page", "tags", "entity", "date",
+                                   "note", "author", "modified")):
+        for order, way in ((Qt.SortOrder.AscendingOrder, "up"),
+                           (Qt.SortOrder.DescendingOrder, "down")):
+            bar.setValue(0)
+            step(f"sort {name} {way}",
+                 lambda c=column, o=order: header.setSortIndicator(c, o), lambda: 0)
+    header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    common, rare = common_and_rare()
+    for name, word in (("filter common word", common), ("filter rare word", rare)):
+        def typed(w: str = word) -> None:
+            panel.text.setText(w)
+            panel.refilter()  # what the filter box's timer does 300 ms after typing
+        step(name, typed, lambda: 0)
+    table.stop()
+    model.close()
+    print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
