@@ -370,18 +370,20 @@ class AnnotationsModel(QAbstractTableModel):
             return QColor("#d32f2f")
         return None
 
-    def find_row(self, annotation_id: str) -> int | None:
-        """The row showing an annotation if a window held has it; else None, and
-        :attr:`located` tells later (counted off the GUI thread: deep in a million
-        sorted rows that takes up to 1.6 s), or -1 now if nothing can tell."""
+    def _held_row(self, annotation_id: str) -> int | None:
         for first, (_keys, rows) in self._windows.items():
             for i, row in enumerate(rows):
                 if row[ROW_ID] == annotation_id:
                     return first + i
-        if self._window is None:
-            return -1
-        if self._reader is None:
-            return self._window.position(annotation_id)
+        return None
+
+    def find_row(self, annotation_id: str) -> int | None:
+        """The row showing an annotation if a window held has it; else None, and
+        :attr:`located` tells later (counted off the GUI thread: deep in a million
+        sorted rows that takes up to 1.6 s), or -1 now if nothing can tell."""
+        row = self._held_row(annotation_id)
+        if row is not None or self._window is None or self._reader is None:
+            return self.row_of(annotation_id) if row is None else row
         self._reader.ask(replace(self._ask(count=False, firsts=()), locate=annotation_id))
         return None
 
@@ -391,11 +393,8 @@ class AnnotationsModel(QAbstractTableModel):
 
     def row_of(self, annotation_id: str) -> int:
         """The row showing an annotation (-1: the filter leaves it out): looked up in
-        the windows held, else counted in SQL."""
-        for first, (_keys, rows) in self._windows.items():
-            for i, row in enumerate(rows):
-                if row[ROW_ID] == annotation_id:
-                    return first + i
-        if self._window is None:
-            return -1
-        return self._window.position(annotation_id)
+        the windows held, else counted in SQL here."""
+        row = self._held_row(annotation_id)
+        if row is not None:
+            return row
+        return -1 if self._window is None else self._window.position(annotation_id)
