@@ -120,3 +120,69 @@ def test_four_times_the_annotations_take_at_most_a_quarter_more_memory(tmp_path,
         assert found["updated"] >= n // 50  # the edits and tombstones that won
         peaks[n] = found["hwm"]  # the process's peak resident memory
     assert peaks[4000] <= 1.25 * peaks[1000], peaks
+
+
+# -- what a merge no longer copies (issue 17) -----------------------------------------
+
+
+def _colleague(tmp_path: Path) -> tuple[Path, Path]:
+    """Alice's project (opened once today: the day's backup is made) and Bob's copy,
+    made by hand (not a sent copy: it must be checked), with a note of his."""
+    from tests.test_merge_followups import start
+
+    p, ids, bob = start(tmp_path)
+    p.close()
+    theirs = tmp_path / "by-hand.annot"
+    shutil.copyfile(bob, theirs)
+    with Project.open(theirs, author="Bob", backup_now=False) as b:
+        b.annotations.update(ids[0], note="his")
+    shutil.rmtree(f"{theirs}.backups", ignore_errors=True)
+    return tmp_path / "alice.annot", theirs
+
+
+def test_a_file_without_wal_is_checked_where_it_lies_and_watched_until_commit(
+        tmp_path, monkeypatch):
+    import os
+
+    from annotator.core import merge as merging
+    from annotator.core.merge import MergeError, merge
+
+    ours, theirs = _colleague(tmp_path)
+    copied: list[str] = []
+    real = shutil.copyfile
+    monkeypatch.setattr(merging.shutil, "copyfile",
+                        lambda src, dst, *a, **k: (copied.append(Path(src).name),
+                                                   real(src, dst, *a, **k))[1])
+    with Project.open(ours, author="Alice") as p:
+        before = p.conn.execute("SELECT count(*) FROM changesets").fetchone()[0]
+
+        def touch(done: int, total: int) -> bool:  # a sync client writes it meanwhile
+            os.utime(theirs, ns=(1, 1_000_000_123))
+            return True
+
+        with pytest.raises(MergeError, match="changed while it was read"):
+            merge(p, theirs, progress=touch)
+        assert p.conn.execute("SELECT count(*) FROM changesets").fetchone()[0] == before
+        assert "his" not in {a.note for a in p.annotations.list()}
+        merge(p, theirs)
+        assert "his" in {a.note for a in p.annotations.list()}
+    assert "by-hand.annot" not in copied  # read where it lies, never copied
+
+
+def test_the_days_backup_serves_as_the_copy_before_a_merge_until_something_changes(
+        tmp_path):
+    from annotator.core import backups
+    from annotator.core.merge import merge
+
+    ours, theirs = _colleague(tmp_path)
+    shutil.rmtree(f"{ours}.backups/sent", ignore_errors=True)
+    for old in backups.list_backups(ours):
+        old.path.unlink()  # a new day
+    with Project.open(ours, author="Alice") as p:
+        daily = backups.list_backups(ours)
+        assert len(daily) == 1
+        report = merge(p, theirs).value
+        assert Path(report.backup) == daily[0].path  # no second copy of the same state
+        p.annotations.update(p.annotations.list()[0].id, note="after the merge")
+        again = merge(p, theirs).value
+        assert Path(again.backup) != daily[0].path and Path(again.backup).exists()
