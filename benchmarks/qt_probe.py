@@ -434,19 +434,29 @@ def scan_first_view(args: dict) -> None:
 
     PageItem.paint = timed_paint
     scale = 0.5
-    times: dict[str, Any] = {"first": [], "sharp": [], "raw": []}
+    times: dict[str, Any] = {"first": [], "sharp": [], "raw": [], "stall": []}
+
+    from PySide6.QtCore import QTimer
 
     def ours() -> Any:
         nonlocal scale
         marks["first"] = None
+        ticks: list[float] = []
+        timer = QTimer()  # the GUI thread's longest wait while the page decodes
+        timer.setInterval(10)
+        timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
         started = time.perf_counter()
         view = _scan_view()
         view.set_document(project, args["doc_id"])
+        timer.start()
         _wait_sharp(view, 1, timeout_ms=60_000)
         done = time.perf_counter()
+        timer.stop()
         scale = _scale_of(view)
         first = marks["first"] if marks["first"] is not None else done
-        return view, first - started, done - started
+        stamps = [s for s in [first, *ticks, done] if s >= first]
+        stall = max((b - a for a, b in zip(stamps, stamps[1:], strict=False)), default=0.0)
+        return view, first - started, done - started, stall
 
     def raw() -> float:
         started = time.perf_counter()
@@ -460,7 +470,7 @@ def scan_first_view(args: dict) -> None:
 
     for i in range(args["repeats"] + 1):
         gc.collect()
-        view, first, sharp = ours()
+        view, first, sharp, stall = ours()
         view.renderer.stop()
         settle(view)
         gc.collect()
@@ -468,6 +478,7 @@ def scan_first_view(args: dict) -> None:
         if i:  # the first pair warms the file cache and the imports
             times["first"].append(first)
             times["sharp"].append(sharp)
+            times["stall"].append(stall)
             times["raw"].append(decode)
     times["dpi"] = round(72 * scale, 1)
     report(times)

@@ -29,6 +29,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 from PySide6.QtGui import QImage, QTransform
 
+from annotator.gui import render_pillow
 from annotator.gui.page_cache import scale_of
 
 CHANNELS = ("page", "thumb")  # in priority order
@@ -73,6 +74,8 @@ class RenderSource:
     filetype: str  # "pdf", "png", "jpeg", "tiff", ...
     password: str | None = None
     orientations: dict[int, int] = field(default_factory=dict)
+    #: upright page sizes in points, for pages decoded without MuPDF (render_pillow)
+    page_sizes: dict[int, tuple[float, float]] = field(default_factory=dict)
 
 
 def filetype_of(media_type: str) -> str:
@@ -253,8 +256,11 @@ class _DocState:
         self.pymupdf = pymupdf
         self.docs: dict[Hashable, Any] = {}
         self.lists: OrderedDict[tuple[Hashable, int], tuple[Any, bool]] = OrderedDict()
+        self.decoded = render_pillow.Decoded()  # the last large TIFF/PNG page, by Pillow
 
     def forget_except(self, live: set[Hashable]) -> None:
+        if self.decoded.key is not None and self.decoded.key[0] not in live:
+            self.decoded = render_pillow.Decoded()
         for key in [k for k in self.docs if k not in live]:
             for page_key in [p for p in self.lists if p[0] == key]:
                 del self.lists[page_key]
@@ -296,6 +302,16 @@ class _DocState:
 
     def render(self, source: RenderSource, job: RenderJob,
                wanted: Callable[[], bool]) -> QImage:
+        image = render_pillow.render_page(self.decoded, source, job.page,
+                                          job.scale or scale_of(job.bucket), MAX_RENDER_PIXELS)
+        if image is not None:  # a large TIFF/PNG page, decoded by Pillow, upright
+            return image
+        image = self._render(source, job, wanted)
+        orientation = source.orientations.get(job.page, 1)  # what MuPDF did not turn
+        return orient(image, orientation) if orientation != 1 else image
+
+    def _render(self, source: RenderSource, job: RenderJob,
+                wanted: Callable[[], bool]) -> QImage:
         pymupdf = self.pymupdf
         dlist, grey = self._display_list(source, job.page)
         rect = dlist.rect
@@ -320,8 +336,7 @@ class _DocState:
             band = dlist.get_pixmap(matrix=matrix, colorspace=colorspace, alpha=False, clip=clip)
             _blit(out, out_stride, width, height, band, full.x0, full.y0, channels)
             del band
-        orientation = source.orientations.get(job.page, 1)
-        return orient(image, orientation) if orientation != 1 else image
+        return image
 
 
 def _blit(out: memoryview, out_stride: int, width: int, height: int, band: Any,

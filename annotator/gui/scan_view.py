@@ -158,7 +158,8 @@ class ScanView(QWidget):
         self._project, self._doc = project, doc
         self._source = RenderSource(doc.id, b"", filetype_of(doc.media_type),
                                     self._passwords.get(doc.id),
-                                    orientations_to_apply(doc.media_type, doc.metadata))
+                                    orientations_to_apply(doc.media_type, doc.metadata),
+                                    {p.number: (p.width, p.height) for p in pages})
         column.lay_out(doc.id, pages, Previews(project, doc.id))
         if self._thumbs is not None:
             self._thumbs.set_pages(column.doc_key, column.pages, column.previews)

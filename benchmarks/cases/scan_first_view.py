@@ -59,6 +59,11 @@ def scan_first_view(ctx: Context) -> list[Result]:
         Result.from_samples(f"{label}: sharp", found["sharp"], found["raw"], 1.2,
                             note="raw: bytes from the project file, PyMuPDF decode at the "
                                  "same scale, QImage"),
+        Result(f"{label}: longest GUI stall until sharp",
+               statistics.median(found["stall"]) if found.get("stall") else None, decode,
+               None, note="the GUI thread's longest wait between the first rendering and "
+                          "sharp (a 10 ms timer), vs the raw decode's time",
+               ours_samples=found.get("stall", []), raw_samples=found["raw"]),
         Result.from_samples("import a 100 MP TIFF: with its preview vs without",
                             with_preview, without, None,
                             note="documents.import_file into a new project; without = "
