@@ -15,6 +15,7 @@ document and a few are kept, never all of them.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 from annotator.core.anchoring import describe, reanchor_all
@@ -25,9 +26,10 @@ from annotator.core.util import loads
 
 #: their annotations read per batch
 BATCH = 5000
-#: code points of text kept between batches (the texts of the documents a batch is on;
-#: rows come grouped by document from an import, so this is a few texts in practice)
-TEXT_BUDGET = 16_000_000
+#: bytes of text kept between batches (the texts of the documents a batch is on; rows
+#: come grouped by document from an import, so this is a few texts in practice). In
+#: bytes: a text with one character beyond the BMP takes 4 bytes a character
+TEXT_BUDGET = 24 * 2**20
 
 
 class AnnotationMerge(ThreeWay):
@@ -56,9 +58,9 @@ class AnnotationMerge(ThreeWay):
         found = self.c.execute(f"SELECT substr(text, 1, {_CAPS['text'] + 1}) FROM "
                                f"{schema_name}.documents WHERE id = ?", (doc_id,)).fetchone()
         text = found[0] if found and isinstance(found[0], str) else ""
-        held = sum(map(len, cache.values()))
-        while cache and held + len(text) > TEXT_BUDGET:
-            held -= len(cache.pop(next(iter(cache))))
+        held = sum(map(sys.getsizeof, cache.values()))
+        while cache and held + sys.getsizeof(text) > TEXT_BUDGET:
+            held -= sys.getsizeof(cache.pop(next(iter(cache))))
         cache[key] = text
         return text
 
