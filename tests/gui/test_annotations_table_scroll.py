@@ -94,4 +94,18 @@ def test_scroll_to_the_end_and_sort_by_each_column(qtbot, big_path, dialogs, mon
             assert view.currentIndex().row() != at  # not read yet: the reader finds it
             qtbot.waitUntil(lambda r=at: view.currentIndex().row() == r, timeout=5000)
             assert panel.chosen == far
+    # an edit on screen changes the row in place; a deletion far below is counted off
+    # the GUI thread and the table loses a row at its end
+    header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: not table.loading, timeout=5000)
+    view.verticalScrollBar().setValue(0)
+    qtbot.waitUntil(lambda: table.index(1, 0).data() is not None, timeout=5000)
+    here = table.index(1, 0).data(Qt.ItemDataRole.UserRole)
+    far = TableWindow(project, None).rows(N - 5, 1)[0][0]
+    win.model.do("Note", project.annotations.update, here, note="changed here")
+    assert table.index(1, 6).data() == "changed here" and table.rowCount() == N
+    win.model.do("Delete", project.annotations.delete, far)
+    qtbot.waitUntil(lambda: table.rowCount() == N - 1, timeout=5000)
+    assert far not in [r[0] for r in table.rows[N - 10:]]
+    assert table.index(1, 0).data(Qt.ItemDataRole.UserRole) == here
     win.close()

@@ -159,6 +159,9 @@ class AnnotationsModel(QAbstractTableModel):
         if generation != self._generation or self._window is None:
             return
         count, windows = answer
+        if count is not None and not self.loading:  # counted again after an edit
+            self._recounted(count)
+            return
         if count is not None:
             self._hold(windows)
             if 0 < self._count <= count:  # the first rows are shown: add the rest
@@ -185,6 +188,20 @@ class AnnotationsModel(QAbstractTableModel):
             if rows:
                 self.dataChanged.emit(self.index(first, 0),
                                       self.index(first + len(rows) - 1, len(COLUMNS) - 1))
+
+    def _recounted(self, count: int) -> None:
+        """Rows beyond those on screen came or went with an edit: at the end (the rows
+        past the screen are read again when shown)."""
+        if count > self._count:
+            self.beginInsertRows(QModelIndex(), self._count, count - 1)
+            self._count = count
+            self.endInsertRows()
+        elif count < self._count:
+            self.beginRemoveRows(QModelIndex(), count, self._count - 1)
+            self._count = count
+            for first in [f for f in self._windows if f >= count]:
+                del self._windows[first]
+            self.endRemoveRows()
 
     def _failed(self, generation: int, _why: str) -> None:
         """The reader thread could not read: count and read here instead."""
@@ -238,6 +255,7 @@ class AnnotationsModel(QAbstractTableModel):
         first = i - i % WINDOW
         held = self._windows.get(first)
         if held is not None:
+            self._windows.move_to_end(first)  # painted: the last one is on screen
             rows = held[1]
             return rows[i - first] if i - first < len(rows) else None
         if self._reader is None or self.loading:
@@ -271,6 +289,14 @@ class AnnotationsModel(QAbstractTableModel):
         self._asked.clear()
         self._windows.clear()
         self._fresh_window()
+        if held and self._reader is not None and self._same_order(held):
+            # the rows on screen stand where they stood: values changed only there or
+            # the edit was elsewhere; the count (0.1 s at 1M) comes from the reader,
+            # rows come or go at the end if it changed
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(max(0, count - 1), len(COLUMNS) - 1))
+            self._reader.ask(self._ask(count=True, firsts=()))
+            return
         self._count = self._window.count() if self._window else 0
         if self._count == count and self._same_order(held):
             self.dataChanged.emit(self.index(0, 0),
