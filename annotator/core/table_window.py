@@ -333,6 +333,12 @@ class TableWindow:
         return [r[0] for r in rows]
 
 
+def interrupt(project: Project) -> None:
+    """Stop what a connection is reading (safe from another thread): the statement
+    fails with "interrupted" (a table's reader thread, asked for something newer)."""
+    project.conn.interrupt()
+
+
 def word_candidates(project: Project, words: str | None) -> list[int] | None:
     """Rowids of the live annotations that may contain ``words`` (a superset: the
     filter's LIKE still decides), found through the word index of quotes and notes

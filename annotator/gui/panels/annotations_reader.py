@@ -7,14 +7,14 @@ of the interpreter while it steps, so the window stays responsive meanwhile."""
 from __future__ import annotations
 
 import queue
-import sqlite3
 from dataclasses import dataclass
 
 from PySide6.QtCore import QThread, Signal
 
 from annotator.core.filters import AnnotationFilter
 from annotator.core.overview import reader
-from annotator.core.table_window import TableWindow
+from annotator.core.project import Project
+from annotator.core.table_window import TableWindow, interrupt
 
 
 @dataclass(frozen=True)
@@ -46,21 +46,21 @@ class WindowReader(QThread):
         self.jobs: queue.Queue[Ask | None] = queue.Queue()
         self.newest = 0
         self._reading = 0  # the generation being read
-        self._conn: sqlite3.Connection | None = None
+        self._project: Project | None = None  # the reader's connection, once open
 
     def ask(self, job: Ask) -> None:
         """Read this next; a read of an older generation under way is interrupted (a
         count of a filter word the scholar has typed on from)."""
         self.newest = max(self.newest, job.generation)
-        if self._reading < self.newest and self._conn is not None:
-            self._conn.interrupt()
+        if self._reading < self.newest and self._project is not None:
+            interrupt(self._project)
         self.jobs.put(job)
 
     def finish(self) -> None:
         """End the thread, interrupting what it reads (the project closes)."""
         self.newest = 1 << 62
-        if self._conn is not None:
-            self._conn.interrupt()
+        if self._project is not None:
+            interrupt(self._project)
         self.jobs.put(None)
         self.wait()
 
@@ -74,8 +74,7 @@ class WindowReader(QThread):
                 self._reading = job.generation
                 try:
                     if project is None:
-                        project = reader(self.path)
-                        self._conn = project.conn
+                        project = self._project = reader(self.path)
                     key = (job.generation, job.filt, job.sort, job.descending)
                     if window is None or window[0] != key:
                         window = (key, TableWindow(
@@ -106,6 +105,6 @@ class WindowReader(QThread):
                         continue
                     self.located.emit(job.generation, job.locate, row)
         finally:
-            self._conn = None
+            self._project = None
             if project is not None:
                 project.close()
