@@ -67,11 +67,15 @@ def _shown_conflict(c, width: int = 70) -> list[str]:
 def cmd_merge(args) -> int:
     from annotator.cli_exchange import _progress
     from annotator.core import conflicts
+    from annotator.core.changes import OpChanges
     from annotator.core.merge import merge
 
     with _open(args) as project:
         report = merge(project, args.other, base=args.base,
                        progress=_progress("merging")).value
+        # the id of every row it wrote, for views to redraw: none here, and a million of
+        # them would stay in memory while the close settles the search index (issue 17)
+        report.changes = OpChanges()
         found = [conflicts.get(project, c["id"]) for c in report.conflicts]
     if args.json:
         print(json.dumps({"added": report.added, "updated": report.updated,
