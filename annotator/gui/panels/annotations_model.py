@@ -145,10 +145,9 @@ class AnnotationsModel(QAbstractTableModel):
     def _reader_for(self) -> WindowReader | None:
         path = str(self.m.p.path)
         if self._reader is not None and self._reader.path != path:
-            self._reader.finish()
-            self._reader = None
+            self._end_reader()
         if self._reader is None and not self.m.p.read_only:
-            self._reader = WindowReader(path)
+            self._reader = WindowReader(path, self)
             self._reader.answered.connect(self._answered)
             self._reader.located.connect(self._located)
             self._reader.failed.connect(self._failed)
@@ -227,14 +226,20 @@ class AnnotationsModel(QAbstractTableModel):
     def stop(self) -> None:
         """The project closes: show nothing, end the reader thread."""
         self._generation += 1
-        if self._reader is not None:
-            self._reader.finish()
-            self._reader = None
+        self._end_reader()
         self.beginResetModel()
         self._window, self._count, self.loading = None, 0, False
         self._windows.clear()
         self._asked.clear()
         self.endResetModel()
+
+    def _end_reader(self) -> None:
+        """End the reader thread; the object goes on the GUI thread, not in a garbage
+        collection that may run on any thread."""
+        if self._reader is not None:
+            self._reader.finish()
+            self._reader.deleteLater()
+            self._reader = None
 
     def row(self, i: int) -> tuple:
         """Row ``i``, read here (on the GUI's connection) if its window is not held."""

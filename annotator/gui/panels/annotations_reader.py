@@ -9,7 +9,7 @@ from __future__ import annotations
 import queue
 from dataclasses import dataclass
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QObject, QThread, Signal
 
 from annotator.core.filters import AnnotationFilter
 from annotator.core.overview import reader
@@ -40,8 +40,9 @@ class WindowReader(QThread):
     located = Signal(int, str, int)  # generation, annotation id, its row (-1: not shown)
     failed = Signal(int, str)  # generation, why: the model reads on the GUI thread then
 
-    def __init__(self, path: str) -> None:
-        super().__init__()
+    def __init__(self, path: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)  # owned by the model: never freed by a collection
+        # running on another thread (a QObject deleted off its own thread can crash)
         self.path = path
         self.jobs: queue.Queue[Ask | None] = queue.Queue()
         self.newest = 0
