@@ -40,6 +40,7 @@ class AnnotationMerge(ThreeWay):
         super().__init__(project, report, base=base)
         self._text_cache: dict[tuple[str, str], str] = {}
         self._base_moved: dict[str, bool] = {}
+        self.rowids: dict[str, int] = {}  # their rowid of each row of the current batch
 
     # -- the texts their passages are checked against and moved onto -------------------
 
@@ -101,7 +102,10 @@ class AnnotationMerge(ThreeWay):
             if not found:
                 return
             after = found[-1][0]
-            yield after, [dict(zip(cols, values[1:], strict=True)) for values in found]
+            rows = [dict(zip(cols, values[1:], strict=True)) for values in found]
+            self.rowids.update((r["id"], values[0]) for r, values in zip(rows, found,
+                                                                          strict=True))
+            yield after, rows
             if len(found) < BATCH:
                 return
 
@@ -127,6 +131,12 @@ class AnnotationMerge(ThreeWay):
         tick(1.0)
 
     def annotation_batch(self, rows: list[dict], pages: dict) -> None:
+        try:
+            self._batch(rows, pages)
+        finally:
+            self.rowids.clear()
+
+    def _batch(self, rows: list[dict], pages: dict) -> None:
         mine = self.stamps([r["id"] for r in rows])
         by_doc: dict[str, list[dict]] = {}
         for row in rows:
@@ -248,7 +258,7 @@ class AnnotationMerge(ThreeWay):
     def _copy_tables(self) -> None:
         """Temporary tables :meth:`copy_new` joins: the ids of a batch, our id maps."""
         c = self.c
-        c.execute("CREATE TEMP TABLE merge_ids (id TEXT PRIMARY KEY) WITHOUT ROWID")
+        c.execute("CREATE TEMP TABLE merge_ids (rid INTEGER PRIMARY KEY)")  # their rowids
         c.execute("CREATE TEMP TABLE merge_map (kind TEXT, theirs TEXT, ours TEXT, "
                   "PRIMARY KEY (kind, theirs)) WITHOUT ROWID")
         c.executemany("INSERT INTO temp.merge_map VALUES (?, ?, ?)", [
@@ -262,26 +272,29 @@ class AnnotationMerge(ThreeWay):
         if not ids:
             return
         c, cols = self.c, self.cols["annotations"]
-        c.executemany("INSERT INTO temp.merge_ids VALUES (?)", [(i,) for i in ids])
+        c.executemany("INSERT INTO temp.merge_ids VALUES (?)",
+                      [(self.rowids[i],) for i in ids])  # by rowid: one lookup, not two
         pick = {"document_id": "d.ours", "author_id": "u.ours", "entity_id": "e.ours"}
         c.execute(
             f"INSERT INTO main.annotations ({', '.join(cols)}) SELECT "
             f"{', '.join(pick.get(col, 'a.' + col) for col in cols)} FROM temp.merge_ids i "
-            "CROSS JOIN theirs.annotations a ON a.id = i.id "
+            "CROSS JOIN theirs.annotations a ON a.rowid = i.rid "
             "JOIN temp.merge_map d ON d.kind = 'documents' AND d.theirs = a.document_id "
             "JOIN temp.merge_map u ON u.kind = 'authors' AND u.theirs = a.author_id "
             "LEFT JOIN temp.merge_map e ON e.kind = 'entities' AND e.theirs = a.entity_id")
         c.execute("INSERT OR IGNORE INTO main.annotation_tags SELECT t.annotation_id, m.ours "
-                  "FROM temp.merge_ids i CROSS JOIN theirs.annotation_tags t "
-                  "ON t.annotation_id = i.id JOIN temp.merge_map m ON m.kind = 'tags' "
-                  "AND m.theirs = t.tag_id")
+                  "FROM temp.merge_ids i CROSS JOIN theirs.annotations a ON a.rowid = i.rid "
+                  "CROSS JOIN theirs.annotation_tags t ON t.annotation_id = a.id "
+                  "JOIN temp.merge_map m ON m.kind = 'tags' AND m.theirs = t.tag_id")
         with self.p.bulk_insert() as journal:  # their keys, as JSON built by SQLite
             for table, keys in (
-                    ("annotations", "SELECT json_group_array(json_array(id)) FROM "
-                                    "temp.merge_ids"),
-                    ("annotation_tags", "SELECT json_group_array(json_array(annotation_id, "
-                                        "tag_id)) FROM main.annotation_tags WHERE "
-                                        "annotation_id IN (SELECT id FROM temp.merge_ids)")):
+                    ("annotations", "SELECT json_group_array(json_array(a.id)) FROM "
+                                    "temp.merge_ids i CROSS JOIN theirs.annotations a "
+                                    "ON a.rowid = i.rid"),
+                    ("annotation_tags", "SELECT json_group_array(json_array(t.annotation_id, "
+                                        "t.tag_id)) FROM temp.merge_ids i CROSS JOIN "
+                                        "theirs.annotations a ON a.rowid = i.rid CROSS JOIN "
+                                        "main.annotation_tags t ON t.annotation_id = a.id")):
                 found = c.execute(keys).fetchone()[0]
                 if found != "[]":
                     journal(table, found)
