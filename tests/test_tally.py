@@ -7,7 +7,7 @@ import json
 from collections import Counter
 
 from annotator.cli import main
-from annotator.core import tally
+from annotator.core import journal, tally
 from annotator.core.project import Project
 
 
@@ -52,7 +52,7 @@ def test_info_reads_kept_counts_after_close_and_counts_afresh_when_stale(tmp_pat
     path = project.path
     project.close()
     with Project.open(path, read_only=True) as ro:
-        stamp = tally.journal_stamp(ro.conn)
+        stamp = journal.stamp(ro.conn)
         assert ("stamp", stamp, 0) in ro.conn.execute("SELECT * FROM tallies").fetchall()
         assert ro.info()["annotations"] == 4
     # a count kept under an old stamp is never shown: the journal moved on
@@ -66,7 +66,7 @@ def test_info_reads_kept_counts_after_close_and_counts_afresh_when_stale(tmp_pat
 
 def test_a_crafted_tally_cannot_break_info(tmp_path, project, letter, capsys):
     project.annotations.add(letter.id, start=0, end=3)
-    stamp = tally.journal_stamp(project.conn)
+    stamp = journal.stamp(project.conn)
     with project.transaction(record=False) as conn:
         conn.execute("DELETE FROM tallies")
         conn.executemany("INSERT INTO tallies VALUES (?, ?, ?)", [
@@ -103,3 +103,32 @@ def test_info_counts_match_a_plain_count(project, letter, capsys):
     assert [t["annotations"] for t in data["tags"] if t["name"] == "Theme"] == [3]
     assert [d["annotations"] for d in data["documents"]] == [3]
     assert data["authors"][0]["annotations"] == 3
+
+
+def test_the_journal_stamp_moves_with_a_folded_edit_and_the_index_is_then_unsettled(
+        project, letter):
+    """Typing a note folds into one undo step (no new change set): derived data kept
+    under the journal's stamp must still see that something changed."""
+    from annotator.core import search_index
+
+    ann = project.annotations.add(letter.id, start=0, end=3).value
+    marks, steps = [], set()
+    for note in ("first", "first draft", "first draft of the hinterland"):
+        with project.transaction("Edit note", coalesce=f"note:{ann.id}"):
+            project.annotations.update(ann.id, note=note)
+        marks.append(journal.stamp(project.conn))
+        steps.add(project.conn.execute("SELECT count(*) FROM changesets").fetchone()[0])
+    assert len(steps) == 1  # one undo step
+    assert len(set(marks)) == 3
+    search_index.settle(project)
+    assert search_index.settled(project.conn)
+    with project.transaction("Edit note", coalesce=f"note:{ann.id}"):
+        project.annotations.update(ann.id, note="hinterland and steppe")
+    assert not search_index.settled(project.conn)
+    path = project.path
+    project.close()
+    with Project.open(path, read_only=True) as ro:
+        from annotator.core.search import search_annotations
+
+        assert search_index.settled(ro.conn)
+        assert [h for h in search_annotations(ro, "steppe")]

@@ -187,6 +187,8 @@ def store(conn: sqlite3.Connection, changes: list[Change], *, label: str, kind: 
                             "ORDER BY id DESC LIMIT 1").fetchone()
         if last and last[1] == coalesce and last[2] == "done" and last[3] == author_id:
             _fold_into(conn, last[0], changes)
+            # the step's time is its last edit's, and the journal's stamp moves with it
+            conn.execute("UPDATE changesets SET created_at = ? WHERE id = ?", (now(), last[0]))
             return last[0]
     cur = conn.execute(
         "INSERT INTO changesets (uid, label, kind, author_id, created_at, state, coalesce_key) "
@@ -195,6 +197,18 @@ def store(conn: sqlite3.Connection, changes: list[Change], *, label: str, kind: 
     changeset_id = int(cur.lastrowid)  # type: ignore[arg-type]
     _insert(conn, changeset_id, 0, changes)
     return changeset_id
+
+
+def stamp(conn: sqlite3.Connection) -> str:
+    """A mark of the journaled data that changes whenever it may have: a new change set,
+    an edit folded into the newest (typing a note: its time moves), an undo, a redo, a
+    redo chain dropped, or old change sets compacted away. Derived data (the search
+    index, the counts of `info`) is kept under it."""
+    newest, n, done, n_done = conn.execute(
+        "SELECT coalesce(max(id), 0), count(*), total(CASE WHEN state = 'done' THEN id END), "
+        "total(state = 'done') FROM changesets").fetchone()
+    last = conn.execute("SELECT created_at FROM changesets WHERE id = ?", (newest,)).fetchone()
+    return f"{newest}/{n}/{int(done)}/{int(n_done)}/{last[0] if last else ''}"
 
 
 def _insert(conn: sqlite3.Connection, changeset_id: int, first_seq: int,

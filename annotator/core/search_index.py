@@ -117,19 +117,16 @@ def refresh(project: Project, parts: tuple[str, ...] = ("documents", "annotation
 def settle(project: Project) -> None:
     """Bring the index up to date before a writable project that was written to is
     closed, so the next search (read-only too) finds it ready. The texts are checked
-    always (a few ms); the annotations (a scan of ~1 s per million) only when a change
-    set was journaled since the last settling, which a row ``("", "changeset N")`` in
-    search_documents remembers. A failure is left for the next search to meet (the
+    always (a few ms); the annotations (a scan of ~1 s per million) only when the
+    journal moved since the last settling (an action, undo, redo or folded edit), which
+    a row ``("", "journal <stamp>")`` in search_documents remembers. A failure is left for the next search to meet (the
     index is derived; closing must not fail for it)."""
     if project.read_only or not project.conn.total_changes:
         return
     conn = project.conn
     try:
-        newest = conn.execute("SELECT coalesce(max(id), 0) FROM changesets").fetchone()[0]
-        mark = f"changeset {newest}"
-        seen = conn.execute("SELECT modified_at FROM search_documents WHERE document_id = ''"
-                            ).fetchone()
-        if seen and seen[0] == mark:
+        mark = settled_mark(conn)
+        if settled(conn, mark):
             if _stale(conn, "main", "documents"):
                 refresh(project, ("documents",))
             return
@@ -138,6 +135,21 @@ def settle(project: Project) -> None:
             conn.execute("INSERT OR REPLACE INTO search_documents VALUES ('', ?)", (mark,))
     except Exception:  # derived data: the next search tries again
         pass
+
+
+def settled_mark(conn: sqlite3.Connection) -> str:
+    """The journal's stamp as the index keeps it once settled (annotator.core.journal)."""
+    from annotator.core.journal import stamp
+
+    return f"journal {stamp(conn)}"
+
+
+def settled(conn: sqlite3.Connection, mark: str | None = None) -> bool:
+    """Whether the index in the file was settled with the journal as it stands: no
+    action, undo, redo or folded edit since."""
+    seen = conn.execute("SELECT modified_at FROM search_documents WHERE document_id = ''"
+                        ).fetchone()
+    return bool(seen) and seen[0] == (mark or settled_mark(conn))
 
 
 def rebuild_index(project: Project) -> None:

@@ -356,10 +356,7 @@ def word_candidates(project: Project, words: str | None) -> list[int] | None:
     if needle is None:
         return None
     if project.read_only:  # settled since the last change set, or not used
-        newest = conn.execute("SELECT coalesce(max(id), 0) FROM changesets").fetchone()[0]
-        seen = conn.execute("SELECT modified_at FROM search_documents WHERE "
-                            "document_id = ''").fetchone()
-        if not seen or seen[0] != f"changeset {newest}":
+        if not search_index.settled(conn):
             return None
         schema = "main"
     elif not _index_current(project):

@@ -23,6 +23,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from annotator.core import journal
+
 if TYPE_CHECKING:
     from annotator.core.project import Project
 
@@ -42,20 +44,11 @@ class Tally:
         return sum(self.by_document.values())
 
 
-def journal_stamp(conn: sqlite3.Connection) -> str:
-    """What the journal says of the data: the newest change set, how many there are, and
-    which are done (their count and the sum of their ids)."""
-    newest, n, done, n_done = conn.execute(
-        "SELECT coalesce(max(id), 0), count(*), total(CASE WHEN state = 'done' THEN id END), "
-        "total(state = 'done') FROM changesets").fetchone()
-    return f"{newest}/{n}/{int(done)}/{int(n_done)}"
-
-
 def counts(project: Project) -> Tally:
     """The tally, from ``tallies`` when its stamp is the journal's, else counted (and
     kept, when the project is writable)."""
     conn = project.conn
-    stamp = journal_stamp(conn)
+    stamp = journal.stamp(conn)
     kept = _kept(conn, stamp)
     if kept is not None:
         return kept
