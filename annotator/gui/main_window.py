@@ -20,6 +20,7 @@ from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
 from annotator.gui import settings
+from annotator.gui.collector import CollectorHold
 from annotator.gui.project_model import ProjectModel
 
 if TYPE_CHECKING:
@@ -58,6 +59,10 @@ class MainWindow(QMainWindow):
     def __init__(self, model: ProjectModel | None = None, author: str | None = None,
                  build: bool = True, dialogs: Dialogs | None = None) -> None:
         super().__init__()
+        # the cyclic collector runs on this thread only while the window lives: run
+        # on a worker thread, it can free Qt objects there and crash (gui/collector.py)
+        self._collecting = CollectorHold()
+        self.destroyed.connect(self._collecting.release)
         self.model = model or ProjectModel(self)
         self.author = author
         self._dialogs = dialogs
@@ -504,6 +509,7 @@ class MainWindow(QMainWindow):
         """Nothing to save: every action was committed when it was made. The window
         goes once its layout is saved, closing the project after (and quitting.py
         ends the process at once)."""
+        self._collecting.release()
         if not self.built:
             self.model.close()
             event.accept()
