@@ -63,8 +63,8 @@ def test_sorts_in_sql(filled, sort, column):
         assert len(got) == 75 and got == sorted(got, reverse=descending)
 
 
-@pytest.mark.parametrize("sort,index", [("quote", "annotations_quote"),
-                                        ("modified", "annotations_modified")])
+@pytest.mark.parametrize("sort,index", [("quote", "annotations_live_quote"),
+                                        ("modified", "annotations_live_modified")])
 def test_quote_and_modified_are_read_through_their_index(filled, sort, index):
     seen = []
     real = filled.conn

@@ -143,7 +143,7 @@ SORT_KEYS = {
 }
 #: The index that reads the rows in a sort's order: named, because the planner would
 #: rather go document by document through the live-documents filter and sort after.
-_SORT_INDEX = {"quote": "annotations_quote", "modified": "annotations_modified"}
+_SORT_INDEX = {"quote": "annotations_live_quote", "modified": "annotations_live_modified"}
 _READING = "a.start_offset, a.page, a.y, a.x"
 
 
