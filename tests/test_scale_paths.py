@@ -110,3 +110,21 @@ def test_the_loader_connection_does_not_check_the_file_again(filled, monkeypatch
         assert len(rows(second)) == 75
     finally:
         second.close()
+
+
+def test_the_live_row_indexes_are_read_alone(project):
+    """A count or an OFFSET of the table reads its index, never the rows: SQLite does not
+    take a partial index's WHERE column as held by the index, so each ends with it."""
+    conn = project.conn
+    for sql in (
+            "SELECT count(*) FROM annotations a INDEXED BY annotations_live_reading "
+            "WHERE a.deleted = 0 AND a.document_id = 'x'",
+            "SELECT a.rowid FROM annotations a INDEXED BY annotations_live_quote "
+            "WHERE a.deleted = 0 ORDER BY a.exact COLLATE NOCASE LIMIT 5 OFFSET 10",
+            "SELECT a.rowid FROM annotation_tags t0 JOIN annotations a INDEXED BY "
+            "annotations_live_id ON a.id = t0.annotation_id WHERE a.deleted = 0 "
+            "AND t0.tag_id = 'x'",
+            "SELECT document_id, author_id, count(*) FROM annotations INDEXED BY "
+            "annotations_tally WHERE deleted = 0 GROUP BY document_id, author_id"):
+        plan = " ".join(r[3] for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "COVERING INDEX" in plan, plan
