@@ -132,3 +132,14 @@ def test_the_journal_stamp_moves_with_a_folded_edit_and_the_index_is_then_unsett
 
         assert search_index.settled(ro.conn)
         assert [h for h in search_annotations(ro, "steppe")]
+
+
+def test_closing_a_changed_project_keeps_its_text_lengths(project, letter):
+    with project.transaction(record=False):
+        project.conn.execute("DELETE FROM document_lengths")
+    project.annotations.add(letter.id, start=0, end=3)
+    path = project.path
+    project.close()
+    with Project.open(path, read_only=True) as ro:
+        kept = dict(ro.conn.execute("SELECT document_id, chars FROM document_lengths"))
+        assert kept == {letter.id: len(ro.documents.text(letter.id))}

@@ -64,6 +64,8 @@ def settle(project: Project) -> None:
     is left for the next `info` to meet: the counts are derived)."""
     try:
         counts(project)
+        with project.transaction(record=False):  # derived: never an undo step
+            text_lengths(project.conn, remember=True)  # only those not known yet
     except sqlite3.Error:
         pass
 
