@@ -215,7 +215,8 @@ def index_problems(conn: sqlite3.Connection) -> list[str]:
 _DOCS_DIFF = (f"SELECT d.id, d.modified_at || '{LAYOUT}', d.deleted, d.kind FROM documents d "
               "LEFT JOIN {s}.search_documents s ON s.document_id = d.id "
               f"WHERE s.modified_at IS NOT d.modified_at || '{LAYOUT}'")
-_ANNS_DIFF = ("SELECT a.id, a.modified_at, a.deleted, a.exact, a.note, s.id "
+_ANNS_DIFF = ("SELECT a.id, a.modified_at, a.deleted, "
+              "coalesce(a.exact, '') != '' OR a.note != '', s.id "
               "FROM annotations a LEFT JOIN {s}.search_annotations s ON s.annotation_id = a.id "
               "WHERE s.modified_at IS NOT a.modified_at")
 
@@ -249,23 +250,34 @@ def _update_documents(conn: sqlite3.Connection, s: str) -> None:
 
 
 def _update_annotations(conn: sqlite3.Connection, s: str) -> None:
-    """Re-index the annotations whose quote or note may have changed."""
-    anns = conn.execute(_ANNS_DIFF.format(s=s)).fetchall()
-    if anns:
-        conn.executemany(f"DELETE FROM {s}.search_notes WHERE rowid = ?",
-                         [(row[5],) for row in anns if row[5] is not None])
-        conn.executemany(
-            f"INSERT INTO {s}.search_annotations (annotation_id, modified_at) VALUES (?, ?) "
-            "ON CONFLICT (annotation_id) DO UPDATE SET modified_at = excluded.modified_at",
-            [(row[0], row[1]) for row in anns])
-        live = [row[0] for row in anns if not row[2] and (row[3] or row[4])]
-        for i in range(0, len(live), 500):
-            chunk = live[i:i + 500]
-            conn.execute(
-                f"INSERT INTO {s}.search_notes (rowid, quote, note) "
-                f"SELECT s.id, coalesce(a.exact, ''), a.note FROM annotations a "
-                f"JOIN {s}.search_annotations s ON s.annotation_id = a.id "
-                f"WHERE a.id IN ({','.join('?' * len(chunk))})", chunk)
+    """Re-index the annotations whose quote or note may have changed, a stretch of rows
+    at a time (at 1M, the whole diff held at once took hundreds of MB on closing)."""
+    top = conn.execute("SELECT coalesce(max(rowid), 0) FROM annotations").fetchone()[0]
+    for low in range(0, top, _ROWS_AT_A_TIME):
+        anns = conn.execute(_ANNS_DIFF.format(s=s) + " AND a.rowid > ? AND a.rowid <= ?",
+                            (low, low + _ROWS_AT_A_TIME)).fetchall()
+        if anns:
+            _reindex_annotations(conn, s, anns)
+
+
+_ROWS_AT_A_TIME = 50_000
+
+
+def _reindex_annotations(conn: sqlite3.Connection, s: str, anns: list[tuple]) -> None:
+    conn.executemany(f"DELETE FROM {s}.search_notes WHERE rowid = ?",
+                     [(row[4],) for row in anns if row[4] is not None])
+    conn.executemany(
+        f"INSERT INTO {s}.search_annotations (annotation_id, modified_at) VALUES (?, ?) "
+        "ON CONFLICT (annotation_id) DO UPDATE SET modified_at = excluded.modified_at",
+        [(row[0], row[1]) for row in anns])
+    live = [row[0] for row in anns if not row[2] and row[3]]
+    for i in range(0, len(live), 500):
+        chunk = live[i:i + 500]
+        conn.execute(
+            f"INSERT INTO {s}.search_notes (rowid, quote, note) "
+            f"SELECT s.id, coalesce(a.exact, ''), a.note FROM annotations a "
+            f"JOIN {s}.search_annotations s ON s.annotation_id = a.id "
+            f"WHERE a.id IN ({','.join('?' * len(chunk))})", chunk)
 
 
 def _index_documents(conn: sqlite3.Connection, s: str, doc_ids: list[str]) -> dict[str, int]:
