@@ -367,6 +367,8 @@ class DocumentStore:
             raise AnnotatorError("only a text document's transcription can be edited.")
         new_text = unicodedata.normalize("NFC", new_text.replace("\r\n", "\n").replace("\r", "\n"))
         old_text = self.text(document_id)
+        if new_text == old_text:  # nothing to do, nothing to undo, no review state reset
+            return OpResult({}, OpChanges())
         annotations = self._p.annotations.for_document(document_id)
         selectors = [(a.id, a.text) for a in annotations if a.text is not None]
         anchors = reanchor_all(old_text, new_text, selectors)
