@@ -7,6 +7,7 @@ of the interpreter while it steps, so the window stays responsive meanwhile."""
 from __future__ import annotations
 
 import queue
+import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThread, Signal
@@ -15,6 +16,9 @@ from annotator.core.filters import AnnotationFilter
 from annotator.core.overview import reader
 from annotator.core.project import Project
 from annotator.core.table_window import TableWindow, interrupt
+
+#: Seconds a count may take before the rows read are shown ahead of it.
+SHOW_AFTER = 0.05
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,31 @@ class WindowReader(QThread):
         self.jobs.put(None)
         self.wait()
 
+    def _count(self, project: Project, table: TableWindow, job: Ask,
+               windows: dict) -> dict:
+        """Count while holding the windows read; they are sent ahead of the count if
+        it takes longer than SHOW_AFTER (a common filter word: up to ~1 s at 1M),
+        else with it: one repaint of the view instead of two (each ~15 ms of the GUI
+        thread at 1M rows). Returns the windows not sent yet."""
+        if not windows:
+            table.count()
+            return windows
+        held, t0 = [windows], time.perf_counter()
+
+        def send_ahead() -> int:  # SQLite's progress handler, in this thread
+            if held[0] and time.perf_counter() - t0 > SHOW_AFTER:
+                self.answered.emit(job.generation, (None, held[0]))
+                held[0] = {}
+            return 0  # go on counting
+
+        send_ahead()  # (none of it when SHOW_AFTER is 0)
+        project.conn.set_progress_handler(send_ahead, 500_000)  # every few ms
+        try:
+            table.count()
+        finally:
+            project.conn.set_progress_handler(None, 0)
+        return held[0]
+
     def run(self) -> None:
         project = None
         window: tuple[tuple, TableWindow] | None = None
@@ -88,11 +117,9 @@ class WindowReader(QThread):
                     count = None
                     if job.count and 0 in windows and len(windows[0][0]) < job.size:
                         count = len(windows[0][0])  # all there is: no second pass
-                    elif job.count:  # the first rows now, the count when it is done
-                        if windows:
-                            self.answered.emit(job.generation, (None, windows))
-                            windows = {}
-                        count = table.count()
+                    elif job.count:  # the first rows, the count when it is done
+                        windows = self._count(project, table, job, windows)
+                        count = table.count()  # counted (or found counted) by now
                 except Exception as exc:  # a damaged or vanished file: read on the GUI side
                     if job.generation >= self.newest:  # not interrupted for a newer one
                         self.failed.emit(job.generation, str(exc))
