@@ -73,6 +73,21 @@ BULK = 64
 BULK_KEY = "*"
 
 
+def staged_seq(table: str | None, n: int) -> int:
+    """The ``seq`` of a change in a change set whose bulk changes were written while
+    the action ran (a merge: issue 17, a million keys are never held in Python). The
+    order undo and redo need is kept with gaps: new rows table by table, parents
+    first (``table``'s place in KEYS; the bulk changes of a table before the other
+    new rows of it), then every update and delete (``table`` None)."""
+    slot = len(KEYS) + 1 if table is None else list(KEYS).index(table) + 1
+    return (slot << 32) + n
+
+
+#: where the changes folded at commit start within their table's slot (after the
+#: bulk changes written before)
+STAGED_SEQ = 1 << 31
+
+
 class NothingToUndo(AnnotatorError):
     """There is no change set to undo (or redo)."""
 
@@ -89,6 +104,9 @@ class Change:
     before: dict | None
     after: dict | list | None
     keys: str | None = None  # a bulk insert: the JSON list of the rows' keys
+    #: not a change but a mark from the recorder: this action's bulk changes were
+    #: already written under the change set ``key[0]`` (see :data:`STAGED_SEQ`)
+    staged: bool = False
 
 
 @dataclass(slots=True)
@@ -179,6 +197,10 @@ def store(conn: sqlite3.Connection, changes: list[Change], *, label: str, kind: 
         raise ValueError(f"unknown change set kind {kind!r}")
     if drop_undone:
         conn.execute("UPDATE changesets SET state = 'dropped' WHERE state = 'undone'")
+    staged = [c for c in changes if c.staged]
+    if staged:
+        return _store_staged(conn, staged[0].key[0], [c for c in changes if not c.staged],
+                             label=label, kind=kind, author_id=author_id)
     spliced = any(isinstance(v, dict) and SPLICE in v
                   for c in changes for v in (c.after or {}).values()
                   if isinstance(c.after, dict))
@@ -199,6 +221,41 @@ def store(conn: sqlite3.Connection, changes: list[Change], *, label: str, kind: 
     return changeset_id
 
 
+def reserve(conn: sqlite3.Connection) -> int:
+    """A change set row for an action that writes its bulk changes as it goes (inside
+    its transaction); :func:`store` fills in its label, kind, author and time."""
+    cur = conn.execute(
+        "INSERT INTO changesets (uid, label, kind, author_id, created_at, state, coalesce_key) "
+        "VALUES (?, 'Change', 'edit', NULL, ?, 'done', '')", (new_id(), now()))
+    return int(cur.lastrowid)  # type: ignore[arg-type]
+
+
+def _store_staged(conn: sqlite3.Connection, changeset_id: int, changes: list[Change], *,
+                  label: str, kind: str, author_id: str | None) -> int:
+    """The rest of an action whose bulk changes are in ``changes`` already (never
+    folded into an earlier step: a bulk action is a step of its own)."""
+    if not label:
+        label = describe(changes + [
+            Change(t, (BULK_KEY,), "insert", None, None, keys=k) for t, k in conn.execute(
+                "SELECT table_name, row_key FROM changes WHERE changeset_id = ? AND row_id = ? "
+                "ORDER BY seq LIMIT 1", (changeset_id, BULK_KEY))])
+    conn.execute(
+        "INSERT INTO changesets (id, uid, label, kind, author_id, created_at, state, "
+        "coalesce_key) VALUES (?, ?, ?, ?, ?, ?, 'done', '') ON CONFLICT (id) DO UPDATE SET "
+        "label = excluded.label, kind = excluded.kind, author_id = excluded.author_id, "
+        "created_at = excluded.created_at",
+        (changeset_id, new_id(), label, kind, author_id, now()))
+    counts: dict[str | None, int] = {}
+    numbered = []
+    for c in changes:
+        slot = c.table if c.op == "insert" else None
+        n = counts.get(slot, STAGED_SEQ if slot is not None else 0)
+        counts[slot] = n + 1
+        numbered.append((staged_seq(slot, n), c))
+    _insert_numbered(conn, changeset_id, numbered)
+    return changeset_id
+
+
 def stamp(conn: sqlite3.Connection) -> str:
     """A mark of the journaled data that changes whenever it may have: a new change set,
     an edit folded into the newest (typing a note: its time moves), an undo, a redo, a
@@ -213,8 +270,13 @@ def stamp(conn: sqlite3.Connection) -> str:
 
 def _insert(conn: sqlite3.Connection, changeset_id: int, first_seq: int,
             changes: list[Change]) -> None:
+    _insert_numbered(conn, changeset_id, enumerate(changes, first_seq))
+
+
+def _insert_numbered(conn: sqlite3.Connection, changeset_id: int,
+                     numbered: Iterable[tuple[int, Change]]) -> None:
     def rows():
-        for seq, c in enumerate(changes, first_seq):
+        for seq, c in numbered:
             before, blob = _dump(c.before, c.table)
             after, after_blob = _dump(c.after, c.table)
             row_key = c.keys if c.keys is not None else json.dumps(list(c.key))

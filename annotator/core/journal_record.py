@@ -7,6 +7,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from annotator.core import schema
 from annotator.core.journal import (
@@ -18,7 +19,22 @@ from annotator.core.journal import (
     SPLICE_OVER,
     Change,
     _row_image,
+    reserve,
+    staged_seq,
 )
+
+#: the page cache of the connection's temporary tables (the journal's events), KiB
+TEMP_CACHE_KB = 32 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class KeysInSQL:
+    """New rows' keys as a query that yields one JSON array of them (built by SQLite:
+    a merge of a million rows holds no list of them, issue 17). The recorder writes
+    that array into the journal at once, as one bulk change of the action."""
+
+    sql: str
+    args: tuple = ()
 
 
 class Recorder:
@@ -28,7 +44,8 @@ class Recorder:
         self.conn = conn
         self._installed = False
         self._bulk: dict[str, list] = {}
-        self._bulk_json: list[tuple[str, str]] = []  # (table, JSON array of keys)
+        self._staged: int | None = None  # the change set bulk changes were written under
+        self._staged_n = 0
         self._on: bool | None = None  # the recording flag as last set
         self._triggers: dict[str, str] = {}  # name -> what follows CREATE TEMP TRIGGER name
 
@@ -37,7 +54,11 @@ class Recorder:
         if self._installed:
             return
         c = self.conn
-        c.execute("PRAGMA temp_store = MEMORY")  # the events never touch the disk
+        # the events stay in a page cache of their own and go to a temporary file only
+        # beyond it: a merge's before and after images of 110,000 edited rows took
+        # ~400 MB in memory (issue 17); an everyday action never leaves the cache
+        c.execute("PRAGMA temp_store = FILE")
+        c.execute(f"PRAGMA temp.cache_size = {-TEMP_CACHE_KB}")
         c.execute("CREATE TEMP TABLE IF NOT EXISTS journal_events (seq INTEGER PRIMARY KEY, "
                   "tbl TEXT, k1, k2, op TEXT, before TEXT, after TEXT, blob BLOB)")
         c.execute("CREATE TEMP TABLE IF NOT EXISTS journal_state (recording INTEGER)")
@@ -88,13 +109,13 @@ class Recorder:
         """After a rollback: the flag in the database may differ from ours."""
         self._on = None
         self._bulk = {}
-        self._bulk_json = []
+        self._staged, self._staged_n = None, 0
 
     def clear(self) -> None:
         """Drop what was collected (a committed or rolled-back action leaves the event
         table empty anyway: the rows are written inside the action's transaction)."""
         self._bulk = {}
-        self._bulk_json = []
+        self._staged, self._staged_n = None, 0
 
     @contextmanager
     def paused(self) -> Iterator[None]:
@@ -107,25 +128,45 @@ class Recorder:
         finally:
             self._create_triggers()
 
-    def inserted(self, table: str, keys: Iterable[tuple] | str) -> None:
-        """New rows written while :meth:`paused`, by key; or, as a string, a JSON array
-        of their keys that the writer built in SQL (a merge of a million rows then
-        holds no list of them: issue 17), stored as it is as one bulk change."""
+    def inserted(self, table: str, keys: Iterable[tuple] | str | KeysInSQL) -> None:
+        """New rows written while :meth:`paused`, by key; or a JSON array of their
+        keys (a string, or a query that builds it: :class:`KeysInSQL`), written into
+        the journal at once as one bulk change, so that what a merge of a million rows
+        journals is never held in memory until it commits (issue 17)."""
         if isinstance(keys, str):
-            self._bulk_json.append((table, keys))
+            keys = KeysInSQL("SELECT ?", (keys,))
+        if isinstance(keys, KeysInSQL):
+            self._stage(table, keys)
         else:
             self._bulk.setdefault(table, []).extend(keys)
+
+    def _stage(self, table: str, keys: KeysInSQL) -> None:
+        """One bulk change written now, under the change set reserved for the action
+        (its seq keeps undo's order: :func:`journal.staged_seq`)."""
+        if table in BLOB_COLUMNS:
+            raise ValueError(f"{table} rows cannot be journaled by key alone")
+        if self._staged is None:
+            self._staged = reserve(self.conn)
+        cur = self.conn.execute(
+            "INSERT INTO main.changes (changeset_id, seq, table_name, row_id, row_sub, "
+            f"row_key, op) SELECT ?, ?, ?, ?, '', k, 'insert' FROM (SELECT ({keys.sql}) "
+            "AS k) WHERE k IS NOT NULL AND k != '[]'",
+            (self._staged, staged_seq(table, self._staged_n), table, BULK_KEY, *keys.args))
+        self._staged_n += cur.rowcount > 0
 
     def take(self) -> list[Change]:
         """The events since :meth:`clear`, folded to one change per row, with the rows
         reported by :meth:`inserted`. Many new rows of one table (an import, a merge)
         become one bulk change that lists their keys."""
         bulk, self._bulk = self._bulk, {}
-        encoded, self._bulk_json = self._bulk_json, []
+        staged, self._staged, written = self._staged, None, self._staged_n
+        self._staged_n = 0
         changes = self._from_events()
-        changes += [Change(table, (BULK_KEY,), "insert", None, None, keys=keys)
-                    for table, keys in encoded]
-        if not bulk and not encoded:
+        if staged is not None and not written:  # every array was empty
+            self.conn.execute("DELETE FROM changesets WHERE id = ?", (staged,))
+        elif staged is not None:  # written already: :func:`journal.store` completes it
+            changes.append(Change("project", (staged,), "insert", None, None, staged=True))
+        if not bulk:
             return changes
         for table, keys in bulk.items():
             if len(keys) > BULK and table not in BLOB_COLUMNS:
@@ -155,49 +196,48 @@ class Recorder:
         return changes
 
     def _from_events(self) -> list[Change]:
-        rows = self.conn.execute(
-            "SELECT tbl, k1, k2, op, before, after, blob FROM temp.journal_events ORDER BY seq"
-        ).fetchall()
-        if not rows:
+        c = self.conn
+        if c.execute("SELECT 1 FROM temp.journal_events LIMIT 1").fetchone() is None:
             return []
-        self.conn.execute("DELETE FROM temp.journal_events")
-        if all(r[3] == "i" for r in rows):  # only new rows: every key occurs once
+        if c.execute("SELECT 1 FROM temp.journal_events WHERE op != 'i' LIMIT 1").fetchone() \
+                is None:  # only new rows: every key occurs once
+            rows = c.execute("SELECT tbl, k1, k2 FROM temp.journal_events ORDER BY seq").fetchall()
+            c.execute("DELETE FROM temp.journal_events")
             return self._inserts(rows)
-        # table, key -> [op of first event, before, op of last event, after, blob]
-        net: dict[tuple, list] = {}
-        for tbl, k1, k2, op, before, after, blob in rows:
-            key = (tbl, (k1,) if k2 is None and len(KEYS[tbl]) == 1 else (k1, k2))
-            entry = net.get(key)
-            if entry is None:
-                net[key] = [op, before, op, after, blob]
-            else:
-                entry[2], entry[3] = op, after
-        changes = []
-        for (tbl, key), (first, before, last, after, blob) in net.items():
-            existed, exists = first != "i", last != "d"
-            if not existed and not exists:
-                continue
-            if not existed:
-                changes.append(Change(tbl, key, "insert", None, None))
-                continue
-            old = json.loads(before)
-            if blob is not None:
-                old[BLOB_COLUMNS[tbl]] = blob
-            if not exists:
-                changes.append(Change(tbl, key, "delete", old, None))
-                continue
-            if first == "d":  # deleted, then inserted again under the same key
-                new = _row_image(self.conn, tbl, key, list(schema.columns(tbl)))
-                changes.append(Change(tbl, key, "update", *_diff(old, new or {})))
-                continue
-            if after is None:  # updated then replaced: read what is there now
-                new = _row_image(self.conn, tbl, key, list(schema.columns(tbl))) or {}
-            else:
-                new = json.loads(after)
-            b, a = _diff(old, new)
-            if b:
-                changes.append(Change(tbl, key, "update", b, a))
+        # each row's first before and last after, folded by SQLite and read one row at a
+        # time: a merge's 110,000 edited rows were held twice in Python (issue 17)
+        changes = [change for row in c.execute(
+            "SELECT f.tbl, f.k1, f.k2, f.op, f.before, f.blob, l.op, l.after FROM (SELECT "
+            "min(seq) AS first, max(seq) AS last FROM temp.journal_events GROUP BY tbl, k1, "
+            "k2) g JOIN temp.journal_events f ON f.seq = g.first JOIN temp.journal_events l "
+            "ON l.seq = g.last ORDER BY g.first") if (change := self._net(*row)) is not None]
+        c.execute("DELETE FROM temp.journal_events")
         return changes
+
+    def _net(self, tbl: str, k1: object, k2: object, first: str, before: str | None,
+             blob: bytes | None, last: str, after: str | None) -> Change | None:
+        """One row's change from its first and its last event in the action."""
+        key = (k1,) if k2 is None and len(KEYS[tbl]) == 1 else (k1, k2)
+        existed, exists = first != "i", last != "d"
+        if not existed and not exists:
+            return None
+        if not existed:
+            return Change(tbl, key, "insert", None, None)
+        old = json.loads(before)
+        if blob is not None:
+            old[BLOB_COLUMNS[tbl]] = blob
+        if not exists:
+            return Change(tbl, key, "delete", old, None)
+        if first == "d":  # deleted, then inserted again under the same key
+            new = _row_image(self.conn, tbl, key, list(schema.columns(tbl)))
+            return Change(tbl, key, "update", *_diff(old, new or {}))
+        if after is None:  # updated then replaced: read what is there now
+            new = _row_image(self.conn, tbl, key, list(schema.columns(tbl))) or {}
+        else:
+            new = json.loads(after)
+        b, a = _diff(old, new)
+        return Change(tbl, key, "update", b, a) if b else None
+
 
 def _diff(old: dict, new: dict) -> tuple[dict, dict]:
     cols = [c for c in new if old.get(c) != new.get(c)]

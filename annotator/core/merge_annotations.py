@@ -15,17 +15,24 @@ document and a few are kept, never all of them.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 
 from annotator.core.anchoring import describe, reanchor_all
 from annotator.core.annotation_import.project_rows import _CAPS, _UPDATE, Reject, garbled
+from annotator.core.journal import BULK
+from annotator.core.journal_record import KeysInSQL
 from annotator.core.merge_three_way import ThreeWay
 from annotator.core.model import TextSelector
 from annotator.core.util import loads
 
 #: their annotations read per batch
 BATCH = 5000
+#: ids of new rows copied by SQL that the report's OpChanges names: more than any view
+#: redraws one by one (they reload above 1,000), not the million of a large merge
+#: (125 MB at 1M, issue 17); the counts are whole, and the search index is told in SQL
+SHOWN_IDS = 10_000
 #: bytes of text kept between batches (the texts of the documents a batch is on; rows
 #: come grouped by document from an import, so this is a few texts in practice). In
 #: bytes: a text with one character beyond the BMP takes 4 bytes a character
@@ -41,6 +48,8 @@ class AnnotationMerge(ThreeWay):
         self._text_cache: dict[tuple[str, str], str] = {}
         self._base_moved: dict[str, bool] = {}
         self.rowids: dict[str, int] = {}  # their rowid of each row of the current batch
+        self._indexed = "search_annotations" in {r[0] for r in self.c.execute(
+            "SELECT name FROM main.sqlite_master WHERE type = 'table'")}
 
     # -- the texts their passages are checked against and moved onto -------------------
 
@@ -179,8 +188,10 @@ class AnnotationMerge(ThreeWay):
             self.insert_many("annotations", fresh)
             self.c.executemany("INSERT INTO main.annotation_tags VALUES (?, ?)", tag_rows)
             self.copy_new(as_they_are)  # their tags too, mapped by SQL
-            journal("annotations", [(r["id"],) for r in fresh])
-            journal("annotation_tags", tag_rows)
+            # many keys are written into the journal now, not held until the commit
+            for table, keys in (("annotations", [[r["id"]] for r in fresh]),
+                                ("annotation_tags", [list(k) for k in tag_rows])):
+                journal(table, json.dumps(keys) if len(keys) > BULK else keys)
 
     def stamps(self, ids: list[str]) -> dict[str, str]:
         """Our modified_at of those of ``ids`` we have."""
@@ -287,19 +298,21 @@ class AnnotationMerge(ThreeWay):
                   "CROSS JOIN theirs.annotation_tags t ON t.annotation_id = a.id "
                   "JOIN temp.merge_map m ON m.kind = 'tags' AND m.theirs = t.tag_id")
         with self.p.bulk_insert() as journal:  # their keys, as JSON built by SQLite
-            for table, keys in (
-                    ("annotations", "SELECT json_group_array(json_array(a.id)) FROM "
-                                    "temp.merge_ids i CROSS JOIN theirs.annotations a "
-                                    "ON a.rowid = i.rid"),
-                    ("annotation_tags", "SELECT json_group_array(json_array(t.annotation_id, "
-                                        "t.tag_id)) FROM temp.merge_ids i CROSS JOIN "
-                                        "theirs.annotations a ON a.rowid = i.rid CROSS JOIN "
-                                        "main.annotation_tags t ON t.annotation_id = a.id")):
-                found = c.execute(keys).fetchone()[0]
-                if found != "[]":
-                    journal(table, found)
+            journal("annotations", KeysInSQL(
+                "SELECT json_group_array(json_array(a.id)) FROM temp.merge_ids i "
+                "CROSS JOIN theirs.annotations a ON a.rowid = i.rid"))
+            journal("annotation_tags", KeysInSQL(
+                "SELECT json_group_array(json_array(t.annotation_id, t.tag_id)) FROM "
+                "temp.merge_ids i CROSS JOIN theirs.annotations a ON a.rowid = i.rid "
+                "CROSS JOIN main.annotation_tags t ON t.annotation_id = a.id"))
+        if self._indexed:  # a row of the word index left by an undone merge is redone
+            c.execute("UPDATE main.search_annotations SET modified_at = '' WHERE "
+                      "annotation_id IN (SELECT a.id FROM temp.merge_ids i CROSS JOIN "
+                      "theirs.annotations a ON a.rowid = i.rid)")
         c.execute("DELETE FROM temp.merge_ids")
-        self.insert_many("annotations", [], counted=ids)
+        self.r.added["annotations"] = self.r.added.get("annotations", 0) + len(ids)
+        shown = self.r.changes.annotations  # views redraw all above a few hundred ids
+        shown.update(ids[:max(0, SHOWN_IDS - len(shown))])
 
     def checked_annotation(self, row: dict, pages: dict) -> dict:
         doc = self.map["documents"].get(row["document_id"])
