@@ -468,6 +468,13 @@ class DocumentStore:
                                    (link_id,)).fetchone()
         return _doc_link(row) if row else None
 
+    def first_to_read(self, remembered: str | None) -> str | None:
+        """The document to open the project on (core/glance.py's rule, which the
+        window's first glance follows too)."""
+        from annotator.core.glance import first_to_read
+
+        return first_to_read(self._p.conn, remembered)
+
     def links(self, document_id: str | None = None) -> list[DocumentLink]:
         sql = f"{_LINKS.select} WHERE deleted = 0"
         args: tuple = ()

@@ -14,12 +14,18 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from annotator.gui import theme
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from annotator.gui.main_window import MainWindow
 
 # icons and stylesheets live at the top of the repository (resources/), beside the package
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
@@ -125,23 +131,26 @@ def first_run_project(sample: Path | None = None) -> Path | None:
     return empty
 
 
+def project_to_open(project: str | Path | None) -> Path | None:
+    """The project asked for, else the last one, else the first-run copy of the sample."""
+    from annotator.gui import settings
+
+    if project:
+        return Path(project)
+    last = settings.last_project()
+    return Path(last) if last else first_run_project()
+
+
 def start(window, project: str | Path | None) -> None:
     """Open the project once the window is on screen; on the very first run, the tour."""
     from annotator.gui.dialogs.getting_started import show_once
 
     window.author = resolve_author(window.author, window)
-    _open_first(window, project)
+    _open_first(window, project_to_open(project))
     show_once(window)
 
 
-def _open_first(window, project: str | Path | None) -> None:
-    """The project asked for, else the last one, else the first-run copy of the sample."""
-    from annotator.gui import settings
-
-    path = Path(project) if project else None
-    if path is None:
-        last = settings.last_project()
-        path = Path(last) if last else first_run_project()
+def _open_first(window, path: Path | None) -> None:
     if path is None:
         return
     if not path.exists():
@@ -152,24 +161,38 @@ def _open_first(window, project: str | Path | None) -> None:
     window.open_project(path)
 
 
-def run(project: str | Path | None = None, author: str | None = None) -> int:
-    """The `annotator` GUI entry point. Once the window has closed and everything is
-    on disk the process ends at once (gui.quitting.leave), without Python's teardown."""
+def launch(project: str | Path | None = None, author: str | None = None,
+           ready: Callable[[], object] | None = None) -> tuple[QApplication, MainWindow]:
+    """The window as `annotator` starts it: the frame shows the first glance at the
+    project (first_glance.py) in its first paint; the workbench is built and the
+    project opened from the event loop right after; then ``ready`` is called."""
     _defer_import("sqlite_utils")
     app = make_app(stylesheet=False)
+    from annotator.gui.first_glance import show_glance
     from annotator.gui.main_window import MainWindow
 
     window = MainWindow(author=author, build=False)
+    path = project_to_open(project)
+    show_glance(window, path)
     window.show()
     window.fit_screen()
 
     def build() -> None:
         finish_app(app)
         window.build()
-        start(window, project)
+        start(window, path)
+        if ready is not None:
+            ready()
 
     window.after_first_paint(build)
     app._window = window  # type: ignore[attr-defined] - keep it alive
+    return app, window
+
+
+def run(project: str | Path | None = None, author: str | None = None) -> int:
+    """The `annotator` GUI entry point. Once the window has closed and everything is
+    on disk the process ends at once (gui.quitting.leave), without Python's teardown."""
+    app, _window = launch(project, author)
     from annotator.gui.quitting import leave
 
     leave(app.exec())

@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor, QPainter, QPen, QTextBlock
 
 from annotator.core.anchoring import Utf16Map
 from annotator.core.overview import LONG_SPAN, Span
+from annotator.gui.reading import HIGHLIGHT_ALPHA
 
 JUMP_MARGIN = 0  # code points fetched beyond the visible blocks on a jump
 WINDOW_MARGIN = 12_000  # code points kept ready beyond the visible range (idle time)
@@ -149,7 +150,7 @@ class SpanCache:
 class HighlightLayer:
     """Rectangles of the passages of visible blocks, computed once per block and layout."""
 
-    FILL_ALPHA = 95
+    FILL_ALPHA = HIGHLIGHT_ALPHA
 
     def __init__(self, cache: SpanCache, umap: Utf16Map,
                  color_of: Callable[[Span], str]) -> None:

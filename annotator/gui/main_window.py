@@ -278,13 +278,11 @@ class MainWindow(QMainWindow):
         self._update_welcome()
         self.menus.fill_tag_menu()
         self.menus.rebuild_tag_keys()
-        left = settings.project_value(p.path, "left")
+        remembered = settings.project_value(p.path, "left")
         right = settings.project_value(p.path, "right")
         docs = self.model.documents()
-        if left is None:  # never opened here: show a transcription beside its scan
-            linked = [d for d in docs.values()
-                      if d.kind == "text" and self.desk.companion_of(d.id)]
-            left = linked[0].id if linked else None
+        # never opened here: a transcription beside its scan (the first glance's rule)
+        left = p.documents.first_to_read(None if remembered is None else str(remembered))
         if left in docs:
             self.open_document(str(left), remember=False)
             if right in docs and right != self.right.document_id:

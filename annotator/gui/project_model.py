@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
+from annotator.core.spans import passage_color
+
 if TYPE_CHECKING:  # the core is imported on first use, after the window is on screen
     from annotator.core.backups import BackgroundBackup
     from annotator.core.changes import OpChanges, OpResult
     from annotator.core.model import Author, Document, Entity, Tag
     from annotator.core.project import Project
 
-DEFAULT_HIGHLIGHT = "#ffd54f"
 
 
 @contextmanager
@@ -224,13 +225,11 @@ class ProjectModel(QObject):
 
     def color_for(self, tag_ids: tuple[str, ...] | list[str], own: str = "") -> str:
         """An annotation's colour: its own, else its first tag's, else the default."""
-        if own:
-            return own
-        for tag_id in tag_ids:
-            tag = self.tag(tag_id)
-            if tag is not None:
-                return tag.color
-        return DEFAULT_HIGHLIGHT
+        return passage_color(own, tag_ids, self._tag_color)
+
+    def _tag_color(self, tag_id: str) -> str | None:
+        tag = self.tag(tag_id)
+        return tag.color if tag is not None else None
 
     def authors(self) -> dict[str, Author]:
         if self._authors is None:

@@ -18,7 +18,6 @@ import re
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
-    QFont,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -35,6 +34,7 @@ from annotator.core.changes import OpChanges
 from annotator.core.overview import LONG_SPAN, Span, long_spans, span_info, spans_between
 from annotator.gui.highlighter import HighlightLayer, SpanCache
 from annotator.gui.project_model import ProjectModel
+from annotator.gui.reading import set_for_reading
 
 RELOAD_ABOVE = 1000  # changed annotations above which the view reloads all passages
 LONG_TOKEN = 1000  # characters without a place to break a line: the text wraps anywhere
@@ -76,16 +76,9 @@ class TextView(QPlainTextEdit):
         self.show_highlights = True
         self._press: QPoint | None = None
         self._width = 0
-        self.setReadOnly(True)
+        set_for_reading(self)
         self._reading_flags()
         self.setAcceptDrops(False)  # files dropped here go to the window (import)
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.setCenterOnScroll(False)
-        font = QFont(self.font())
-        font.setPointSizeF(max(font.pointSizeF(), 10.5) * 1.12)
-        self.setFont(font)
-        self.document().setDocumentMargin(14)
-        self.document().setUndoRedoEnabled(False)
         self.setMouseTracking(True)
         self._scroll_timer = QTimer(self, singleShot=True, interval=40)
         self._scroll_timer.timeout.connect(lambda: self.offsetChanged.emit(self.top_offset()))

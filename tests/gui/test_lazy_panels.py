@@ -16,26 +16,24 @@ from annotator.gui.research_docks import PANELS
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_documents" / "sample.annot"
 LAZY = sorted({module for _n, _t, module, _c, _a, _b in PANELS} | {"rapidfuzz"})
 
-# What `annotator` does up to the project painted (gui.app.run's steps), then the modules
-# loaded. The window is painted twice: what the opening queued runs first.
+# What `annotator` does up to the project painted (gui.app.launch), then the modules
+# loaded. The window is painted thrice: what the opening queued runs first.
 STARTUP = """
 import json, os, sys
 from annotator.gui import app as gui_app
-qapp = gui_app.make_app(stylesheet=False)
-from annotator.gui.main_window import MainWindow
-window = MainWindow(author="Test Historian", build=False)
-window.show()
-gui_app.finish_app(qapp)
-window.build()
-gui_app.start(window, sys.argv[1])
-for _ in range(3):
-    qapp.processEvents()
-    window.repaint()
-print(json.dumps({"open": window.model.is_open, "left": window.left.document_id,
-                  "right": window.right.document_id,
-                  "loaded": sorted(m for m in json.loads(sys.argv[2]) if m in sys.modules)}),
-      flush=True)
-os._exit(0)  # as gui.quitting.leave: the scan's render thread may still run
+
+def ready():
+    for _ in range(3):
+        qapp.processEvents()
+        window.repaint()
+    print(json.dumps({"open": window.model.is_open, "left": window.left.document_id,
+                      "right": window.right.document_id,
+                      "loaded": sorted(m for m in json.loads(sys.argv[2]) if m in sys.modules)}),
+          flush=True)
+    os._exit(0)  # as gui.quitting.leave: the scan's render thread may still run
+
+qapp, window = gui_app.launch(sys.argv[1], author="Test Historian", ready=ready)
+qapp.exec()
 """
 
 
