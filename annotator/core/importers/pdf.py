@@ -121,8 +121,11 @@ def _text(pymupdf: Any, doc: Any, index: int, rotate: Any,
         page = doc.load_page(index)
         textpage = page.get_textpage()
         # the text page's own extractors: Page.get_text's Python wrapper cost ~10 %
-        text = _clean(textpage.extractText())
-        words = _word_boxes(textpage.extractWORDS(), rotate)
+        found = textpage.extractWORDS()
+        columns = list(zip(*found, strict=True)) if found else []
+        printed = _printed_text(textpage, columns[4] if columns else ())
+        text = printed if printed is not None else _clean(textpage.extractText())
+        words = _word_boxes(columns, rotate)
     except Exception as exc:
         warnings.append(f"the text of page {index + 1} could not be read ({_reason(exc)}); "
                         "the page is kept without text")
@@ -134,16 +137,54 @@ def _text(pymupdf: Any, doc: Any, index: int, rotate: Any,
     return text, words, inline
 
 
-def _word_boxes(found: list[tuple], rotate: Any) -> list[tuple]:
-    """(x0, y0, x1, y1, word) rounded to 0.01 pt, in the shown (rotated) page: MuPDF
-    gives them in unrotated page space. The coordinates go through numpy a column at a
-    time: a Python loop over 150k words (a Rect per word, then round() per coordinate)
-    was most of a text PDF's import (issue 17: 2.2x the bare extraction)."""
-    if not found:
+def _printed_text(textpage: Any, words: tuple[str, ...]) -> str | None:
+    """The page text exactly as ``textpage.extractText()`` gives it, printed by MuPDF
+    itself; None where the two could differ. extractText computes every character's
+    box to leave out those off the page: 5x MuPDF's own printer, ~15 % of a text
+    PDF's import (issue 17). MuPDF's printer keeps them and ends each block with a
+    blank line; so this holds when every text block lies inside the page, no
+    character but spaces was left out of the words (no tab, NUL or U+FFFD either),
+    and the blank lines are exactly the block ends: then removing them gives
+    extractText's text."""
+    try:
+        from pymupdf import mupdf
+
+        stext = textpage.this
+        page = stext.m_internal.mediabox
+        blocks, block = 0, stext.m_internal.first_block
+        while block is not None:
+            if block.type == mupdf.FZ_STEXT_BLOCK_TEXT:
+                box = block.bbox
+                if not (page.x0 < box.x0 and page.y0 < box.y0 and box.x1 < page.x1
+                        and box.y1 < page.y1):
+                    return None
+                blocks += 1
+            block = block.next
+        buffer = mupdf.fz_new_buffer(4096)
+        out = mupdf.FzOutput(buffer)
+        mupdf.fz_print_stext_page_as_text(out, stext)
+        out.fz_close_output()
+        text = mupdf.fz_buffer_extract_copy(buffer).decode("utf-8")
+    except Exception:  # another PyMuPDF than the one this was proved with: the long way
+        return None
+    if (text.count("\n\n") != blocks or "\n\n\n" in text or text.startswith("\n")
+            or "\x00" in text or "\ufffd" in text
+            or len(text) - text.count(" ") - text.count("\n") != sum(map(len, words))):
+        return None
+    return text.replace("\n\n", "\n")
+
+
+def _word_boxes(columns: list[tuple], rotate: Any) -> list[tuple]:
+    """(x0, y0, x1, y1, word) rounded to 0.01 pt, in the shown (rotated) page, from
+    the columns of MuPDF's word tuples (which are in unrotated page space). The
+    coordinates go through numpy as one array: a Python loop over 150k words (a Rect
+    per word, then round() per coordinate) was most of a text PDF's import (issue
+    17: 2.2x the bare extraction)."""
+    if not columns:
         return []
     import numpy
 
-    x0, y0, x1, y1, texts, *_ = zip(*found, strict=True)
+    x0, y0, x1, y1, texts = columns[:5]
     box = numpy.array((x0, y0, x1, y1), dtype=numpy.float64)  # one array: one conversion
     a, b, c, d, e, f = (rotate.a, rotate.b, rotate.c, rotate.d, rotate.e, rotate.f)
     if (a, b, c, d, e, f) != (1, 0, 0, 1, 0, 0):
@@ -152,11 +193,20 @@ def _word_boxes(found: list[tuple], rotate: Any) -> list[tuple]:
         ys = (b * xa + d * ya + f, b * xb + d * yb + f)
         box = numpy.array((numpy.minimum(*xs), numpy.minimum(*ys),
                            numpy.maximum(*xs), numpy.maximum(*ys)))
-    joined = "\n".join(texts)  # a word holds no white space: cleaned in one go
-    if not joined.isascii() or "\x00" in joined:
+    joined = "\n".join(texts)  # a word holds no white space: checked in one go
+    if "\x00" in joined or not (joined.isascii() or _encodes(joined)):
         cleaned = _clean(joined).split("\n")
         texts = cleaned if len(cleaned) == len(texts) else tuple(map(_clean, texts))
     return list(zip(*box.round(2).tolist(), texts, strict=True))
+
+
+def _encodes(text: str) -> bool:
+    """Whether the text holds no lone surrogate (what _clean would replace)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _pages(pymupdf: Any, doc: Any, count: int, warnings: list[str]) -> list[ImportedPage]:

@@ -1,0 +1,140 @@
+"""The PDF importer's quick path (issue 17: the page text printed by MuPDF itself, word
+boxes rounded in one numpy pass) stores exactly what PyMuPDF's own extractors give:
+each page's text as ``TextPage.extractText()`` and its words as ``extractWORDS()``
+turned into the shown page and rounded to 0.01 pt. The reference below is written
+independently of the importer, word by word."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from annotator.core.errors import AnnotatorError
+from annotator.core.importers import pdf as importer
+from annotator.core.util import dumps
+from tests.conftest import CORPUS, DATA
+
+pymupdf = importer.load_pymupdf()
+
+
+def _clean(text: str) -> str:
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+def _round(value: float) -> float:
+    return float(numpy.round(value, 2))
+
+
+def reference(data: bytes) -> list[tuple[str, list[tuple]]]:
+    """(text, words) per page, the long way: extractText, and a word at a time."""
+    doc = pymupdf.open(stream=data, filetype="pdf")
+    importer._blank_images(doc)
+    pages = []
+    for page in doc:
+        a, b, c, d, e, f = page.rotation_matrix
+        textpage = page.get_textpage()
+        words = []
+        for x0, y0, x1, y1, word, *_ in textpage.extractWORDS():
+            xs = (a * x0 + c * y0 + e, a * x1 + c * y1 + e)  # opposite corners, turned
+            ys = (b * x0 + d * y0 + f, b * x1 + d * y1 + f)
+            words.append((_round(min(xs)), _round(min(ys)), _round(max(xs)), _round(max(ys)),
+                          _clean(word)))
+        pages.append((_clean(textpage.extractText()), words))
+    doc.close()
+    return pages
+
+
+def assert_same(data: bytes) -> None:
+    try:
+        source = importer.read_pdf("test.pdf", data)
+    except AnnotatorError:
+        return  # refused (damaged, encrypted): nothing is stored
+    expected = reference(data)
+    assert len(source.pages) == len(expected)
+    for page, (text, words) in zip(source.pages, expected, strict=True):
+        assert page.text == text, f"page {page.number}"
+        assert page.words == words, f"page {page.number}"
+        # what the project stores: the same JSON
+        assert dumps([list(w) for w in page.words]) == dumps([list(w) for w in words])
+
+
+def _pdfs(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.pdf")) if root.exists() else []
+
+
+@pytest.mark.parametrize("path", _pdfs(DATA), ids=lambda p: p.name)
+def test_pdfs_of_the_tests_are_read_as_by_the_extractors(path):
+    assert_same(path.read_bytes())
+
+
+@pytest.mark.parametrize("path", _pdfs(CORPUS), ids=lambda p: str(p.relative_to(CORPUS)))
+def test_corpus_pdfs_are_read_as_by_the_extractors(path):
+    assert_same(path.read_bytes())
+
+
+def _page_with(lines, rotation: int = 0) -> bytes:
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=200)
+    for (x, y), text, size in lines:
+        page.insert_text((x, y), text, fontsize=size)
+    page.set_rotation(rotation)
+    return doc.tobytes()
+
+
+def test_text_off_the_page_is_left_out_as_extractText_does():
+    """MuPDF's own printer keeps characters off the page; extractText leaves them out.
+    The quick path must see it and take the long way."""
+    data = _page_with([((250, 50), "inside     and beyond the edge", 11),
+                       ((-60, 100), "cut at the left", 11), ((20, 150), "whole line", 11)])
+    doc = pymupdf.open(stream=data, filetype="pdf")
+    textpage = doc[0].get_textpage()
+    found = textpage.extractWORDS()
+    assert importer._printed_text(textpage, tuple(w[4] for w in found)) is None
+    printed = pymupdf.mupdf.fz_new_buffer(256)
+    out = pymupdf.mupdf.FzOutput(printed)
+    pymupdf.mupdf.fz_print_stext_page_as_text(out, textpage.this)
+    out.fz_close_output()
+    raw = pymupdf.mupdf.fz_buffer_extract_copy(printed).decode()
+    assert raw.replace("\n\n", "\n") != textpage.extractText()  # the check matters
+    assert_same(data)
+
+
+def test_spaces_off_the_page_are_left_out_as_extractText_does():
+    """Only spaces cross the edge: the words are whole, but extractText drops the
+    spaces beyond the edge and MuPDF's printer does not."""
+    data = _page_with([((270, 50), "ab          ", 11), ((20, 100), "x", 11)])
+    doc = pymupdf.open(stream=data, filetype="pdf")
+    textpage = doc[0].get_textpage()
+    found = textpage.extractWORDS()
+    assert [w[4] for w in found] == ["ab", "x"]
+    assert importer._printed_text(textpage, tuple(w[4] for w in found)) is None
+    assert_same(data)
+
+
+def test_quick_path_is_taken_for_a_plain_page():
+    data = _page_with([((20, 50), "Paris, 17 June 1927: élan, ﬁn, Größe", 11),
+                       ((20, 80), "second  line", 9)])
+    doc = pymupdf.open(stream=data, filetype="pdf")
+    textpage = doc[0].get_textpage()
+    words = tuple(w[4] for w in textpage.extractWORDS())
+    assert importer._printed_text(textpage, words) == textpage.extractText()
+    assert_same(data)
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("ab  Zé ü\t\xa0ﬁ.,-—’\u200d\\0")), min_size=1,
+                max_size=40)
+_LINE = st.tuples(st.tuples(st.integers(-80, 360), st.integers(-20, 240)), _TEXT,
+                  st.sampled_from([4, 8, 11, 24]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_LINE, min_size=0, max_size=6), st.sampled_from([0, 90, 180, 270]))
+@example([((280, 50), "a        ", 11)], 0)
+def test_any_page_is_read_as_by_the_extractors(lines, rotation):
+    """Lines anywhere (across the edges too), white space of all kinds, ligatures,
+    pages turned: text and words as the extractors give them."""
+    assert_same(_page_with(lines, rotation))
