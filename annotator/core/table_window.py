@@ -28,7 +28,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from annotator.core import search_index
@@ -92,6 +92,9 @@ class TableWindow:
     #: word index is current) by :func:`word_candidates`; None: find them here
     candidates: list[int] | None = None
     find_words: bool = True
+    #: the word index is known current (by the writable connection that brought it up
+    #: to date: :func:`index_current`); None: found out here
+    words_current: bool | None = None
     _segments: list[_Segment] = field(default_factory=list)
     _total: int | None = None
     _where: tuple[str, list] | None = None
@@ -109,6 +112,8 @@ class TableWindow:
     def count(self) -> int:
         """How many rows the table has (one count over the filter, any order)."""
         if self._total is None:
+            self._total = self._count_words()
+        if self._total is None:
             where, args = self._base()
             if self.sort is None or self.sort in _COLUMN_SORTS:
                 index = "annotations_live_reading" if self.sort is None else _COLUMN_SORTS[
@@ -119,6 +124,38 @@ class TableWindow:
             self._total = self.project.conn.execute(
                 f"SELECT count(*) FROM {source} WHERE {where}", args).fetchone()[0]
         return self._total
+
+    def _count_words(self) -> int | None:
+        """The count of a filter of words alone, read from the indexes of quotes and
+        notes (they hold the values themselves, so the same LIKE reads them without
+        the rows): the quotes that match, plus the notes that match where the quote
+        does not, plus the annotations whose entity's name alone matches (looked up
+        only where the note or entity matched), less those of deleted documents. A
+        common word at 1M annotations: 0.24 s instead of 0.39 s reading every row.
+        None: counted the usual way (other filters, candidates, an older format)."""
+        filt = self.filt
+        if not filt or not filt.contains or replace(filt, contains=None).narrows:
+            return None
+        self._base()  # the word's candidates, if the word index found few: counted so
+        if self._candidates is not None or not _has_indexes(
+                self.project.conn, ("annotations_live_quote", "annotations_live_note")):
+            return None
+        conn, like = self.project.conn, {"p": like_pattern(filt.contains)}
+        quote = "coalesce(a.exact LIKE :p ESCAPE '\\', 0)"
+        n = conn.execute("SELECT count(*) FROM annotations a INDEXED BY annotations_live_quote "
+                         f"WHERE a.deleted = 0 AND {quote}", like).fetchone()[0]
+        n += conn.execute("SELECT count(*) FROM annotations a INDEXED BY annotations_live_note "
+                          "WHERE a.deleted = 0 AND a.note LIKE :p ESCAPE '\\' "
+                          f"AND NOT {quote}", like).fetchone()[0]
+        n += conn.execute("SELECT count(*) FROM entities e CROSS JOIN annotations a ON "
+                          "a.entity_id = e.id WHERE e.deleted = 0 AND e.name LIKE :p "
+                          f"ESCAPE '\\' AND a.deleted = 0 AND NOT {quote} AND NOT "
+                          "coalesce(a.note LIKE :p ESCAPE '\\', 0)", like).fetchone()[0]
+        where, args = annotation_where(self.project, filt, include_deleted=True)
+        n -= conn.execute("SELECT count(*) FROM annotations a WHERE a.deleted = 0 AND "
+                          "a.document_id IN (SELECT id FROM documents WHERE deleted = 1) "
+                          f"AND {where}", args).fetchone()[0]
+        return n
 
     def rows(self, start: int, size: int) -> list[tuple]:
         """Rows ``start`` to ``start + size`` (fewer at the end), shaped as
@@ -217,7 +254,7 @@ class TableWindow:
                                          "LIMIT 1").fetchone():
                 where += " AND a.document_id IN (SELECT id FROM documents WHERE deleted = 0)"
             self._candidates = self.candidates if not self.find_words else word_candidates(
-                self.project, self.filt.contains if self.filt else None)
+                self.project, self.filt.contains if self.filt else None, self.words_current)
             if self._candidates is not None:  # integers: written into the statement;
                 # "+": no index on deleted or a segment's column may drive the query
                 where = ("+" + where).replace(" a.document_id IN", " +a.document_id IN")
@@ -339,7 +376,8 @@ def interrupt(project: Project) -> None:
     project.conn.interrupt()
 
 
-def word_candidates(project: Project, words: str | None) -> list[int] | None:
+def word_candidates(project: Project, words: str | None,
+                    current: bool | None = None) -> list[int] | None:
     """Rowids of the live annotations that may contain ``words`` (a superset: the
     filter's LIKE still decides), found through the word index of quotes and notes
     (search_notes) when they are at most FEW; None: read in order instead.
@@ -348,23 +386,23 @@ def word_candidates(project: Project, words: str | None) -> list[int] | None:
     them): an occurrence then lies inside one term of the text, and folding is code
     point by code point, so the terms holding the folded word find every annotation
     LIKE would. The index must be current, and is not brought up to date here (its
-    own check takes 8 s at 1M annotations, on the GUI's thread): writable, it is used
-    if a search on this connection refreshed it and nothing changed since; read-only,
-    if it was settled since the last change set."""
+    own check takes 8 s at 1M annotations, on the GUI's thread): it is used if it was
+    settled since the last change set (the journal's stamp: no action, undo or redo
+    since), or, writable, if a search on this connection refreshed it and nothing
+    changed since; ``current``: what the writable connection knew of it
+    (:func:`index_current`), told to a reader thread's read-only connection."""
     conn = project.conn
     needle = _folded((words or "").strip())
     if needle is None:
         return None
-    if project.read_only:  # settled since the last change set, or not used
-        if not search_index.settled(conn):
-            return None
-        schema = "main"
-    elif not _index_current(project):
-        # bringing it up to date is the index's own check, on this (the GUI's) thread:
-        # 8 s at 1M annotations the first time; reading in order happens off it
+    if current is None:
+        current = (not project.read_only and _index_current(project)) or search_index.settled(
+            conn)
+    if not current:
+        # bringing it up to date is the index's own check: 8 s at 1M annotations the
+        # first time; reading in order happens off the GUI thread
         return None
-    else:
-        schema = search_index.refresh(project, ("annotations",))
+    schema = "main"
     terms = [(t, n) for t, n in _vocabulary(project, schema) if needle in t]
     if sum(n for _t, n in terms) > FEW:  # annotations holding them (some counted twice)
         return None
@@ -385,6 +423,31 @@ def word_candidates(project: Project, words: str | None) -> list[int] | None:
         "WHERE e.deleted = 0 AND e.name LIKE ? ESCAPE '\\' AND +a.deleted = 0",
         (like_pattern((words or "").strip()),)))
     return sorted(found) if len(found) <= FEW else None
+
+
+def index_current(project: Project) -> bool:
+    """Whether the word index in the file is known current without reading it: this
+    (writable) connection brought it up to date and nothing changed since. Cheap: for
+    the GUI thread, telling its table's reader thread it may use the index."""
+    return not project.read_only and _index_current(project)
+
+
+def rowids_of(project: Project, annotation_ids: set[str] | list[str]) -> list[int]:
+    """The rowids of these annotations (deleted ones too): a word filter's candidates
+    with the annotations an edit touched added stay a superset of its matches."""
+    ids, out = list(annotation_ids), []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        out += [r[0] for r in project.conn.execute(
+            f"SELECT rowid FROM annotations WHERE id IN ({','.join('?' * len(chunk))})",
+            chunk)]
+    return out
+
+
+def _has_indexes(conn: sqlite3.Connection, names: tuple[str, ...]) -> bool:
+    return conn.execute(
+        f"SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
+        f"({','.join('?' * len(names))})", names).fetchone()[0] == len(names)
 
 
 def _index_current(project: Project) -> bool:

@@ -1,7 +1,12 @@
 """The annotations table's count (issue 17): the first rows of a filter show before
 the reader thread has counted them all, and the status then says the count is partial
 ("at least N … counting"); it says the exact number once counted, and an edit being
-counted again is marked too. A scholar must never read a partial count as final."""
+counted again is marked too. A scholar must never read a partial count as final.
+
+A word filter of a writable project uses the word index settled when it was last
+closed at once (its candidates found in the reader thread, not on the GUI's), and an
+edit that puts the word into another annotation shows that one too (the candidates
+grow by what the edit touched)."""
 
 from __future__ import annotations
 
@@ -31,8 +36,9 @@ def project_path(tmp_path):  # the `window` fixture opens it
     with project.transaction("many"):
         for i in range(N):
             project.annotations.add(doc, start=30 * i, end=30 * i + 6,
-                                    note="loan" if i % 3 else "")
-    project.close()
+                                    note="loan" if i % 3 else "by way of Zanzibar" if i == 3
+                                    else "")
+    project.close()  # settles the word index
     return path
 
 
@@ -97,3 +103,19 @@ def test_a_partial_count_is_said_to_be_partial_until_exact(window, qtbot, monkey
     gate.open.set()
     qtbot.waitUntil(lambda: table.counted, timeout=5000)
     assert panel.count.text() == "8 annotations"
+
+
+def test_a_rare_word_uses_the_settled_index_and_follows_edits(window, qtbot):
+    panel, table = window.annotations, window.annotations.table
+    panel.text.setText("zibar")
+    panel.refilter()
+    qtbot.waitUntil(lambda: table.counted and table.rowCount() == 1, timeout=5000)
+    assert table._candidates is not None  # from the word index, found by the reader
+    assert table.index(0, 6).data() == "by way of Zanzibar"
+    other = next(a.id for a in window.model.p.annotations.list() if a.note == "loan")
+    window.model.do("Note", window.model.p.annotations.update, other, note="Zanzibar again")
+    qtbot.waitUntil(lambda: table.counted and table.rowCount() == 2, timeout=5000)
+    qtbot.waitUntil(lambda: table.index(1, 0).data() is not None, timeout=5000)
+    assert sorted(table.index(i, 6).data() for i in range(2)) == [
+        "Zanzibar again", "by way of Zanzibar"]
+    assert other in [table.index(i, 0).data(Qt.ItemDataRole.UserRole) for i in range(2)]

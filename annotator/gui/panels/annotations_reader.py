@@ -34,6 +34,8 @@ class Ask:
     firsts: tuple[int, ...]
     size: int
     locate: str | None = None  # an annotation whose row is wanted
+    #: the GUI's connection knows the word index current (table_window.index_current)
+    words_current: bool = False
 
 
 class WindowReader(QThread):
@@ -42,6 +44,7 @@ class WindowReader(QThread):
 
     answered = Signal(int, object)  # generation, (count | None, {first: (rowids, rows)})
     located = Signal(int, str, int)  # generation, annotation id, its row (-1: not shown)
+    narrowed = Signal(int, object)  # generation, the word filter's candidates found here
     failed = Signal(int, str)  # generation, why: the model reads on the GUI thread then
 
     def __init__(self, path: str, parent: QObject | None = None) -> None:
@@ -94,6 +97,20 @@ class WindowReader(QThread):
             project.conn.set_progress_handler(None, 0)
         return held[0]
 
+    def _window(self, project: Project, job: Ask) -> TableWindow:
+        """The table's window on this connection; a word filter's candidates are found
+        here, off the GUI thread (reading the word index's vocabulary takes ~0.3 s at
+        1M annotations), when the GUI has none, and handed back to it."""
+        if job.candidates is not None:
+            return TableWindow(project, job.filt, job.sort, job.descending,
+                               list(job.candidates), find_words=False)
+        table = TableWindow(project, job.filt, job.sort, job.descending,
+                            words_current=job.words_current or None)
+        found = table.narrowed_to()
+        if found is not None:
+            self.narrowed.emit(job.generation, found)
+        return table
+
     def run(self) -> None:
         project = None
         window: tuple[tuple, TableWindow] | None = None
@@ -107,10 +124,7 @@ class WindowReader(QThread):
                         project = self._project = reader(self.path)
                     key = (job.generation, job.filt, job.sort, job.descending)
                     if window is None or window[0] != key:
-                        window = (key, TableWindow(
-                            project, job.filt, job.sort, job.descending,
-                            list(job.candidates) if job.candidates is not None else None,
-                            find_words=False))
+                        window = (key, self._window(project, job))
                     table = window[1]
                     windows = {first: table.rows_with_keys(first, job.size)
                                for first in job.firsts}
