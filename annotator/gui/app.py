@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -178,9 +178,16 @@ def launch(project: str | Path | None = None, author: str | None = None,
     window.fit_screen()
 
     def build() -> None:
+        # the glance stays on screen until the workbench has its layout: painted at
+        # once, its docks and panes would show unplaced for a frame (a grey flash)
+        window.setUpdatesEnabled(False)
         finish_app(app)
         window.build()
         start(window, path)
+        QTimer.singleShot(0, window, lambda: QTimer.singleShot(0, window, show_workbench))
+
+    def show_workbench() -> None:  # after two turns of the loop: laid out, state restored
+        window.setUpdatesEnabled(True)
         if ready is not None:
             ready()
 
