@@ -154,12 +154,28 @@ class PageItem(QGraphicsItem):
             return
         self.image, self.bucket = image, bucket
         self._pixmap = None  # made when first drawn scaled
-        self.update()
+        self._repaint()
+
+    def _repaint(self) -> None:
+        """Mark where the page is on screen dirty at once. QGraphicsItem.update() marks
+        it from a queued call, after a pending paint: a jump that sets the page's image
+        before its paint then painted the whole viewport twice."""
+        scene = self.scene()
+        views = scene.views() if scene is not None else []
+        if not views:
+            self.update()
+            return
+        rect = self.sceneBoundingRect()
+        for view in views:
+            view.viewport().update(view.viewportTransform().mapRect(rect).toAlignedRect()
+                                   .adjusted(-1, -1, 1, 1))
 
     def _blit(self, painter: QPainter, image: QImage, widget: QWidget | None) -> bool:
         """Copy a page rendered at the exact zoom pixel for pixel (~10x faster than
         converting it and drawing it scaled with smoothing); False if it is not of
-        that size."""
+        that size. Only the part in view is converted: converting the whole page to
+        the screen's format once it is shown (a QPixmap) costs more than it saves on
+        later paints (measured: the page's pixels are cold in the CPU's caches)."""
         world = painter.worldTransform()
         if world.type().value > QTransform.TransformationType.TxScale.value:  # turned
             return False

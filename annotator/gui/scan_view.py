@@ -236,7 +236,17 @@ class ScanView(QWidget):
         self._view.scroll_to_scene_y(self._column.tops[number - 1] - GAP / 2, self._zoomer.zoom)
         self._pinned_scroll = self._view.verticalScrollBar().value()
         self._set_current(number)
-        self._refresh_timer.start()
+        self._refresh_now()
+
+    def _refresh_now(self) -> None:
+        """Refresh before the jump's paint rather than after it: a page in the cache is
+        set on its item first, so the viewport paints once, with the page, instead of a
+        grey placeholder and then the page (two full paints a revisit)."""
+        if self._view.isVisible():
+            self._refresh_timer.stop()
+            self._refresh()
+        else:  # not laid out yet: the pages in view are known after the layout
+            self._refresh_timer.start()
 
     def _set_current(self, number: int) -> None:
         if number != self._current:
@@ -393,7 +403,7 @@ class ScanView(QWidget):
                                      self._zoomer.zoom)
         self._pinned_scroll = self._view.verticalScrollBar().value()
         self._set_current(page)
-        self._refresh_timer.start()
+        self._refresh_now()
 
     def select_annotation(self, annotation_id: str | None) -> None:
         """Outline an annotation more thickly and scroll it into view."""

@@ -10,6 +10,9 @@ import pytest
 pytest.importorskip("pytestqt")
 pymupdf = pytest.importorskip("pymupdf")
 
+from PySide6.QtCore import QEvent, QObject  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
 from annotator.core.project import Project  # noqa: E402
 from annotator.gui.page_cache import PageItem, bucket_for, scale_of  # noqa: E402
 from annotator.gui.scan_view import ScanView  # noqa: E402
@@ -69,3 +72,84 @@ def test_a_page_renders_at_the_exact_zoom_and_is_blitted(qtbot, view, monkeypatc
     blits.clear()
     view.graphics_view().viewport().repaint()
     assert view.is_page_sharp(1) and blits and not any(blits)
+
+
+def _shown(view) -> object:
+    """What the viewport shows, as pixels."""
+    return view.graphics_view().viewport().grab().toImage()
+
+
+def test_a_revisit_shows_the_cached_page_in_its_first_paint(qtbot, view):
+    """Going back to a page seen a moment ago starts no render and paints the viewport
+    once, with the page: the page's image is set before the jump's paint (it used to be
+    set from a timer after it, so the jump first painted the grey placeholder, then the
+    page again), and the pixels equal the first showing's."""
+    view.go_to_page(1)  # the place the revisit goes back to
+    qtbot.waitUntil(lambda: view.is_page_sharp(1), timeout=10000)
+    first = _shown(view)
+    view.go_to_page(3)
+    qtbot.waitUntil(lambda: view.is_page_sharp(3), timeout=10000)
+    qtbot.wait(50)  # the prefetch of page 2 (or none) settles
+    rendered = len(view.renderer.history)
+
+    painted = []  # at each paint of the viewport: does page 1 have its image?
+    viewport = view.graphics_view().viewport()
+
+    class Watch(QObject):
+        def eventFilter(self, obj, event):
+            if obj is viewport and event.type() == QEvent.Type.Paint:
+                painted.append(view._items[0].image is not None)
+            return False
+
+    watch = Watch()
+    viewport.installEventFilter(watch)
+    view.go_to_page(1)
+    assert view.is_page_sharp(1)  # at once, from the cache: no timer, no render
+    QApplication.processEvents()  # the jump's paint
+    viewport.removeEventFilter(watch)
+    assert painted == [True]  # once, with the page: never the placeholder first
+    qtbot.wait(100)
+    assert len(view.renderer.history) == rendered  # nothing rendered again
+    assert _shown(view) == first
+
+
+def test_a_page_changed_by_a_zoom_is_not_served_stale(qtbot, view):
+    """After a zoom to another render step, the revisited page is not taken for sharp
+    from the old render: it renders at the new zoom and shows that."""
+    qtbot.waitUntil(lambda: view.is_page_sharp(1), timeout=10000)
+    old = view._items[0].image
+    view.go_to_page(3)
+    qtbot.waitUntil(lambda: view.is_page_sharp(3), timeout=10000)
+    view.set_zoom(view.zoom() * 1.5)
+    qtbot.waitUntil(lambda: view.is_page_sharp(3), timeout=10000)
+    view.go_to_page(1)
+    assert not view.is_page_sharp(1)  # the old render is only a stand-in
+    qtbot.waitUntil(lambda: view.is_page_sharp(1), timeout=10000)
+    image = view._items[0].image
+    assert image is not old and image.width() > old.width() * 1.4
+    assert any(j.page == 1 and j.bucket == view.page_bucket(1) for j in view.renderer.history)
+
+
+def test_a_request_with_nothing_to_render_lets_the_worker_sleep(qtbot, view):
+    """A revisit asks the worker for nothing: it is not woken (waking it has it take
+    the GIL from the GUI thread in the middle of the jump's paint)."""
+    qtbot.waitUntil(lambda: view.is_page_sharp(1), timeout=10000)
+    qtbot.wait(100)
+    worker = view.renderer._worker
+    woken = []
+    cond = worker._cond
+    notify_all = cond.notify_all
+
+    def spy(*args):
+        woken.append(True)
+        notify_all(*args)
+
+    cond.notify_all = spy
+    try:
+        view.renderer.request("page", [])
+        assert not woken
+        view.set_zoom(view.zoom() * 1.5)
+        qtbot.waitUntil(lambda: view.is_page_sharp(1), timeout=10000)
+        assert woken  # a render wanted does wake it
+    finally:
+        cond.notify_all = notify_all
