@@ -98,10 +98,15 @@ def scan_revisit(ctx: Context) -> list[Result]:
     path, doc_id = _scan_project(ctx)
     found = _check(probe(ctx, "scan_revisit", {"project": str(path), "doc_id": doc_id,
                                                "pages": ctx.scale.scan_pages,
-                                               "repeats": ctx.reps(20, 8)}))
+                                               "repeats": ctx.reps(60, 30)}))
+    cpu = ""
+    if found.get("ours_cpu") and found.get("raw_cpu"):
+        cpu = (f"; thread CPU {statistics.median(found['ours_cpu']) * 1e3:.1f} vs "
+               f"{statistics.median(found['raw_cpu']) * 1e3:.1f} ms")
     return [Result.from_samples("revisit a page", found["ours"], found["raw"], 1.5,
                                 note=f"raw: a viewer keeping its rendered pages (QImage "
-                                     f"dict -> QLabel, repainted) at {found['dpi']} dpi")]
+                                     f"dict -> QLabel, repainted) at {found['dpi']} dpi; "
+                                     f"each side's queued leftovers run untimed{cpu}")]
 
 
 def scan_rss(ctx: Context) -> list[Result]:
