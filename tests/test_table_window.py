@@ -112,7 +112,7 @@ def oracle(project, filt, sort, descending):
             return (authors[author_id].casefold(), author_id, rowid)
         assert sort == "tags"
         if r[0] not in first_tag:
-            return (len(tag_rank), "", rowid)
+            return (len(tag_rank), r[0], 0)
         return (first_tag[r[0]], r[0], 0)
 
     return [r[0] for r in sorted(rows, key=key, reverse=descending)]
@@ -222,3 +222,24 @@ def test_tags_sorted_without_a_filter_count_the_untagged_from_annotation_tags(pr
             got = [r[0] for start in range(0, len(want), size)
                    for r in window.rows(start, size)]
             assert got == want, (descending, size)
+
+
+def test_the_untagged_count_is_remembered_until_the_journal_moves(project):
+    """Counted once per stamp of the journal (it reads every tagging at 1M): sorting
+    again reads it from memory, and tagging an untagged annotation moves the stamp,
+    so the next window counts afresh, the rows as sorted in Python."""
+    from annotator.core import table_window
+
+    text = "Paris Tiflis Baku Herriot " * 30
+    doc = project.documents.add_source(ImportedSource(
+        "t", DocumentKind.TEXT, "text/plain", "t.txt", text.encode(), text=text)).id
+    tag = project.tags.create("b", TagKind.THEME).value.id
+    made = [project.annotations.add(doc, start=i * 7, end=i * 7 + 5,
+                                    tag_ids=[tag] if i % 3 else []).value.id
+            for i in range(30)]
+    want = oracle(project, None, "tags", True)
+    assert [r[0] for r in TableWindow(project, None, "tags", True).rows(12, 10)] == want[12:22]
+    assert any(key[0] == str(project.path) for key in table_window._COUNTED)
+    project.annotations.update(made[0], tag_ids=[tag])  # untagged no more
+    want = oracle(project, None, "tags", True)
+    assert [r[0] for r in TableWindow(project, None, "tags", True).rows(12, 10)] == want[12:22]
