@@ -7,6 +7,8 @@ warnings are read after the work and turned into a message for the scholar."""
 from __future__ import annotations
 
 import re
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from annotator.core.errors import ImportFailed, PasswordRequired
@@ -18,6 +20,8 @@ from annotator.core.util import gc_paused
 MAX_PAGES = 10_000
 MAX_IMAGE_PIXELS = 200_000_000  # an embedded image larger than this is slow to show
 REPAIRED = "this PDF was damaged and has been repaired; check the pages"
+_CORNERS = tuple(map(itemgetter, range(4)))  # x0, y0, x1, y1 of MuPDF's word tuples
+_WORD = itemgetter(4)
 
 
 def load_pymupdf() -> Any:
@@ -77,11 +81,12 @@ def _open(pymupdf: Any, data: bytes, password: str | None) -> tuple[Any, bool]:
 
 
 def _layout(doc: Any, index: int, warnings: list[str]) -> tuple[Any, Any, bool]:
-    """A page's shown size, its rotation and whether it shows images; read from the
-    page's dictionaries, without running its content."""
+    """A page's shown size, its rotation (None: upright) and whether it shows images;
+    read from the page's dictionaries, without running its content."""
     try:
         page = doc.load_page(index)
-        rect, rotate = page.rect, page.rotation_matrix
+        rect = page.rect
+        rotate = page.rotation_matrix if page.rotation else None
         images = page.get_images(full=False)
     except Exception as exc:
         raise ImportFailed(f"this PDF is damaged beyond repair: page {index + 1} cannot be "
@@ -122,10 +127,11 @@ def _text(pymupdf: Any, doc: Any, index: int, rotate: Any,
         textpage = page.get_textpage()
         # the text page's own extractors: Page.get_text's Python wrapper cost ~10 %
         found = textpage.extractWORDS()
-        columns = list(zip(*found, strict=True)) if found else []
-        printed = _printed_text(textpage, columns[4] if columns else ())
+        texts = tuple(map(_WORD, found))
+        joined = "\n".join(texts)  # a word holds no white space: one string for all
+        printed = _printed_text(textpage, len(joined) - len(texts) + 1 if texts else 0)
         text = printed if printed is not None else _clean(textpage.extractText())
-        words = _word_boxes(columns, rotate)
+        words = _word_boxes(found, texts, joined, rotate)
     except Exception as exc:
         warnings.append(f"the text of page {index + 1} could not be read ({_reason(exc)}); "
                         "the page is kept without text")
@@ -137,15 +143,15 @@ def _text(pymupdf: Any, doc: Any, index: int, rotate: Any,
     return text, words, inline
 
 
-def _printed_text(textpage: Any, words: tuple[str, ...]) -> str | None:
+def _printed_text(textpage: Any, letters: int) -> str | None:
     """The page text exactly as ``textpage.extractText()`` gives it, printed by MuPDF
     itself; None where the two could differ. extractText computes every character's
     box to leave out those off the page: 5x MuPDF's own printer, ~15 % of a text
     PDF's import (issue 17). MuPDF's printer keeps them and ends each block with a
     blank line; so this holds when every text block lies inside the page, no
-    character but spaces was left out of the words (no tab, NUL or U+FFFD either),
-    and the blank lines are exactly the block ends: then removing them gives
-    extractText's text."""
+    character but spaces was left out of the words (``letters``: the characters of
+    the words; no tab, NUL or U+FFFD either), and the blank lines are exactly the
+    block ends: then removing them gives extractText's text."""
     try:
         from pymupdf import mupdf
 
@@ -169,31 +175,31 @@ def _printed_text(textpage: Any, words: tuple[str, ...]) -> str | None:
         return None
     if (text.count("\n\n") != blocks or "\n\n\n" in text or text.startswith("\n")
             or "\x00" in text or "\ufffd" in text
-            or len(text) - text.count(" ") - text.count("\n") != sum(map(len, words))):
+            or len(text) - text.count(" ") - text.count("\n") != letters):
         return None
     return text.replace("\n\n", "\n")
 
 
-def _word_boxes(columns: list[tuple], rotate: Any) -> list[tuple]:
+def _word_boxes(found: list[tuple], texts: tuple[str, ...], joined: str,
+                rotate: Any) -> list[tuple]:
     """(x0, y0, x1, y1, word) rounded to 0.01 pt, in the shown (rotated) page, from
-    the columns of MuPDF's word tuples (which are in unrotated page space). The
-    coordinates go through numpy as one array: a Python loop over 150k words (a Rect
-    per word, then round() per coordinate) was most of a text PDF's import (issue
-    17: 2.2x the bare extraction)."""
-    if not columns:
+    MuPDF's word tuples (in unrotated page space), their words and those joined by
+    line breaks. The coordinates go through numpy as one array, read a column at a
+    time: a Python loop over 150k words (a Rect per word, then round() per
+    coordinate) was most of a text PDF's import (issue 17: 2.2x the bare extraction)."""
+    if not texts:
         return []
     import numpy
 
-    x0, y0, x1, y1, texts = columns[:5]
-    box = numpy.array((x0, y0, x1, y1), dtype=numpy.float64)  # one array: one conversion
-    a, b, c, d, e, f = (rotate.a, rotate.b, rotate.c, rotate.d, rotate.e, rotate.f)
-    if (a, b, c, d, e, f) != (1, 0, 0, 1, 0, 0):
+    columns = chain(*(map(corner, found) for corner in _CORNERS))
+    box = numpy.fromiter(columns, numpy.float64, 4 * len(texts)).reshape(4, len(texts))
+    if rotate is not None:
+        a, b, c, d, e, f = (rotate.a, rotate.b, rotate.c, rotate.d, rotate.e, rotate.f)
         xa, ya, xb, yb = box
         xs = (a * xa + c * ya + e, a * xb + c * yb + e)
         ys = (b * xa + d * ya + f, b * xb + d * yb + f)
         box = numpy.array((numpy.minimum(*xs), numpy.minimum(*ys),
                            numpy.maximum(*xs), numpy.maximum(*ys)))
-    joined = "\n".join(texts)  # a word holds no white space: checked in one go
     if "\x00" in joined or not (joined.isascii() or _encodes(joined)):
         cleaned = _clean(joined).split("\n")
         texts = cleaned if len(cleaned) == len(texts) else tuple(map(_clean, texts))
