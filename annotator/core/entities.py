@@ -3,6 +3,7 @@ with the variant spellings the sources use ("Eduard Errio" is Édouard Herriot).
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -56,9 +57,16 @@ class EntityStore:
         return None
 
     def mention_counts(self) -> dict[str, int]:
-        return dict(self._p.conn.execute(
-            "SELECT entity_id, count(*) FROM annotations WHERE deleted = 0 "
-            "AND entity_id IS NOT NULL GROUP BY entity_id").fetchall())
+        """Live mentions per entity, from the index of live mentions alone: left to
+        itself SQLite took the tally index on ``deleted`` and read every annotation
+        (1.07 s at 1M, on the GUI thread when the Entities panel showed)."""
+        sql = ("SELECT entity_id, count(*) FROM annotations{} WHERE deleted = 0 "
+               "AND entity_id IS NOT NULL GROUP BY entity_id")
+        try:
+            return dict(self._p.conn.execute(
+                sql.format(" INDEXED BY annotations_live_entity")).fetchall())
+        except sqlite3.OperationalError:  # a file without it (checked older formats)
+            return dict(self._p.conn.execute(sql.format("")).fetchall())
 
     def create(self, name: str, type_id: str, *, aliases: list[str] | None = None,
                identifiers: dict[str, str] | None = None, description: str = "",

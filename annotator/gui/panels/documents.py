@@ -34,9 +34,12 @@ from PySide6.QtWidgets import (
 
 from annotator.core.changes import OpChanges
 from annotator.core.model import Document, DocumentKind
+from annotator.core.overview import span_info
 from annotator.gui.project_model import ProjectModel
 
 COLUMNS = ("Title", "Kind", "Pages", "Annot.", "Date", "Creator", "Language")
+#: Edits of more annotations than this (a merge, an import) recount every document.
+RECOUNT_ALL_ABOVE = 5_000
 HIDDEN = (1, 4, 5, 6)  # shown from the header's context menu (the kind is an icon)
 
 
@@ -82,6 +85,18 @@ class DocumentsModel(QAbstractTableModel):
         else:
             self.docs, self.counts = [], {}
         self.endResetModel()
+
+    def recount(self, document_ids: set[str]) -> None:
+        """New annotation counts of these documents only (an edit touches one or two
+        of them: counting all took 0.36 s at 1M on the GUI thread after every edit)."""
+        if not self.m.is_open or not document_ids:
+            return
+        self.counts.update(self.m.p.documents.annotation_counts(document_ids))
+        column = COLUMNS.index("Annot.")
+        for row, doc in enumerate(self.docs):
+            if doc.id in document_ids:
+                index = self.index(row, column)
+                self.dataChanged.emit(index, index)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.docs)
@@ -208,6 +223,9 @@ class DocumentsPanel(QWidget):
         layout.addWidget(self.stack, 1)
         self._timer = QTimer(self, singleShot=True, interval=250)
         self._timer.timeout.connect(self.reload)
+        #: the document of each annotation an edit touched lately: undoing a creation
+        #: removes the row, and its document must still be recounted
+        self._where: dict[str, str] = {}
         model.changed.connect(self._changed)
         model.projectOpened.connect(self.reload)
         model.projectClosed.connect(self.reload)
@@ -224,8 +242,19 @@ class DocumentsPanel(QWidget):
     def _changed(self, changes: OpChanges) -> None:
         if changes.documents:
             self.reload()
-        elif changes.annotations:
-            self._timer.start()  # counts only: coalesce a burst of edits
+        elif changes.annotations:  # counts only: of the documents the edits touched
+            if len(changes.annotations) > RECOUNT_ALL_ABOVE:
+                self._timer.start()  # a merge or an import: coalesce, count all
+                return
+            info = span_info(self.m.p, changes.annotations)
+            where = self._where
+            if len(where) > 10_000:
+                where.clear()
+            where.update((i, document) for i, (document, _length) in info.items())
+            if any(i not in where for i in changes.annotations):  # gone from the file
+                self._timer.start()  # (an undone creation we never saw): count all
+                return
+            self.docs.recount({where[i] for i in changes.annotations})
 
     def selected_id(self) -> str | None:
         rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
