@@ -29,9 +29,11 @@ def _round(value: float) -> float:
     return float(numpy.round(value, 2))
 
 
-def reference(data: bytes) -> list[tuple[str, list[tuple]]]:
-    """(text, words) per page, the long way: extractText, and a word at a time."""
+def reference(data: bytes) -> list[tuple[str, list[tuple], bool]]:
+    """(text, words, is_scan) per page, the long way: extractText, a word at a time,
+    and images looked for on every page."""
     doc = pymupdf.open(stream=data, filetype="pdf")
+    listed = [bool(page.get_images(full=False)) for page in doc]
     importer._blank_images(doc)
     pages = []
     for page in doc:
@@ -43,7 +45,8 @@ def reference(data: bytes) -> list[tuple[str, list[tuple]]]:
             ys = (b * x0 + d * y0 + f, b * x1 + d * y1 + f)
             words.append((_round(min(xs)), _round(min(ys)), _round(max(xs)), _round(max(ys)),
                           _clean(word)))
-        pages.append((_clean(textpage.extractText()), words))
+        is_scan = not words and (listed[page.number] or bool(page.get_image_info()))
+        pages.append((_clean(textpage.extractText()), words, is_scan))
     doc.close()
     return pages
 
@@ -55,9 +58,10 @@ def assert_same(data: bytes) -> None:
         return  # refused (damaged, encrypted): nothing is stored
     expected = reference(data)
     assert len(source.pages) == len(expected)
-    for page, (text, words) in zip(source.pages, expected, strict=True):
+    for page, (text, words, is_scan) in zip(source.pages, expected, strict=True):
         assert page.text == text, f"page {page.number}"
         assert page.words == words, f"page {page.number}"
+        assert page.is_scan == is_scan, f"page {page.number}"
         # what the project stores: the same JSON
         assert dumps([list(w) for w in page.words]) == dumps([list(w) for w in words])
 
@@ -83,6 +87,23 @@ def _page_with(lines, rotation: int = 0) -> bytes:
         page.insert_text((x, y), text, fontsize=size)
     page.set_rotation(rotation)
     return doc.tobytes()
+
+
+def test_images_are_blanked_for_the_text_run():
+    """Every image of the in-memory copy becomes one grey pixel (a damaged JBIG2 or a
+    huge image would otherwise be decoded to run the page for its text)."""
+    path = CORPUS / "scans" / "pypdf_Seige_of_Vicksburg_Sample_OCR.pdf"
+    if not path.exists():
+        pytest.skip("the shared corpus is not available")
+    doc = pymupdf.open(path)
+    images = [x for x in range(1, doc.xref_length())
+              if doc.xref_get_key(x, "Subtype") == ("name", "/Image")]
+    assert images and pymupdf.Pixmap(doc, images[0]).width > 1
+    importer._blank_images(doc)
+    for xref in images:
+        pixmap = pymupdf.Pixmap(doc, xref)
+        assert (pixmap.width, pixmap.height, pixmap.n) == (1, 1, 1)
+    assert_same(path.read_bytes())
 
 
 def test_text_off_the_page_is_left_out_as_extractText_does():
