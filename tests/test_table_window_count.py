@@ -118,3 +118,22 @@ def test_a_settled_index_is_used_on_a_writable_project_until_an_edit(tmp_path):
         assert table_window.word_candidates(project, "iflis") is None
     finally:
         project.close()
+
+
+def test_a_word_common_as_a_whole_word_skips_the_vocabulary(project, monkeypatch):
+    """More than FEW annotations hold the word itself: the candidates would be more
+    than FEW, so the index's vocabulary (~0.3 s at 1M) is not read; the count and
+    rows come from LIKE, and a rarer word still finds its candidates."""
+    text = "Tiflis Baku Tiflis Herriot " * 10
+    doc = project.documents.add_source(ImportedSource(
+        "t", DocumentKind.TEXT, "text/plain", "t.txt", text.encode(), text=text)).id
+    for i in range(4):
+        project.annotations.add(doc, start=0, end=6, note="Baku" if i == 3 else "")
+    search_index.refresh(project)
+    monkeypatch.setattr(table_window, "FEW", 3)
+    real = table_window._vocabulary
+    monkeypatch.setattr(table_window, "_vocabulary", lambda *a: pytest.fail("vocabulary read"))
+    assert table_window.word_candidates(project, "tiflis") is None
+    assert TableWindow(project, AnnotationFilter(contains="TIFLIS")).count() == 4
+    monkeypatch.setattr(table_window, "_vocabulary", real)
+    assert len(table_window.word_candidates(project, "aku")) == 1

@@ -18,7 +18,7 @@ from annotator.core.project import Project
 from annotator.core.table_window import TableWindow, interrupt
 
 #: Seconds a count may take before the rows read are shown ahead of it.
-SHOW_AFTER = 0.05
+SHOW_AFTER = 0.03
 
 
 @dataclass(frozen=True)
