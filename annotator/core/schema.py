@@ -17,7 +17,7 @@ from collections.abc import Callable
 #: ``PRAGMA application_id``: "ANNT" — tells our files from any other SQLite file.
 APPLICATION_ID = 0x414E4E54
 #: The schema this version of annotator writes. Older files are migrated; newer refused.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _ROW_META = """
     created_at TEXT NOT NULL,
@@ -398,10 +398,28 @@ def _migrate_5_to_6(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+#: Format 7: the tally index no longer starts with ``deleted``. Without statistics,
+#: SQLite took an equality on an index's first column for a selective one, and drove
+#: joins and counts from "deleted = 0" through it, reading every annotation: linking,
+#: a passage's links in the inspector (0.55 s at 1M), the Documents panel's counts
+#: (0.36 s), entities' mentions (1.07 s). Deleted rows get a small index of their own,
+#: for the counts that subtract them.
+SCHEMA_V7 = """
+DROP INDEX annotations_tally;
+CREATE INDEX annotations_tally ON annotations (document_id, author_id, deleted);
+CREATE INDEX annotations_gone ON annotations (id, deleted) WHERE deleted = 1;
+"""
+
+
+def _migrate_6_to_7(conn: sqlite3.Connection) -> None:
+    for statement in _statements(SCHEMA_V7):
+        conn.execute(statement)
+
+
 #: migrations[n] turns a version-n file into a version-(n+1) file, inside one transaction.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5,
-    5: _migrate_5_to_6}
+    5: _migrate_5_to_6, 6: _migrate_6_to_7}
 
 
 def create(conn: sqlite3.Connection) -> None:

@@ -3,9 +3,9 @@ indexes and remembered lengths rather than from every row: at a million annotati
 plain ``count(*) … WHERE deleted = 0`` reads the whole annotations table (~0.4 s each).
 
 - live annotations per document and author: one covering scan of ``annotations_tally``
-  (format 6);
+  (format 7: by document, author, then deleted);
 - per tag: the tag index of ``annotation_tags`` less the taggings of deleted annotations,
-  found through the same index;
+  found through the small index of deleted ones (``annotations_gone``);
 - characters per text: ``document_lengths`` where its stamp is the document's current
   ``modified_at`` (the stamp the search index trusts), counted afresh for the others and
   remembered when the project is writable.
@@ -100,7 +100,7 @@ def tally(conn: sqlite3.Connection) -> Tally:
     result.by_tag.update(dict(conn.execute(
         "SELECT tag_id, count(*) FROM annotation_tags GROUP BY tag_id")))
     for tag_id, n in conn.execute(
-            "SELECT at.tag_id, count(*) FROM annotations a INDEXED BY annotations_tally "
+            "SELECT at.tag_id, count(*) FROM annotations a INDEXED BY annotations_gone "
             "CROSS JOIN annotation_tags at ON at.annotation_id = a.id WHERE a.deleted = 1 "
             "GROUP BY at.tag_id"):
         result.by_tag[tag_id] -= n
