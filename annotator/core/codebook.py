@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -249,17 +251,8 @@ class TagStore:
             f"AND sub.n <= {MAX_TAG_DEPTH}) SELECT max(n) FROM sub", (tag_id,)).fetchone()[0]
 
     def counts(self) -> dict[str, int]:
-        """Live annotations per tag: every tagging (one scan of the tag index), less
-        those of deleted annotations (one scan of the annotations, CROSS JOIN keeping
-        that order) — probing the annotation of every tagging cost ~20x more at 100k."""
-        conn = self._p.conn
-        counts = dict(conn.execute(
-            "SELECT tag_id, count(*) FROM annotation_tags GROUP BY tag_id").fetchall())
-        for tag_id, gone in conn.execute(
-                "SELECT at.tag_id, count(*) FROM annotations a CROSS JOIN annotation_tags at "
-                "ON at.annotation_id = a.id WHERE a.deleted = 1 GROUP BY at.tag_id"):
-            counts[tag_id] -= gone
-        return {tag_id: n for tag_id, n in counts.items() if n}
+        """Live annotations per tag (see :func:`tag_uses`)."""
+        return dict(tag_uses(self._p.conn))
 
     # -- writing ---------------------------------------------------------------------
 
@@ -396,3 +389,17 @@ _THEME_COLORS = ("#90caf9", "#ce93d8", "#a5d6a7", "#ffcc80", "#ef9a9a", "#80deea
 def _next_color(position: int) -> str:
     return _THEME_COLORS[position % len(_THEME_COLORS)]
 
+
+def tag_uses(conn: sqlite3.Connection) -> Counter[str]:
+    """Live annotations per tag, the one full count (the codebook, `info`'s kept tally):
+    every tagging (one scan of the tag index), less those of deleted annotations,
+    found through the small index of deleted ones and kept in that order (CROSS JOIN)
+    — probing the annotation of every tagging cost ~20x more at 100k. 0.14 s at 1M."""
+    counts = Counter(dict(conn.execute(
+        "SELECT tag_id, count(*) FROM annotation_tags GROUP BY tag_id")))
+    for tag_id, gone in conn.execute(
+            "SELECT at.tag_id, count(*) FROM annotations a INDEXED BY annotations_gone "
+            "CROSS JOIN annotation_tags at ON at.annotation_id = a.id WHERE a.deleted = 1 "
+            "GROUP BY at.tag_id"):
+        counts[tag_id] -= gone
+    return Counter({tag_id: n for tag_id, n in counts.items() if n > 0})

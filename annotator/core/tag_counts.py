@@ -16,6 +16,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from annotator.core import journal
+from annotator.core.codebook import tag_uses
 
 if TYPE_CHECKING:
     from annotator.core.journal import Change
@@ -27,7 +28,7 @@ MAX_ANNOTATIONS = 2000
 
 def counts(project: Project) -> Counter[str]:
     """Live annotations per tag, counted afresh (every tagging)."""
-    return Counter(project.tags.counts())
+    return tag_uses(project.conn)
 
 
 def change_in_counts(project: Project, changeset_id: int | None, *, backwards: bool = False,

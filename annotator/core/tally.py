@@ -4,8 +4,9 @@ plain ``count(*) … WHERE deleted = 0`` reads the whole annotations table (~0.4
 
 - live annotations per document and author: one covering scan of ``annotations_tally``
   (format 7: by document, author, then deleted);
-- per tag: the tag index of ``annotation_tags`` less the taggings of deleted annotations,
-  found through the small index of deleted ones (``annotations_gone``);
+- per tag: the codebook's count (``codebook.tag_uses``: the tag index of
+  ``annotation_tags`` less the taggings of deleted annotations, found through the small
+  index of deleted ones, ``annotations_gone``);
 - characters per text: ``document_lengths`` where its stamp is the document's current
   ``modified_at`` (the stamp the search index trusts), counted afresh for the others and
   remembered when the project is writable.
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from annotator.core import journal
+from annotator.core.codebook import tag_uses
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
@@ -97,14 +99,7 @@ def tally(conn: sqlite3.Connection) -> Tally:
             "annotations_tally WHERE deleted = 0 GROUP BY document_id, author_id"):
         result.by_document[document_id] += n
         result.by_author[author_id] += n
-    result.by_tag.update(dict(conn.execute(
-        "SELECT tag_id, count(*) FROM annotation_tags GROUP BY tag_id")))
-    for tag_id, n in conn.execute(
-            "SELECT at.tag_id, count(*) FROM annotations a INDEXED BY annotations_gone "
-            "CROSS JOIN annotation_tags at ON at.annotation_id = a.id WHERE a.deleted = 1 "
-            "GROUP BY at.tag_id"):
-        result.by_tag[tag_id] -= n
-    result.by_tag = Counter({t: n for t, n in result.by_tag.items() if n > 0})
+    result.by_tag = tag_uses(conn)  # the codebook's count
     return result
 
 
