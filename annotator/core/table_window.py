@@ -456,6 +456,14 @@ def word_candidates(project: Project, words: str | None,
     return sorted(found) if len(found) <= FEW else None
 
 
+def prepare_words(project: Project, current: bool = False) -> None:
+    """Read the word index's vocabulary ahead, if the index may be used: the scholar
+    is typing a filter word (the first lookup reads it, ~0.3 s at 1M annotations)."""
+    if current or (not project.read_only and _index_current(project)) or search_index.settled(
+            project.conn):
+        _vocabulary(project, "main")
+
+
 def index_current(project: Project) -> bool:
     """Whether the word index in the file is known current without reading it: this
     (writable) connection brought it up to date and nothing changed since. Cheap: for

@@ -6,7 +6,7 @@ counted again is marked too. A scholar must never read a partial count as final.
 A word filter of a writable project uses the word index settled when it was last
 closed at once (its candidates found in the reader thread, not on the GUI's), and an
 edit that puts the word into another annotation shows that one too (the candidates
-grow by what the edit touched)."""
+grow by what the edit touched). The vocabulary of the index is read while she types."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import threading
 import pytest
 from PySide6.QtCore import Qt
 
+from annotator.core import table_window
 from annotator.core.importers.base import ImportedSource
 from annotator.core.model import DocumentKind
 from annotator.core.table_window import TableWindow
@@ -107,8 +108,12 @@ def test_a_partial_count_is_said_to_be_partial_until_exact(window, qtbot, monkey
 
 def test_a_rare_word_uses_the_settled_index_and_follows_edits(window, qtbot):
     panel, table = window.annotations, window.annotations.table
-    panel.text.setText("zibar")
     panel.refilter()
+    qtbot.waitUntil(lambda: table.counted and table.rowCount() == N, timeout=5000)
+    panel.text.setText("zibar")  # typed: the reader reads the vocabulary meanwhile
+    qtbot.waitUntil(lambda: table._reader._project in table_window._VOCABULARIES,
+                    timeout=5000)
+    assert table.filters.contains is None  # before the filter applies
     qtbot.waitUntil(lambda: table.counted and table.rowCount() == 1, timeout=5000)
     assert table._candidates is not None  # from the word index, found by the reader
     assert table.index(0, 6).data() == "by way of Zanzibar"

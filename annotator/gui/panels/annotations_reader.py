@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 from annotator.core.filters import AnnotationFilter
 from annotator.core.overview import reader
 from annotator.core.project import Project
-from annotator.core.table_window import TableWindow, interrupt
+from annotator.core.table_window import TableWindow, interrupt, prepare_words
 
 #: Seconds a count may take before the rows read are shown ahead of it.
 SHOW_AFTER = 0.03
@@ -36,6 +36,8 @@ class Ask:
     locate: str | None = None  # an annotation whose row is wanted
     #: the GUI's connection knows the word index current (table_window.index_current)
     words_current: bool = False
+    #: only read the word index's vocabulary ahead (the scholar types a filter word)
+    prepare: bool = False
 
 
 class WindowReader(QThread):
@@ -122,6 +124,10 @@ class WindowReader(QThread):
                 try:
                     if project is None:
                         project = self._project = reader(self.path)
+                    if job.prepare:  # not interrupted by the filter it prepares for
+                        self._reading = 1 << 62
+                        prepare_words(project, job.words_current)
+                        continue
                     key = (job.generation, job.filt, job.sort, job.descending)
                     if window is None or window[0] != key:
                         window = (key, self._window(project, job))

@@ -95,7 +95,7 @@ class AnnotationsPanel(QWidget):
         self._open_timer.timeout.connect(self.refilter)
         self._filter_timer = QTimer(self, singleShot=True, interval=300)
         self._filter_timer.timeout.connect(self.refilter)
-        self.text.textChanged.connect(lambda _t: self._filter_timer.start())
+        self.text.textChanged.connect(self._typed)
         for combo in (self.scope, self.tag, self.author):
             combo.activated.connect(lambda _i: self.refilter())
         self.table.loaded.connect(self._update_count)
@@ -138,6 +138,11 @@ class AnnotationsPanel(QWidget):
             contains=self.text.text().strip() or None, tag_id=self.tag.currentData(),
             author_id=self.author.currentData(), entity_id=self.entity_id,
             document_id=self.current_document if self.scope.currentIndex() == 1 else None)
+
+    def _typed(self, text: str) -> None:
+        self._filter_timer.start()  # applied 300 ms after the last key
+        if text.strip():
+            self.table.prepare_words()
 
     def refilter(self) -> None:
         self._open_timer.stop()
