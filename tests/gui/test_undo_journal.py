@@ -230,7 +230,8 @@ def test_the_inspector_shows_the_history_of_the_annotation(window, qtbot):
     def lines() -> list[str]:
         return [history.item(i).text() for i in range(history.count())]
 
-    assert lines()[0].startswith("Edit note — Test Historian")
+    # read off the GUI thread (a million passages: seconds), shown when read
+    qtbot.waitUntil(lambda: lines()[0].startswith("Edit note — Test Historian"))
     undo(window)
     window.inspector.show_annotation(ann.id)
-    assert lines()[0].startswith("Edit note (undone) — Test Historian")
+    qtbot.waitUntil(lambda: lines()[0].startswith("Edit note (undone) — Test Historian"))

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from annotator.core.changes import OpChanges
 from annotator.core.model import Annotation, TagKind
 from annotator.core.names import fold
+from annotator.gui.panels.history_reader import HistoryReader
 from annotator.gui.project_model import ProjectModel
 from annotator.gui.undo import short
 
@@ -259,7 +260,9 @@ class InspectorPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
         model.changed.connect(self._changed)
-        model.projectClosed.connect(lambda: self.show_annotation(None))
+        model.projectClosed.connect(self._closed)
+        self._history_reader = HistoryReader(self)  # a million passages: seconds
+        self._history_reader.read.connect(self._history_read)
 
     # -- showing ------------------------------------------------------------------------------
 
@@ -324,14 +327,25 @@ class InspectorPanel(QWidget):
 
     def _show_history(self, annotation_id: str, shown: int = 20) -> None:
         """The latest change sets of this annotation, newest first (`annotator history
-        --annotation` gives them field by field)."""
+        --annotation` gives them field by field), read off the GUI thread."""
         self.history.clear()
-        for cs in self.m.p.history(row_id=annotation_id, limit=shown):
+        self.history.addItem("reading…")
+        self._history_reader.ask(self.m.p.path, annotation_id, shown)
+
+    def _history_read(self, annotation_id: str, found: list) -> None:
+        if self.annotation is None or self.annotation.id != annotation_id:
+            return  # another passage is shown by now
+        self.history.clear()
+        for cs in found:
             state = "" if cs.state == "done" else f" ({cs.state})"
             self.history.addItem(f"{cs.label}{state} — {cs.author or '?'}, "
                                  f"{cs.created_at[:16].replace('T', ' ')}")
         if not self.history.count():
             self.history.addItem("no recorded changes")
+
+    def _closed(self) -> None:
+        self._history_reader.stop()
+        self.show_annotation(None)
 
     def _chip(self, tag_id: str) -> QWidget:
         tag = self.m.tag(tag_id)
