@@ -106,6 +106,23 @@ def test_images_are_blanked_for_the_text_run():
     assert_same(path.read_bytes())
 
 
+def test_a_page_whose_text_cannot_be_read_but_shows_an_image_is_a_scan(monkeypatch):
+    doc = pymupdf.open()
+    page = doc.new_page(width=200, height=200)
+    page.insert_image(pymupdf.Rect(10, 10, 110, 110),
+                      pixmap=pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, 8, 8), 0))
+    page.insert_text((20, 150), "a caption", fontsize=11)
+    data = doc.tobytes()
+
+    def broken(*args):
+        raise RuntimeError("bad text")
+
+    monkeypatch.setattr(importer, "_word_boxes", broken)
+    source = importer.read_pdf("scan.pdf", data)
+    assert source.pages[0].is_scan and source.pages[0].words == []
+    assert any("could not be read" in w for w in source.warnings)
+
+
 def test_text_off_the_page_is_left_out_as_extractText_does():
     """MuPDF's own printer keeps characters off the page; extractText leaves them out.
     The quick path must see it and take the long way."""

@@ -136,7 +136,7 @@ def _text(pymupdf: Any, doc: Any, index: int, rotate: Any, has_images: bool,
     except Exception as exc:
         warnings.append(f"the text of page {index + 1} could not be read ({_reason(exc)}); "
                         "the page is kept without text")
-        return "", [], False
+        return "", [], has_images
     if words or has_images:
         return text, words, not words
     try:
