@@ -82,6 +82,9 @@ class MergeReport:
     notes: list[str] = field(default_factory=list)
     reanchored: int = 0
     changeset: int | None = None  # the merge's change set in the journal (undo takes it back)
+    #: what views redraw: every row updated, and of the new annotations copied in bulk
+    #: at most merge_annotations.SHOWN_IDS (views reload above a few hundred; a million
+    #: ids took 125 MB, issue 17): ``added`` counts them all
     changes: OpChanges = field(default_factory=OpChanges)
     #: the common ancestor merged against ("" when none was known: two-way rules)
     base: str = ""

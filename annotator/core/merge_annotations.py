@@ -187,7 +187,7 @@ class AnnotationMerge(ThreeWay):
         with self.p.bulk_insert() as journal:
             self.insert_many("annotations", fresh)
             self.c.executemany("INSERT INTO main.annotation_tags VALUES (?, ?)", tag_rows)
-            self.copy_new(as_they_are)  # their tags too, mapped by SQL
+            self.copy_new(as_they_are, journal)  # their tags too, mapped by SQL
             # many keys are written into the journal now, not held until the commit
             for table, keys in (("annotations", [[r["id"]] for r in fresh]),
                                 ("annotation_tags", [list(k) for k in tag_rows])):
@@ -276,10 +276,11 @@ class AnnotationMerge(ThreeWay):
             (k, t, o) for k in ("documents", "authors", "entities", "tags")
             for t, o in self.map[k].items()])
 
-    def copy_new(self, ids: list[str]) -> None:
+    def copy_new(self, ids: list[str], journal: Callable) -> None:
         """New rows of theirs, checked and unchanged, copied across the attachment by
         SQL, their ids and our id maps in temporary tables: binding 22 values a row
-        from Python was most of a merge's time. (The caller journals their keys.)"""
+        from Python was most of a merge's time. Inside the caller's
+        ``project.bulk_insert()``, whose ``journal`` takes their keys."""
         if not ids:
             return
         c, cols = self.c, self.cols["annotations"]
@@ -297,14 +298,14 @@ class AnnotationMerge(ThreeWay):
                   "FROM temp.merge_ids i CROSS JOIN theirs.annotations a ON a.rowid = i.rid "
                   "CROSS JOIN theirs.annotation_tags t ON t.annotation_id = a.id "
                   "JOIN temp.merge_map m ON m.kind = 'tags' AND m.theirs = t.tag_id")
-        with self.p.bulk_insert() as journal:  # their keys, as JSON built by SQLite
-            journal("annotations", KeysInSQL(
-                "SELECT json_group_array(json_array(a.id)) FROM temp.merge_ids i "
-                "CROSS JOIN theirs.annotations a ON a.rowid = i.rid"))
-            journal("annotation_tags", KeysInSQL(
-                "SELECT json_group_array(json_array(t.annotation_id, t.tag_id)) FROM "
-                "temp.merge_ids i CROSS JOIN theirs.annotations a ON a.rowid = i.rid "
-                "CROSS JOIN main.annotation_tags t ON t.annotation_id = a.id"))
+        # their keys, as JSON built by SQLite and written into the journal at once
+        journal("annotations", KeysInSQL(
+            "SELECT json_group_array(json_array(a.id)) FROM temp.merge_ids i "
+            "CROSS JOIN theirs.annotations a ON a.rowid = i.rid"))
+        journal("annotation_tags", KeysInSQL(
+            "SELECT json_group_array(json_array(t.annotation_id, t.tag_id)) FROM "
+            "temp.merge_ids i CROSS JOIN theirs.annotations a ON a.rowid = i.rid "
+            "CROSS JOIN main.annotation_tags t ON t.annotation_id = a.id"))
         if self._indexed:  # a row of the word index left by an undone merge is redone
             c.execute("UPDATE main.search_annotations SET modified_at = '' WHERE "
                       "annotation_id IN (SELECT a.id FROM temp.merge_ids i CROSS JOIN "
