@@ -429,11 +429,9 @@ def word_candidates(project: Project, words: str | None,
         # first time; reading in order happens off the GUI thread
         return None
     schema = "main"
-    if conn.execute("SELECT count(*) FROM (SELECT 1 FROM search_notes WHERE search_notes "
-                    "MATCH ? LIMIT ?)", ('"' + needle.replace('"', '""') + '"', FEW + 1)
-                    ).fetchone()[0] > FEW:
-        return None  # common already as a whole word: not worth reading the vocabulary
-        # (~0.3 s at 1M, more under load) before the first rows
+    if _common(conn, needle):
+        return None  # more than FEW already: not worth reading the vocabulary (~0.3 s
+        # at 1M, more under load) before the first rows
     terms = [(t, n) for t, n in _vocabulary(project, schema) if needle in t]
     if sum(n for _t, n in terms) > FEW:  # annotations holding them (some counted twice)
         return None
@@ -456,12 +454,24 @@ def word_candidates(project: Project, words: str | None,
     return sorted(found) if len(found) <= FEW else None
 
 
-def prepare_words(project: Project, current: bool = False) -> None:
-    """Read the word index's vocabulary ahead, if the index may be used: the scholar
-    is typing a filter word (the first lookup reads it, ~0.3 s at 1M annotations)."""
-    if current or (not project.read_only and _index_current(project)) or search_index.settled(
-            project.conn):
+def prepare_words(project: Project, words: str, current: bool = False) -> None:
+    """Read the word index's vocabulary ahead, if :func:`word_candidates` will read it
+    for ``words``: the scholar is typing a filter word (the first lookup reads it, ~0.3
+    s at 1M annotations)."""
+    needle = _folded(words.strip())
+    if needle is None or not (current or (not project.read_only and _index_current(project))
+                              or search_index.settled(project.conn)):
+        return
+    if not _common(project.conn, needle):
         _vocabulary(project, "main")
+
+
+def _common(conn: sqlite3.Connection, term: str) -> bool:
+    """Whether more than FEW annotations hold ``term`` as a whole word (then they
+    are not narrowed through the index: its vocabulary need not be read)."""
+    return conn.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM search_notes WHERE search_notes MATCH ? "
+        "LIMIT ?)", ('"' + term.replace('"', '""') + '"', FEW + 1)).fetchone()[0] > FEW
 
 
 def index_current(project: Project) -> bool:

@@ -177,11 +177,11 @@ class AnnotationsModel(QAbstractTableModel):
             self._window = TableWindow(self.m.p, self.filters, sort, descending, list(found),
                                        find_words=False)
 
-    def prepare_words(self) -> None:
+    def prepare_words(self, words: str) -> None:
         """The scholar types a filter word: the reader reads the word index's vocabulary
         meanwhile (the filter applies 300 ms after the last key), not after."""
         if self.m.is_open and self._window is not None and (reader := self._reader_for()):
-            reader.ask(replace(self._ask(count=False, firsts=()), prepare=True))
+            reader.ask(replace(self._ask(count=False, firsts=()), prepare=words))
 
     def _touched(self, changes: OpChanges) -> None:
         """An edit keeps the candidates a superset of the word's matches if the

@@ -36,8 +36,8 @@ class Ask:
     locate: str | None = None  # an annotation whose row is wanted
     #: the GUI's connection knows the word index current (table_window.index_current)
     words_current: bool = False
-    #: only read the word index's vocabulary ahead (the scholar types a filter word)
-    prepare: bool = False
+    #: only read the word index's vocabulary ahead for these words (being typed)
+    prepare: str | None = None
 
 
 class WindowReader(QThread):
@@ -124,9 +124,8 @@ class WindowReader(QThread):
                 try:
                     if project is None:
                         project = self._project = reader(self.path)
-                    if job.prepare:  # not interrupted by the filter it prepares for
-                        self._reading = 1 << 62
-                        prepare_words(project, job.words_current)
+                    if job.prepare is not None:  # interrupted by the filter typed
+                        prepare_words(project, job.prepare, job.words_current)
                         continue
                     key = (job.generation, job.filt, job.sort, job.descending)
                     if window is None or window[0] != key:

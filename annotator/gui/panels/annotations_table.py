@@ -142,7 +142,7 @@ class AnnotationsPanel(QWidget):
     def _typed(self, text: str) -> None:
         self._filter_timer.start()  # applied 300 ms after the last key
         if text.strip():
-            self.table.prepare_words()
+            self.table.prepare_words(text)
 
     def refilter(self) -> None:
         self._open_timer.stop()
