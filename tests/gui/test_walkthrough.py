@@ -281,9 +281,9 @@ def test_panels_and_panes_come_back_after_a_restart(window, qtbot, project_path,
                                                      monkeypatch):
     from PySide6.QtCore import QRect
 
-    from annotator.gui import main_window
+    from annotator.gui import window_layout
 
-    monkeypatch.setattr(main_window, "available_room", lambda _w: QRect(0, 0, 1920, 1080))
+    monkeypatch.setattr(window_layout, "available_room", lambda _w: QRect(0, 0, 1920, 1080))
     open_letter(window, qtbot)
     total = sum(window.splitter.sizes())
     window.splitter.moveSplitter(int(total * 0.62), 1)  # what dragging the handle does
@@ -304,14 +304,14 @@ def test_panels_and_panes_come_back_after_a_restart(window, qtbot, project_path,
 
 def test_a_layout_saved_on_a_larger_screen_gives_way_to_the_default(window, qtbot,
                                                                     project_path, dialogs):
-    from annotator.gui import main_window, settings
+    from annotator.gui import settings, window_layout
 
     open_letter(window, qtbot)
     window.close()
     settings.set_value("window/size", [3000, 2000])  # saved beside a large monitor
     settings.set_project_value(project_path, "splitter_share", 0.06)  # a 90 px pane
     again = reopen(qtbot, project_path, dialogs)
-    room = main_window.available_room(again)
+    room = window_layout.available_room(again)
     assert again.frameGeometry().width() <= room.width() or again.minimumSizeHint().width() \
         > room.width()
     qtbot.waitUntil(lambda: min(again.splitter.sizes()) >= 200, timeout=2000)
