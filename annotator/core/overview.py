@@ -10,6 +10,7 @@ GUI asks here and never writes SQL of its own.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -171,6 +172,18 @@ def reader(path: str | Path) -> Project:
 
     path = Path(path)
     return Project(_connect(path, read_only=True), path, read_only=True, author=None)
+
+
+def passage_history(project: Project, annotation_id: str, limit: int) -> list | None:
+    """The newest change sets that touched a passage (``journal.history``), or None if
+    the read was interrupted (a newer question) or the file could not be read: the
+    inspector's reader thread asks here, on its own connection."""
+    from annotator.core import journal
+
+    try:
+        return journal.history(project.conn, row_id=annotation_id, limit=limit)
+    except sqlite3.Error:
+        return None
 
 
 # -- the charts ---------------------------------------------------------------------------

@@ -10,15 +10,14 @@ answers the newest question only: a selection made meanwhile interrupts the one 
 from __future__ import annotations
 
 import queue
-import sqlite3
 import threading
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from annotator.core import journal
-from annotator.core.overview import reader
+from annotator.core.overview import passage_history, reader
 from annotator.core.project import Project
+from annotator.core.table_window import interrupt
 
 
 class HistoryReader(QObject):
@@ -39,7 +38,7 @@ class HistoryReader(QObject):
         self._newest += 1
         with self._lock:
             if self._project is not None:
-                self._project.conn.interrupt()  # an older question still being read
+                interrupt(self._project)  # an older question still being read
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="history reader",
                                             daemon=True)
@@ -51,7 +50,7 @@ class HistoryReader(QObject):
         self._newest += 1
         with self._lock:
             if self._project is not None:
-                self._project.conn.interrupt()
+                interrupt(self._project)
         if self._thread is not None:
             self._jobs.put(None)
             self._thread.join(timeout=5)
@@ -73,13 +72,14 @@ class HistoryReader(QObject):
                     self._project = None
 
     def _history(self, path: Path, annotation_id: str, limit: int) -> list | None:
-        try:
-            with self._lock:
-                if self._project is None or self._project.path != path:
-                    if self._project is not None:
-                        self._project.close()
+        with self._lock:
+            if self._project is None or self._project.path != path:
+                if self._project is not None:
+                    self._project.close()
+                    self._project = None
+                try:
                     self._project = reader(path)
-                conn = self._project.conn
-            return journal.history(conn, row_id=annotation_id, limit=limit)
-        except sqlite3.Error:
-            return None  # interrupted by a newer question, or the file went away
+                except Exception:  # the file went away or cannot be read: no history
+                    return None
+            project = self._project
+        return passage_history(project, annotation_id, limit)
