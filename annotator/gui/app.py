@@ -174,6 +174,8 @@ def launch(project: str | Path | None = None, author: str | None = None,
     window = MainWindow(author=author, build=False)
     path = project_to_open(project)
     show_glance(window, path)
+    if path is not None:  # a big file changed elsewhere is checked in full: seconds
+        window.statusBar().showMessage(f"Opening {path.name}…")
     window.show()
     window.fit_screen()
 

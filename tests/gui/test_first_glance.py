@@ -42,6 +42,7 @@ class Watch(QObject):
         if event.type() == QEvent.Type.Paint and "painted" not in found:
             found["painted"] = {
                 "built": window.built, "title": window.windowTitle(),
+                "status": window.statusBar().currentMessage(),
                 "text": glance.toPlainText()[:400],
                 "selections": [[s.cursor.selectedText(), s.format.background().color().name(),
                                 s.format.background().color().alpha()]
@@ -97,6 +98,7 @@ def test_the_text_is_painted_highlighted_before_the_workbench_is_built(tmp_path,
         assert painted["built"] is False  # the glance came first
         assert painted["text"].startswith("𝔊𝔢𝔬𝔯𝔤𝔦𝔞 (Fraktur) asks for Georgia")
         assert painted["title"] == "Fraktur letters — annotator"
+        assert painted["status"] == "Opening astral.annot…"  # a long check says so
         words = [s[0] for s in painted["selections"]]
         assert words[:2] == ["Georgia", "Azerbaijan"]  # UTF-16 positions, not code points
         assert {(s[1], s[2]) for s in painted["selections"]} == {("#2a9d8f", 95)}
