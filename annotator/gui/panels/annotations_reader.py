@@ -124,7 +124,8 @@ class WindowReader(QThread):
                 try:
                     if project is None:
                         project = self._project = reader(self.path)
-                    if job.prepare is not None:  # interrupted by the filter typed
+                    if job.prepare is not None:  # only what the filter typed will read
+                        self._reading = 1 << 62  # so not interrupted by it
                         prepare_words(project, job.prepare, job.words_current)
                         continue
                     key = (job.generation, job.filt, job.sort, job.descending)
