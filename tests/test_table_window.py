@@ -243,3 +243,29 @@ def test_the_untagged_count_is_remembered_until_the_journal_moves(project):
     project.annotations.update(made[0], tag_ids=[tag])  # untagged no more
     want = oracle(project, None, "tags", True)
     assert [r[0] for r in TableWindow(project, None, "tags", True).rows(12, 10)] == want[12:22]
+
+
+@pytest.mark.parametrize("brief", [-1.0, 10.0])
+def test_the_untagged_first_rows_are_read_at_once_or_after_counting(project, monkeypatch,
+                                                                     brief):
+    """Descending, the untagged rows come first: read at once if found within BRIEF
+    (their count then known if fewer than asked), else counted first; the same rows."""
+    from annotator.core import table_window
+
+    monkeypatch.setattr(table_window, "BRIEF", brief)
+    monkeypatch.setattr(table_window, "_STEPS", 1)  # the clock looked at at once
+    text = "Paris Tiflis Baku Herriot " * 30
+    doc = project.documents.add_source(ImportedSource(
+        "t", DocumentKind.TEXT, "text/plain", "t.txt", text.encode(), text=text)).id
+    tags = [project.tags.create(n, TagKind.THEME).value.id for n in ("b", "A")]
+    for i in range(40):
+        project.annotations.add(doc, start=i * 7, end=i * 7 + 5,
+                                tag_ids=tags[:1 + i % 2] if i % 5 else [])
+    want = oracle(project, None, "tags", True)
+    for size in (3, 8, 12, 40):
+        window = TableWindow(project, None, "tags", True)
+        assert [r[0] for r in window.rows(0, size)] == want[:size], size
+        untagged = window._segments[0]
+        assert untagged.count == (8 if brief > 0 and size > 8 else
+                                  None if brief > 0 else 8)
+        assert [r[0] for r in window.rows(size, 10)] == want[size:size + 10]

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -59,6 +60,9 @@ _FOLDER: sqlite3.Connection | None = None
 _FOLDER_LOCK = threading.Lock()
 _VOCABULARIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _COUNTED: dict[tuple, int] = {}  # see _counted_once
+#: Seconds the first rows of a segment costly to count are looked for before counting it.
+BRIEF = 0.05
+_STEPS = 20_000  # SQLite instructions between two looks at the clock
 #: An OFFSET beyond this is read from the segment's other end, if that is nearer.
 FAR = 50_000
 _READING = ("a.start_offset", "a.page", "a.y", "a.x", "a.rowid")
@@ -190,6 +194,13 @@ class TableWindow:
         for segment in self._segments:
             if len(out) >= size:
                 break
+            if not offset and segment.counted_by and segment.count is None:
+                found = self._read_briefly(segment, size - len(out))
+                if found is not None:  # its first rows, or all of them: counted then
+                    if len(found) < size - len(out):
+                        segment.count = len(found)
+                    out += found
+                    continue
             if offset or segment.counted_by:
                 n = self._count(segment)
                 if offset >= n:
@@ -198,6 +209,29 @@ class TableWindow:
             out += self._read(segment, offset, size - len(out))
             offset = 0
         return out
+
+    def _read_briefly(self, segment: _Segment, size: int) -> list[int] | None:
+        """The first rows of a segment whose count reads a whole table, if found within
+        BRIEF seconds: untagged annotations, when there are many, come at once (their
+        count, 0.5-0.9 s at 1M, is then not needed for the first window). None: too
+        few to find at once (none at all reads every annotation): counted first."""
+        conn, t0, expired = self.project.conn, time.perf_counter(), []
+
+        def check() -> int:  # SQLite's progress handler: nonzero stops the statement
+            if time.perf_counter() - t0 > BRIEF:
+                expired.append(True)
+                return 1
+            return 0
+
+        conn.set_progress_handler(check, _STEPS)
+        try:
+            return self._read(segment, 0, size)
+        except sqlite3.OperationalError:
+            if expired:
+                return None
+            raise  # interrupted from another thread: a newer request
+        finally:
+            conn.set_progress_handler(None, 0)
 
     def _rowids_from_the_end(self, start: int, size: int) -> list[int]:
         """A window in the second half: the segments after it are counted, not those
