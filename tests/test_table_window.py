@@ -170,7 +170,7 @@ def test_a_word_filter_finds_through_the_word_index_what_like_finds(project):
     """A rare word's few candidates come from the word index, refreshed after an edit;
     its LIKE still decides (case of ASCII only, inside words too), and a read-only
     reader of an index not settled since the last change reads in order instead."""
-    from annotator.core import table_window
+    from annotator.core import table_words
 
     text = "Paris Tiflis Baku Herriot émigrés " * 20
     doc = project.documents.add_source(ImportedSource(
@@ -181,22 +181,22 @@ def test_a_word_filter_finds_through_the_word_index_what_like_finds(project):
     def ids(word):
         return [r[0] for r in TableWindow(project, AnnotationFilter(contains=word)).rows(0, 99)]
 
-    assert table_window.word_candidates(project, "iflis") is None  # index not current
+    assert table_words.word_candidates(project, "iflis") is None  # index not current
     assert ids("iflis") == [first.id]  # read in order instead
     search_index.refresh(project)  # a search brings it up to date
-    assert table_window.word_candidates(project, "iflis") is not None
+    assert table_words.word_candidates(project, "iflis") is not None
     assert ids("iflis") == [first.id] and ids("TIFLIS") == [first.id]
     assert ids("emigr") == [] and len(ids("émigr")) == 1  # LIKE: é is not e
     project.annotations.update(first.id, note="a Zanzibar note")
-    assert table_window.word_candidates(project, "zibar") is None  # stale: not used
+    assert table_words.word_candidates(project, "zibar") is None  # stale: not used
     assert ids("zibar") == [first.id]
     search_index.refresh(project)
-    assert table_window.word_candidates(project, "zibar") == [
+    assert table_words.word_candidates(project, "zibar") == [
         r[0] for r in project.conn.execute("SELECT rowid FROM annotations WHERE id = ?",
                                            (first.id,))]
     reader = overview.reader(project.path)
     try:
-        assert table_window.word_candidates(reader, "zibar") is None  # not settled
+        assert table_words.word_candidates(reader, "zibar") is None  # not settled
         assert [r[0] for r in TableWindow(reader, AnnotationFilter(contains="zibar"))
                 .rows(0, 9)] == [first.id]
     finally:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotator.core import search_index, table_window
+from annotator.core import search_index, table_words
 from annotator.core.filters import AnnotationFilter
 from annotator.core.importers.base import ImportedSource
 from annotator.core.model import DocumentKind, TagKind
@@ -89,7 +89,7 @@ def test_the_count_of_a_word_is_the_count_of_its_like(made, text, notes, data):
     assert read._count_words() == len(want)  # from the indexes
     assert read.count() == len(want)
     assert set(read.rowids(0, len(want) + 5)) == want
-    candidates = table_window.word_candidates(project, word)
+    candidates = table_words.word_candidates(project, word)
     if candidates is not None:  # a superset, LIKE deciding
         assert want <= set(candidates)
         assert TableWindow(project, filt).count() == len(want)
@@ -107,15 +107,15 @@ def test_a_settled_index_is_used_on_a_writable_project_until_an_edit(tmp_path):
     doc = project.documents.add_source(ImportedSource(
         "t", DocumentKind.TEXT, "text/plain", "t.txt", text.encode(), text=text)).id
     first = project.annotations.add(doc, start=6, end=12).value.id  # "Tiflis"
-    assert table_window.word_candidates(project, "iflis") is None  # not settled
+    assert table_words.word_candidates(project, "iflis") is None  # not settled
     project.close()  # settles the index under the journal's stamp
     project = Project.open(path)
     try:
-        assert not table_window.index_current(project)  # no search on this connection
-        found = table_window.word_candidates(project, "iflis")
-        assert found is not None and table_window.rowids_of(project, [first]) == found
+        assert not table_words.index_current(project)  # no search on this connection
+        found = table_words.word_candidates(project, "iflis")
+        assert found is not None and table_words.rowids_of(project, [first]) == found
         project.annotations.update(first, note="Baku")
-        assert table_window.word_candidates(project, "iflis") is None
+        assert table_words.word_candidates(project, "iflis") is None
     finally:
         project.close()
 
@@ -130,10 +130,10 @@ def test_a_word_common_as_a_whole_word_skips_the_vocabulary(project, monkeypatch
     for i in range(4):
         project.annotations.add(doc, start=0, end=6, note="Baku" if i == 3 else "")
     search_index.refresh(project)
-    monkeypatch.setattr(table_window, "FEW", 3)
-    real = table_window._vocabulary
-    monkeypatch.setattr(table_window, "_vocabulary", lambda *a: pytest.fail("vocabulary read"))
-    assert table_window.word_candidates(project, "tiflis") is None
+    monkeypatch.setattr(table_words, "FEW", 3)
+    real = table_words._vocabulary
+    monkeypatch.setattr(table_words, "_vocabulary", lambda *a: pytest.fail("vocabulary read"))
+    assert table_words.word_candidates(project, "tiflis") is None
     assert TableWindow(project, AnnotationFilter(contains="TIFLIS")).count() == 4
-    monkeypatch.setattr(table_window, "_vocabulary", real)
-    assert len(table_window.word_candidates(project, "aku")) == 1
+    monkeypatch.setattr(table_words, "_vocabulary", real)
+    assert len(table_words.word_candidates(project, "aku")) == 1

@@ -31,14 +31,13 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-import weakref
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from annotator.core import search_index
 from annotator.core.filters import AnnotationFilter, annotation_where, like_pattern
 from annotator.core.journal import stamp
 from annotator.core.overview import _TAGS, _sharing
+from annotator.core.table_words import word_candidates
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
@@ -54,12 +53,8 @@ _COLUMN_SORTS = {
     "page": ("annotations_live_page", "a.page"),
     "modified": ("annotations_live_modified", "a.modified_at"),
 }
-#: A word filter reads its candidates from the word index when at most this many.
-FEW = 20_000
-_FOLDER: sqlite3.Connection | None = None
-_FOLDER_LOCK = threading.Lock()
-_VOCABULARIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _COUNTED: dict[tuple, int] = {}  # see _counted_once
+_COUNTED_LOCK = threading.Lock()
 #: Seconds the first rows of a segment costly to count are looked for before counting it.
 BRIEF = 0.05
 _STEPS = 20_000  # SQLite instructions between two looks at the clock
@@ -418,12 +413,12 @@ def _counted_once(project: Project, sql: str, args: list) -> int:
     never stale; kept only if the stamp did not move while counting."""
     before = stamp(project.conn)
     key = (str(project.path), sql, tuple(args), before)
-    with _FOLDER_LOCK:  # the GUI's thread and the table's reader thread
+    with _COUNTED_LOCK:  # the GUI's thread and the table's reader thread
         if key in _COUNTED:
             return _COUNTED[key]
     n = project.conn.execute(sql, args).fetchone()[0]
     if stamp(project.conn) == before:
-        with _FOLDER_LOCK:
+        with _COUNTED_LOCK:
             if len(_COUNTED) >= 16:
                 _COUNTED.pop(next(iter(_COUNTED)))
             _COUNTED[key] = n
@@ -436,143 +431,10 @@ def interrupt(project: Project) -> None:
     project.conn.interrupt()
 
 
-def word_candidates(project: Project, words: str | None,
-                    current: bool | None = None) -> list[int] | None:
-    """Rowids of the live annotations that may contain ``words`` (a superset: the
-    filter's LIKE still decides), found through the word index of quotes and notes
-    (search_notes) when they are at most FEW; None: read in order instead.
-
-    Only when the words fold to one indexed term (the index's own tokenizer folds
-    them): an occurrence then lies inside one term of the text, and folding is code
-    point by code point, so the terms holding the folded word find every annotation
-    LIKE would. The index must be current, and is not brought up to date here (its
-    own check takes 8 s at 1M annotations, on the GUI's thread): it is used if it was
-    settled since the last change set (the journal's stamp: no action, undo or redo
-    since), or, writable, if a search on this connection refreshed it and nothing
-    changed since; ``current``: what the writable connection knew of it
-    (:func:`index_current`), told to a reader thread's read-only connection."""
-    conn = project.conn
-    needle = _folded((words or "").strip())
-    if needle is None:
-        return None
-    if current is None:
-        current = (not project.read_only and _index_current(project)) or search_index.settled(
-            conn)
-    if not current:
-        # bringing it up to date is the index's own check: 8 s at 1M annotations the
-        # first time; reading in order happens off the GUI thread
-        return None
-    schema = "main"
-    if _common(conn, needle):
-        return None  # more than FEW already: not worth reading the vocabulary (~0.3 s
-        # at 1M, more under load) before the first rows
-    terms = [(t, n) for t, n in _vocabulary(project, schema) if needle in t]
-    if sum(n for _t, n in terms) > FEW:  # annotations holding them (some counted twice)
-        return None
-    found: set[int] = set()
-    for i in range(0, len(terms), 200):
-        query = " OR ".join('"' + t.replace('"', '""') + '"' for t, _n in terms[i:i + 200])
-        found.update(r[0] for r in conn.execute(
-            # CROSS JOIN: in this order (an index on `deleted` lured the planner into
-            # reading every live annotation and matching each: 4.8 s at 100k)
-            f"SELECT a.rowid FROM (SELECT rowid AS r FROM {schema}.search_notes WHERE "
-            f"search_notes MATCH ?) m CROSS JOIN {schema}.search_annotations s ON s.id = m.r "
-            "CROSS JOIN annotations a ON a.id = s.annotation_id WHERE +a.deleted = 0 LIMIT ?",
-            (query, FEW + 1)))
-        if len(found) > FEW:
-            return None
-    found.update(r[0] for r in conn.execute(  # the entity's name matches
-        "SELECT a.rowid FROM entities e CROSS JOIN annotations a ON a.entity_id = e.id "
-        "WHERE e.deleted = 0 AND e.name LIKE ? ESCAPE '\\' AND +a.deleted = 0",
-        (like_pattern((words or "").strip()),)))
-    return sorted(found) if len(found) <= FEW else None
-
-
-def prepare_words(project: Project, words: str, current: bool = False) -> None:
-    """Read the word index's vocabulary ahead, if :func:`word_candidates` will read it
-    for ``words``: the scholar is typing a filter word (the first lookup reads it, ~0.3
-    s at 1M annotations)."""
-    needle = _folded(words.strip())
-    if needle is None or not (current or (not project.read_only and _index_current(project))
-                              or search_index.settled(project.conn)):
-        return
-    if not _common(project.conn, needle):
-        _vocabulary(project, "main")
-
-
-def _common(conn: sqlite3.Connection, term: str) -> bool:
-    """Whether more than FEW annotations hold ``term`` as a whole word (then they
-    are not narrowed through the index: its vocabulary need not be read)."""
-    return conn.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM search_notes WHERE search_notes MATCH ? "
-        "LIMIT ?)", ('"' + term.replace('"', '""') + '"', FEW + 1)).fetchone()[0] > FEW
-
-
-def index_current(project: Project) -> bool:
-    """Whether the word index in the file is known current without reading it: this
-    (writable) connection brought it up to date and nothing changed since. Cheap: for
-    the GUI thread, telling its table's reader thread it may use the index."""
-    return not project.read_only and _index_current(project)
-
-
-def rowids_of(project: Project, annotation_ids: set[str] | list[str]) -> list[int]:
-    """The rowids of these annotations (deleted ones too): a word filter's candidates
-    with the annotations an edit touched added stay a superset of its matches."""
-    ids, out = list(annotation_ids), []
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        out += [r[0] for r in project.conn.execute(
-            f"SELECT rowid FROM annotations WHERE id IN ({','.join('?' * len(chunk))})",
-            chunk)]
-    return out
-
-
 def _has_indexes(conn: sqlite3.Connection, names: tuple[str, ...]) -> bool:
     return conn.execute(
         f"SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
         f"({','.join('?' * len(names))})", names).fetchone()[0] == len(names)
-
-
-def _index_current(project: Project) -> bool:
-    """Whether this connection brought the word index up to date (a search did) and
-    nothing was written since: search_index's own record of it."""
-    stamps = search_index._state(project).stamps  # its record, read only
-    return stamps.get("annotations") == search_index._stamp(project.conn)
-
-
-def _vocabulary(project: Project, schema: str) -> list[tuple[str, int]]:
-    """Every term of the word index of quotes and notes and how many annotations hold
-    it, kept until the file changes
-    (fts5vocab reads the whole index for it: ~1 s at 1M annotations, 19k terms)."""
-    conn = project.conn
-    key = (schema, conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0])
-    held = _VOCABULARIES.get(project)
-    if held is None or held[0] != key:
-        vocab = f"temp.annotator_table_terms_{schema}"
-        conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {vocab} USING fts5vocab({schema}, "
-                     "search_notes, row)")
-        held = _VOCABULARIES[project] = (key, conn.execute(
-            f"SELECT term, doc FROM {vocab}").fetchall())
-    return held[1]
-
-
-def _folded(word: str) -> str | None:
-    """The one term the word index makes of ``word`` (None: none or several), by the
-    index's own tokenizer in a database of its own (the project's is not written)."""
-    if not word:
-        return None
-    with _FOLDER_LOCK:
-        global _FOLDER
-        if _FOLDER is None:
-            _FOLDER = sqlite3.connect(":memory:", isolation_level=None,
-                                      check_same_thread=False)
-            _FOLDER.execute('CREATE VIRTUAL TABLE fold USING fts5(w, tokenize = '
-                            '"unicode61 remove_diacritics 2")')
-            _FOLDER.execute("CREATE VIRTUAL TABLE fold_terms USING fts5vocab(fold, row)")
-        _FOLDER.execute("DELETE FROM fold")
-        _FOLDER.execute("INSERT INTO fold (w) VALUES (?)", (word,))
-        terms = [t for (t,) in _FOLDER.execute("SELECT term FROM fold_terms")]
-    return terms[0] if len(terms) == 1 else None
 
 
 def _sharing_rows(rows: list[tuple], shared: dict) -> list[tuple]:

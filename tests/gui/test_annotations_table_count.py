@@ -15,7 +15,7 @@ import threading
 import pytest
 from PySide6.QtCore import Qt
 
-from annotator.core import table_window
+from annotator.core import table_words
 from annotator.core.importers.base import ImportedSource
 from annotator.core.model import DocumentKind
 from annotator.core.table_window import TableWindow
@@ -111,7 +111,7 @@ def test_a_rare_word_uses_the_settled_index_and_follows_edits(window, qtbot):
     panel.refilter()
     qtbot.waitUntil(lambda: table.counted and table.rowCount() == N, timeout=5000)
     panel.text.setText("zibar")  # typed: the reader reads the vocabulary meanwhile
-    qtbot.waitUntil(lambda: table._reader._project in table_window._VOCABULARIES,
+    qtbot.waitUntil(lambda: table._reader._project in table_words._VOCABULARIES,
                     timeout=5000)
     assert table.filters.contains is None  # before the filter applies
     qtbot.waitUntil(lambda: table.counted and table.rowCount() == 1, timeout=5000)

@@ -33,7 +33,8 @@ from annotator.core.overview import (
     ROW_STATE,
     ROW_TAGS,
 )
-from annotator.core.table_window import TableWindow, index_current, rowids_of
+from annotator.core.table_window import TableWindow
+from annotator.core.table_words import index_current, rowids_of
 from annotator.gui.panels.annotations_reader import Ask, WindowReader
 from annotator.gui.project_model import ProjectModel
 

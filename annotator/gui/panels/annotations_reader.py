@@ -15,7 +15,8 @@ from PySide6.QtCore import QObject, QThread, Signal
 from annotator.core.filters import AnnotationFilter
 from annotator.core.overview import reader
 from annotator.core.project import Project
-from annotator.core.table_window import TableWindow, interrupt, prepare_words
+from annotator.core.table_window import TableWindow, interrupt
+from annotator.core.table_words import prepare_words
 
 #: Seconds a count may take before the rows read are shown ahead of it.
 SHOW_AFTER = 0.03
@@ -34,7 +35,7 @@ class Ask:
     firsts: tuple[int, ...]
     size: int
     locate: str | None = None  # an annotation whose row is wanted
-    #: the GUI's connection knows the word index current (table_window.index_current)
+    #: the GUI's connection knows the word index current (table_words.index_current)
     words_current: bool = False
     #: only read the word index's vocabulary ahead for these words (being typed)
     prepare: str | None = None
