@@ -8,9 +8,7 @@ sorts by)."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import overload
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
@@ -36,6 +34,7 @@ from annotator.core.overview import (
 from annotator.core.table_window import TableWindow
 from annotator.core.table_words import index_current, rowids_of
 from annotator.gui.panels.annotations_reader import Ask, WindowReader
+from annotator.gui.panels.annotations_rows import Rows
 from annotator.gui.project_model import ProjectModel
 
 COLUMNS = ("Document", "Quote", "Page", "Tags", "Entity", "Date", "Note", "Author",
@@ -55,34 +54,6 @@ _TIP = int(Qt.ItemDataRole.ToolTipRole.value)
 _ROLES = frozenset((_DISPLAY, _USER, _DECORATION, _TIP,
                     int(Qt.ItemDataRole.ForegroundRole.value)))
 _ORPHANED = QColor("#d32f2f")
-
-
-class Rows(Sequence):
-    """The table's rows as a sequence, fetched window by window as they are read."""
-
-    def __init__(self, model: AnnotationsModel) -> None:
-        self.model = model
-
-    def __len__(self) -> int:
-        return self.model.rowCount()
-
-    @overload
-    def __getitem__(self, i: int) -> tuple: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[tuple]: ...
-
-    def __getitem__(self, i: int | slice) -> tuple | list[tuple]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        return self.model.row(i)
-
-    def __iter__(self) -> Iterator[tuple]:
-        for i in range(len(self)):
-            yield self.model.row(i)
 
 
 class AnnotationsModel(QAbstractTableModel):
