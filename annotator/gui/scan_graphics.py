@@ -7,6 +7,7 @@ the view maps with its full transform and keeps the anchor point itself.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Protocol
 
@@ -15,6 +16,7 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QRegion,
     QResizeEvent,
     QTransform,
     QWheelEvent,
@@ -51,6 +53,9 @@ class ScanGraphicsView(QGraphicsView):
         self._owner = owner
         self._dragging = False
         self.after_paint: Callable[[], None] | None = None  # called once, after a paint
+        #: the scene rectangles the pages cover in a scene rectangle (each page paints its
+        #: whole rectangle opaquely: its image, or the grey placeholder)
+        self.covered: Callable[[QRectF], list[QRectF]] | None = None
         self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.setBackgroundBrush(scan_backdrop(self.palette()))
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
@@ -60,6 +65,9 @@ class ScanGraphicsView(QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         self.viewport().setMouseTracking(True)  # hovering a word marks it in the text
+        # drawBackground paints every pixel: the viewport's own fill would be a second one
+        self.viewport().setAutoFillBackground(False)
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.set_mode("pan")
 
     def set_mode(self, mode: str) -> None:
@@ -95,6 +103,29 @@ class ScanGraphicsView(QGraphicsView):
         bar = self.verticalScrollBar()
         top = self.viewport_to_scene(QPointF(0, 0)).y()
         bar.setValue(bar.value() + round((y - top) * zoom))
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        """The backdrop only around the pages: under a page it would be painted over at
+        once (a full-viewport fill a paint, done on Qt's pooled threads for tall areas).
+        Worked out in viewport pixels, a page's rectangle rounded inwards and kept two
+        pixels inside its edges, so no rounding can leave a seam unpainted."""
+        world = painter.worldTransform()
+        if self.covered is None or world.type().value > QTransform.TransformationType.TxScale.value:
+            super().drawBackground(painter, rect)
+            return
+        region = QRegion(world.mapRect(rect).toAlignedRect().adjusted(-1, -1, 1, 1))
+        for page in self.covered(rect):
+            shown = world.mapRect(page)
+            left, top = math.ceil(shown.left()) + 2, math.ceil(shown.top()) + 2
+            right, bottom = math.floor(shown.right()) - 2, math.floor(shown.bottom()) - 2
+            if right > left and bottom > top:
+                region -= QRegion(left, top, right - left, bottom - top)
+        painter.save()
+        painter.resetTransform()
+        brush = self.backgroundBrush()
+        for part in region:
+            painter.fillRect(part, brush)
+        painter.restore()
 
     def paintEvent(self, event: QEvent) -> None:
         super().paintEvent(event)

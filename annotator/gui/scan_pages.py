@@ -83,6 +83,11 @@ class PageColumn:
             index += 1
         return found
 
+    def page_rects(self, rect: QRectF) -> list[QRectF]:
+        """The scene rectangles of the pages intersecting ``rect`` (each page paints
+        all of its rectangle: its image or the grey placeholder)."""
+        return [self.items[n - 1].sceneBoundingRect() for n in self.pages_in(rect)]
+
     def most_shown(self, numbers: list[int], rect: QRectF) -> int:
         """Of ``numbers``, the page with the most of its height inside ``rect``."""
 

@@ -76,6 +76,7 @@ class ScanView(QWidget):
         self._view = ScanGraphicsView(self._scene, self, self)
         self._column = PageColumn(self._scene, self._view, self.cache, self.renderer,
                                   self.zoom)
+        self._view.covered = self._column.page_rects  # the backdrop is not painted under them
         self._zoomer = ZoomControl(self._view, self._column, self.current_page,
                                    self.go_to_page, self._schedule_refresh)
         self._overlay = AnnotationLayer(self._scene, self._column)

@@ -153,3 +153,27 @@ def test_a_request_with_nothing_to_render_lets_the_worker_sleep(qtbot, view):
         assert woken  # a render wanted does wake it
     finally:
         cond.notify_all = notify_all
+
+
+@pytest.mark.parametrize("zoom", [None, 0.537, 1.3, 2.71])
+def test_the_backdrop_skipped_under_pages_leaves_the_same_pixels(qtbot, view, zoom):
+    """The backdrop is painted only around the pages (under them it was painted over):
+    the viewport shows the same pixels as with the full backdrop, at the edges and
+    between pages too, at zooms that put the edges between pixels."""
+    if zoom is not None:
+        view.set_zoom(zoom)
+    qtbot.waitUntil(lambda: view.is_page_sharp(1), timeout=10000)
+    graphics = view.graphics_view()
+    bar = graphics.verticalScrollBar()
+    bar.setValue(int(view._column.tops[1] * view.zoom()) - 100)  # the gap between 1 and 2
+    qtbot.waitUntil(lambda: all(view.is_page_sharp(n) for n in view.visible_pages()),
+                    timeout=10000)
+    graphics.viewport().repaint()
+    lean = _shown(view)
+    covered, graphics.covered = graphics.covered, None  # the full backdrop
+    try:
+        graphics.viewport().repaint()
+        full = _shown(view)
+    finally:
+        graphics.covered = covered
+    assert covered is not None and lean == full
