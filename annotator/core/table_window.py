@@ -38,6 +38,7 @@ from annotator.core.filters import AnnotationFilter, annotation_where, like_patt
 from annotator.core.journal import stamp
 from annotator.core.overview import _TAGS, _sharing
 from annotator.core.table_words import word_candidates
+from annotator.core.tally import UNTAGGED, kept_count
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
@@ -189,6 +190,8 @@ class TableWindow:
         for segment in self._segments:
             if len(out) >= size:
                 break
+            if segment.counted_by and segment.count is None and segment.counted_by[0] == UNTAGGED:
+                segment.count = kept_count(self.project.conn, "untagged")  # kept at close
             if not offset and segment.counted_by and segment.count is None:
                 found = self._read_briefly(segment, size - len(out))
                 if found is not None:  # its first rows, or all of them: counted then
@@ -361,15 +364,9 @@ class TableWindow:
             f"annotations a{live}", f"{where} AND NOT EXISTS (SELECT 1 FROM annotation_tags x "
             "JOIN tags t ON t.id = x.tag_id AND t.deleted = 0 WHERE x.annotation_id = a.id)",
             args, ("a.id",))
-        if where == "a.deleted = 0":  # no filter: all live rows less the tagged ones,
-            # counted in annotation_tags alone (its key begins with the annotation id)
-            untagged.counted_by = (
-                "SELECT (SELECT count(*) FROM annotations a WHERE a.deleted = 0) - "
-                "(SELECT count(*) FROM (SELECT 1 FROM annotation_tags x WHERE +x.tag_id IN "
-                "(SELECT id FROM tags WHERE deleted = 0) AND x.annotation_id NOT IN (SELECT id "
-                "FROM annotations WHERE deleted = 1) GROUP BY x.annotation_id))", [])
-            # "+": read in key order, grouped as it goes (0.9 s at 1M; count(DISTINCT)
-            # through the tag index sorted a million ids: 1.7 s)
+        if where == "a.deleted = 0":  # no filter: the count kept at close, else all
+            # live rows less the tagged ones, counted in annotation_tags alone
+            untagged.counted_by = (UNTAGGED, [])
         segments.append(untagged)
         return segments
 
@@ -411,6 +408,10 @@ def _counted_once(project: Project, sql: str, args: list) -> int:
     remembered in this process under the journal's stamp: every write of annotations
     or their tags moves it (annotator.core.journal.stamp), so a remembered count is
     never stale; kept only if the stamp did not move while counting."""
+    if sql == UNTAGGED:
+        kept = kept_count(project.conn, "untagged")  # by the last session's close
+        if kept is not None:
+            return kept
     before = stamp(project.conn)
     key = (str(project.path), sql, tuple(args), before)
     with _COUNTED_LOCK:  # the GUI's thread and the table's reader thread

@@ -32,6 +32,17 @@ if TYPE_CHECKING:
 
 _KINDS = ("document", "author", "tag")
 
+#: Live annotations with no live tag: all live rows less the tagged ones, counted in
+#: annotation_tags alone (its key begins with the annotation id). "+": read in key
+#: order, grouped as it goes (0.9 s at 1M; count(DISTINCT) through the tag index
+#: sorted a million ids: 1.7 s). The annotations table's sort by tags needs it first
+#: when descending; kept at close (``kept_count``), so a reopened project has it.
+UNTAGGED = (
+    "SELECT (SELECT count(*) FROM annotations a WHERE a.deleted = 0) - "
+    "(SELECT count(*) FROM (SELECT 1 FROM annotation_tags x WHERE +x.tag_id IN "
+    "(SELECT id FROM tags WHERE deleted = 0) AND x.annotation_id NOT IN (SELECT id "
+    "FROM annotations WHERE deleted = 1) GROUP BY x.annotation_id))")
+
 
 @dataclass
 class Tally:
@@ -66,10 +77,24 @@ def settle(project: Project) -> None:
     is left for the next `info` to meet: the counts are derived)."""
     try:
         counts(project)
+        conn = project.conn
         with project.transaction(record=False):  # derived: never an undo step
-            text_lengths(project.conn, remember=True)  # only those not known yet
+            text_lengths(conn, remember=True)  # only those not known yet
+            if kept_count(conn, "untagged") is None:
+                conn.execute("INSERT OR REPLACE INTO tallies VALUES ('count', 'untagged', ?)",
+                             (conn.execute(UNTAGGED).fetchone()[0],))
     except sqlite3.Error:
         pass
+
+
+def kept_count(conn: sqlite3.Connection, name: str) -> int | None:
+    """A count kept at close under the journal's current stamp (None: none, or stale)."""
+    rows = dict(((kind, key), n) for kind, key, n in conn.execute(
+        "SELECT kind, key, n FROM tallies WHERE kind IN ('stamp', 'count')"))
+    if ("stamp", journal.stamp(conn)) not in rows:
+        return None
+    n = rows.get(("count", name))
+    return n if isinstance(n, int) and n >= 0 else None
 
 
 def _kept(conn: sqlite3.Connection, stamp: str) -> Tally | None:
