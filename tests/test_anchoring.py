@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 from annotator.core.anchoring import (
     CONTEXT,
     Anchor,
-    Utf16Map,
     _myers,
     anchor,
     describe,
     reanchor_all,
 )
 from annotator.core.model import AnchorState, TextSelector
+from annotator.core.utf16 import Utf16Map
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_documents"
 OK, MOVED, ORPHANED = AnchorState.OK, AnchorState.MOVED, AnchorState.ORPHANED

@@ -10,13 +10,13 @@ workbench in its place. The glance is only looked at: it takes no input.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QMainWindow, QPlainTextEdit, QTextEdit
 
 from annotator.core.glance import Glance, read_glance
+from annotator.core.utf16 import Utf16Map
 from annotator.gui import settings
 from annotator.gui.reading import HIGHLIGHT_ALPHA, set_for_reading
 
@@ -26,7 +26,7 @@ def show_glance(window: QMainWindow, path: str | Path | None) -> Glance | None:
     nothing if there is none to show (a scan, an empty project, an unreadable file)."""
     if path is None:
         return None
-    glance = read_glance(path, _remembered(path))
+    glance = read_glance(path, settings.left_open(path))
     if glance is None:
         return None
     view = QPlainTextEdit()
@@ -42,15 +42,8 @@ def show_glance(window: QMainWindow, path: str | Path | None) -> Glance | None:
     return glance
 
 
-def _remembered(path: str | Path) -> str | None:
-    """The document this project was left open on (main_window remembers it; "" for
-    none, None if never opened here)."""
-    left = settings.project_value(path, "left")
-    return None if left is None else str(left)
-
-
 def _highlights(view: QPlainTextEdit, glance: Glance) -> list[QTextEdit.ExtraSelection]:
-    units = _utf16_offsets(glance.text)
+    units = Utf16Map(glance.text).to_utf16  # Qt counts astral characters twice
     formats: dict[str, QTextCharFormat] = {}
     out = []
     document = view.document()
@@ -62,23 +55,10 @@ def _highlights(view: QPlainTextEdit, glance: Glance) -> list[QTextEdit.ExtraSel
             fmt = formats[color] = QTextCharFormat()
             fmt.setBackground(fill)
         cursor = QTextCursor(document)
-        cursor.setPosition(units(max(start, 0)))
+        cursor.setPosition(units(start))
         cursor.setPosition(units(end), QTextCursor.MoveMode.KeepAnchor)
         selection = QTextEdit.ExtraSelection()
         selection.cursor = cursor  # type: ignore[attr-defined]
         selection.format = fmt  # type: ignore[attr-defined]
         out.append(selection)
     return out
-
-
-def _utf16_offsets(text: str) -> Callable[[int], int]:
-    """Code point offset -> Qt's UTF-16 position (they differ past an astral character)."""
-    if len(text.encode("utf-16-le")) == 2 * len(text):
-        return lambda offset: min(offset, len(text))
-    astral = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF]
-
-    def units(offset: int) -> int:
-        offset = min(offset, len(text))
-        return offset + sum(1 for i in astral if i < offset)
-
-    return units

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QTextBlock
 
-from annotator.core.anchoring import Utf16Map
 from annotator.core.overview import LONG_SPAN, Span
+from annotator.core.utf16 import Utf16Map
 from annotator.gui.reading import HIGHLIGHT_ALPHA
 
 JUMP_MARGIN = 0  # code points fetched beyond the visible blocks on a jump

@@ -29,9 +29,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QToolTip, QWidget
 
-from annotator.core.anchoring import Utf16Map
 from annotator.core.changes import OpChanges
 from annotator.core.overview import LONG_SPAN, Span, long_spans, span_info, spans_between
+from annotator.core.utf16 import Utf16Map
 from annotator.gui.highlighter import HighlightLayer, SpanCache
 from annotator.gui.project_model import ProjectModel
 from annotator.gui.reading import set_for_reading
