@@ -274,11 +274,10 @@ class MainWindow(LayoutMemory):
         self._update_welcome()
         self.menus.fill_tag_menu()
         self.menus.rebuild_tag_keys()
-        remembered = settings.project_value(p.path, "left")
         right = settings.project_value(p.path, "right")
         docs = self.model.documents()
         # never opened here: a transcription beside its scan (the first glance's rule)
-        left = p.documents.first_to_read(None if remembered is None else str(remembered))
+        left = p.documents.first_to_read(settings.left_open(p.path))
         if left in docs:
             self.open_document(str(left), remember=False)
             if right in docs and right != self.right.document_id:

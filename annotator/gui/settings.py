@@ -99,6 +99,13 @@ def set_project_value(path: str | Path, key: str, value: object) -> None:
     settings().setValue(f"{_project_key(path)}/{key}", value)
 
 
+def left_open(path: str | Path) -> str | None:
+    """The document a project was left open on in the left pane: its id, "" if none was
+    open, None if the project was never opened here (the window then chooses)."""
+    left = project_value(path, "left")
+    return None if left is None else str(left)
+
+
 def value(key: str, default: object = None) -> object:
     return settings().value(key, default)
 
