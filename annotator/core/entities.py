@@ -3,7 +3,6 @@ with the variant spellings the sources use ("Eduard Errio" is Édouard Herriot).
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -57,16 +56,12 @@ class EntityStore:
         return None
 
     def mention_counts(self) -> dict[str, int]:
-        """Live mentions per entity, from the index of live mentions alone: left to
-        itself SQLite took the tally index on ``deleted`` and read every annotation
-        (1.07 s at 1M, on the GUI thread when the Entities panel showed)."""
-        sql = ("SELECT entity_id, count(*) FROM annotations{} WHERE deleted = 0 "
-               "AND entity_id IS NOT NULL GROUP BY entity_id")
-        try:
-            return dict(self._p.conn.execute(
-                sql.format(" INDEXED BY annotations_live_entity")).fetchall())
-        except sqlite3.OperationalError:  # a file without it (checked older formats)
-            return dict(self._p.conn.execute(sql.format("")).fetchall())
+        """Live mentions per entity: SQLite reads the covering index of live mentions
+        (annotations_live_entity) since format 7 (with format 6's tally index it read
+        every annotation: 1.07 s at 1M; tests/test_query_plans.py watches it)."""
+        return dict(self._p.conn.execute(
+            "SELECT entity_id, count(*) FROM annotations WHERE deleted = 0 "
+            "AND entity_id IS NOT NULL GROUP BY entity_id").fetchall())
 
     def create(self, name: str, type_id: str, *, aliases: list[str] | None = None,
                identifiers: dict[str, str] | None = None, description: str = "",
