@@ -83,6 +83,8 @@ class _Segment:
     #: a cheaper way to count it (SQL, args), counted before it is read: finding out
     #: that no annotation is untagged would otherwise read every one
     counted_by: tuple[str, list] | None = None
+    #: the name its count is kept under at close (annotator.core.tally.kept_count)
+    kept_as: str | None = None
 
 
 @dataclass
@@ -190,8 +192,7 @@ class TableWindow:
         for segment in self._segments:
             if len(out) >= size:
                 break
-            if segment.counted_by and segment.count is None and segment.counted_by[0] == UNTAGGED:
-                segment.count = kept_count(self.project.conn, "untagged")  # kept at close
+            self._kept(segment)
             if not offset and segment.counted_by and segment.count is None:
                 found = self._read_briefly(segment, size - len(out))
                 if found is not None:  # its first rows, or all of them: counted then
@@ -367,6 +368,7 @@ class TableWindow:
         if where == "a.deleted = 0":  # no filter: the count kept at close, else all
             # live rows less the tagged ones, counted in annotation_tags alone
             untagged.counted_by = (UNTAGGED, [])
+            untagged.kept_as = "untagged"
         segments.append(untagged)
         return segments
 
@@ -374,7 +376,14 @@ class TableWindow:
         desc = self.descending != reverse
         return ", ".join(f"{key} DESC" if desc else key for key in segment.order)
 
+    def _kept(self, segment: _Segment) -> None:
+        """Its count as kept when the project was last closed, if it is kept and current
+        (annotator.core.tally.kept_count)."""
+        if segment.count is None and segment.kept_as:
+            segment.count = kept_count(self.project.conn, segment.kept_as)
+
     def _count(self, segment: _Segment) -> int:
+        self._kept(segment)
         if segment.count is None and segment.counted_by:
             segment.count = _counted_once(self.project, *segment.counted_by)
         if segment.count is None:
@@ -408,10 +417,6 @@ def _counted_once(project: Project, sql: str, args: list) -> int:
     remembered in this process under the journal's stamp: every write of annotations
     or their tags moves it (annotator.core.journal.stamp), so a remembered count is
     never stale; kept only if the stamp did not move while counting."""
-    if sql == UNTAGGED:
-        kept = kept_count(project.conn, "untagged")  # by the last session's close
-        if kept is not None:
-            return kept
     before = stamp(project.conn)
     key = (str(project.path), sql, tuple(args), before)
     with _COUNTED_LOCK:  # the GUI's thread and the table's reader thread
