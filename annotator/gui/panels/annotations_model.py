@@ -192,7 +192,8 @@ class AnnotationsModel(QAbstractTableModel):
             return
         count, windows = answer
         if count is not None and not self.loading:  # counted again after an edit
-            self._settle_order(windows)
+            if not self._settle_order(windows):
+                self._show(windows)
             self._recounted(count)
             return
         if count is not None:
@@ -217,8 +218,11 @@ class AnnotationsModel(QAbstractTableModel):
             self.endResetModel()
             self.counting.emit()  # "at least" this many
             return
-        if self._settle_order(windows):
-            return
+        if not self._settle_order(windows):
+            self._show(windows)
+
+    def _show(self, windows: dict[int, tuple[list[int], list[tuple]]]) -> None:
+        """Windows come from the reader: their rows are painted."""
         for first, (_keys, rows) in windows.items():
             self._asked.discard(first)
             if rows:
@@ -233,12 +237,8 @@ class AnnotationsModel(QAbstractTableModel):
         if check is None or check[0] not in windows:
             return False
         self._order_check = None
-        if windows[check[0]][0] == check[1]:  # the same rows in the same places
-            first, (_keys, rows) = check[0], windows[check[0]]
-            if rows:
-                self.dataChanged.emit(self.index(first, 0),
-                                      self.index(first + len(rows) - 1, len(COLUMNS) - 1))
-            return False
+        if windows[check[0]][0] == check[1]:
+            return False  # the same rows in the same places: values changed only
         self._asked.clear()
         self._rows_moved()
         return True
