@@ -124,3 +124,24 @@ def test_the_workbench_backup_is_made_in_the_background_and_stops_cleanly(saved,
         assert job.made is None
     assert [b.reason for b in backups.list_backups(saved)] == ["daily"]
     assert not list(backups.backup_dir(saved).glob("*.partial"))
+
+
+#: a value the column's affinity cannot turn into its declared type
+_WRONG = {"integer": "'twelve'", "real": "'one and a half'", "text": "x'00ff'"}
+
+
+@pytest.mark.parametrize("column", ["id", "document_id", "start_offset", "x", "note",
+                                    "quads", "deleted", "modified_at"])
+def test_the_check_in_one_pass_names_the_one_column_that_is_wrong(saved, column):
+    conn = sqlite3.connect(saved)
+    decl = {r[1]: r[2] for r in conn.execute("PRAGMA table_info(annotations)")}[column]
+    wrong = _WRONG[decl.lower()]
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute("PRAGMA ignore_check_constraints = ON")
+    conn.execute(f"UPDATE annotations SET {column} = {wrong}")
+    conn.commit()
+    assert schema.type_problems(conn) == [
+        f"1 row(s) of annotations.{column} hold the wrong type of value"]
+    conn.close()
+    with pytest.raises(ProjectError, match=f"annotations.{column} hold the wrong type"):
+        Project.open(saved)
