@@ -145,3 +145,19 @@ def test_the_check_in_one_pass_names_the_one_column_that_is_wrong(saved, column)
     conn.close()
     with pytest.raises(ProjectError, match=f"annotations.{column} hold the wrong type"):
         Project.open(saved)
+
+
+def test_a_damaged_file_is_said_damaged_though_its_values_are_read_meanwhile(saved):
+    """The page check runs beside the type check: a damaged page still wins the message."""
+    conn = sqlite3.connect(saved)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'annotations'"
+                        ).fetchone()[0]
+    conn.close()
+    with open(saved, "r+b") as f:  # scribble over the annotations' page past its header
+        f.seek((root - 1) * page_size + 8)
+        f.write(b"\xff" * (page_size - 8))
+    with pytest.raises(ProjectError) as raised:
+        Project.open(saved)
+    assert type(raised.value).__name__ == "ProjectCorrupt"
+    assert "damaged" in str(raised.value)

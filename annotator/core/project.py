@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from annotator import __version__
-from annotator.core import backups, locking, schema, verified
+from annotator.core import backups, locking, open_checks, schema, verified
 from annotator.core.changes import OpChanges, OpResult
-from annotator.core.errors import ProjectCorrupt, ProjectError
+from annotator.core.errors import ProjectError
 from annotator.core.util import new_id, now, tolerant_text
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -430,53 +430,8 @@ def _writable(path: Path) -> bool:
 
 
 def _validate(path: Path, version: int, immutable: bool) -> int:
-    """Quick integrity check and schema check through a read-only connection, before
-    any write (a WAL switch, a migration, a trigger of someone else's) can happen.
-    Returns the file-format version as the database itself reads it (WAL included)."""
-    locking.check_journal_files(path)  # a planted -wal/-shm link: say so, not "damaged"
-    seen = verified.fingerprint(path)
-    try:
-        conn = _connect(path, read_only=True, immutable=immutable)
-    except ProjectError as exc:
-        raise ProjectCorrupt(str(exc), backups.list_backups(path)) from None
-    try:
-        found = conn.execute("PRAGMA user_version").fetchone()[0]
-        if found != version:
-            if found > schema.SCHEMA_VERSION or found < 1:
-                raise ProjectError(
-                    f"{path.name} has file format {found}; this version of annotator reads "
-                    f"1 to {schema.SCHEMA_VERSION}. The file has not been changed.")
-            version = found
-        # a file unchanged since it passed (or since we closed it) skips the checks of
-        # every page and value; the schema, where a crafted file's SQL would hide, is
-        # compared on every open all the same
-        checked = verified.is_verified(path, version)
-        result = ["ok"] if checked else [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
-        if result != ["ok"]:
-            raise ProjectCorrupt(
-                f"{path.name} is damaged ({'; '.join(result)[:200]}). Restore the newest good "
-                "backup (File ▸ Restore from backup) — the damaged file is kept.",
-                backups.list_backups(path))
-        problems = schema.foreign_objects(conn, version)
-        if problems:
-            raise ProjectError(
-                f"{path.name} was not opened: it holds database objects annotator did not "
-                f"make ({'; '.join(problems[:5])}{' …' if len(problems) > 5 else ''}). It may "
-                "have been altered by another program or crafted on purpose. Merge it into a "
-                "new project instead: a merge reads only the rows it knows.")
-        problems = [] if checked else schema.type_problems(conn)
-        if problems:
-            raise ProjectError(
-                f"{path.name} was not opened: {'; '.join(problems[:5])}. It may have been "
-                "damaged by another program or crafted on purpose.")
-        if not checked:
-            verified.remember(path, version, seen)
-    except sqlite3.DatabaseError as exc:
-        raise ProjectCorrupt(f"{path.name} is damaged ({exc}). Restore the newest good backup.",
-                             backups.list_backups(path)) from None
-    finally:
-        conn.close()
-    return version
+    """The full checks of a file not seen as it is (see :mod:`open_checks`)."""
+    return open_checks.validate(path, version, immutable, _connect)
 
 
 def _connect(path: Path, *, read_only: bool, immutable: bool = False) -> sqlite3.Connection:
