@@ -189,3 +189,57 @@ def test_pages_within_the_edges_take_the_quick_path_and_match(lines, rotation):
     """Lines well inside the page: the page text comes from MuPDF's printer (the
     quick path; in 366 of 400 such pages tried) and equals extractText's."""
     assert_same(_page_with(lines, rotation))
+
+
+# Word boxes kept as columns until read (issue 17): the tuples made on first use are
+# those the word-by-word reference makes, for any coordinates and any page turn.
+
+_COORD = st.floats(min_value=-1e7, max_value=1e7, allow_nan=False, allow_infinity=False)
+_ROW = st.tuples(_COORD, _COORD, _COORD, _COORD,
+                 st.text(alphabet=st.sampled_from(list("aé\x00ﬁ\ud800-")), min_size=1,
+                         max_size=4))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_ROW, min_size=1, max_size=30), st.sampled_from([0, 90, 180, 270]),
+       st.tuples(st.floats(1, 5000), st.floats(1, 5000)))
+@example([(0.285, 1.005, 2.675, 0.125, "a")], 0, (100.0, 100.0))  # round() disagrees
+def test_word_columns_round_as_the_word_by_word_reference(rows, rotation, size):
+    """numpy.round (what has been stored since the words went through numpy) and not
+    Python's round, which differs on halves: round(2.675, 2) is 2.67, numpy 2.68."""
+    page = pymupdf.open().new_page(width=size[0], height=size[1])
+    page.set_rotation(rotation)
+    turn = page.rotation_matrix if rotation else None
+    rows = [(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1), word)  # as MuPDF's
+            for x0, y0, x1, y1, word in rows]
+    found = [(*row, 0, 0, index) for index, row in enumerate(rows)]  # MuPDF's 8 columns
+    box, texts = importer.word_columns(found)
+    joined = "\n".join(texts)
+    words = importer._word_boxes(box, texts, joined, turn)
+    a, b, c, d, e, f = page.rotation_matrix
+    expected = []
+    for x0, y0, x1, y1, word in rows:
+        xs = (a * x0 + c * y0 + e, a * x1 + c * y1 + e) if rotation else (x0, x1)
+        ys = (b * x0 + d * y0 + f, b * x1 + d * y1 + f) if rotation else (y0, y1)
+        expected.append((_round(min(xs)), _round(min(ys)), _round(max(xs)), _round(max(ys)),
+                         _clean(word)))
+    assert len(words) == len(expected)
+    assert words == expected and expected == words
+    assert dumps([list(w) for w in words]) == dumps([list(w) for w in expected])
+
+
+def test_word_boxes_read_as_a_list():
+    source = importer.read_pdf("t.pdf", _page_with([((20, 50), "one two three", 11)]))
+    words = source.pages[0].words
+    assert isinstance(words, importer.WordBoxes) and words._words is None  # not made yet
+    assert len(words) == 3 and words and words[1][4] == "two" and words[-1][4] == "three"
+    assert [w[4] for w in words[:2]] == ["one", "two"]
+    assert words == list(words) and list(words) == words and words != []
+    assert words._words is not None and words._box is None  # made once, then kept
+    assert words.index(words[2]) == 2 and words[0] in words
+    import pickle
+
+    again = pickle.loads(pickle.dumps(words))  # a worker's result: the plain list
+    assert type(again) is list and again == words
+    with pytest.raises(TypeError):
+        hash(words)

@@ -7,12 +7,12 @@ warnings are read after the work and turned into a message for the scholar."""
 from __future__ import annotations
 
 import re
-from itertools import chain
-from operator import itemgetter
+from collections.abc import Sequence
 from typing import Any
 
 from annotator.core.errors import ImportFailed, PasswordRequired
 from annotator.core.importers.base import ImportedPage, ImportedSource
+from annotator.core.importers.pdf_words import WordBoxes, word_columns
 from annotator.core.importers.text import title_from_filename
 from annotator.core.model import DocumentKind
 from annotator.core.util import gc_paused
@@ -20,8 +20,6 @@ from annotator.core.util import gc_paused
 MAX_PAGES = 10_000
 MAX_IMAGE_PIXELS = 200_000_000  # an embedded image larger than this is slow to show
 REPAIRED = "this PDF was damaged and has been repaired; check the pages"
-_CORNERS = tuple(map(itemgetter, range(4)))  # x0, y0, x1, y1 of MuPDF's word tuples
-_WORD = itemgetter(4)
 _BLANK_IMAGE = ("<</Type/XObject/Subtype/Image/Width 1/Height 1/BitsPerComponent 8"
                 "/ColorSpace/DeviceGray/Length 1>>")
 
@@ -128,11 +126,12 @@ def _text(pymupdf: Any, doc: Any, index: int, rotate: Any, has_images: bool,
         textpage = page.get_textpage()
         # the text page's own extractors: Page.get_text's Python wrapper cost ~10 %
         found = textpage.extractWORDS()
-        texts = tuple(map(_WORD, found))
+        box, texts = word_columns(found) if found else (None, ())
+        del found  # MuPDF's 8-column tuples: freed before the text is read
         joined = "\n".join(texts)  # a word holds no white space: one string for all
         printed = _printed_text(textpage, len(joined) - len(texts) + 1 if texts else 0)
         text = printed if printed is not None else _clean(textpage.extractText())
-        words = _word_boxes(found, texts, joined, rotate)
+        words = _word_boxes(box, texts, joined, rotate)
     except Exception as exc:
         warnings.append(f"the text of page {index + 1} could not be read ({_reason(exc)}); "
                         "the page is kept without text")
@@ -183,20 +182,19 @@ def _printed_text(textpage: Any, letters: int) -> str | None:
     return text.replace("\n\n", "\n")
 
 
-def _word_boxes(found: list[tuple], texts: tuple[str, ...], joined: str,
-                rotate: Any) -> list[tuple]:
+def _word_boxes(box: Any, texts: Sequence[str], joined: str,
+                rotate: Any) -> Sequence[tuple]:
     """(x0, y0, x1, y1, word) rounded to 0.01 pt, in the shown (rotated) page, from
-    MuPDF's word tuples (in unrotated page space), their words and those joined by
-    line breaks. The coordinates go through numpy as one array, read a column at a
-    time: a Python loop over 150k words (a Rect per word, then round() per
-    coordinate) was most of a text PDF's import (issue 17: 2.2x the bare extraction)."""
+    the columns of MuPDF's word tuples (in unrotated page space, ``box``), their
+    words and those joined by line breaks. The coordinates stay one numpy array
+    until something reads the words (``WordBoxes``): a Python loop over 150k words
+    (a Rect per word, then round() per coordinate) was most of a text PDF's import
+    (issue 17: 2.2x the bare extraction), and the 150k tuples another ~10 %."""
     if not texts:
         return []
-    import numpy
-
-    columns = chain(*(map(corner, found) for corner in _CORNERS))
-    box = numpy.fromiter(columns, numpy.float64, 4 * len(texts)).reshape(4, len(texts))
     if rotate is not None:
+        import numpy
+
         a, b, c, d, e, f = (rotate.a, rotate.b, rotate.c, rotate.d, rotate.e, rotate.f)
         xa, ya, xb, yb = box
         xs = (a * xa + c * ya + e, a * xb + c * yb + e)
@@ -206,7 +204,7 @@ def _word_boxes(found: list[tuple], texts: tuple[str, ...], joined: str,
     if "\x00" in joined or not (joined.isascii() or _encodes(joined)):
         cleaned = _clean(joined).split("\n")
         texts = cleaned if len(cleaned) == len(texts) else tuple(map(_clean, texts))
-    return list(zip(*box.round(2).tolist(), texts, strict=True))
+    return WordBoxes(box, texts)
 
 
 def _encodes(text: str) -> bool:
