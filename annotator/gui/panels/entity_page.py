@@ -40,7 +40,7 @@ from annotator.core.changes import OpChanges
 from annotator.core.suggestions import Suggestion
 from annotator.gui.panels.entity_place import EntityPlace
 from annotator.gui.panels.entity_relations import EntityRelations
-from annotator.gui.panels.inspector import narrow
+from annotator.gui.panels.flow_row import narrow
 from annotator.gui.project_model import ProjectModel
 from annotator.gui.undo import short
 
