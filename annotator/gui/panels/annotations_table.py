@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.changes import OpChanges
 from annotator.core.filters import NEEDS_REVIEW, AnnotationFilter
+from annotator.gui.panels.annotations_cells import CellPainter
 from annotator.gui.panels.annotations_model import COLUMNS, SORT_BY, AnnotationsModel
 from annotator.gui.project_model import ProjectModel
 
@@ -68,6 +69,10 @@ class AnnotationsPanel(QWidget):
         self.view = QTableView(sortingEnabled=True, alternatingRowColors=True,
                                wordWrap=False, showGrid=False)
         self.view.setModel(self.table)
+        self.view.setItemDelegate(CellPainter(self.table))  # see annotations_cells
+        # always there: a scroll bar that comes and goes with the rows (a sort empties
+        # the table until its first rows come) resized the viewport, two more repaints
+        self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.verticalHeader().hide()
