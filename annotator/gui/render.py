@@ -198,7 +198,7 @@ class _DocState:
     def __init__(self, pymupdf: Any) -> None:
         self.pymupdf = pymupdf
         self.docs: dict[Hashable, Any] = {}
-        self.lists: OrderedDict[tuple[Hashable, int], tuple[Any, bool]] = OrderedDict()
+        self.lists: OrderedDict[tuple[Hashable, int], _Page] = OrderedDict()
         self.decoded = render_pillow.Decoded()  # the last large TIFF/PNG page, by Pillow
 
     def forget_except(self, live: set[Hashable]) -> None:
@@ -225,17 +225,21 @@ class _DocState:
             self.docs[source.key] = doc
         return doc
 
-    def _display_list(self, source: RenderSource, number: int) -> tuple[Any, bool]:
+    def _display_list(self, source: RenderSource, number: int) -> _Page:
         """The page's display list (re-rendering at another zoom skips parsing the
-        page again) and whether the page is grey only (rendered with 1 byte a pixel)."""
+        page again), whether it is grey only (rendered with 1 byte a pixel) and its
+        images."""
         key = (source.key, number)
         entry = self.lists.get(key)
         if entry is None:
             # MuPDF keeps decoded images in its own store (up to 256 MB, beside our
             # cache): keep only those of the pages being re-rendered at a new zoom.
             self.pymupdf.TOOLS.store_shrink(100)
+            for kept in self.lists.values():
+                kept.decoded = False  # their images left the store too
             page = self._document(source).load_page(number - 1)
-            entry = (page.get_displaylist(), _is_grey(page))
+            images = _image_info(page)
+            entry = _Page(page, page.get_displaylist(), _is_grey(page, images), images)
             self.lists[key] = entry
             while len(self.lists) > 4:
                 self.lists.popitem(last=False)
@@ -256,7 +260,8 @@ class _DocState:
     def _render(self, source: RenderSource, job: RenderJob,
                 wanted: Callable[[], bool]) -> QImage:
         pymupdf = self.pymupdf
-        dlist, grey = self._display_list(source, job.page)
+        entry = self._display_list(source, job.page)
+        dlist, grey = entry.dlist, entry.grey
         rect = dlist.rect
         scale = job.scale or scale_of(job.bucket)
         if rect.width * rect.height * scale * scale > MAX_RENDER_PIXELS:
@@ -271,6 +276,8 @@ class _DocState:
         out = image.bits()
         out_stride = image.bytesPerLine()
         rows = max(16, BAND_PIXELS // width)
+        if rows < height and not entry.decoded and _decoded_whole(entry.images, scale):
+            entry.decoded = _decode_images(entry.page)
         for top in range(0, height, rows):
             if not wanted():
                 raise _Cancelled
@@ -303,12 +310,59 @@ def _blit(out: memoryview, out_stride: int, width: int, height: int, band: Any,
         out[start:start + count] = src[begin:begin + count]
 
 
-def _is_grey(page: Any) -> bool:
+class _Page:
+    """A page of the worker's: its display list, colours and images, and whether
+    MuPDF's store was given its images decoded whole."""
+
+    __slots__ = ("page", "dlist", "grey", "images", "decoded")
+
+    def __init__(self, page: Any, dlist: Any, grey: bool, images: list[dict] | None) -> None:
+        self.page, self.dlist, self.grey, self.images = page, dlist, grey, images
+        self.decoded = False
+
+
+def _image_info(page: Any) -> list[dict] | None:
+    """The page's images as MuPDF lists them (None: the page could not be run)."""
+    try:
+        return page.get_image_info()
+    except Exception:  # a damaged page: rendering will say what is wrong
+        return None
+
+
+def _decoded_whole(images: list[dict] | None, scale: float) -> bool:
+    """Whether MuPDF would decode every image of the page at full size at this scale
+    (drawn at more than half its pixels each way: MuPDF's ``l2factor`` 0), so that
+    one whole decode of each serves every band."""
+    if not images:
+        return False
+    for info in images:
+        a, b, c, d = tuple(info.get("transform") or (0, 0, 0, 0))[:4]
+        width, height = info.get("width") or 0, info.get("height") or 0
+        drawn_w = min(width, int((a * a + b * b) ** 0.5 * scale))
+        drawn_h = min(height, int((c * c + d * d) ** 0.5 * scale))
+        if width >> 1 >= drawn_w + 2 and height >> 1 >= drawn_h + 2:
+            return False  # decoded reduced: whole at full size would cost more
+    return True
+
+
+def _decode_images(page: Any) -> bool:
+    """Have MuPDF decode the page's images whole into its store (hashing an image
+    decodes it whole, at full size). A band needs only part of an image and MuPDF
+    then decodes only that part, but a JPEG or Flate stream is read from its start:
+    each band of a scanned page decoded most of the image again (3 bands: ~1.5x the
+    time of the whole page in one call, issue 17). The bands find it whole there."""
+    try:
+        page.get_image_info(hashes=True)
+    except Exception:  # a damaged image: the bands will meet it and say so
+        return False
+    return True
+
+
+def _is_grey(page: Any, images: list[dict] | None) -> bool:
     """Whether the page shows only greys: every image has one colour component, it
     has no vector drawings, and its text is invisible (an OCR layer) or grey. A
     scanned page then renders at a third of the memory; any doubt renders colour."""
     try:
-        images = page.get_image_info()
         if not images or any(info.get("colorspace") != 1 for info in images):
             return False
         if page.get_cdrawings():
