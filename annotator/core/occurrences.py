@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from annotator.core import names
 from annotator.core.model import DocumentKind
-from annotator.core.suggestions import Suggestion, _adjacent, _make, rejected_keys
+from annotator.core.name_runs import adjacent
+from annotator.core.suggestions import Suggestion, _make, rejected_keys
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
@@ -37,7 +38,7 @@ def occurrences(project: Project, quote: str, *, document_id: str | None = None,
             if names.word_key(tokens[i][2]) != keys[0]:
                 continue
             if n > 1 and (tuple(names.word_key(t[2]) for t in tokens[i:i + n]) != keys
-                          or not _adjacent(text, tokens, i, i + n)):
+                          or not adjacent(text, tokens, i, i + n)):
                 continue
             start, end = tokens[i][0], tokens[i + n - 1][1]
             if any(start < b and a < end for a, b in done):
