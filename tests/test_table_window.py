@@ -251,6 +251,7 @@ def test_the_untagged_first_rows_are_read_at_once_or_after_counting(project, mon
     """Descending, the untagged rows come first: read at once if found within BRIEF
     (their count then known if fewer than asked), else counted first; the same rows."""
     from annotator.core import table_window
+    from annotator.core import untagged as untagged_counts
 
     monkeypatch.setattr(table_window, "BRIEF", brief)
     monkeypatch.setattr(table_window, "_STEPS", 1)  # the clock looked at at once
@@ -263,6 +264,8 @@ def test_the_untagged_first_rows_are_read_at_once_or_after_counting(project, mon
                                 tag_ids=tags[:1 + i % 2] if i % 5 else [])
     want = oracle(project, None, "tags", True)
     for size in (3, 8, 12, 40):
+        untagged_counts._KNOWN.clear()  # each size as if first: counted by none before
+        table_window._COUNTED.clear()
         window = TableWindow(project, None, "tags", True)
         assert [r[0] for r in window.rows(0, size)] == want[:size], size
         untagged = window._segments[0]

@@ -34,11 +34,12 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from annotator.core import untagged
 from annotator.core.filters import AnnotationFilter, annotation_where, like_pattern
 from annotator.core.journal import stamp
 from annotator.core.overview import _TAGS, _sharing
 from annotator.core.table_words import word_candidates
-from annotator.core.tally import UNTAGGED, kept_count
+from annotator.core.tally import UNTAGGED, kept_untagged
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
@@ -83,7 +84,8 @@ class _Segment:
     #: a cheaper way to count it (SQL, args), counted before it is read: finding out
     #: that no annotation is untagged would otherwise read every one
     counted_by: tuple[str, list] | None = None
-    #: the name its count is kept under at close (annotator.core.tally.kept_count)
+    #: its count is the untagged annotations', kept at close (tally.kept_untagged) and
+    #: followed through edits (annotator.core.untagged)
     kept_as: str | None = None
 
 
@@ -377,10 +379,16 @@ class TableWindow:
         return ", ".join(f"{key} DESC" if desc else key for key in segment.order)
 
     def _kept(self, segment: _Segment) -> None:
-        """Its count as kept when the project was last closed, if it is kept and current
-        (annotator.core.tally.kept_count)."""
-        if segment.count is None and segment.kept_as:
-            segment.count = kept_count(self.project.conn, segment.kept_as)
+        """Its count without counting, if known at the journal's current stamp:
+        followed through the edits since it was last known (annotator.core.untagged),
+        or kept when the project was last closed (tally.kept_untagged)."""
+        if segment.count is None and segment.kept_as == "untagged":
+            path, now = str(self.project.path), stamp(self.project.conn)
+            segment.count = untagged.known(path, now)
+            if segment.count is None:
+                segment.count = kept_untagged(self.project.conn)
+                if segment.count is not None:
+                    untagged.remember(path, now, segment.count)
 
     def _count(self, segment: _Segment) -> int:
         self._kept(segment)
@@ -424,6 +432,8 @@ def _counted_once(project: Project, sql: str, args: list) -> int:
             return _COUNTED[key]
     n = project.conn.execute(sql, args).fetchone()[0]
     if stamp(project.conn) == before:
+        if sql == UNTAGGED:  # the base the edits are followed from
+            untagged.remember(str(project.path), before, n)
         with _COUNTED_LOCK:
             if len(_COUNTED) >= 16:
                 _COUNTED.pop(next(iter(_COUNTED)))

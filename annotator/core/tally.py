@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from annotator.core import journal
+from annotator.core import journal, untagged
 from annotator.core.codebook import tag_uses
 
 if TYPE_CHECKING:
@@ -81,8 +81,11 @@ def settle(project: Project) -> None:
         with project.transaction(record=False):  # derived: never an undo step
             text_lengths(conn, remember=True)  # only those not known yet
             if kept_count(conn, "untagged") is None:
+                n = untagged.follow(project, start=False)  # followed through the edits
+                if n is None:
+                    n = conn.execute(UNTAGGED).fetchone()[0]
                 conn.execute("INSERT OR REPLACE INTO tallies VALUES ('count', 'untagged', ?)",
-                             (conn.execute(UNTAGGED).fetchone()[0],))
+                             (n,))
     except sqlite3.Error:
         pass
 
@@ -95,6 +98,19 @@ def kept_count(conn: sqlite3.Connection, name: str) -> int | None:
         return None
     n = rows.get(("count", name))
     return n if isinstance(n, int) and n >= 0 else None
+
+
+def kept_untagged(conn: sqlite3.Connection) -> int | None:
+    """The untagged annotations' count kept at close, if current, and if there are at
+    least that many live annotations: a crafted ``tallies`` row under the right stamp
+    could otherwise make the table's sort by tags show rows that are not untagged
+    (checked by reading that many entries of an index, at most every live one)."""
+    n = kept_count(conn, "untagged")
+    if not n:
+        return n
+    live = conn.execute("SELECT count(*) FROM (SELECT 1 FROM annotations WHERE deleted = 0 "
+                        "LIMIT ?)", (n,)).fetchone()[0]
+    return n if live == n else None
 
 
 def _kept(conn: sqlite3.Connection, stamp: str) -> Tally | None:

@@ -17,10 +17,25 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from annotator.core.overview import ROW_STATE, ROW_TAGS
+from annotator.core.documents import page_for_offset
+from annotator.core.overview import (
+    ROW_AUTHOR,
+    ROW_DATE,
+    ROW_DOC,
+    ROW_DOC_ID,
+    ROW_ENTITY,
+    ROW_MODIFIED,
+    ROW_NOTE,
+    ROW_PAGE,
+    ROW_QUOTE,
+    ROW_START,
+    ROW_STATE,
+    ROW_TAGS,
+)
 
 if TYPE_CHECKING:
     from annotator.gui.panels.annotations_model import AnnotationsModel
+    from annotator.gui.project_model import ProjectModel
 
 #: Elided strings kept (text, width -> what fits); cleared when full.
 KEPT = 4000
@@ -33,6 +48,57 @@ _ACTIVE = QStyle.StateFlag.State_Active.value
 _DISABLED, _NORMAL, _INACTIVE = (QPalette.ColorGroup.Disabled, QPalette.ColorGroup.Normal,
                                  QPalette.ColorGroup.Inactive)
 _TEXT, _HIGHLIGHTED_TEXT = QPalette.ColorRole.Text, QPalette.ColorRole.HighlightedText
+
+
+class CellTexts:
+    """What a cell of the table says, from a row of core.table_window (a part of
+    AnnotationsModel: the model's ``data`` and the painter below read it)."""
+
+    m: ProjectModel
+    _alignments: dict[str, dict[int, int]] | None
+    _colors: dict[str, QColor]
+
+    def page_of(self, row: tuple) -> int | str:
+        if row[ROW_PAGE] is not None:
+            return row[ROW_PAGE]
+        if self._alignments is None:
+            self._alignments = {}
+            for link in self.m.p.documents.links():
+                if link.alignment:
+                    self._alignments.setdefault(link.source_id, link.alignment)
+        alignment = self._alignments.get(row[ROW_DOC_ID])
+        if alignment and row[ROW_START] is not None:
+            return page_for_offset(alignment, row[ROW_START]) or ""
+        return ""
+
+    def display(self, row: tuple, col: int) -> object:
+        if col == 0:
+            return row[ROW_DOC]
+        if col == 1:
+            return " ".join(row[ROW_QUOTE].split())
+        if col == 2:
+            return self.page_of(row)
+        if col == 3:
+            tags = row[ROW_TAGS].split(" ") if row[ROW_TAGS] else []
+            return ", ".join(self.m.tag_path(t) for t in tags if self.m.tag(t))
+        if col == 4:
+            return row[ROW_ENTITY] or ""
+        if col == 5:  # the normalised date (ISO 8601), sorts as text
+            return row[ROW_DATE] or ""
+        if col == 6:
+            return " ".join((row[ROW_NOTE] or "").split())
+        if col == 7:
+            return row[ROW_AUTHOR] or ""
+        return (row[ROW_MODIFIED] or "")[:16].replace("T", " ")
+
+    def _color(self, tags: str) -> QColor:
+        """The colour of an annotation with these tags, looked up once per painting."""
+        color = self._colors.get(tags)
+        if color is None:
+            if len(self._colors) > 1000:
+                self._colors.clear()
+            color = self._colors[tags] = QColor(self.m.color_for(tuple(tags.split(" "))))
+        return color
 
 
 class CellPainter(QStyledItemDelegate):
