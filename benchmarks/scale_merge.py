@@ -92,7 +92,8 @@ def _fresh(mine: Path, target: Path) -> None:
 
 
 def _child(code: str, *args: str) -> dict:
-    """Run ``code`` in a fresh process; its seconds and VmHWM (MB)."""
+    """Run ``code`` in a fresh process; its seconds, CPU seconds (user + sys: under
+    load on shared cores the wall time swings, the CPU much less) and VmHWM (MB)."""
     script = (
         "import json, sys, time\n"
         "t0 = time.perf_counter()\n"
@@ -100,7 +101,9 @@ def _child(code: str, *args: str) -> dict:
         "seconds = time.perf_counter() - t0\n"
         "hwm = next(int(l.split()[1]) for l in open('/proc/self/status') "
         "if l.startswith('VmHWM:')) / 1024\n"
-        "print(json.dumps({'seconds': seconds, 'rss_mb': hwm}))\n")
+        "import os\n"
+        "cpu = sum(os.times()[:2])\n"
+        "print(json.dumps({'seconds': seconds, 'cpu': cpu, 'rss_mb': hwm}))\n")
     out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True,
                          text=True, check=False, cwd=TREE)
     if out.returncode:
@@ -131,8 +134,10 @@ def measure(mine: Path, theirs: Path, work: Path, repeats: int) -> dict:
             runs[side].append(_child(code, str(target), str(theirs)))
             print(f"  {side}: {runs[side][-1]}", file=sys.stderr)
     out = {side: {"seconds": statistics.median(r["seconds"] for r in rs),
+                  "cpu": statistics.median(r["cpu"] for r in rs),
                   "rss_mb": max(r["rss_mb"] for r in rs)} for side, rs in runs.items()}
     out["ratio"] = out["ours"]["seconds"] / out["raw"]["seconds"]
+    out["cpu_ratio"] = out["ours"]["cpu"] / out["raw"]["cpu"]
     return out
 
 
@@ -179,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, r in results.items():
         print(f"merge {name:12s} ours {r['ours']['seconds']:7.2f} s {r['ours']['rss_mb']:6.0f} MB"
               f"   raw {r['raw']['seconds']:7.2f} s {r['raw']['rss_mb']:6.0f} MB"
-              f"   {r['ratio']:.2f}x")
+              f"   {r['ratio']:.2f}x (CPU {r['ours']['cpu']:.1f} / {r['raw']['cpu']:.1f} s"
+              f" = {r['cpu_ratio']:.2f}x)")
     return 0
 
 

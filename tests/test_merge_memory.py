@@ -36,6 +36,10 @@ try:
     merge_annotations.BATCH = 250
 except ImportError:  # the code before issue 17
     pass
+# the page cache a merge takes is a fixed bound too (merge.MERGE_CACHE_KB, 128 MB):
+# both files here fit in it whole, so it would measure their size; SQLite's default
+from annotator.core import merge as merging
+merging.MERGE_CACHE_KB = 2000
 project = Project.open(sys.argv[1], backup_now=False, author="Alice")
 report = merge(project, sys.argv[2], base=sys.argv[3] or None, backup=False).value
 project.close()

@@ -48,6 +48,8 @@ class AnnotationMerge(ThreeWay):
         self._text_cache: dict[tuple[str, str], str] = {}
         self._base_moved: dict[str, bool] = {}
         self.rowids: dict[str, int] = {}  # their rowid of each row of the current batch
+        #: ids of the rows of the current batch that passed :meth:`clean_sql`
+        self.sound: set[str] = set()
         self._indexed = "search_annotations" in {r[0] for r in self.c.execute(
             "SELECT name FROM main.sqlite_master WHERE type = 'table'")}
 
@@ -102,18 +104,21 @@ class AnnotationMerge(ThreeWay):
         """Their rows worth reading, BATCH at a time, with the last rowid read."""
         cols = [c for c in self.cols[table] if c != "data"]
         sel = ", ".join(f"substr({c}, 1, {_CAPS[c] + 1})" if c in _CAPS else c for c in cols)
+        sound = self.clean_sql(table)  # checked in SQL, one pass: not again in Python
         after = None
         while True:
             found = self.c.execute(
-                f"SELECT t.rowid, {sel} FROM theirs.{table} AS t WHERE "
+                f"SELECT t.rowid, CASE WHEN {sound} THEN 1 ELSE 0 END, {sel} "
+                f"FROM theirs.{table} AS t WHERE "
                 f"{'t.rowid > ? AND ' if after is not None else ''}{where} "
                 f"ORDER BY t.rowid LIMIT {BATCH}", () if after is None else (after,)).fetchall()
             if not found:
                 return
             after = found[-1][0]
-            rows = [dict(zip(cols, values[1:], strict=True)) for values in found]
+            rows = [dict(zip(cols, values[2:], strict=True)) for values in found]
             self.rowids.update((r["id"], values[0]) for r, values in zip(rows, found,
                                                                           strict=True))
+            self.sound = {r["id"] for r, values in zip(rows, found, strict=True) if values[1]}
             yield after, rows
             if len(found) < BATCH:
                 return
@@ -144,6 +149,7 @@ class AnnotationMerge(ThreeWay):
             self._batch(rows, pages)
         finally:
             self.rowids.clear()
+            self.sound = set()
 
     def _batch(self, rows: list[dict], pages: dict) -> None:
         mine = self.stamps([r["id"] for r in rows])
@@ -152,7 +158,9 @@ class AnnotationMerge(ThreeWay):
             if row["id"] in mine and self.spoiled("annotations", row):
                 continue
             try:
-                row = self.checked_annotation(self.clean("annotations", row), pages)
+                row = self.clean_row(row) if row["id"] in self.sound else \
+                    self.clean("annotations", row)
+                row = self.checked_annotation(row, pages)
             except Reject as exc:
                 self.reject("annotations", row, str(exc))
                 continue
@@ -297,7 +305,11 @@ class AnnotationMerge(ThreeWay):
         c.execute("INSERT OR IGNORE INTO main.annotation_tags SELECT t.annotation_id, m.ours "
                   "FROM temp.merge_ids i CROSS JOIN theirs.annotations a ON a.rowid = i.rid "
                   "CROSS JOIN theirs.annotation_tags t ON t.annotation_id = a.id "
-                  "JOIN temp.merge_map m ON m.kind = 'tags' AND m.theirs = t.tag_id")
+                  "JOIN temp.merge_map m ON m.kind = 'tags' AND m.theirs = t.tag_id "
+                  # in the order of our key: each page of it written once a batch, not
+                  # once a row (their rowids come in random id order; 5.3 -> 1.8 s at
+                  # 100k, the raw block copies the table in key order)
+                  "ORDER BY t.annotation_id")
         # their keys, as JSON built by SQLite and written into the journal at once
         journal("annotations", KeysInSQL(
             "SELECT json_group_array(json_array(a.id)) FROM temp.merge_ids i "
