@@ -349,8 +349,8 @@ COMMANDS = {"new": cmd_new, "import": cmd_import, "info": cmd_info, "link": cmd_
 
 #: The modules that add commands, each with ``add_parsers(sub)`` and ``COMMANDS``: the
 #: one list both the parser and the dispatch read (imported when a command runs).
-COMMAND_MODULES = ("cli_annotations", "cli_exchange", "cli_research", "cli_history", "cli_team", "cli_ocr",
-                   "cli_merge", "cli_alignment", "cli_relations", "cli_care")
+COMMAND_MODULES = ("cli_annotations", "cli_exchange", "cli_research", "cli_history",
+                   "cli_team", "cli_ocr", "cli_merge", "cli_alignment", "cli_relations", "cli_care")
 
 
 def command_modules() -> list:
@@ -359,7 +359,7 @@ def command_modules() -> list:
     return [importlib.import_module(f"annotator.{name}") for name in COMMAND_MODULES]
 
 
-# -- helpers (shared with the command modules) ------------------------------
+# -- helpers (shared with the command modules) ---------------------------------------
 
 
 def resolve_filters(project, *, doc: str | None = None, tag: str | None = None,
