@@ -2,7 +2,9 @@
 project, as the scholar meets it (issue 17: "fills without a GUI freeze over 50 ms").
 The longest gap between ticks of a 5 ms timer on the GUI thread while the panel
 counts and shows its first rows, scrolls to the middle and the end, is sorted by each
-column both ways and filtered by a common and a rare word; the time until the rows
+column both ways, edited and undone while sorted by tags (descending: the
+untagged annotations, whose count an edit changes, come first) and filtered by a
+common and a rare word; the time until the rows
 asked for are shown, and until they are counted too (with what the status said when
 the first rows were shown: a partial count must say so), and the GUI thread's longest
 CPU time in one event (what our code costs it, whatever else the machine runs). Opens
@@ -98,6 +100,16 @@ def main(argv: list[str] | None = None) -> int:
     bar.setValue(0)  # sorted by tags again: the untagged counted once per journal stamp
     step("sort tags down again", lambda: header.setSortIndicator(
         3, Qt.SortOrder.DescendingOrder), lambda: 0)
+    # an edit while sorted by tags, descending (the untagged rows first): the time
+    # until the table is counted again; then sorted again, and the edit undone
+    p = model.p
+    first = table.index(0, 0).data(Qt.ItemDataRole.UserRole)
+    step("untag the first row, tags down", lambda: model.do(
+        "Untag", p.annotations.update, first, tag_ids=[]), lambda: 0, lambda: table.counted)
+    step("sort tags down after an edit", lambda: (
+        header.setSortIndicator(3, Qt.SortOrder.AscendingOrder),
+        header.setSortIndicator(3, Qt.SortOrder.DescendingOrder)), lambda: 0)
+    step("undo it, tags down", model.undo_stack.undo, lambda: 0, lambda: table.counted)
     header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
     common, rare = common_and_rare()
     for name, word in (("filter common word", common), ("filter rare word", rare)):

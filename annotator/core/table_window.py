@@ -413,6 +413,11 @@ class TableWindow:
                     f"ORDER BY {self._order(segment, reverse=True)} LIMIT ? OFFSET ?",
                     [*segment.args, last - offset, n - last]).fetchall()
                 return [r[0] for r in reversed(rows)]
+        if segment.count is not None:  # no more than it holds: looking for rows that
+            # are not there reads to its end (the untagged ones: every annotation)
+            size = min(size, segment.count - offset)
+            if size <= 0:
+                return []
         rows = self.project.conn.execute(
             f"SELECT a.rowid FROM {segment.source} WHERE {segment.where} "
             f"ORDER BY {self._order(segment)} LIMIT ? OFFSET ?",

@@ -372,9 +372,11 @@ class AnnotationsModel(CellTexts, QAbstractTableModel):
         self._asked.clear()
         self._windows.clear()
         self._fresh_window()
-        if held and held[0][0] and self._reader is not None:
+        if held and (held[0][0] or self._order()[0] == "tags") and self._reader is not None:
             # a window deep in the table: reading it again here meant counting the rows
-            # before it (0.2-0.7 s at 1M on every edit). The reader counts and reads it
+            # before it (0.2-0.7 s at 1M on every edit); sorted by tags, the first rows
+            # too (a few untagged among a million are found by reading every one, 2.8 s
+            # at 1M after untagging one where none were). The reader counts and reads it
             # again; the rows stay shown as they were until then (a few ms); if they
             # moved, the view is reset when the answer comes (_settle_order)
             first, window = held[0]
