@@ -35,6 +35,10 @@ TABLE_ACTIONS = ("table_first_rows", "table_middle", "table_end",
                  "filter_rare_count")
 ACTIONS = ("open", "info", "search_common", "search_rare", "search_read_only_cli",
            *TABLE_ACTIONS)
+#: Sorted by tags, descending, after an edit (the untagged count followed through it,
+#: core.untagged; "_counted": as before, counted afresh). They write (an annotation
+#: untagged, then undone): only with ``--action`` on a copy, never in run_scale.
+EDIT_ACTIONS = ("sort_tags_desc_after_edit", "sort_tags_desc_after_edit_counted")
 BIG_TEXT_ACTIONS = ("search_common", "search_rare")
 REPEATS = 3
 
@@ -71,6 +75,8 @@ def action(name: str, path: Path) -> float:
     from annotator.core.project import Project
 
     common, rare = common_and_rare()
+    if name in EDIT_ACTIONS:
+        return edit_action(name, path)
     if name in TABLE_ACTIONS:
         return table_action(name, path, common, rare)
     t0 = time.perf_counter()
@@ -123,6 +129,38 @@ def table_action(name: str, path: Path, common: str, rare: str) -> float:
         return time.perf_counter() - t0
     finally:
         reader.close()
+
+
+def edit_action(name: str, path: Path) -> float:
+    """The workbench sorted by tags, descending: its first window read once (the
+    untagged count kept at close), an annotation untagged (the GUI's connection
+    follows the count, core.untagged.follow), then the seconds the table's reader
+    connection takes to count and read the first window again. Undone afterwards."""
+    from annotator.core import overview, untagged
+    from annotator.core.project import Project
+    from annotator.core.table_window import TableWindow
+
+    with Project.open(path, backup_now=False) as project:
+        untagged.follow(project)
+        reader = overview.reader(path)
+        try:
+            TableWindow(reader, None, "tags", True).rows(0, 1000)
+            first = project.conn.execute(
+                "SELECT annotation_id FROM annotation_tags ORDER BY annotation_id DESC "
+                "LIMIT 1").fetchone()[0]
+            with project.transaction("Untag"):
+                project.annotations.update(first, tag_ids=[])
+            if not name.endswith("_counted"):
+                untagged.follow(project)  # what the table's model does after an edit
+            t0 = time.perf_counter()
+            window = TableWindow(reader, None, "tags", True)
+            rows = window.rows(0, 1000)
+            assert window.count() and rows, name
+            seconds = time.perf_counter() - t0
+        finally:
+            reader.close()
+            project.undo()
+    return seconds
 
 
 def measure(name: str, path: Path) -> dict:
