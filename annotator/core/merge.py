@@ -44,7 +44,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from annotator.core import backups, codebook, merge_base, merge_undo, schema, verified
+from annotator.core import (
+    backups,
+    codebook,
+    merge_base,
+    merge_undo,
+    schema,
+    search_index,
+    verified,
+)
 from annotator.core.annotation_import.project_relations import merge_relations
 from annotator.core.annotation_import.project_rows import garbled_text, stale_index
 from annotator.core.annotation_import.project_tables import RowMerger
@@ -339,8 +347,9 @@ def _attach(conn: sqlite3.Connection, snapshot: Path, alias: str, name: str) -> 
 #: a merge inserts rows in their order into every index of ours, so each page of an
 #: index is met again and again; with the default cache each meeting was a write to
 #: the WAL and a read back (at 100k annotations, 8.7 -> 2.5 s for the rows alone).
-#: Pages are taken as they are needed: a small merge takes little of it (issue 17)
-MERGE_CACHE_KB = 128 * 1024
+#: Pages are taken as they are needed: a small merge takes little of it. 96 MB: the
+#: three-way merge of 1M edited annotations peaked at 361 MB without it (issue 17: 500)
+MERGE_CACHE_KB = 96 * 1024
 
 
 @contextmanager
@@ -364,8 +373,11 @@ def _merge_snapshot(project: Project, other: Path, checked: tuple[Path, int],
     snapshot, version = checked
     conn = project.conn
     with roomy_cache(conn):
-        return _merge_attached(project, other, checked, report, backup, progress, ancestor,
-                               watch)
+        result = _merge_attached(project, other, checked, report, backup, progress,
+                                 ancestor, watch)
+        if report.changeset is not None:  # what it brought in, indexed for search now,
+            search_index.settle(project)  # with the cache: a close would do it without
+        return result
 
 
 def _merge_attached(project: Project, other: Path, checked: tuple[Path, int],
