@@ -243,3 +243,23 @@ def test_word_boxes_read_as_a_list():
     assert type(again) is list and again == words
     with pytest.raises(TypeError):
         hash(words)
+
+
+def test_the_project_stores_the_words_and_text_of_the_reference(tmp_path):
+    """What a project stores (pages.words as JSON, pages.text) from the columns is
+    what the word-by-word reference gives, turned page and cleaned words included."""
+    from annotator.core.project import Project
+
+    lines = [((20, 50), "Paris, 17 June 1927: élan, ﬁn", 11), ((30, 90), "turned", 9, 90),
+             ((20, 150), "a\x00b second  line", 11)]
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(_page_with(lines, rotation=90))
+    expected = reference(path.read_bytes())
+    with Project.create(tmp_path / "p.annot", "P", author="T") as project:
+        doc = project.documents.import_file(path).value.document
+        stored = project.conn.execute(
+            "SELECT text, words FROM pages WHERE document_id = ? ORDER BY number",
+            (doc.id,)).fetchall()
+    assert [(text, words) for text, words in stored] == [
+        (text, dumps([list(w) for w in words])) for text, words, _ in expected]
+    assert any(words != "[]" for _, words in stored)
