@@ -88,10 +88,17 @@ def scan_open(ctx: Context) -> list[Result]:
     path, doc_id = _scan_project(ctx)
     found = _check(probe(ctx, "scan_open", {"project": str(path), "doc_id": doc_id,
                                             "repeats": ctx.reps(7, 3)}))
+    cpu = ""
+    if found.get("ours_cpu") and found.get("raw_cpu"):
+        rounds = statistics.median(o / r for o, r in zip(found["ours_cpu"], found["raw_cpu"],
+                                                         strict=False))
+        cpu = (f"; process CPU {statistics.median(found['ours_cpu']) * 1e3:.1f} vs "
+               f"{statistics.median(found['raw_cpu']) * 1e3:.1f} ms, per-round {rounds:.2f}x")
     return [Result.from_samples(
         f"open {ctx.scale.scan_pages}-page scan to page 1 painted", found["ours"],
         found["raw"], 1.5, note=f"gui.scan_view.ScanView; raw reads the bytes from the "
-                                f"project file too; both at {found['dpi']} dpi")]
+                                f"project file too (and shows nothing); both at "
+                                f"{found['dpi']} dpi{cpu}")]
 
 
 def scan_revisit(ctx: Context) -> list[Result]:
