@@ -276,9 +276,9 @@ def _import_in_encoding(project, path: str, args):
     annotations re-anchored) instead of being reported as already there."""
     import hashlib
 
-    from annotator.core.documents import ImportReport, PreparedImport
     from annotator.core.errors import ImportFailed
     from annotator.core.importers import read_source
+    from annotator.core.prepared_import import ImportReport, PreparedImport
 
     try:
         source = read_source(path, password=args.password, encoding=args.encoding)

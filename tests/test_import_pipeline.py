@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from annotator.core.documents import PreparedImport, prepare_bytes, prepare_import
 from annotator.core.errors import ImportFailed, PasswordRequired
+from annotator.core.prepared_import import PreparedImport, prepare_bytes, prepare_import
 
 TEXT = "Paris, 17 June 1927. Briand met Stresemann at Locarno."
 

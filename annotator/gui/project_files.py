@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QStatusBar, QWidget
 
-    from annotator.core.documents import ImportReport
+    from annotator.core.prepared_import import ImportReport
     from annotator.gui.desk import Desk
     from annotator.gui.dialogs.service import Dialogs
     from annotator.gui.project_model import ProjectModel

@@ -32,8 +32,8 @@ from annotator.core.iiif.net import MAX_MANIFEST_BYTES, Web, check_url
 
 if TYPE_CHECKING:
     from annotator.core.changes import OpResult
-    from annotator.core.documents import ImportReport, PreparedImport
     from annotator.core.importers.base import ImportedSource
+    from annotator.core.prepared_import import ImportReport, PreparedImport
     from annotator.core.project import Project
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
@@ -108,7 +108,7 @@ def prepare_iiif(ref: str, download_root: Path, *, size: str = "max", web: Web |
                  progress: FetchProgress = None, cancelled=None) -> PreparedIIIF:
     """Read the manifest and fetch its pages (resuming in ``download_root``); never
     touches a project."""
-    from annotator.core.documents import PreparedImport
+    from annotator.core.prepared_import import PreparedImport
 
     web = web or Web()
     manifest, url, warnings = read_manifest(ref, web)
@@ -266,7 +266,7 @@ def import_report(project: Project, ref: str, *, size: str = "max",
                   web: Web | None = None) -> ImportReport:
     """:func:`import_iiif` as one line of an import batch: a failure is reported (the
     project untouched, the pages fetched kept for the next try), never raised."""
-    from annotator.core.documents import ImportReport
+    from annotator.core.prepared_import import ImportReport
 
     try:
         return import_iiif(project, ref, size=size, web=web).value

@@ -3,7 +3,7 @@
 The slow part (reading a PDF's pages and text layer) runs in a worker thread, which
 never touches the project: it hands each parsed file to the GUI thread, which writes
 it. Both halves are core's, the very path the command line's ``import`` takes
-(``documents.prepare_import``, then ``DocumentStore.store_import``). A bad file is
+(``prepared_import.prepare_import``, then ``DocumentStore.store_import``). A bad file is
 reported and never stops the others (each is written in a savepoint of its own);
 an encrypted PDF asks for its password. The whole batch is one action of the change
 journal, so Edit ▸ Undo (or ``annotator undo``) removes the documents it added and
@@ -19,8 +19,8 @@ from PySide6.QtCore import QEventLoop, Qt, QThread, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from annotator.core.changes import OpChanges
-from annotator.core.documents import ImportReport, PreparedImport, prepare_import
 from annotator.core.errors import ImportFailed
+from annotator.core.prepared_import import ImportReport, PreparedImport, prepare_import
 from annotator.gui.dialogs.service import Dialogs
 from annotator.gui.project_model import ProjectModel
 
