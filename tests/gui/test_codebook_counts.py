@@ -82,3 +82,16 @@ def test_uses_follow_tag_untag_delete_undo_redo(window, qtbot, project_path):
         window.menus.redo.trigger()
         agrees()
     assert panel.when_shown.runs == full_counts  # followed, never counted afresh
+
+
+def test_uses_in_the_hundred_thousands_are_shown_whole(window, qtbot):
+    """At a million annotations a tag has six-figure uses: the column widens to them
+    rather than eliding them to "11…" (seen at 1M under Xvfb)."""
+    panel = window.codebook
+    window.docks["codebook"].raise_()
+    qtbot.waitUntil(lambda: panel.counts is not None)
+    panel.counts = {item.data(0, Qt.ItemDataRole.UserRole): 1_135_287
+                    for item in panel._all_items()}
+    panel._show_counts(None)
+    metrics = panel.tree.fontMetrics()
+    assert panel.tree.columnWidth(2) >= metrics.horizontalAdvance("1135287")

@@ -206,6 +206,7 @@ class CodebookPanel(QWidget):
             if tag_ids is None or tag_id in tag_ids:
                 item.setText(2, str(counts.get(tag_id, 0)))
         self._loading = False
+        self.tree.resizeColumnToContents(2)  # counts in the hundred thousands: never "11…"
 
     def _all_items(self) -> list[QTreeWidgetItem]:
         out, stack = [], [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
