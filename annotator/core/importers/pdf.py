@@ -80,9 +80,11 @@ def _open(pymupdf: Any, data: bytes, password: str | None) -> tuple[Any, bool]:
     return doc, needs_pass
 
 
-def _layout(doc: Any, index: int, warnings: list[str]) -> tuple[Any, Any, bool]:
-    """A page's shown size, its rotation (None: upright) and whether it shows images;
-    read from the page's dictionaries, without running its content."""
+def _layout(doc: Any, index: int, warnings: list[str]) -> tuple[Any, Any, Any, bool]:
+    """A page, its shown size, its rotation (None: upright) and whether it shows
+    images; read from the page's dictionaries, without running its content. The page
+    is kept for reading its text (loading it again cost ~2 % of a text PDF's import;
+    ~1.6 KB a page held): images blanked later are blanked for it too."""
     try:
         page = doc.load_page(index)
         rect = page.rect
@@ -96,7 +98,7 @@ def _layout(doc: Any, index: int, warnings: list[str]) -> tuple[Any, Any, bool]:
             warnings.append(f"page {index + 1} holds an image of {image[2]} x {image[3]} "
                             "pixels; it may be slow to display")
             break
-    return rect, rotate, bool(images)
+    return page, rect, rotate, bool(images)
 
 
 def _blank_images(doc: Any) -> None:
@@ -115,14 +117,13 @@ def _blank_images(doc: Any) -> None:
             continue
 
 
-def _text(pymupdf: Any, doc: Any, index: int, rotate: Any, has_images: bool,
-          warnings: list[str]) -> tuple[str, list, bool]:
+def _text(page: Any, index: int, rotate: Any, has_images: bool,
+          warnings: list[str]) -> tuple[str, Sequence[tuple], bool]:
     """A page's text, its word boxes in the shown (rotated) page, and whether it is a
     scan: no words, and images (listed, or inline ones, which get_images() does not
     list: looking for those runs the page again, so only where none is listed)."""
     text, words = "", []
     try:
-        page = doc.load_page(index)
         textpage = page.get_textpage()
         # the text page's own extractors: Page.get_text's Python wrapper cost ~10 %
         found = textpage.extractWORDS()
@@ -182,12 +183,12 @@ def _printed_text(textpage: Any, letters: int) -> str | None:
     return text.replace("\n\n", "\n")
 
 
-def _word_boxes(box: Any, texts: Sequence[str], joined: str,
+def _word_boxes(box: Sequence[Sequence[float]], texts: Sequence[str], joined: str,
                 rotate: Any) -> Sequence[tuple]:
     """(x0, y0, x1, y1, word) rounded to 0.01 pt, in the shown (rotated) page, from
     the columns of MuPDF's word tuples (in unrotated page space, ``box``), their
-    words and those joined by line breaks. The coordinates stay one numpy array
-    until something reads the words (``WordBoxes``): a Python loop over 150k words
+    words and those joined by line breaks. The coordinates stay columns until
+    something reads the words (``WordBoxes``): a Python loop over 150k words
     (a Rect per word, then round() per coordinate) was most of a text PDF's import
     (issue 17: 2.2x the bare extraction), and the 150k tuples another ~10 %."""
     if not texts:
@@ -196,7 +197,7 @@ def _word_boxes(box: Any, texts: Sequence[str], joined: str,
         import numpy
 
         a, b, c, d, e, f = (rotate.a, rotate.b, rotate.c, rotate.d, rotate.e, rotate.f)
-        xa, ya, xb, yb = box
+        xa, ya, xb, yb = numpy.array(box, numpy.float64)
         xs = (a * xa + c * ya + e, a * xb + c * yb + e)
         ys = (b * xa + d * ya + f, b * xb + d * yb + f)
         box = numpy.array((numpy.minimum(*xs), numpy.minimum(*ys),
@@ -216,12 +217,13 @@ def _encodes(text: str) -> bool:
     return True
 
 
-def _pages(pymupdf: Any, doc: Any, count: int, warnings: list[str]) -> list[ImportedPage]:
+def _pages(doc: Any, count: int, warnings: list[str]) -> list[ImportedPage]:
     layouts = [_layout(doc, i, warnings) for i in range(count)]
     _blank_images(doc)
     pages = []
-    for index, (rect, rotate, has_images) in enumerate(layouts):
-        text, words, is_scan = _text(pymupdf, doc, index, rotate, has_images, warnings)
+    for index, (page, rect, rotate, has_images) in enumerate(layouts):
+        layouts[index] = None  # the page goes once its text is read
+        text, words, is_scan = _text(page, index, rotate, has_images, warnings)
         pages.append(ImportedPage(number=index + 1, width=round(rect.width, 2),
                                   height=round(rect.height, 2), text=text, words=words,
                                   is_scan=is_scan))
@@ -273,7 +275,7 @@ def read_pdf(filename: str, data: bytes, password: str | None = None) -> Importe
                                f"to {MAX_PAGES:,} pages — split it first.")
         warnings: list[str] = []
         with gc_paused():  # 150k word tuples are no garbage: no collection over them
-            pages = _pages(pymupdf, doc, count, warnings)
+            pages = _pages(doc, count, warnings)
         repaired = bool(getattr(doc, "is_repaired", False))
         mupdf_said = pymupdf.TOOLS.mupdf_warnings(reset=True) or ""
         if repaired or "repair" in mupdf_said.lower():
