@@ -263,3 +263,17 @@ def test_the_project_stores_the_words_and_text_of_the_reference(tmp_path):
     assert [(text, words) for text, words in stored] == [
         (text, dumps([list(w) for w in words])) for text, words, _ in expected]
     assert any(words != "[]" for _, words in stored)
+
+
+def test_a_page_loaded_before_the_images_are_blanked_runs_them_blanked():
+    """The layout pass loads each page once and keeps it for its text: the text run
+    of a page loaded before blanking must meet the blanked images too."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=200, height=200)
+    page.insert_image(pymupdf.Rect(10, 10, 110, 110),
+                      pixmap=pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, 64, 48), 0))
+    doc = pymupdf.open(stream=doc.tobytes(), filetype="pdf")
+    loaded = doc.load_page(0)
+    assert [(i["width"], i["height"]) for i in loaded.get_image_info()] == [(64, 48)]
+    importer._blank_images(doc)
+    assert {(i["width"], i["height"]) for i in loaded.get_image_info()} == {(1, 1)}
