@@ -385,6 +385,10 @@ class TableWindow:
         if segment.count is None and segment.kept_as == "untagged":
             path, now = str(self.project.path), stamp(self.project.conn)
             segment.count = untagged.known(path, now)
+            among = untagged.candidates(path, now) if segment.count else None
+            if among is not None:  # the few untagged are among these: read by key
+                segment.where += f" AND a.id IN ({','.join('?' * len(among))})"
+                segment.args = [*segment.args, *among]
             if segment.count is None:
                 segment.count = kept_untagged(self.project.conn)
                 if segment.count is not None:

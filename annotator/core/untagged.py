@@ -40,7 +40,12 @@ SAMPLES = 32
 #: Exact counts remembered per (project file, journal stamp).
 REMEMBERED = 64
 
+#: Annotations written (added, restored, a tagging taken away) kept by id while fewer
+#: than this: those that may have become untagged since the watch began
+TOUCHED = 5000
+
 _KNOWN: dict[tuple[str, str], int] = {}
+_CANDIDATES: dict[tuple[str, str], tuple[str, ...]] = {}
 _KNOWN_LOCK = threading.Lock()  # the GUI's thread and the table's reader thread
 
 
@@ -79,24 +84,29 @@ def _triggers() -> dict[str, str]:
     a write that nests others (REPLACE deletes the row it replaces, with recursive
     triggers on) is summed right, where a BEFORE/AFTER pair would count twice."""
     moved = "BEGIN UPDATE untagged_watch SET moved = moved {} ({}); END"
+    # and the annotation, which may be untagged now (see candidates)
+    may = ("BEGIN UPDATE untagged_watch SET moved = moved {} ({}); "
+           "INSERT OR IGNORE INTO untagged_touched SELECT {} FROM untagged_watch "
+           f"WHERE touched < {TOUCHED}; UPDATE untagged_watch SET touched = touched + 1; END")
     broken = "BEGIN UPDATE untagged_watch SET broken = broken + 1; END"
     holds = "EXISTS (SELECT 1 FROM main.annotation_tags WHERE tag_id = {})"
     on_a, on_t = "ON main.annotations", "ON main.annotation_tags"
     return {
         # an id that is NULL: UNTAGGED's NOT IN then drops every tagging: not summed
         "untagged_a_insert": f"AFTER INSERT {on_a} WHEN NEW.id IS NOT NULL "
-                             f"{moved.format('+', _annotation('NEW'))}",
+                             f"{may.format('+', _annotation('NEW'), 'NEW.id')}",
         "untagged_a_delete": f"AFTER DELETE {on_a} WHEN OLD.id IS NOT NULL "
                              f"{moved.format('-', _annotation('OLD'))}",
         "untagged_a_update": f"AFTER UPDATE OF id, deleted {on_a} WHEN NEW.id IS NOT NULL "
-                             "AND OLD.id IS NOT NULL " + moved.format(
-                                 "+", f"{_annotation('NEW')} - {_annotation('OLD')}"),
+                             "AND OLD.id IS NOT NULL " + may.format(
+                                 "+", f"{_annotation('NEW')} - {_annotation('OLD')}", "NEW.id"),
         "untagged_a_null_insert": f"AFTER INSERT {on_a} WHEN NEW.id IS NULL {broken}",
         "untagged_a_null_delete": f"AFTER DELETE {on_a} WHEN OLD.id IS NULL {broken}",
         "untagged_a_null_update": f"AFTER UPDATE OF id, deleted {on_a} WHEN NEW.id IS NULL "
                                   f"OR OLD.id IS NULL {broken}",
         "untagged_t_insert": f"AFTER INSERT {on_t} {moved.format('-', _tagging('NEW'))}",
-        "untagged_t_delete": f"AFTER DELETE {on_t} {moved.format('+', _tagging('OLD'))}",
+        "untagged_t_delete": f"AFTER DELETE {on_t} "
+                             f"{may.format('+', _tagging('OLD'), 'OLD.annotation_id')}",
         # never done by the workbench: counted afresh after it
         "untagged_t_update": f"AFTER UPDATE OF annotation_id, tag_id {on_t} WHEN "
                              "NEW.annotation_id IS NOT OLD.annotation_id OR NEW.tag_id "
@@ -132,9 +142,10 @@ _WATCHES: weakref.WeakKeyDictionary[Project, _Watch] = weakref.WeakKeyDictionary
 def watch(conn: sqlite3.Connection) -> None:
     """Start keeping the movement on this (writable) connection."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS untagged_watch "
-                 "(moved INTEGER NOT NULL, broken INTEGER NOT NULL)")
+                 "(moved INTEGER NOT NULL, broken INTEGER NOT NULL, touched INTEGER NOT NULL)")
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS untagged_touched (id PRIMARY KEY)")
     if conn.execute("SELECT count(*) FROM temp.untagged_watch").fetchone()[0] == 0:
-        conn.execute("INSERT INTO temp.untagged_watch VALUES (0, 0)")
+        conn.execute("INSERT INTO temp.untagged_watch VALUES (0, 0, 0)")
     for name, body in TRIGGERS.items():
         conn.execute(f"CREATE TEMP TRIGGER IF NOT EXISTS {name} {body}")
 
@@ -147,6 +158,7 @@ def unwatch(project: Project) -> None:
         for name in TRIGGERS:
             project.conn.execute(f"DROP TRIGGER IF EXISTS temp.{name}")
         project.conn.execute("DROP TABLE IF EXISTS temp.untagged_watch")
+        project.conn.execute("DROP TABLE IF EXISTS temp.untagged_touched")
 
 
 def known(path: str, at: str) -> int | None:
@@ -155,19 +167,32 @@ def known(path: str, at: str) -> int | None:
         return _KNOWN.get((path, at))
 
 
-def remember(path: str, at: str, n: int) -> None:
-    """An exact count at a stamp (counted, kept at close, or followed from one)."""
+def candidates(path: str, at: str) -> tuple[str, ...] | None:
+    """Annotation ids that hold every untagged one at this stamp, if known: there were
+    none when the count was last known and these are the ones written since. The
+    table reads the untagged rows among them (a few among a million are otherwise
+    found by reading every annotation: ~1 s at 1M)."""
+    with _KNOWN_LOCK:
+        return _CANDIDATES.get((path, at))
+
+
+def remember(path: str, at: str, n: int, among: tuple[str, ...] | None = None) -> None:
+    """An exact count at a stamp (counted, kept at close, or followed from one), and
+    the ids that hold the untagged ones, if known."""
     with _KNOWN_LOCK:
         _KNOWN.pop((path, at), None)
         _KNOWN[(path, at)] = n
+        if among is not None:
+            _CANDIDATES[(path, at)] = among
         while len(_KNOWN) > REMEMBERED:
-            _KNOWN.pop(next(iter(_KNOWN)))
+            _CANDIDATES.pop(gone := next(iter(_KNOWN)), None)
+            _KNOWN.pop(gone)
 
 
 def follow(project: Project, *, start: bool = True) -> int | None:
     """Sample the movement of a writable project's connection now (between actions,
-    on the thread that writes; ``start``: watching it from now if it was not) and return the count at the current stamp if it can
-    be told without counting: remembered (counted, or kept at close and read by the
+    on the thread that writes; ``start``: watching it from now if it was not) and
+    return the count at the current stamp if it can be told without counting: remembered (counted, or kept at close and read by the
     table), or a remembered count at an earlier sample plus the movement since. The
     result is remembered for the table's reader thread."""
     conn = project.conn
@@ -179,7 +204,8 @@ def follow(project: Project, *, start: bool = True) -> int | None:
             return None
         watch(conn)
         w = _WATCHES[project] = _Watch(conn)
-    moved, broken = conn.execute("SELECT moved, broken FROM temp.untagged_watch").fetchone()
+    moved, broken, touched = conn.execute(
+        "SELECT moved, broken, touched FROM temp.untagged_watch").fetchone()
     if conn.execute("SELECT 1 FROM annotations WHERE id IS NULL LIMIT 1").fetchone():
         return None  # UNTAGGED's NOT IN drops every tagging then: no share is an
         # annotation's own (a crafted file only)
@@ -187,14 +213,17 @@ def follow(project: Project, *, start: bool = True) -> int | None:
     if epoch != w.epoch:  # another connection wrote, or a tag's share was not summed
         w.epoch, w.samples = epoch, []
     now, path = stamp(conn), str(project.path)
-    n = known(path, now)
+    n, among = known(path, now), None
     if n is None:
         for then, moved_then in reversed(w.samples):
             base = known(path, then)
             if base is not None:
                 n = base + moved - moved_then
+                if base == 0 and touched < TOUCHED:  # untagged now: among those written
+                    among = tuple(r[0] for r in conn.execute(
+                        "SELECT id FROM temp.untagged_touched"))
                 break
     w.samples = [s for s in w.samples if s[0] != now][-(SAMPLES - 1):] + [(now, moved)]
     if n is not None:
-        remember(path, now, n)
+        remember(path, now, n, among)
     return n
