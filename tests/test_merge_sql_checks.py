@@ -142,6 +142,10 @@ def test_wrong_values_in_rows_copied_in_bulk_are_refused_and_the_rest_comes_in(
              new[4]: ("end_offset = 2199023255553", "end_offset is out of range")}
     _tamper(bob, "PRAGMA ignore_check_constraints = ON",
             *(f"UPDATE annotations SET {sql} WHERE id = '{i}'" for i, (sql, _) in wrong.items()))
+    # and one whose note is not UTF-8: its batch is read again, the note marked, and
+    # the row comes in repaired (U+FFFD), not copied raw, and said so
+    _tamper(bob, f"UPDATE annotations SET note = CAST(X'68697366' || X'FF' AS TEXT) "
+                 f"WHERE id = '{new[5]}'")
     before = p.conn.execute("SELECT * FROM annotations ORDER BY id").fetchall()
     checked: list[str] = []
     real = RowStore.clean
@@ -155,6 +159,9 @@ def test_wrong_values_in_rows_copied_in_bulk_are_refused_and_the_rest_comes_in(
     assert not have & set(wrong)
     assert set(new) - set(wrong) <= have
     assert report.added["annotations"] == len(new) - len(wrong)
+    assert p.conn.execute("SELECT note FROM annotations WHERE id = ?",
+                          (new[5],)).fetchone()[0] == "hisf\ufffd"
+    assert any(n.startswith(f"annotations {new[5]}") and "U+FFFD" in n for n in report.notes)
     assert sorted(c for c in checked if c in new) == sorted(wrong)  # the rest by SQL
     assert all(row in p.conn.execute("SELECT * FROM annotations ORDER BY id").fetchall()
                for row in before)  # ours as they were

@@ -16,6 +16,7 @@ document and a few are kept, never all of them.
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from collections.abc import Callable
 
@@ -29,6 +30,8 @@ from annotator.core.util import loads
 
 #: their annotations read per batch
 BATCH = 5000
+#: their tags of rows copied by SQL written per statement (copy_tags)
+TAG_STRETCH = 50_000
 #: ids of new rows copied by SQL that the report's OpChanges names: more than any view
 #: redraws one by one (they reload above 1,000), not the million of a large merge
 #: (125 MB at 1M, issue 17); the counts are whole, and the search index is told in SQL
@@ -107,11 +110,11 @@ class AnnotationMerge(ThreeWay):
         sound = self.clean_sql(table)  # checked in SQL, one pass: not again in Python
         after = None
         while True:
-            found = self.c.execute(
+            found = self.fetched(
                 f"SELECT t.rowid, CASE WHEN {sound} THEN 1 ELSE 0 END, {sel} "
                 f"FROM theirs.{table} AS t WHERE "
                 f"{'t.rowid > ? AND ' if after is not None else ''}{where} "
-                f"ORDER BY t.rowid LIMIT {BATCH}", () if after is None else (after,)).fetchall()
+                f"ORDER BY t.rowid LIMIT {BATCH}", () if after is None else (after,))
             if not found:
                 return
             after = found[-1][0]
@@ -122,6 +125,23 @@ class AnnotationMerge(ThreeWay):
             yield after, rows
             if len(found) < BATCH:
                 return
+
+    def fetched(self, sql: str, args: tuple) -> list[tuple]:
+        """The rows of a query on their file, text decoded by sqlite3 itself (strict
+        UTF-8, as garbled_text decodes it) when all of it is UTF-8, the usual case; a
+        batch holding text that is not is read again with the merge's text factory,
+        which marks that text (Garbled). A factory called per value was ~0.5 s of
+        CPU per 100,000 of their rows (issue 17)."""
+        factory = self.c.text_factory
+        self.c.text_factory = str
+        try:
+            return self.c.execute(sql, args).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "decode" not in str(exc):
+                raise
+        finally:
+            self.c.text_factory = factory
+        return self.c.execute(sql, args).fetchall()
 
     # -- the table ---------------------------------------------------------------------
 
@@ -139,8 +159,9 @@ class AnnotationMerge(ThreeWay):
             for last, rows in self.batches("annotations", self.changed("annotations")):
                 self.annotation_batch(rows, pages)
                 tick((last - low + 1) / max(high - low + 1, 1))
+            self.copy_tags()
         finally:
-            for table in ("merge_ids", "merge_map"):
+            for table in ("merge_ids", "merge_map", "merge_copied", "merge_tags"):
                 self.c.execute(f"DROP TABLE IF EXISTS temp.{table}")
         tick(1.0)
 
@@ -278,6 +299,11 @@ class AnnotationMerge(ThreeWay):
         """Temporary tables :meth:`copy_new` joins: the ids of a batch, our id maps."""
         c = self.c
         c.execute("CREATE TEMP TABLE merge_ids (rid INTEGER PRIMARY KEY)")  # their rowids
+        # every row copied by SQL (their rowids, growing: appended), whose tags
+        # copy_tags brings in afterwards, in our key order, a stretch at a time
+        c.execute("CREATE TEMP TABLE merge_copied (rid INTEGER PRIMARY KEY)")
+        c.execute("CREATE TEMP TABLE merge_tags (seq INTEGER PRIMARY KEY, annotation_id, "
+                  "tag_id, ours TEXT)")
         c.execute("CREATE TEMP TABLE merge_map (kind TEXT, theirs TEXT, ours TEXT, "
                   "PRIMARY KEY (kind, theirs)) WITHOUT ROWID")
         c.executemany("INSERT INTO temp.merge_map VALUES (?, ?, ?)", [
@@ -302,22 +328,11 @@ class AnnotationMerge(ThreeWay):
             "JOIN temp.merge_map d ON d.kind = 'documents' AND d.theirs = a.document_id "
             "JOIN temp.merge_map u ON u.kind = 'authors' AND u.theirs = a.author_id "
             "LEFT JOIN temp.merge_map e ON e.kind = 'entities' AND e.theirs = a.entity_id")
-        c.execute("INSERT OR IGNORE INTO main.annotation_tags SELECT t.annotation_id, m.ours "
-                  "FROM temp.merge_ids i CROSS JOIN theirs.annotations a ON a.rowid = i.rid "
-                  "CROSS JOIN theirs.annotation_tags t ON t.annotation_id = a.id "
-                  "JOIN temp.merge_map m ON m.kind = 'tags' AND m.theirs = t.tag_id "
-                  # in the order of our key: each page of it written once a batch, not
-                  # once a row (their rowids come in random id order; 5.3 -> 1.8 s at
-                  # 100k, the raw block copies the table in key order)
-                  "ORDER BY t.annotation_id")
+        c.execute("INSERT INTO temp.merge_copied SELECT rid FROM temp.merge_ids")
         # their keys, as JSON built by SQLite and written into the journal at once
         journal("annotations", KeysInSQL(
             "SELECT json_group_array(json_array(a.id)) FROM temp.merge_ids i "
             "CROSS JOIN theirs.annotations a ON a.rowid = i.rid"))
-        journal("annotation_tags", KeysInSQL(
-            "SELECT json_group_array(json_array(t.annotation_id, t.tag_id)) FROM "
-            "temp.merge_ids i CROSS JOIN theirs.annotations a ON a.rowid = i.rid "
-            "CROSS JOIN main.annotation_tags t ON t.annotation_id = a.id"))
         if self._indexed:  # a row of the word index left by an undone merge is redone
             c.execute("UPDATE main.search_annotations SET modified_at = '' WHERE "
                       "annotation_id IN (SELECT a.id FROM temp.merge_ids i CROSS JOIN "
@@ -326,6 +341,46 @@ class AnnotationMerge(ThreeWay):
         self.r.added["annotations"] = self.r.added.get("annotations", 0) + len(ids)
         shown = self.r.changes.annotations  # views redraw all above a few hundred ids
         shown.update(ids[:max(0, SHOWN_IDS - len(shown))])
+
+    def copy_tags(self) -> None:
+        """Their tags of the rows :meth:`copy_new` copied, read in the order of their
+        key and written in the order of ours, some TAG_STRETCH at a time and never
+        an annotation's tags in two stretches (each row's keys are journaled once):
+        copied per batch, each row's tags were a lookup in their index and in ours at
+        a random place, which at a million rows missed the page cache nearly every
+        time; the raw block copies the table in key order."""
+        c, after = self.c, None
+        pick = ("INSERT INTO temp.merge_tags (annotation_id, tag_id, ours) "
+                "SELECT t.annotation_id, t.tag_id, m.ours FROM theirs.annotation_tags t "
+                "CROSS JOIN theirs.annotations a ON a.id = t.annotation_id "
+                "CROSS JOIN temp.merge_copied k ON k.rid = a.rowid "
+                "CROSS JOIN temp.merge_map m ON m.kind = 'tags' AND m.theirs = t.tag_id ")
+        with self.p.bulk_insert() as journal:
+            while True:
+                c.execute("DELETE FROM temp.merge_tags")
+                n = c.execute(pick + ("WHERE (t.annotation_id, t.tag_id) > (?, ?) "
+                                      if after else "") +
+                              f"ORDER BY t.annotation_id, t.tag_id LIMIT {TAG_STRETCH}",
+                              after or ()).rowcount
+                if n <= 0:
+                    return
+                if n == TAG_STRETCH:  # the last annotation's tags whole, next time
+                    last = c.execute("SELECT annotation_id FROM temp.merge_tags "
+                                     "ORDER BY seq DESC LIMIT 1").fetchone()[0]
+                    c.execute("DELETE FROM temp.merge_tags WHERE annotation_id = ?", (last,))
+                    if c.execute("SELECT 1 FROM temp.merge_tags LIMIT 1").fetchone() is None:
+                        c.execute(pick + "WHERE t.annotation_id = ? "  # one with them all
+                                  "ORDER BY t.annotation_id, t.tag_id", (last,))
+                c.execute("INSERT OR IGNORE INTO main.annotation_tags SELECT annotation_id, "
+                          "ours FROM temp.merge_tags ORDER BY seq")
+                journal("annotation_tags", KeysInSQL(
+                    "SELECT json_group_array(json_array(t.annotation_id, t.tag_id)) FROM "
+                    "main.annotation_tags t WHERE t.annotation_id IN "
+                    "(SELECT annotation_id FROM temp.merge_tags)"))
+                if n < TAG_STRETCH:
+                    return
+                after = c.execute("SELECT annotation_id, tag_id FROM temp.merge_tags "
+                                  "ORDER BY seq DESC LIMIT 1").fetchone()
 
     def checked_annotation(self, row: dict, pages: dict) -> dict:
         doc = self.map["documents"].get(row["document_id"])
