@@ -6,21 +6,25 @@ moved the stamp and the next sort counted again.
 
 Here a writable connection keeps, in a temporary table, by how much the count has
 moved since it started watching: temporary triggers (never in the file) on
-``annotations``, ``annotation_tags`` and ``tags`` add, before each row is written,
-minus that annotation's share of the count, and after it, plus its share. Every
-write on the connection passes through them (an action, undo and redo, a merge, a
-bulk import), and a rolled back write rolls the temporary table back with it, so the
-sum is exact whatever the journal makes of the writes. A count known exactly at one
-stamp (kept at close, or counted) then gives the count at any later stamp sampled on
-the same connection: that count plus the movement between the two samples.
+``annotations`` and ``annotation_tags`` add, after each row is written, what that row
+changed of its annotation's share of the count (reckoned from the state just after
+it, so a write that nests another, REPLACE's delete, sums right). Every write on the
+connection passes through them (an action, undo and redo, a merge, a bulk import),
+and a rolled back write rolls the temporary table back with it, so the sum is exact
+whatever the journal makes of the writes. A count known exactly at one stamp (kept
+at close, or counted) then gives the count at any later stamp sampled on the same
+connection: that count plus the movement between the two samples. The triggers also
+keep the ids of annotations that may have become untagged (up to TOUCHED): with none
+untagged when the count was known, the table reads the few untagged by key.
 
 Never a wrong count: the movement is trusted only between samples of one connection
 with no commit by another connection between them (``PRAGMA data_version``), and a
-tag deleted, restored or renamed in its id while annotations hold it (its share is
-every annotation that holds it) marks the movement as broken instead of summing it:
-counted afresh then. An annotation's share mirrors ``tally.UNTAGGED`` term by term
-(live annotations less those holding a live tag that are not deleted), so the sum
-equals a full count even on a file whose rows do not agree with each other."""
+tag deleted, restored or given another id while annotations hold it (every one of
+them changes) marks the movement as broken instead of summing it: counted afresh
+then. An annotation's share mirrors ``tally.UNTAGGED`` term by term (live annotations
+less those holding a live tag that are not deleted), so the sum equals a full count
+even on a file whose rows do not agree with each other (ids that are NULL aside: not
+followed)."""
 
 from __future__ import annotations
 
