@@ -84,7 +84,7 @@ class RegionGestures:
             return False
         scene = self._view.viewport_to_scene(pos)
         number = self._column.page_at(scene)
-        if number is not None and (mode == "region" or self._column.pages[number - 1].words):
+        if number is not None and (mode == "region" or self._column.words(number)):
             start = scene - self._column.items[number - 1].pos()
             self._drag = (mode, pos, self._drag[2], number, start)
         return True
@@ -118,7 +118,7 @@ class RegionGestures:
             return
         rect = QRectF(start, end).normalized()
         if rect.width() >= 1 and rect.height() >= 1:
-            words = [w for w in self._column.pages[number - 1].words if covered(w, rect) >= 0.5]
+            words = [w for w in self._column.words(number) if covered(w, rect) >= 0.5]
             self._on_region(RegionSelector(
                 number, round(rect.x(), 2), round(rect.y(), 2), round(rect.width(), 2),
                 round(rect.height(), 2), (), " ".join(w[4] for w in words)))
@@ -134,7 +134,7 @@ class RegionGestures:
     def _text_region(self, number: int, start: QPointF, end: QPointF) -> RegionSelector:
         """The words from the one nearest the press to the one nearest the pointer, in
         the text layer's reading order, one quad per line."""
-        words = self._column.pages[number - 1].words
+        words = self._column.words(number)
         a, b = sorted((nearest_word(words, start), nearest_word(words, end)))
         chosen = snap(words[a:b + 1])
         return replace(region_of(number, chosen), text=trimmed_quote(chosen))

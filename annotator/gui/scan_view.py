@@ -54,6 +54,16 @@ EMPTY_TEXT = "No scan — open a PDF or image document"
 CACHE_BUDGET = 256 * 1024 * 1024
 
 
+def _page_words(project: Project, document_id: str, number: int) -> list:
+    """A page's words as stored ([] if the page is gone or they cannot be read: the
+    page is then shown without a text layer, as a scan)."""
+    try:
+        page = project.documents.page(document_id, number)
+    except Exception:  # a damaged row: no text selection on that page, no crash
+        return []
+    return page.words if page is not None else []
+
+
 class ScanView(QWidget):
     """Pages of a scan, with region and text-layer selection; see the module doc."""
 
@@ -148,8 +158,8 @@ class ScanView(QWidget):
         if doc is None or doc.deleted or doc.kind != DocumentKind.PAGED:
             self._show_empty(EMPTY_TEXT)
             return
-        try:
-            pages = project.documents.pages(doc.id, with_words=True)
+        try:  # without their words: a page's are read when wanted (PageColumn.words)
+            pages = project.documents.pages(doc.id)
         except Exception as exc:  # missing bytes, a damaged file: say so rather than crash
             self._show_empty(f"This scan cannot be shown: {exc}")
             return
@@ -161,7 +171,8 @@ class ScanView(QWidget):
                                     self._passwords.get(doc.id),
                                     orientations_to_apply(doc.media_type, doc.metadata),
                                     {p.number: (p.width, p.height) for p in pages})
-        column.lay_out(doc.id, pages, Previews(project, doc.id))
+        column.lay_out(doc.id, pages, Previews(project, doc.id),
+                       lambda number: _page_words(project, doc.id, number))
         if self._thumbs is not None:
             self._thumbs.set_pages(column.doc_key, column.pages, column.previews)
         if doc.metadata.get("password_required") and doc.id not in self._passwords:

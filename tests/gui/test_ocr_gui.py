@@ -25,6 +25,8 @@ def test_recognise_text_from_the_document_menu(window, qtbot, dialogs, project_p
     window.model.announce(result.changes)
     doc = result.value.document
     window.open_document(doc.id)
+    column = window.desk.pane_of(doc.id).scan._column
+    assert column.words(1) == []  # read (none yet) and kept by the open view
     asked = []
 
     def answer(dialog: RecogniseDialog) -> int:
@@ -42,8 +44,8 @@ def test_recognise_text_from_the_document_menu(window, qtbot, dialogs, project_p
     qtbot.waitUntil(lambda: not window.ocr.running, timeout=30000)
     assert window.ocr.stored == [1]
     assert not dialogs.said("warn")
-    shown = window.desk.pane_of(doc.id).scan._column.pages[0]
-    assert any(w[4] == "quick" for w in shown.words), "the scan view has the new layer"
+    shown = window.desk.pane_of(doc.id).scan._column.words(1)
+    assert any(w[4] == "quick" for w in shown), "the scan view has the new layer"
     with Project.open(project_path, read_only=True) as p:
         page = p.documents.page(doc.id, 1)
         assert "quick brown dog" in page.text
