@@ -377,3 +377,52 @@ def test_multiframe_tiff_pages_keep_their_own_sizes(qtbot, project):
     assert image.width() / image.height() == pytest.approx(pages[2].width / pages[2].height,
                                                            rel=0.1)
     v.renderer.stop()
+
+
+# -- opening reads no page's words (issue 17: a 300-page text PDF spent 0.45-0.7 s
+# -- reading every page's words before page 1 could be painted) -------------------------
+
+
+@pytest.fixture
+def reads(project, monkeypatch):
+    """The document store's page reads from here on: ("pages", with_words), ("page", n)."""
+    store = project.documents
+    done = []
+    pages, page = store.pages, store.page
+
+    def all_pages(document_id, *, with_words=False):
+        done.append(("pages", with_words))
+        return pages(document_id, with_words=with_words)
+
+    def one_page(document_id, number):
+        done.append(("page", number))
+        return page(document_id, number)
+
+    monkeypatch.setattr(store, "pages", all_pages)
+    monkeypatch.setattr(store, "page", one_page)
+    return done
+
+
+def test_page_one_shows_without_any_words_read_then_a_page_reads_its_own(qtbot, reads, view):
+    assert reads == [("pages", False)]  # fails when every page's words are read
+    view.set_mode("region")
+    region = drag_on_page(qtbot, view, view.regionDrawn, (60.0, 80.0, 400.0, 110.0))
+    assert region.text == LINES[0]  # the words under the region, read for page 1 only
+    assert reads[1:] == [("page", 1)]
+    view.set_mode("text")
+    selected = drag_on_page(qtbot, view, view.textSelected, (75.0, 95.0, 200.0, 120.0))
+    assert selected.text.startswith("Alpha")
+    assert reads[1:] == [("page", 1)]  # kept: not read again
+
+
+def test_a_page_without_words_still_takes_a_region(qtbot, reads, view, project, tmp_path):
+    doc = pymupdf.open()
+    doc.new_page(width=595, height=842).draw_rect(pymupdf.Rect(50, 50, 300, 300), fill=(0, 0, 0))
+    doc.save(tmp_path / "blank.pdf")
+    scan = project.documents.import_file(tmp_path / "blank.pdf").value.document
+    view.set_document(project, scan.id)
+    qtbot.waitUntil(lambda: view.is_page_sharp(1), timeout=10000)
+    region = drag_on_page(qtbot, view, view.regionDrawn, (60.0, 80.0, 200.0, 200.0),
+                          Qt.KeyboardModifier.ShiftModifier)
+    assert region.page == 1 and region.text == ""
+    assert reads[-1] == ("page", 1)  # its (empty) words, read once the region wanted them
