@@ -196,7 +196,7 @@ def test_pages_within_the_edges_take_the_quick_path_and_match(lines, rotation):
 
 _COORD = st.floats(min_value=-1e7, max_value=1e7, allow_nan=False, allow_infinity=False)
 _ROW = st.tuples(_COORD, _COORD, _COORD, _COORD,
-                 st.text(alphabet=st.sampled_from(list("aé\x00ﬁ\ud800-")), min_size=1,
+                 st.text(alphabet=st.sampled_from(list("aé\x00ﬁ\ud800-\n")), min_size=1,
                          max_size=4))
 
 

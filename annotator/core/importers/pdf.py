@@ -15,7 +15,6 @@ from annotator.core.importers.base import ImportedPage, ImportedSource
 from annotator.core.importers.pdf_words import WordBoxes, word_columns
 from annotator.core.importers.text import title_from_filename
 from annotator.core.model import DocumentKind
-from annotator.core.util import gc_paused
 
 MAX_PAGES = 10_000
 MAX_IMAGE_PIXELS = 200_000_000  # an embedded image larger than this is slow to show
@@ -187,15 +186,15 @@ def _word_boxes(box: Sequence[Sequence[float]], texts: Sequence[str], joined: st
                 rotate: Any) -> Sequence[tuple]:
     """(x0, y0, x1, y1, word) rounded to 0.01 pt, in the shown (rotated) page, from
     the columns of MuPDF's word tuples (in unrotated page space, ``box``), their
-    words and those joined by line breaks. The coordinates stay columns until
+    words and those joined by line breaks. The coordinates stay one array until
     something reads the words (``WordBoxes``): a Python loop over 150k words
     (a Rect per word, then round() per coordinate) was most of a text PDF's import
     (issue 17: 2.2x the bare extraction), and the 150k tuples another ~10 %."""
     if not texts:
         return []
-    if rotate is not None:
-        import numpy
+    import numpy
 
+    if rotate is not None:
         a, b, c, d, e, f = (rotate.a, rotate.b, rotate.c, rotate.d, rotate.e, rotate.f)
         xa, ya, xb, yb = numpy.array(box, numpy.float64)
         xs = (a * xa + c * ya + e, a * xb + c * yb + e)
@@ -203,9 +202,13 @@ def _word_boxes(box: Sequence[Sequence[float]], texts: Sequence[str], joined: st
         box = numpy.array((numpy.minimum(*xs), numpy.minimum(*ys),
                            numpy.maximum(*xs), numpy.maximum(*ys)))
     if "\x00" in joined or not (joined.isascii() or _encodes(joined)):
-        cleaned = _clean(joined).split("\n")
-        texts = cleaned if len(cleaned) == len(texts) else tuple(map(_clean, texts))
-    return WordBoxes(box, texts)
+        joined = _clean(joined)
+        if joined.count("\n") != len(texts) - 1:
+            texts = joined = tuple(map(_clean, texts))
+    elif joined.count("\n") != len(texts) - 1:  # never so far: MuPDF splits at white space
+        joined = texts
+    return WordBoxes(numpy.array(box, numpy.float64) if rotate is None else box, joined,
+                     len(texts))
 
 
 def _encodes(text: str) -> bool:
@@ -274,8 +277,10 @@ def read_pdf(filename: str, data: bytes, password: str | None = None) -> Importe
             raise ImportFailed(f"this PDF has {count:,} pages; annotator imports PDFs of up "
                                f"to {MAX_PAGES:,} pages — split it first.")
         warnings: list[str] = []
-        with gc_paused():  # 150k word tuples are no garbage: no collection over them
-            pages = _pages(doc, count, warnings)
+        # no pause of the cyclic collector (there was one while 150k word tuples were
+        # built here): the words stay columns, and re-enabling it set off a full
+        # collection of the whole process (~25 ms at 300 pages, more in a big one)
+        pages = _pages(doc, count, warnings)
         repaired = bool(getattr(doc, "is_repaired", False))
         mupdf_said = pymupdf.TOOLS.mupdf_warnings(reset=True) or ""
         if repaired or "repair" in mupdf_said.lower():
