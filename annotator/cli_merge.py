@@ -104,7 +104,7 @@ def cmd_merge(args) -> int:
 
 
 def cmd_copy_for_colleague(args) -> int:
-    from annotator.core.merge import copy_for_colleague
+    from annotator.core.colleague_copy import copy_for_colleague
 
     with _open(args, read_only=True) as project:
         target = copy_for_colleague(project, args.output).value
