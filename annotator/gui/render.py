@@ -43,6 +43,7 @@ BAND_PIXELS = 1024 * 1024  # per MuPDF call (~20 ms for a scan): bounds the GUI'
 PREFETCH_DELAY = 0.03  # s: a page not yet in view waits, so the one in view is painted first
 MAX_RENDER_PIXELS = 40_000_000  # a page larger than this is rendered smaller, then scaled
 PASSWORD_NEEDED = "password"  # the message of a failure that a password would cure
+SMALL_IMAGE_PIXELS = 250_000  # decoded whole or in parts alike (~2 ms)
 
 class _Cancelled(Exception):
     """The job was superseded while it rendered."""
@@ -330,14 +331,17 @@ def _image_info(page: Any) -> list[dict] | None:
 
 
 def _decoded_whole(images: list[dict] | None, scale: float) -> bool:
-    """Whether MuPDF would decode every image of the page at full size at this scale
-    (drawn at more than half its pixels each way: MuPDF's ``l2factor`` 0), so that
-    one whole decode of each serves every band."""
+    """Whether MuPDF would decode every large image of the page at full size at this
+    scale (drawn at more than half its pixels each way: MuPDF's ``l2factor`` 0), so
+    that one whole decode of each serves every band. Small images (a printer's logo
+    drawn reduced beside a scan) cost little either way."""
     if not images:
         return False
     for info in images:
         a, b, c, d = tuple(info.get("transform") or (0, 0, 0, 0))[:4]
         width, height = info.get("width") or 0, info.get("height") or 0
+        if width * height < SMALL_IMAGE_PIXELS:
+            continue
         drawn_w = min(width, int((a * a + b * b) ** 0.5 * scale))
         drawn_h = min(height, int((c * c + d * d) ** 0.5 * scale))
         if width >> 1 >= drawn_w + 2 and height >> 1 >= drawn_h + 2:

@@ -103,3 +103,5 @@ def test_full_size_decode_follows_mupdfs_choice(scale, expected):
     assert render._decoded_whole(info, scale) is expected
     assert render._decoded_whole([], scale) is False
     assert render._decoded_whole(None, scale) is False
+    logo = {"transform": (20.0, 0.0, 0.0, 20.0, 10.0, 10.0), "width": 400, "height": 400}
+    assert render._decoded_whole([logo, *info], scale) is expected  # drawn reduced, small
