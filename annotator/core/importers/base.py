@@ -4,6 +4,7 @@ one transaction, so a failed import leaves nothing behind."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from annotator.core.model import DocumentKind
@@ -17,7 +18,8 @@ class ImportedPage:
     width: float
     height: float
     text: str = ""
-    words: list[tuple[float, float, float, float, str]] = field(default_factory=list)
+    # a PDF's words are read-only and made on first use (importers.pdf_words.WordBoxes)
+    words: Sequence[tuple[float, float, float, float, str]] = field(default_factory=list)
     is_scan: bool = False  # no text layer: an image to be read by eye (or OCR'd elsewhere)
 
 
