@@ -19,6 +19,7 @@ from annotator.core.journal import (
     SPLICE_OVER,
     Change,
     _row_image,
+    bulk_changes,
     reserve,
     staged_seq,
 )
@@ -170,8 +171,7 @@ class Recorder:
             return changes
         for table, keys in bulk.items():
             if len(keys) > BULK and table not in BLOB_COLUMNS:
-                changes.append(Change(table, (BULK_KEY,), "insert", None, None,
-                                      keys=json.dumps([list(k) for k in keys])))
+                changes.extend(bulk_changes(table, [list(k) for k in keys]))
             else:
                 changes.extend(Change(table, tuple(k), "insert", None, None) for k in keys)
         order = list(KEYS)  # new rows parents first, so undo can go backwards
@@ -189,8 +189,7 @@ class Recorder:
         for tbl in sorted(keys, key=list(KEYS).index):
             found = keys[tbl]
             if len(found) > BULK and tbl not in BLOB_COLUMNS:
-                changes.append(Change(tbl, (BULK_KEY,), "insert", None, None,
-                                      keys=json.dumps(found)))
+                changes.extend(bulk_changes(tbl, found))
             else:
                 changes.extend(Change(tbl, tuple(k), "insert", None, None) for k in found)
         return changes
