@@ -242,7 +242,8 @@ def test_journal_tables_are_type_checked_on_open(tmp_path, project):
         Project.open(path)
 
 
-def test_a_bulk_import_is_one_compact_change_that_undoes_and_redoes(project):
+def _tagged_annotations(project, n: int) -> list:
+    """``n`` new tagged annotations of the first document, not yet added."""
     from annotator.core.model import AnchorState, Annotation, TextSelector
     from annotator.core.util import new_id, now
 
@@ -250,11 +251,15 @@ def test_a_bulk_import_is_one_compact_change_that_undoes_and_redoes(project):
     tag = project.tags.list()[0]
     with project.transaction():
         author = project.author_id()
-    start = snapshot(project)
     stamp = now()
-    anns = [Annotation(new_id(), d, author, TextSelector(i, i + 4, TEXT[i:i + 4], "", ""),
+    return [Annotation(new_id(), d, author, TextSelector(i, i + 4, TEXT[i:i + 4], "", ""),
                        None, [tag.id], f"n{i}", "", None, "", AnchorState.OK, stamp, stamp)
-            for i in range(journal.BULK * 3)]
+            for i in range(n)]
+
+
+def test_a_bulk_import_is_one_compact_change_that_undoes_and_redoes(project):
+    anns = _tagged_annotations(project, journal.BULK * 3)
+    start = snapshot(project)
     project.annotations.add_many(anns)
     added = snapshot(project)
     rows = project.conn.execute("SELECT count(*) FROM changes WHERE changeset_id = ?",
@@ -275,20 +280,10 @@ def test_a_big_bulk_import_is_journaled_in_rows_of_bounded_size(project, monkeyp
     """The journal's b-tree compares a seek with whole rows: a million keys in one row
     made every later action at 1M pay 50-150 ms. Rows of at most BULK_ROW keys, and
     undo, redo, the label and the history read them all."""
-    from annotator.core.model import AnchorState, Annotation, TextSelector
-    from annotator.core.util import new_id, now
-
     monkeypatch.setattr(journal, "BULK_ROW", 50)
-    d = doc_id(project)
-    tag = project.tags.list()[0]
-    with project.transaction():
-        author = project.author_id()
-    start = snapshot(project)
-    stamp = now()
     n = journal.BULK * 3  # 192: four rows of annotations, four of their tags
-    anns = [Annotation(new_id(), d, author, TextSelector(i, i + 4, TEXT[i:i + 4], "", ""),
-                       None, [tag.id], f"n{i}", "", None, "", AnchorState.OK, stamp, stamp)
-            for i in range(n)]
+    anns = _tagged_annotations(project, n)
+    start = snapshot(project)
     project.annotations.add_many(anns)
     added = snapshot(project)
     sizes = [json.loads(k) for k, in project.conn.execute(
