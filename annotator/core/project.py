@@ -156,6 +156,8 @@ class Project:
                 else:
                     project.backup_due = True
             project._start_journal()
+            if not read_only:
+                _bound_journal_rows(project)
         except BaseException:
             project.close()
             raise
@@ -427,6 +429,17 @@ def _inspect(path: Path) -> int:
 def _writable(path: Path) -> bool:
     """False on a read-only medium or folder: then the file is opened immutable."""
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _bound_journal_rows(project: Project) -> None:
+    """An older journal's oversized bulk rows split, once (see :mod:`journal_split`);
+    a failure (a full disk) leaves them for the next open, the project opens all the same."""
+    from annotator.core.journal_split import bound_bulk_rows
+
+    try:
+        bound_bulk_rows(project)
+    except sqlite3.Error:
+        pass
 
 
 def _validate(path: Path, version: int, immutable: bool) -> int:
