@@ -78,10 +78,12 @@ def test_an_old_bulk_row_is_split_once_and_undoes_and_redoes_as_before(tmp_path,
         assert snapshot(p) == start
 
 
-def test_a_bulk_row_that_is_no_json_array_is_left_as_it_is(tmp_path, monkeypatch):
+@pytest.mark.parametrize("damage", ["'[[\"a\"], [\"b\"' || substr(row_key, 2)",
+                                    "'[' || replace(hex(zeroblob(60000)), '00', '[') || ']'"])
+def test_a_bulk_row_that_is_no_json_array_is_left_as_it_is(tmp_path, monkeypatch, damage):
     path, _start, _added, changeset = _old_style(tmp_path, monkeypatch)
     conn = sqlite3.connect(path)
-    conn.execute("UPDATE changes SET row_key = '[[\"a\"], [\"b\"' || substr(row_key, 2) "
+    conn.execute(f"UPDATE changes SET row_key = {damage} "
                  "WHERE changeset_id = ? AND table_name = 'annotations'", (changeset,))
     conn.commit()
     conn.close()

@@ -98,8 +98,8 @@ def _split(conn: sqlite3.Connection, changeset_id: int, size: int) -> bool:
             "table_name, row_id, row_sub, row_key, op, before, after, blob "
             "FROM temp.journal_split ORDER BY n", (changeset_id,))
         return True
-    except (ValueError, TypeError):  # not a JSON array of keys: undo will say so
-        return False
+    except (ValueError, TypeError, RecursionError):  # not a JSON array of keys (nested
+        return False  # without end in a crafted file): undo will say so
     finally:
         conn.execute("DROP TABLE IF EXISTS temp.journal_split")
 
