@@ -438,7 +438,7 @@ def _bound_journal_rows(project: Project) -> None:
 
     try:
         bound_bulk_rows(project)
-    except sqlite3.Error:
+    except (sqlite3.Error, MemoryError):  # rolled back: the rows stay as they were
         pass
 
 
