@@ -253,8 +253,8 @@ class ExchangeController(QObject):
 
     def copy_for_colleague(self, target: str | None = None) -> Path | None:
         """A compact, self-contained copy of the project to give away."""
-        from annotator.core.errors import AnnotatorError
         from annotator.core.colleague_copy import copy_for_colleague
+        from annotator.core.errors import AnnotatorError
         from annotator.gui.project_model import busy
 
         if not self.model.is_open:

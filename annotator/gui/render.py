@@ -28,6 +28,8 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 from PySide6.QtGui import QImage
 
+from annotator.core.importers.pdf import MUPDF_LOCK
+from annotator.core.util import gc_paused
 from annotator.gui import render_pillow
 from annotator.gui.page_cache import scale_of
 from annotator.gui.render_jobs import (  # re-exported: the view, thumbnails and tests import them here
@@ -143,13 +145,15 @@ class _Worker(QThread):
                 job, source = item
                 with self._cond:
                     live = set(self._sources)
-                state.forget_except(live)
+                with MUPDF_LOCK:
+                    state.forget_except(live)
                 if source is not None:
                     self._render(state, job, source)
                 with self._cond:
                     self._current = None
         finally:
-            state.close_all()
+            with MUPDF_LOCK:
+                state.close_all()
 
     def _render(self, state: _DocState | _Unavailable, job: RenderJob, source: RenderSource) -> None:
         renderer = self._renderer
@@ -165,7 +169,10 @@ class _Worker(QThread):
                 renderer._note_dropped()
                 return
             started = time.perf_counter()
-            image = state.render(source, job, lambda: self._still_wanted(job))
+            # MuPDF is single-threaded: no import reads a PDF meanwhile, and no
+            # collection on another thread lets go of a MuPDF object while it draws
+            with MUPDF_LOCK, gc_paused():
+                image = state.render(source, job, lambda: self._still_wanted(job))
             renderer._note_rendered(job, time.perf_counter() - started)
             with self._cond:
                 self._in_transit.add(job)

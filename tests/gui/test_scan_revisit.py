@@ -177,3 +177,19 @@ def test_the_backdrop_skipped_under_pages_leaves_the_same_pixels(qtbot, view, zo
     finally:
         graphics.covered = covered
     assert covered is not None and lean == full
+
+
+def test_the_render_thread_waits_while_mupdf_is_used_elsewhere(qtbot, view):
+    """PyMuPDF runs MuPDF single-threaded: while an import reads a PDF (it holds the
+    lock), no page is drawn; once it lets go, the page is drawn."""
+    from annotator.core.importers.pdf import MUPDF_LOCK
+
+    qtbot.waitUntil(lambda: view.is_page_sharp(1), timeout=10000)
+    drawn: list = []
+    view.renderer.rendered.connect(lambda job, image: drawn.append(job))
+    with MUPDF_LOCK:
+        view.set_zoom(view.zoom() * 1.7)
+        qtbot.wait(1500)
+        assert not drawn
+    qtbot.waitUntil(lambda: bool(drawn), timeout=10000)
+    qtbot.waitUntil(lambda: view.is_page_sharp(1), timeout=10000)

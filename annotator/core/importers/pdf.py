@@ -7,6 +7,7 @@ warnings are read after the work and turned into a message for the scholar."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,10 @@ from annotator.core.importers.text import title_from_filename
 from annotator.core.model import DocumentKind
 
 MAX_PAGES = 10_000
+#: PyMuPDF runs MuPDF single-threaded (one context, no locks: ``reinit_singlethreaded``),
+#: yet the workbench reads PDFs in an import thread while its render thread draws
+#: scans: each holds this while it uses MuPDF, so the two never meet inside it.
+MUPDF_LOCK = threading.RLock()
 MAX_IMAGE_PIXELS = 200_000_000  # an embedded image larger than this is slow to show
 REPAIRED = "this PDF was damaged and has been repaired; check the pages"
 _BLANK_IMAGE = ("<</Type/XObject/Subtype/Image/Width 1/Height 1/BitsPerComponent 8"
@@ -258,6 +263,11 @@ def read_pdf(filename: str, data: bytes, password: str | None = None) -> Importe
     The original bytes are stored (encrypted ones stay encrypted; the password is
     never stored). Damage MuPDF repaired becomes a warning; damage it cannot get
     past becomes ImportFailed, so a half-read file is never stored as if whole."""
+    with MUPDF_LOCK:  # every MuPDF object of the read is made and let go inside
+        return _read_pdf(filename, data, password)
+
+
+def _read_pdf(filename: str, data: bytes, password: str | None) -> ImportedSource:
     if not data:
         raise ImportFailed("the file is empty (0 bytes): there is nothing to import.")
     pymupdf = load_pymupdf()
