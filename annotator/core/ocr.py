@@ -320,9 +320,12 @@ def recognise_page(pdoc: Any, document: Document, number: int, language: str, da
                    *, cancelled: Callable[[], bool] | None = None) -> RecognisedPage:
     """Recognise page ``number`` (no project needed: a worker thread may call this,
     with its own PyMuPDF document)."""
+    from annotator.core.importers.pdf import MUPDF_LOCK
+
     started = time.perf_counter()
-    image = page_image(pdoc, number, document.media_type, document.metadata, data)
-    rect = pdoc.load_page(number - 1).rect
+    with MUPDF_LOCK:  # MuPDF is single-threaded; Tesseract runs outside the lock
+        image = page_image(pdoc, number, document.media_type, document.metadata, data)
+        rect = pdoc.load_page(number - 1).rect
     tsv = run_tesseract(image, language, cancelled=cancelled)
     turned = _orientation(document.metadata, number) in (5, 6, 7, 8)
     width, height = (rect.height, rect.width) if turned else (rect.width, rect.height)
@@ -451,11 +454,12 @@ def recognise_document(project: Project, document_id: str, *, language: str | No
     if not work.pages:
         return work
     data = project.documents.data(document_id)
-    from annotator.core.importers.pdf import load_pymupdf
+    from annotator.core.importers.pdf import MUPDF_LOCK, load_pymupdf
 
     load_pymupdf()
     filetype = document.media_type.split("/")[-1]
-    pdoc = pymupdf.open(stream=data, filetype="pdf" if filetype == "pdf" else filetype)
+    with MUPDF_LOCK:
+        pdoc = pymupdf.open(stream=data, filetype="pdf" if filetype == "pdf" else filetype)
     key = run_key(document_id)
     label = f"Recognise text on “{document.title}”"
     try:
@@ -467,7 +471,8 @@ def recognise_document(project: Project, document_id: str, *, language: str | No
         if progress is not None:
             progress(len(work.pages), len(work.pages), 0)
     finally:
-        pdoc.close()
+        with MUPDF_LOCK:
+            pdoc.close()
     return work
 
 

@@ -44,12 +44,13 @@ class OcrWorker(QThread):
     def run(self) -> None:
         from annotator.core import ocr
         from annotator.core.errors import AnnotatorError
-        from annotator.core.importers.pdf import load_pymupdf
+        from annotator.core.importers.pdf import MUPDF_LOCK, load_pymupdf
 
         pymupdf = load_pymupdf()
         subtype = self.document.media_type.split("/")[-1]
         try:
-            pdoc = pymupdf.open(stream=self.data, filetype=subtype)
+            with MUPDF_LOCK:  # MuPDF is single-threaded: the render thread draws too
+                pdoc = pymupdf.open(stream=self.data, filetype=subtype)
         except Exception as exc:  # MuPDF raises several types for unreadable files
             self.failed.emit(f"the scan cannot be read ({exc}).")
             return
@@ -65,7 +66,8 @@ class OcrWorker(QThread):
         except AnnotatorError as exc:
             self.failed.emit(str(exc))
         finally:
-            pdoc.close()
+            with MUPDF_LOCK:
+                pdoc.close()
 
 
 class OcrController(QObject):
