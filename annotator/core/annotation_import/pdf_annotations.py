@@ -32,6 +32,7 @@ from annotator.core.annotation_import import (
 )
 from annotator.core.annotation_import.common import Resolver, Tick, clean_text, stamp
 from annotator.core.changes import OpChanges, OpResult
+from annotator.core.importers.pdf import mupdf_locked
 from annotator.core.model import AnchorState, Annotation, DocumentKind, RegionSelector
 
 if TYPE_CHECKING:
@@ -147,6 +148,7 @@ def _read_annotations(pdf: Any) -> list[dict]:
     return found
 
 
+@mupdf_locked  # MuPDF is single-threaded: the render thread draws too
 def import_pdf_annotations(project: Project, path: str | Path, *,
                            progress: Progress = None) -> OpResult[AnnotationImportReport]:
     """Import the annotations of an annotated PDF, in one action."""

@@ -41,6 +41,7 @@ from annotator.core.exporters.base import (
     safe_filename,
     source_bytes,
 )
+from annotator.core.importers.pdf import mupdf_locked
 from annotator.core.model import Annotation, Document, DocumentKind
 
 if TYPE_CHECKING:
@@ -137,6 +138,7 @@ class _Canvases:
             out.append(canvas)
         return out
 
+    @mupdf_locked  # MuPDF is single-threaded: the render thread draws too
     def _own(self, doc: Document, pages) -> list[dict] | None:
         from annotator.core.importers.pdf import load_pymupdf
 

@@ -40,6 +40,7 @@ from annotator.core.exporters.base import (
     source_bytes,
 )
 from annotator.core.importers.image import turns_to_apply
+from annotator.core.importers.pdf import mupdf_locked
 from annotator.core.model import Annotation, Document, DocumentKind
 
 if TYPE_CHECKING:
@@ -387,6 +388,7 @@ def _mupdf_errors() -> tuple[type[BaseException], ...]:
     return (RuntimeError, pymupdf.mupdf.FzErrorBase)
 
 
+@mupdf_locked  # MuPDF is single-threaded: the render thread draws too
 def export_pdf(project: Project, out: str | Path, *, filt: ExportFilter | None = None,
                progress: Progress = None) -> ExportResult:
     """One annotated PDF per document that has (filtered) annotations: to the file

@@ -60,6 +60,7 @@ from annotator.core.exporters.base import (
     xml_attr,
     xml_text,
 )
+from annotator.core.importers.pdf import mupdf_locked
 from annotator.core.model import Annotation, Document, DocumentKind
 
 if TYPE_CHECKING:
@@ -238,6 +239,7 @@ class _Qde:
         return [("guid", doc.id), ("name", doc.title), ("creationDateTime", doc.created_at),
                 ("modifiedDateTime", doc.modified_at)]
 
+    @mupdf_locked  # MuPDF is single-threaded: the render thread draws too
     def pdf_source(self, doc: Document, data: bytes) -> None:
         import pymupdf
 
@@ -276,6 +278,7 @@ class _Qde:
         self.out.write(f"<Representation{_a([('guid', rep_id), ('name', 'Text of ' + doc.title), ('plainTextPath', f'internal://{rep_id}.txt')])}/>")
         self.out.write("</PDFSource>")
 
+    @mupdf_locked  # MuPDF is single-threaded: the render thread draws too
     def picture_sources(self, doc: Document, data: bytes) -> None:
         import pymupdf
 

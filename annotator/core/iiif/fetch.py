@@ -25,6 +25,7 @@ from pathlib import Path
 from annotator.core.errors import ImportFailed
 from annotator.core.iiif.manifest import Canvas, ImageRef
 from annotator.core.iiif.net import MAX_IMAGE_BYTES, MAX_INFO_BYTES, Cancelled, Web
+from annotator.core.importers.pdf import mupdf_locked
 
 #: ``progress(done, total, what)``; returning False cancels (fetched pages are kept).
 FetchProgress = Callable[[int, int, str], bool] | None
@@ -188,6 +189,7 @@ class Fetcher:
     def target_width(self, width: int, height: int) -> int:
         return self.size.target_width(width, height)
 
+    @mupdf_locked  # MuPDF is single-threaded: the render thread draws too
     def _tiles(self, base: str, version: int, info: dict, width: int, height: int,
                wanted: int) -> bytes:
         """The image put together from a level-0 server's tiles."""

@@ -6,10 +6,11 @@ warnings are read after the work and turned into a message for the scholar."""
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from annotator.core.errors import ImportFailed, PasswordRequired
 from annotator.core.importers.base import ImportedPage, ImportedSource
@@ -22,6 +23,17 @@ MAX_PAGES = 10_000
 #: yet the workbench reads PDFs in an import thread while its render thread draws
 #: scans: each holds this while it uses MuPDF, so the two never meet inside it.
 MUPDF_LOCK = threading.RLock()
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def mupdf_locked(fn: _F) -> _F:
+    """``fn`` runs holding MUPDF_LOCK: for every function that uses MuPDF in a thread
+    that may run beside the render thread (imports, OCR, exports)."""
+    @functools.wraps(fn)
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with MUPDF_LOCK:
+            return fn(*args, **kwargs)
+    return locked  # type: ignore[return-value]
 MAX_IMAGE_PIXELS = 200_000_000  # an embedded image larger than this is slow to show
 REPAIRED = "this PDF was damaged and has been repaired; check the pages"
 _BLANK_IMAGE = ("<</Type/XObject/Subtype/Image/Width 1/Height 1/BitsPerComponent 8"

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from annotator.core.errors import ImportFailed
 from annotator.core.importers.base import ImportedPage, ImportedSource
 from annotator.core.importers.layer import MAX_LAYER_WORDS, Layer, LayerPage, spread
+from annotator.core.importers.pdf import mupdf_locked
 from annotator.core.importers.text import title_from_filename
 
 IMAGE_KINDS = ("png", "jpeg", "tiff", "gif", "bmp")
@@ -194,6 +195,7 @@ def _natural(path: Path) -> list:
     return [int(p) if p.isdigit() else p.casefold() for p in re.split(r"(\d+)", path.name)]
 
 
+@mupdf_locked  # MuPDF is single-threaded: the render thread draws too
 def _combine(plan: list[tuple[ImportedSource, int]]) -> bytes:
     """One PDF of the pages, one image (or PDF page) each, at the size each has when
     imported alone; written without a new /ID so the same set gives the same bytes."""
