@@ -49,6 +49,7 @@ from annotator.core.changes import OpResult
 from annotator.core.errors import ImportFailed
 from annotator.core.exporters.qdpx import AREAS_TOP_LEFT
 from annotator.core.exporters.w3c import SCHEMES
+from annotator.core.importers.pdf import mupdf_locked
 from annotator.core.model import AnchorState, Annotation, Document, RegionSelector, TagKind
 from annotator.core.names import fold
 from annotator.core.util import new_id
@@ -383,6 +384,7 @@ def _box(sel: ET.Element, page: int, scale: float, pages: dict) -> tuple | None:
     return page, round(x0, 2), round(y0, 2), round(x1 - x0, 2), round(y1 - y0, 2)
 
 
+@mupdf_locked  # MuPDF is single-threaded: the render thread draws too
 def _pdf_regions(data: bytes, selections: list[ET.Element], pages: dict,
                  top_left: bool = False) -> list:
     """PDF points from the bottom-left (REFI-QDA 1.5 §10.3; page counted from 0, as
