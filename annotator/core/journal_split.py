@@ -18,7 +18,6 @@ damaged or crafted journal) is left for undo to refuse with its message.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import sqlite3
@@ -63,8 +62,7 @@ def bound_bulk_rows(project: Project) -> int:
 
 def marker(path: Path) -> Path:
     """Where the mark for the project file at ``path`` lives."""
-    key = hashlib.sha256(str(Path(path).resolve()).encode("utf-8", "surrogatepass"))
-    return verified.cache_dir() / "journal-split" / f"{key.hexdigest()[:32]}-{journal.BULK_ROW}"
+    return verified.cache_dir() / "journal-split" / f"{verified.path_key(path)}-{journal.BULK_ROW}"
 
 
 def _split(conn: sqlite3.Connection, changeset_id: int, size: int) -> bool:

@@ -37,9 +37,14 @@ def cache_dir() -> Path:
     return Path(base) / "annotator"
 
 
-def _record(path: Path) -> Path:
+def path_key(path: Path) -> str:
+    """A project file's name in the cache folder: its resolved path, hashed."""
     key = hashlib.sha256(str(Path(path).resolve()).encode("utf-8", "surrogatepass"))
-    return cache_dir() / "verified" / f"{key.hexdigest()[:32]}.json"
+    return key.hexdigest()[:32]
+
+
+def _record(path: Path) -> Path:
+    return cache_dir() / "verified" / f"{path_key(path)}.json"
 
 
 def fingerprint(path: Path) -> Fingerprint | None:
