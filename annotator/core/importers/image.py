@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from annotator.core import stored_previews
 from annotator.core.errors import ImportFailed
 from annotator.core.importers.base import ImportedPage, ImportedSource
-from annotator.core.importers.pdf import MAX_PAGES, load_pymupdf
+from annotator.core.importers.pdf import MAX_PAGES, load_pymupdf, mupdf_locked
 from annotator.core.importers.text import title_from_filename
 from annotator.core.model import DocumentKind
 
@@ -252,16 +252,10 @@ def _check_resolution(metadata: dict, page: ImportedPage, warnings: list[str]) -
         metadata["dpi_used"] = [used, used]
 
 
+@mupdf_locked  # MuPDF is single-threaded: the render thread may be drawing
 def read_image(filename: str, data: bytes, image_type: str) -> ImportedSource:
     """Import a page image; ``image_type`` is what the bytes are (png, jpeg, tiff,
     gif, bmp), sniffed by the caller, whatever the file's name says."""
-    from annotator.core.importers.pdf import MUPDF_LOCK
-
-    with MUPDF_LOCK:  # MuPDF is single-threaded: the render thread may be drawing
-        return _read_image(filename, data, image_type)
-
-
-def _read_image(filename: str, data: bytes, image_type: str) -> ImportedSource:
     label = LABELS[image_type]
     if not data:
         raise ImportFailed("the file is empty (0 bytes): there is nothing to import.")

@@ -269,17 +269,13 @@ def _metadata(doc: Any, encrypted: bool, password_required: bool) -> dict:
     return metadata
 
 
+@mupdf_locked  # every MuPDF object of the read is made and let go inside
 def read_pdf(filename: str, data: bytes, password: str | None = None) -> ImportedSource:
     """Import a PDF: one ImportedPage per page, with its text layer and word boxes.
 
     The original bytes are stored (encrypted ones stay encrypted; the password is
     never stored). Damage MuPDF repaired becomes a warning; damage it cannot get
     past becomes ImportFailed, so a half-read file is never stored as if whole."""
-    with MUPDF_LOCK:  # every MuPDF object of the read is made and let go inside
-        return _read_pdf(filename, data, password)
-
-
-def _read_pdf(filename: str, data: bytes, password: str | None) -> ImportedSource:
     if not data:
         raise ImportFailed("the file is empty (0 bytes): there is nothing to import.")
     pymupdf = load_pymupdf()
