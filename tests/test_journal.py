@@ -257,6 +257,16 @@ def _tagged_annotations(project, n: int) -> list:
             for i in range(n)]
 
 
+def _undo_redo_undo(project, start: dict, added: dict) -> None:
+    """Undo gives back ``start``, redo ``added``, undo ``start`` again."""
+    project.undo()
+    assert snapshot(project) == start
+    project.redo()
+    assert snapshot(project) == added
+    project.undo()
+    assert snapshot(project) == start
+
+
 def test_a_bulk_import_is_one_compact_change_that_undoes_and_redoes(project):
     anns = _tagged_annotations(project, journal.BULK * 3)
     start = snapshot(project)
@@ -268,12 +278,7 @@ def test_a_bulk_import_is_one_compact_change_that_undoes_and_redoes(project):
     history = project.history(row_id=anns[5].id, with_changes=True)
     assert history[0].changes[0].op == "insert"
     assert project.history()[0].label == f"Add {journal.BULK * 3} annotations"
-    project.undo()
-    assert snapshot(project) == start
-    project.redo()
-    assert snapshot(project) == added
-    project.undo()
-    assert snapshot(project) == start
+    _undo_redo_undo(project, start, added)
 
 
 def test_a_big_bulk_import_is_journaled_in_rows_of_bounded_size(project, monkeypatch):
@@ -293,12 +298,7 @@ def test_a_big_bulk_import_is_journaled_in_rows_of_bounded_size(project, monkeyp
     assert sorted(k[0] for chunk in sizes for k in chunk) == sorted(a.id for a in anns)
     assert project.history()[0].label == f"Add {n} annotations"
     assert project.history(row_id=anns[-1].id, with_changes=True)[0].changes
-    project.undo()
-    assert snapshot(project) == start
-    project.redo()
-    assert snapshot(project) == added
-    project.undo()
-    assert snapshot(project) == start
+    _undo_redo_undo(project, start, added)
 
 
 def test_correcting_a_long_transcription_keeps_only_the_changed_stretch(project):
