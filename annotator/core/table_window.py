@@ -397,7 +397,8 @@ class TableWindow:
     def _count(self, segment: _Segment) -> int:
         self._kept(segment)
         if segment.count is None and segment.counted_by:
-            segment.count = _counted_once(self.project, *segment.counted_by)
+            segment.count = _counted_once(self.project, *segment.counted_by,
+                                          kept_as=segment.kept_as)
         if segment.count is None:
             segment.count = self.project.conn.execute(
                 f"SELECT count(*) FROM {segment.source} WHERE {segment.where}",
@@ -429,11 +430,12 @@ class TableWindow:
         return [r[0] for r in rows]
 
 
-def _counted_once(project: Project, sql: str, args: list) -> int:
+def _counted_once(project: Project, sql: str, args: list, *, kept_as: str | None = None) -> int:
     """A count that reads a whole table (the untagged annotations: 0.5-0.9 s at 1M),
     remembered in this process under the journal's stamp: every write of annotations
     or their tags moves it (annotator.core.journal.stamp), so a remembered count is
-    never stale; kept only if the stamp did not move while counting."""
+    never stale; kept only if the stamp did not move while counting. The untagged
+    count (``kept_as``) is also the base its edits are followed from."""
     before = stamp(project.conn)
     key = (str(project.path), sql, tuple(args), before)
     with _COUNTED_LOCK:  # the GUI's thread and the table's reader thread
@@ -441,7 +443,7 @@ def _counted_once(project: Project, sql: str, args: list) -> int:
             return _COUNTED[key]
     n = project.conn.execute(sql, args).fetchone()[0]
     if stamp(project.conn) == before:
-        if sql == UNTAGGED:  # the base the edits are followed from
+        if kept_as == "untagged":
             untagged.remember(str(project.path), before, n)
         with _COUNTED_LOCK:
             if len(_COUNTED) >= 16:
