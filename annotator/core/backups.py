@@ -320,7 +320,7 @@ def restore(backup: Backup | Path, project_path: Path) -> Path | None:
                            f"{real.name} is as it was.") from None
     finally:
         locking.release(real)
-    _sync_folder(real.parent)
+    sync_folder(real.parent)
     return kept
 
 
@@ -350,7 +350,7 @@ def finish_interrupted_restore(project_path: Path) -> None:
             log.warning("annotator: an interrupted restore was rolled back: %s is "
                         "back at %s.", newest.name, real.name)
         partial.unlink(missing_ok=True)
-        _sync_folder(real.parent)
+        sync_folder(real.parent)
     except OSError as exc:  # a read-only folder: open goes on and says what it finds
         log.warning("annotator: an interrupted restore of %s could not be rolled back "
                     "(%s).", real.name, exc.strerror)
@@ -474,7 +474,7 @@ def copy_durably(source: Path, target: Path, mode: int = 0o666) -> None:
     os.close(fd)
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     """Make a rename in ``folder`` durable (POSIX; Windows has no directory handles)."""
     if os.name == "nt":  # pragma: no cover
         return

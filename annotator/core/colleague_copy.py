@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from annotator.core import merge_base
+from annotator.core import backups, merge_base
 from annotator.core.changes import OpChanges, OpResult
 from annotator.core.errors import AnnotatorError, ProjectError
 from annotator.core.project import _inspect
@@ -83,16 +83,7 @@ def _give_name(partial: Path, target: Path) -> None:
         if target.exists():
             raise AnnotatorError(f"{target} already exists; choose another name.") from None
         os.replace(partial, target)
-    try:
-        fd = os.open(target.parent, os.O_RDONLY)
-    except OSError:
-        return  # a folder that cannot be opened (Windows): the rename stands as it is
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    backups.sync_folder(target.parent)
 
 
 def _remove_stale_partials(target: Path) -> None:
