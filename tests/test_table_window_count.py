@@ -95,10 +95,10 @@ def test_the_count_of_a_word_is_the_count_of_its_like(made, text, notes, data):
         assert TableWindow(project, filt).count() == len(want)
 
 
-def test_a_settled_index_is_used_on_a_writable_project_until_an_edit(tmp_path):
+def test_a_settled_index_is_used_on_a_writable_project_and_follows_an_edit(tmp_path):
     """The mark the index is settled under (the journal's stamp) tells the writable
     connection too that its word index is current: no search needed first; an edit
-    moves the stamp and the index is not used until brought up to date."""
+    follows it (annotator.core.search_follow): the new note is found at once."""
     from annotator.core.project import Project
 
     path = tmp_path / "s.annot"
@@ -114,8 +114,9 @@ def test_a_settled_index_is_used_on_a_writable_project_until_an_edit(tmp_path):
         assert not table_words.index_current(project)  # no search on this connection
         found = table_words.word_candidates(project, "iflis")
         assert found is not None and table_words.rowids_of(project, [first]) == found
-        project.annotations.update(first, note="Baku")
-        assert table_words.word_candidates(project, "iflis") is None
+        project.annotations.update(first, note="Bakuvian")
+        assert search_index.settled(project.conn)
+        assert table_words.word_candidates(project, "akuvia") == found
     finally:
         project.close()
 

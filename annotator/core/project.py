@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from annotator import __version__
-from annotator.core import backups, locking, open_checks, schema, verified
+from annotator.core import backups, locking, open_checks, schema, search_follow, verified
 from annotator.core.changes import OpChanges, OpResult
 from annotator.core.errors import ProjectError
 from annotator.core.util import new_id, now, tolerant_text
@@ -58,6 +58,7 @@ class Project:
         self._action: dict = {}
         self._journal = None  # the change journal's recorder (annotator.core.journal)
         self._undone_may_exist = True  # until a new action has ended the redo chain
+        self._followed: search_follow.Followed | None = None  # the action's, till commit
         #: the change set the last action recorded (the GUI's undo step); None when it
         #: changed nothing
         self.last_changeset: int | None = None
@@ -238,6 +239,7 @@ class Project:
         self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
         self._action = {"label": label, "kind": kind, "coalesce": coalesce}
+        self._followed = None
         if record:
             self.last_changeset = None
         try:
@@ -250,15 +252,20 @@ class Project:
 
                 changes = self._journal.take()
                 if changes:
+                    was_settled = search_follow.settled_before(self)
                     self.last_changeset = journal.store(
                         self.conn, changes, label=self._action["label"],
                         kind=self._action["kind"], coalesce=self._action["coalesce"],
                         author_id=self.author_id(), drop_undone=self._undone_may_exist)
                     self._undone_may_exist = False
+                    self._followed = search_follow.follow(self, changes, was_settled)
             self._depth = 0
             self.conn.execute("COMMIT")  # on a full disk it fails: rolled back below
+            followed, self._followed = self._followed, None
+            search_follow.committed(self, followed)
         except BaseException as exc:
             self._depth = 0
+            self._followed = None
             if self.conn.in_transaction:  # not when SQLite rolled it back itself (disk
                 self.conn.execute("ROLLBACK")  # full): the cause, not that, is raised
             if journaled:
@@ -317,9 +324,11 @@ class Project:
             changeset_id = found.id
         self._undone_may_exist = True
         with self.transaction(record=False):
+            was_settled = search_follow.settled_before(self)
             changeset, skipped = journal_replay.apply(self, changeset_id, backwards=backwards)
             changes = changeset.touched()
             stale_index(self.conn, changes)
+            self._followed = search_follow.follow(self, changeset.changes, was_settled)
         self.forget_caches()
         changeset.skipped = skipped
         return OpResult(changeset, changes)

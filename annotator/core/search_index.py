@@ -69,6 +69,9 @@ class _State:
     # found current; a text search never waits for 100,000 annotations to be checked
     stamps: dict = field(default_factory=dict)
     schema: str = "main"
+    #: written inside someone's action: that action cannot follow the index
+    #: (annotator.core.search_follow), whose record of its writes would be short
+    wrote_inside: bool = False
 
 
 _STATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -106,6 +109,7 @@ def refresh(project: Project, parts: tuple[str, ...] = ("documents", "annotation
         for part in parts:
             _UPDATES[part](conn, "temp")
     else:
+        state.wrote_inside |= conn.in_transaction
         with project.transaction(record=False):  # derived: never an undo step
             for part in parts:
                 _UPDATES[part](conn, "main")
@@ -156,6 +160,7 @@ def rebuild_index(project: Project) -> None:
     """Index everything afresh (after a merge, or to repair the index)."""
     from annotator.core.schema import SCHEMA_V2, _statements
 
+    _state(project).wrote_inside |= project.conn.in_transaction
     with project.transaction(record=False) as conn:  # derived: never an undo step
         # dropping and re-creating (with the very DDL of the schema) is much faster than
         # DELETE, which makes FTS5 re-tokenise every row to take it out of the index

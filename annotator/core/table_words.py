@@ -7,11 +7,10 @@ the index is known current, and never brought up to date here (8 s at 1M)."""
 from __future__ import annotations
 
 import sqlite3
-import threading
 import weakref
 from typing import TYPE_CHECKING
 
-from annotator.core import search_index
+from annotator.core import search_follow, search_index
 from annotator.core.filters import like_pattern
 
 if TYPE_CHECKING:
@@ -19,8 +18,6 @@ if TYPE_CHECKING:
 
 #: A word filter reads its candidates from the word index when at most this many.
 FEW = 20_000
-_FOLDER: sqlite3.Connection | None = None
-_FOLDER_LOCK = threading.Lock()
 _VOCABULARIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -124,34 +121,34 @@ def _index_current(project: Project) -> bool:
 
 def _vocabulary(project: Project, schema: str) -> list[tuple[str, int]]:
     """Every term of the word index of quotes and notes and how many annotations hold
-    it, kept until the file changes
-    (fts5vocab reads the whole index for it: ~1 s at 1M annotations, 19k terms)."""
+    it (fts5vocab reads the whole index for it: 0.3-1 s at 1M annotations, 19k terms).
+    Kept with the index's state it was read at, and brought forward with the terms
+    the actions that followed the index since have indexed (they count once each:
+    the count only decides whether to read the candidates through the index); read
+    again when the index was written any other way."""
     conn = project.conn
-    key = (schema, conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0])
+    now = search_follow.index_state(conn, schema)
     held = _VOCABULARIES.get(project)
-    if held is None or held[0] != key:
+    if held is not None and held[0] == (schema, now):
+        return held[1]
+    added = (search_follow.terms_since(project, held[0][1], now)
+             if held is not None and held[0][0] == schema == "main" and now is not None
+             else None)
+    if added is not None:
+        known = {t for t, _n in held[1]}
+        terms = held[1] + [(t, 1) for t in sorted(added - known)]
+    else:
         vocab = f"temp.annotator_table_terms_{schema}"
         conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {vocab} USING fts5vocab({schema}, "
                      "search_notes, row)")
-        held = _VOCABULARIES[project] = (key, conn.execute(
-            f"SELECT term, doc FROM {vocab}").fetchall())
-    return held[1]
+        terms = conn.execute(f"SELECT term, doc FROM {vocab}").fetchall()
+    _VOCABULARIES[project] = ((schema, now), terms)
+    return terms
 
 
 def _folded(word: str) -> str | None:
-    """The one term the word index makes of ``word`` (None: none or several), by the
-    index's own tokenizer in a database of its own (the project's is not written)."""
+    """The one term the word index makes of ``word`` (None: none or several)."""
     if not word:
         return None
-    with _FOLDER_LOCK:
-        global _FOLDER
-        if _FOLDER is None:
-            _FOLDER = sqlite3.connect(":memory:", isolation_level=None,
-                                      check_same_thread=False)
-            _FOLDER.execute('CREATE VIRTUAL TABLE fold USING fts5(w, tokenize = '
-                            '"unicode61 remove_diacritics 2")')
-            _FOLDER.execute("CREATE VIRTUAL TABLE fold_terms USING fts5vocab(fold, row)")
-        _FOLDER.execute("DELETE FROM fold")
-        _FOLDER.execute("INSERT INTO fold (w) VALUES (?)", (word,))
-        terms = [t for (t,) in _FOLDER.execute("SELECT term FROM fold_terms")]
-    return terms[0] if len(terms) == 1 else None
+    terms = search_follow.terms_of([word])
+    return terms.pop() if len(terms) == 1 else None

@@ -1,0 +1,196 @@
+"""The word index of quotes and notes follows each action (annotator.core.search_follow):
+whenever it says it is settled, every annotation's entry is what its row holds now,
+through random actions, undo, redo, bulk adds and failed actions; the table's word
+filter then finds a word LIKE finds; a vocabulary read before an edit is brought
+forward with the terms the edit indexed, on the writer's and a reader's connection,
+and read again when the index was written another way."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from annotator.core import search_follow, search_index, table_words
+from annotator.core.errors import AnnotatorError
+from annotator.core.importers.base import ImportedSource
+from annotator.core.model import AnchorState, Annotation, DocumentKind, TagKind, TextSelector
+from annotator.core.overview import reader
+from annotator.core.util import new_id, now
+
+TEXT = "Herriot met Tchitcherine at Genoa; Жорес писал Эррио. Lausanne, Tiflis, Baku. " * 4
+WORDS = st.text(alphabet="abeéжЖзZq ", min_size=1, max_size=10)
+
+
+def _open(tmp_path, name="f.annot"):
+    from annotator.core.project import Project
+
+    path = tmp_path / name
+    project = Project.create(path, "F", author="Ann")
+    doc = project.documents.add_source(ImportedSource(
+        "t", DocumentKind.TEXT, "text/plain", "t.txt", TEXT.encode(), text=TEXT)).id
+    project.annotations.add(doc, start=0, end=7, note="the premier")
+    project.close()  # settles the index under the journal's stamp
+    return Project.open(path), doc
+
+
+def _mismatches(project) -> list[str]:
+    """Annotations whose entry in the index is not what their row holds."""
+    wrong = []
+    for ann_id, deleted, quote, note, iq, inote in project.conn.execute(
+            "SELECT a.id, a.deleted, coalesce(a.exact, ''), a.note, n.quote, n.note FROM "
+            "annotations a LEFT JOIN search_annotations s ON s.annotation_id = a.id "
+            "LEFT JOIN search_notes n ON n.rowid = s.id"):
+        expected = (quote, note) if not deleted and (quote or note) else (None, None)
+        if (iq, inote) != expected:
+            wrong.append(ann_id)
+    return wrong
+
+
+def _like(project, word: str) -> set[int]:
+    pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return {r[0] for r in project.conn.execute(
+        "SELECT rowid FROM annotations WHERE deleted = 0 AND (exact LIKE ?1 ESCAPE '\\' "
+        "OR note LIKE ?1 ESCAPE '\\')", (pattern,))}
+
+
+ACTIONS = st.lists(st.tuples(
+    st.sampled_from(["add", "note", "delete", "tag", "move", "many", "undo", "redo", "fail"]),
+    st.integers(0, 10_000), WORDS), min_size=1, max_size=12)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actions=ACTIONS, probe=WORDS)
+def test_a_settled_index_holds_every_row_as_it_is_after_any_actions(tmp_path_factory,
+                                                                     actions, probe):
+    project, doc = _open(tmp_path_factory.mktemp("follow"))
+    tag = project.tags.create("Theme", TagKind.THEME).value.id
+    try:
+        assert search_index.settled(project.conn)
+        for what, n, word in actions:
+            live = [r[0] for r in project.conn.execute(
+                "SELECT id FROM annotations WHERE deleted = 0 ORDER BY rowid")]
+            some = live[n % len(live)] if live else None
+            try:
+                if what == "add":
+                    start = n % (len(TEXT) - 8)
+                    project.annotations.add(doc, start=start, end=start + 1 + n % 7, note=word)
+                elif what == "note" and some:
+                    project.annotations.update(some, note=word)
+                elif what == "delete" and some:
+                    project.annotations.delete(some)
+                elif what == "tag" and some:
+                    project.annotations.update(some, tag_ids=[tag])
+                elif what == "move" and some:
+                    project.annotations.update(some, start=n % 40, end=n % 40 + 5)
+                elif what == "many":  # more than journal.BULK: one bulk change
+                    stamp = now()
+                    project.annotations.add_many(
+                        Annotation(new_id(), doc, project.author_id(), TextSelector(i, i + 3, TEXT[i:i + 3]),
+                                   None, [], word if i % 2 else "", "", None, "",
+                                   AnchorState.OK, stamp, stamp) for i in range(70))
+                elif what == "undo":
+                    project.undo()
+                elif what == "redo":
+                    project.redo()
+                elif what == "fail" and some:
+                    with pytest.raises(RuntimeError), project.transaction() as conn:
+                        conn.execute("UPDATE annotations SET note = ? WHERE id = ?",
+                                     (word + " lost", some))
+                        raise RuntimeError("the action fails: nothing of it is kept")
+            except AnnotatorError:  # nothing to undo or redo
+                pass
+            if search_index.settled(project.conn):
+                assert _mismatches(project) == []
+        assert search_index.settled(project.conn)  # every one of these was followed
+        want = _like(project, probe)
+        found = table_words.word_candidates(project, probe)
+        if found is not None:
+            assert want <= set(found)
+    finally:
+        project.close()
+
+
+def test_an_action_too_large_to_follow_leaves_the_index_unsettled(tmp_path, monkeypatch):
+    """More annotations than FOLLOW_UP_TO: the mark stays behind the journal, the table
+    does not trust the index, and closing settles it as before."""
+    project, doc = _open(tmp_path)
+    path = project.path
+    monkeypatch.setattr(search_follow, "FOLLOW_UP_TO", 2)
+    for start in (10, 20, 30):
+        project.annotations.add(doc, start=start, end=start + 4)
+    assert search_index.settled(project.conn)  # one at a time: followed
+    stamp = now()
+    project.annotations.add_many(
+        Annotation(new_id(), doc, project.author_id(), TextSelector(i, i + 5, TEXT[i:i + 5]), None, [],
+                   "Zyxwvut", "", None, "", AnchorState.OK, stamp, stamp) for i in range(3))
+    assert not search_index.settled(project.conn)
+    assert table_words.word_candidates(project, "yxwv") is None  # read in order instead
+    project.close()
+    from annotator.core.project import Project
+
+    project = Project.open(path)
+    try:
+        assert search_index.settled(project.conn) and _mismatches(project) == []
+        assert len(table_words.word_candidates(project, "yxwv")) == 3
+    finally:
+        project.close()
+
+
+def _spy(monkeypatch) -> list:
+    seen: list = []
+    real = search_follow.terms_since
+
+    def spy(*args):
+        seen.append(found := real(*args))
+        return found
+
+    monkeypatch.setattr(search_follow, "terms_since", spy)
+    return seen
+
+
+def test_the_vocabulary_is_brought_forward_on_a_readers_connection(tmp_path, monkeypatch):
+    """The table's reader thread reads the vocabulary on its own connection; after an
+    edit on the writer's it finds the new word with the terms the edit indexed, not by
+    reading the vocabulary again; an index written another way is read again."""
+    project, doc = _open(tmp_path)
+    seen = _spy(monkeypatch)
+    other = reader(project.path)
+    try:
+        assert table_words.word_candidates(other, "emie") is not None  # read once
+        assert seen == []
+        ann = project.annotations.add(doc, start=12, end=24, note="Chicherin's Qzwlk").value
+        rowid = table_words.rowids_of(project, [ann.id])[0]
+        assert table_words.word_candidates(other, "zwl") == [rowid]
+        assert seen[-1] == {"tchitcherine", "chicherin", "s", "qzwlk"}
+        project.annotations.update(ann.id, note="")  # the term leaves the index
+        assert table_words.word_candidates(other, "zwl") == []  # a superset: MATCH decides
+        assert seen[-1] == {"tchitcherine"}  # the quote, indexed again
+        # a write the index did not follow (the journal moves, the mark stays), then
+        # brought up to date by a search: the vocabulary is read again
+        monkeypatch.setattr(search_follow, "FOLLOW_UP_TO", 0)
+        project.annotations.update(ann.id, note="Vxqjk")
+        assert table_words.word_candidates(other, "xqj") is None  # not settled
+        search_index.settle(project)
+        assert search_index.settled(other.conn)
+        assert table_words.word_candidates(other, "xqj") == [rowid]
+        assert seen[-1] is None  # not brought forward: read again
+    finally:
+        other.close()
+        project.close()
+
+
+def test_an_action_that_wrote_the_index_inside_it_is_not_followed(tmp_path):
+    """A search inside an action brings the index up to date within it; the action's
+    record of the terms it indexed would then be short: it is not followed."""
+    project, doc = _open(tmp_path)
+    try:
+        with project.transaction("Note and search") as conn:
+            conn.execute("UPDATE annotations SET note = 'Wqpzt', modified_at = ?", (now(),))
+            search_index.refresh(project)
+        assert not search_index.settled(project.conn)
+        project.annotations.add(doc, start=3, end=9)  # the next one is not followed either
+        assert not search_index.settled(project.conn)
+    finally:
+        project.close()
