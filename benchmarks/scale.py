@@ -51,6 +51,13 @@ def common_and_rare() -> tuple[str, str]:
     return vocab[0], vocab[-1]
 
 
+def another_rare() -> str:
+    """A second rare word of the generated texts."""
+    from benchmarks.data import vocabulary
+
+    return vocabulary(random.Random(7))[-2]
+
+
 def build(name: str) -> Path:
     from benchmarks.data import store_project
 

@@ -325,17 +325,21 @@ class TableWindow:
             source = f"annotations a{self._indexed('annotations_live_reading')}"
             docs = conn.execute("SELECT id, title FROM documents WHERE deleted = 0").fetchall()
             docs.sort(key=lambda r: (r[1].casefold(), r[0]))
+            held = self._held_by_candidates("SELECT DISTINCT document_id FROM annotations")
             return [_Segment(source, f"{where} AND {plus}a.document_id = ?", [*args, doc_id],
                              _READING)
                     for doc_id, _title in docs
-                    if not self.filt or not self.filt.document_id
-                    or doc_id == self.filt.document_id]
+                    if (not self.filt or not self.filt.document_id
+                        or doc_id == self.filt.document_id) and (held is None or doc_id in held)]
         if self.sort in ("entity", "author"):
             table, column = ("entities", "entity_id") if self.sort == "entity" else (
                 "authors", "author_id")
             live = " WHERE deleted = 0" if table == "entities" else ""
             names = conn.execute(f"SELECT id, name FROM {table}{live}").fetchall()
             names.sort(key=lambda r: (r[1].casefold(), r[0]))
+            held = self._held_by_candidates(f"SELECT DISTINCT {column} FROM annotations")
+            if held is not None:
+                names = [r for r in names if r[0] in held]
             segments = []
             source = f"annotations a{self._indexed(f'annotations_live_{self.sort}')}"
             if table == "entities":  # no (live) entity: shown empty, sorted first
@@ -349,6 +353,11 @@ class TableWindow:
         # tags: by the alphabetically first live tag
         tags = conn.execute("SELECT id, name FROM tags WHERE deleted = 0").fetchall()
         tags.sort(key=lambda r: (r[1].casefold(), r[0]))
+        held = self._held_by_candidates(
+            "SELECT DISTINCT t.tag_id FROM annotations a JOIN annotation_tags t "
+            "ON t.annotation_id = a.id", "a.rowid")
+        if held is not None:
+            tags = [r for r in tags if r[0] in held]
         live = self._indexed("annotations_live_id")  # index only: the table is not read
         segments, earlier = [], []
         for tag_id, _name in tags:
@@ -373,6 +382,16 @@ class TableWindow:
             untagged.kept_as = "untagged"
         segments.append(untagged)
         return segments
+
+    def _held_by_candidates(self, select: str, rowid: str = "rowid") -> set | None:
+        """The values ``select`` finds among the word filter's candidates (None: no
+        candidates): a segment holding none of them is left out of the plan. A rare
+        word's hundred rows in reading order were 200 segments, one per document, read
+        one after the other on every edit (36 ms at 1M on the GUI thread)."""
+        if self._candidates is None:
+            return None
+        return {r[0] for r in self.project.conn.execute(
+            f"{select} WHERE {rowid} IN ({','.join(map(str, self._candidates))})")}
 
     def _order(self, segment: _Segment, reverse: bool = False) -> str:
         desc = self.descending != reverse
