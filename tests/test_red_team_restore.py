@@ -291,8 +291,14 @@ def _kill_loop(tmp_path: Path, wanted: int, seed: int,
     while (kills < wanted or not outcomes["restored"]) and rounds < 4 * wanted:
         rounds += 1
         fresh()
-        kills += run(made, path, rng.uniform(0, took * 1.1)) is None
+        delay = rng.uniform(0, took * 1.1)
+        killed = run(made, path, delay) is None
+        kills += killed
         themes = _themes(path)  # opening finishes or rolls back what was interrupted
+        # the machine's load changes how long a restore takes: the range of delays
+        # follows it (a restore that ended first took less; one killed before its end,
+        # with the file left old, may take more), so kills keep landing inside one
+        took = delay if not killed else took * (1.02 if themes == BEFORE | AFTER else 1)
         assert themes in (BEFORE | AFTER, BEFORE), themes
         assert not path.with_name(path.name + ".restoring").exists()
         kept = _replaced(path)
