@@ -7,13 +7,14 @@ and after it."""
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from annotator.core import journal, merge_annotations
+from annotator.core import journal, journal_record, merge_annotations
 from annotator.core.importers.base import ImportedSource
 from annotator.core.journal import BULK_KEY, KEYS, STAGED_SEQ
 from annotator.core.journal_record import KeysInSQL
@@ -57,6 +58,7 @@ def test_undo_of_a_batched_merge_gives_back_exactly_the_state_before(
         tmp_path, monkeypatch, three_way):
     monkeypatch.setattr(merge_annotations, "BATCH", 60)
     monkeypatch.setattr(merge_annotations, "SHOWN_IDS", 25)
+    monkeypatch.setattr(journal_record, "BULK_ROW", 25)  # a batch's keys in three rows
     ours, theirs, base = _copies(tmp_path / "copies", N)
     extra = _with_new_document(theirs)
     before = _state(ours)
@@ -71,7 +73,11 @@ def test_undo_of_a_batched_merge_gives_back_exactly_the_state_before(
             "SELECT seq, table_name, row_id, op FROM changes WHERE changeset_id = ? "
             "ORDER BY seq", (report.changeset,)).fetchall()
         bulk = [r for r in rows if r[2] == BULK_KEY and r[1] == "annotations"]
-        assert len(bulk) >= N // 60  # one bulk change per batch, written as it went
+        assert len(bulk) >= N // 25  # each batch's keys as it went, in rows of 25
+        sizes = [len(json.loads(k)) for (k,) in p.conn.execute(
+            "SELECT row_key FROM changes WHERE changeset_id = ? AND row_id = ?",
+            (report.changeset, BULK_KEY))]
+        assert max(sizes) <= 25  # a later seek never reads a long row again
         order = [(r[1], r[3]) for r in rows]
         slot = list(KEYS)
         firsts = [(slot.index(t) if op == "insert" else len(slot)) for t, op in order]

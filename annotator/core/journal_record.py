@@ -14,6 +14,7 @@ from annotator.core.journal import (
     BLOB_COLUMNS,
     BULK,
     BULK_KEY,
+    BULK_ROW,
     KEYS,
     SPLICE,
     SPLICE_OVER,
@@ -148,12 +149,16 @@ class Recorder:
             raise ValueError(f"{table} rows cannot be journaled by key alone")
         if self._staged is None:
             self._staged = reserve(self.conn)
+        # cut into rows of BULK_ROW keys by SQLite (a merge's stretch of 50,000 tag keys
+        # was one 4.5 MB row, which every later seek past it read again)
         cur = self.conn.execute(
             "INSERT INTO main.changes (changeset_id, seq, table_name, row_id, row_sub, "
-            f"row_key, op) SELECT ?, ?, ?, ?, '', k, 'insert' FROM (SELECT ({keys.sql}) "
-            "AS k) WHERE k IS NOT NULL AND k != '[]'",
+            "row_key, op) SELECT ?, ? + g, ?, ?, '', json_group_array(json(value)), "
+            f"'insert' FROM (SELECT k.key / {BULK_ROW} AS g, k.value FROM (SELECT "
+            f"({keys.sql}) AS a) CROSS JOIN json_each(a) k WHERE a IS NOT NULL "
+            "ORDER BY k.key) GROUP BY g ORDER BY g",
             (self._staged, staged_seq(table, self._staged_n), table, BULK_KEY, *keys.args))
-        self._staged_n += cur.rowcount > 0
+        self._staged_n += max(0, cur.rowcount)
 
     def take(self) -> list[Change]:
         """The events since :meth:`clear`, folded to one change per row, with the rows
