@@ -5,6 +5,7 @@ What undo and redo do with the change set is unchanged."""
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 
 import pytest
@@ -74,6 +75,30 @@ def test_an_old_bulk_row_is_split_once_and_undoes_and_redoes_as_before(tmp_path,
         assert journal_split.bound_bulk_rows(p) == 0  # remembered: not looked at again
         p.conn.set_trace_callback(None)
         assert not [s for s in seen if "changes" in s]
+        p.undo()
+        assert snapshot(p) == start
+
+
+def test_a_file_put_where_a_split_one_was_is_looked_at_again(tmp_path, monkeypatch):
+    """The mark speaks for the file as we left it: an old copy put back at the same
+    path (a restored backup) is split on its first writable open too."""
+    path, start, _added, changeset = _old_style(tmp_path, monkeypatch)
+    kept = tmp_path / "kept.annot"
+    shutil.copyfile(path, kept)
+    with Project.open(path):
+        pass
+    assert journal_split.marker(path).exists()
+    with Project.open(path) as p:  # as we left it: not looked at again
+        seen: list[str] = []
+        p.conn.set_trace_callback(seen.append)
+        assert journal_split.bound_bulk_rows(p, as_left=True) == 0
+        p.conn.set_trace_callback(None)
+        assert not [s for s in seen if "changes" in s]
+    shutil.copyfile(kept, path)
+    assert [len(json.loads(r[3])) for r in _rows(path, changeset) if r[2] == "*"] == [192, 192]
+    with Project.open(path) as p:
+        assert [len(json.loads(r[3])) for r in _rows(path, changeset)
+                if r[2] == "*"] == [50, 50, 50, 42] * 2
         p.undo()
         assert snapshot(p) == start
 

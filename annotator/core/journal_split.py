@@ -9,8 +9,11 @@ change set holding a bulk row of more keys is rewritten with its bulk rows cut i
 rows of BULK_ROW keys, in the same order, in one transaction (a kill leaves the
 journal as it was). A mark in the user's cache folder (beside the records of
 :mod:`verified`, never in the file: opening must not change a project's rows) says
-it was done for the file at that path, so later opens look no further; a file put
-there since (a restored backup) then keeps its rows, which costs speed, never data. What a change set undoes and redoes is unchanged: a bulk change
+it was done for the file at that path, so later opens of that file as we left it look
+no further. A file put there since (a restored backup, a copy) is not the one we left
+(:mod:`verified`'s fingerprint): it is looked at again, its journal read once more (a
+fraction of a second at 1M, beside the full checks such a file gets anyway). What a
+change set undoes and redoes is unchanged: a bulk change
 is the set of its keys, read from all of its rows. A bulk row that was undone holds
 its rows' images in ``after`` and is left whole; a row whose JSON does not parse (a
 damaged or crafted journal) is left for undo to refuse with its message.
@@ -39,12 +42,14 @@ _SPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 
 
-def bound_bulk_rows(project: Project) -> int:
+def bound_bulk_rows(project: Project, as_left: bool = True) -> int:
     """Split the oversized bulk rows of a writable project's journal, once; returns the
-    number of change sets rewritten."""
+    number of change sets rewritten. ``as_left``: the file is the one we closed last
+    (:func:`verified.is_verified`), so the mark speaks for it; a file changed, copied
+    or restored since is looked at again whatever the mark says."""
     conn = project.conn
     mark = marker(project.path)
-    if project.read_only or mark.exists():
+    if project.read_only or (as_left and mark.exists()):
         return 0
     size, done = journal.BULK_ROW, 0
     with project.transaction(record=False):  # the journal's own layout: no undo step

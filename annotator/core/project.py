@@ -118,6 +118,9 @@ class Project:
         version = _inspect(path)
         immutable = not _writable(path)
         read_only = read_only or immutable
+        # the file as we left it at our last close (not changed, copied or restored
+        # since): what our cache folder remembers of it holds (journal_split's mark)
+        as_left = not read_only and verified.is_verified(path, version)
         # the header's version is stale while a WAL holds a newer one (a migration not
         # yet folded back when the app was killed): the file's own answer decides
         version = _validate(path, version, immutable)
@@ -158,7 +161,7 @@ class Project:
                     project.backup_due = True
             project._start_journal()
             if not read_only:
-                _bound_journal_rows(project)
+                _bound_journal_rows(project, as_left)
         except BaseException:
             project.close()
             raise
@@ -440,13 +443,13 @@ def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
-def _bound_journal_rows(project: Project) -> None:
+def _bound_journal_rows(project: Project, as_left: bool) -> None:
     """An older journal's oversized bulk rows split, once (see :mod:`journal_split`);
     a failure (a full disk) leaves them for the next open, the project opens all the same."""
     from annotator.core.journal_split import bound_bulk_rows
 
     try:
-        bound_bulk_rows(project)
+        bound_bulk_rows(project, as_left)
     except (sqlite3.Error, MemoryError):  # rolled back: the rows stay as they were
         pass
 
