@@ -36,3 +36,36 @@ def test_cells_show_the_models_text_cut_to_the_column_without_asking_roles(
     assert any(shown != text for text, shown in drawn.items())  # the narrow quotes cut
     row = table.row(0)
     assert table.index(0, 1).data(Qt.ItemDataRole.DisplayRole) == table.display(row, 1)
+
+
+def test_the_current_cell_shows_a_focus_frame(window, qtbot):
+    """Moving through the table with the arrow keys, the scholar sees which cell is
+    current: the painter draws the style's focus frame around the cell that has the
+    focus, and nothing of it around another."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QColor, QImage, QPainter
+    from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+    panel, table, view = window.annotations, window.annotations.table, window.annotations.view
+    panel.refilter()
+    qtbot.waitUntil(lambda: table.counted and table.rowCount() > 3, timeout=5000)
+    painter = view.itemDelegate()
+
+    def painted(state) -> QImage:
+        option = QStyleOptionViewItem()
+        option.rect = QRect(0, 0, 120, 22)
+        option.state = state
+        option.widget = view
+        option.palette = view.palette()
+        option.font = view.font()
+        option.fontMetrics = view.fontMetrics()
+        image = QImage(120, 22, QImage.Format.Format_RGB32)
+        image.fill(QColor("white"))
+        with_painter = QPainter(image)
+        painter.paint(with_painter, option, table.index(0, 2))
+        with_painter.end()
+        return image
+
+    plain = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Active
+    assert painted(plain | QStyle.StateFlag.State_HasFocus) != painted(plain)
+    assert painted(plain) == painted(plain)

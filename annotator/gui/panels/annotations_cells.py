@@ -44,6 +44,7 @@ _ORPHANED = QColor("#d32f2f")
 _SELECTED = QStyle.StateFlag.State_Selected.value
 _ENABLED = QStyle.StateFlag.State_Enabled.value
 _ACTIVE = QStyle.StateFlag.State_Active.value
+_FOCUS = QStyle.StateFlag.State_HasFocus.value
 _DISABLED, _NORMAL, _INACTIVE = (QPalette.ColorGroup.Disabled, QPalette.ColorGroup.Normal,
                                  QPalette.ColorGroup.Inactive)
 _TEXT, _HIGHLIGHTED_TEXT = QPalette.ColorRole.Text, QPalette.ColorRole.HighlightedText
@@ -116,6 +117,13 @@ class CellPainter(QStyledItemDelegate):
             style = widget.style() if widget is not None else QApplication.style()
             style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter,
                                 widget)
+        if state & _FOCUS:  # the current cell, where the arrow keys move from: a line of
+            # its own (the style's faint frame vanished in a selected row)
+            painter.save()
+            painter.setPen(option.palette.color(
+                _HIGHLIGHTED_TEXT if state & _SELECTED else QPalette.ColorRole.Highlight))
+            painter.drawRect(option.rect.adjusted(1, 1, -2, -2))
+            painter.restore()
         row = self.table.shown(index.row())
         if row is None:  # not read yet: painted when its window comes
             return
@@ -152,3 +160,4 @@ class CellPainter(QStyledItemDelegate):
         # laid out once (QStaticText): drawText shaped each text again on every paint
         # (~48 us a cell, half of the delegate's time)
         painter.drawStaticText(rect.left(), rect.top() + elided[1], elided[0])
+
