@@ -279,6 +279,27 @@ def stamp(conn: sqlite3.Connection) -> str:
     return f"{newest}/{n}/{int(done)}/{int(n_done)}/{last[0] if last else ''}"
 
 
+def stamp_after_store(before: str, conn: sqlite3.Connection, changeset_id: int) -> str | None:
+    """The stamp after :func:`store` wrote change set ``changeset_id`` (or folded an
+    edit into it), from the stamp just before, reading that one row: :func:`stamp`
+    reads every change set (18 ms at 100,000). None: not one of those two cases (the
+    caller reads the stamp). Dropping the redo chain moves no part of the stamp."""
+    try:
+        newest, n, done, n_done, _last = before.split("/", 4)
+        newest_id, count, done_sum, done_n = int(newest), int(n), int(done), int(n_done)
+    except ValueError:
+        return None
+    row = conn.execute("SELECT id, created_at, state FROM changesets ORDER BY id DESC "
+                       "LIMIT 1").fetchone()
+    if row is None or row[0] != changeset_id or row[2] != "done":
+        return None
+    if changeset_id == newest_id:  # folded into the newest: only its time moved
+        return f"{newest_id}/{count}/{done_sum}/{done_n}/{row[1]}"
+    if changeset_id > newest_id:  # one new change set, done
+        return f"{changeset_id}/{count + 1}/{done_sum + changeset_id}/{done_n + 1}/{row[1]}"
+    return None
+
+
 def _insert(conn: sqlite3.Connection, changeset_id: int, first_seq: int,
             changes: list[Change]) -> None:
     _insert_numbered(conn, changeset_id, enumerate(changes, first_seq))

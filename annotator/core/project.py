@@ -59,6 +59,7 @@ class Project:
         self._journal = None  # the change journal's recorder (annotator.core.journal)
         self._undone_may_exist = True  # until a new action has ended the redo chain
         self._followed: search_follow.Followed | None = None  # the action's, till commit
+        self._journal_moved = False  # the action under way recorded or replayed changes
         #: the change set the last action recorded (the GUI's undo step); None when it
         #: changed nothing
         self.last_changeset: int | None = None
@@ -242,7 +243,8 @@ class Project:
         self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
         self._action = {"label": label, "kind": kind, "coalesce": coalesce}
-        self._followed = None
+        self._followed, self._journal_moved = None, False
+        search_follow.began(self)
         if record:
             self.last_changeset = None
         try:
@@ -261,11 +263,13 @@ class Project:
                         kind=self._action["kind"], coalesce=self._action["coalesce"],
                         author_id=self.author_id(), drop_undone=self._undone_may_exist)
                     self._undone_may_exist = False
-                    self._followed = search_follow.follow(self, changes, was_settled)
+                    self._followed = search_follow.follow(self, changes, was_settled,
+                                                          self.last_changeset)
+                    self._journal_moved = True
             self._depth = 0
             self.conn.execute("COMMIT")  # on a full disk it fails: rolled back below
             followed, self._followed = self._followed, None
-            search_follow.committed(self, followed)
+            search_follow.committed(self, followed, self._journal_moved)
         except BaseException as exc:
             self._depth = 0
             self._followed = None
@@ -332,6 +336,7 @@ class Project:
             changes = changeset.touched()
             stale_index(self.conn, changes)
             self._followed = search_follow.follow(self, changeset.changes, was_settled)
+            self._journal_moved = True
         self.forget_caches()
         changeset.skipped = skipped
         return OpResult(changeset, changes)

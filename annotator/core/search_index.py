@@ -72,6 +72,15 @@ class _State:
     #: written inside someone's action: that action cannot follow the index
     #: (annotator.core.search_follow), whose record of its writes would be short
     wrote_inside: bool = False
+    #: (total_changes, data_version) after the last transaction committed, with whether
+    #: the index was settled then and the journal's stamp if known; and at the start of
+    #: the action under way: equal, nothing was written in between
+    #: (annotator.core.search_follow)
+    left: tuple[tuple[int, int], bool, str | None] | None = None
+    began: tuple[int, int] | None = None
+    #: the journal's stamp before the action under way, when known (its mark is then
+    #: made from it: journal.stamp_after_store)
+    stamp_before: str | None = None
 
 
 _STATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -137,6 +146,7 @@ def settle(project: Project) -> None:
         refresh(project)
         with project.transaction(record=False):  # derived: never an undo step
             conn.execute("INSERT OR REPLACE INTO search_documents VALUES ('', ?)", (mark,))
+        _state(project).left = (_stamp(conn), True, None)  # the next action may follow it
     except Exception:  # derived data: the next search tries again
         pass
 
