@@ -12,12 +12,16 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from annotator import __version__
-from annotator.core import backups, locking, open_checks, schema, search_follow, verified
+from annotator.core import backups, locking, open_checks, schema, verified
 from annotator.core.changes import OpChanges, OpResult
 from annotator.core.errors import ProjectError
 from annotator.core.util import new_id, now, tolerant_text
+
+if TYPE_CHECKING:
+    from annotator.core.search_follow import Followed
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -58,7 +62,7 @@ class Project:
         self._action: dict = {}
         self._journal = None  # the change journal's recorder (annotator.core.journal)
         self._undone_may_exist = True  # until a new action has ended the redo chain
-        self._followed: search_follow.Followed | None = None  # the action's, till commit
+        self._followed: Followed | None = None  # the action's, till commit
         self._journal_moved = False  # the action under way recorded or replayed changes
         #: the change set the last action recorded (the GUI's undo step); None when it
         #: changed nothing
@@ -244,6 +248,8 @@ class Project:
         self._depth = 1
         self._action = {"label": label, "kind": kind, "coalesce": coalesce}
         self._followed, self._journal_moved = None, False
+        from annotator.core import search_follow  # off the start-up path (journal: ~10 ms)
+
         search_follow.began(self)
         if record:
             self.last_changeset = None
@@ -319,7 +325,7 @@ class Project:
         return self._replay(changeset_id, backwards=False)
 
     def _replay(self, changeset_id: int | None, *, backwards: bool) -> OpResult:
-        from annotator.core import journal, journal_replay
+        from annotator.core import journal, journal_replay, search_follow
         from annotator.core.annotation_import.project_rows import stale_index
 
         if self._journal is None:
