@@ -244,3 +244,35 @@ def test_an_action_right_after_a_followed_one_does_not_read_the_journal(tmp_path
         assert calls == [] and not search_index.settled(project.conn)
     finally:
         project.close()
+
+
+def test_the_journal_stamp_is_read_once_until_the_file_changes(tmp_path):
+    """journal.stamp scans every change set; outside a transaction it is kept per
+    connection until that connection writes or another one commits, and after an
+    action that followed the index it is known without a scan at all."""
+    from annotator.core import journal
+
+    project, doc = _open(tmp_path)
+    other = reader(project.path)
+    scans: list[str] = []
+    try:
+        project.conn.set_trace_callback(
+            lambda sql: scans.append(sql) if "count(*)" in sql and "changesets" in sql else None)
+        project.annotations.add(doc, start=1, end=5)  # the first action reads it once
+        scans.clear()
+        project.annotations.add(doc, start=6, end=9)  # followed: made, not read
+        first = journal.stamp(project.conn)
+        assert journal.stamp(project.conn) == first and scans == []
+        assert first == journal.stamp(other.conn)  # read on the reader's connection
+        with project.transaction(record=False):  # a write: read again, the same value
+            project.conn.execute("DELETE FROM document_lengths")
+            assert journal.stamp(project.conn) == first and len(scans) == 1
+            journal.stamp(project.conn)  # inside a transaction: never kept
+            assert len(scans) == 2
+        project.annotations.add(doc, start=10, end=14)
+        assert journal.stamp(other.conn) != first  # the writer's commit seen by the reader
+        assert journal.stamp(other.conn) == journal.stamp(project.conn)
+    finally:
+        project.conn.set_trace_callback(None)
+        other.close()
+        project.close()

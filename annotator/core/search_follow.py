@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from annotator.core import journal, search_index
+from annotator.core.util import connection_state
 
 if TYPE_CHECKING:
     from annotator.core.journal import Change
@@ -66,7 +67,7 @@ class Followed:
 def began(project: Project) -> None:
     """An action began (its write lock taken): what the connection had written and
     seen written by others until then."""
-    search_index._state(project).began = search_index._stamp(project.conn)
+    search_index._state(project).began = connection_state(project.conn)
 
 
 def settled_before(project: Project) -> bool:
@@ -147,13 +148,14 @@ def committed(project: Project, followed: Followed | None, journal_moved: bool) 
     known = state.left[1] if state.left is not None and state.left[0] == state.began else None
     state.left, state.stamp_before = None, None
     try:
-        now = search_index._stamp(project.conn)
+        now = connection_state(project.conn)
         if followed is None:
             if journal_moved or known is not None:  # the journal's stamp is read again
                 state.left = (now, False if journal_moved else known, None)
             return
         after = index_state(project.conn)
         state.left = (now, True, followed.stamp)
+        journal.remember_stamp(project.conn, now, followed.stamp)
     except sqlite3.Error:
         return
     if after is None or after == followed.before:

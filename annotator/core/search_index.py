@@ -39,6 +39,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from annotator.core.util import connection_state
+
 if TYPE_CHECKING:
     from annotator.core.project import Project
 
@@ -93,16 +95,12 @@ def _state(project: Project) -> _State:
     return state
 
 
-def _stamp(conn: sqlite3.Connection) -> tuple[int, int]:
-    return conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0]
-
-
 def refresh(project: Project, parts: tuple[str, ...] = ("documents", "annotations")) -> str:
     """Bring the index of ``parts`` up to date; returns the schema holding the index
     ("main", or "temp" for a stale index of a read-only project)."""
     state = _state(project)
     conn = project.conn
-    stamp = _stamp(conn)
+    stamp = connection_state(conn)
     parts = tuple(p for p in parts if state.stamps.get(p) != stamp)
     if not parts:
         return state.schema
@@ -123,7 +121,7 @@ def refresh(project: Project, parts: tuple[str, ...] = ("documents", "annotation
             for part in parts:
                 _UPDATES[part](conn, "main")
         state.schema = "main"
-    state.stamps.update(dict.fromkeys(parts, _stamp(conn)))
+    state.stamps.update(dict.fromkeys(parts, connection_state(conn)))
     return state.schema
 
 
@@ -146,7 +144,7 @@ def settle(project: Project) -> None:
         refresh(project)
         with project.transaction(record=False):  # derived: never an undo step
             conn.execute("INSERT OR REPLACE INTO search_documents VALUES ('', ?)", (mark,))
-        _state(project).left = (_stamp(conn), True, None)  # the next action may follow it
+        _state(project).left = (connection_state(conn), True, None)  # the next action may follow it
     except Exception:  # derived data: the next search tries again
         pass
 
@@ -182,7 +180,7 @@ def rebuild_index(project: Project) -> None:
             conn.execute(f"DELETE FROM {table}")
         _update_documents(conn, "main")
         _update_annotations(conn, "main")
-    _state(project).stamps = dict.fromkeys(("documents", "annotations"), _stamp(project.conn))
+    _state(project).stamps = dict.fromkeys(("documents", "annotations"), connection_state(project.conn))
 
 
 def repair_index(project: Project) -> None:
@@ -203,7 +201,7 @@ def repair_index(project: Project) -> None:
     state.schema = "temp"
     for update in _UPDATES.values():
         update(conn, "temp")
-    state.stamps = dict.fromkeys(_UPDATES, _stamp(conn))
+    state.stamps = dict.fromkeys(_UPDATES, connection_state(conn))
 
 
 def index_problems(conn: sqlite3.Connection) -> list[str]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from annotator.core import search_follow, search_index
 from annotator.core.filters import like_pattern
+from annotator.core.util import connection_state
 
 if TYPE_CHECKING:
     from annotator.core.project import Project
@@ -116,7 +117,7 @@ def _index_current(project: Project) -> bool:
     """Whether this connection brought the word index up to date (a search did) and
     nothing was written since: search_index's own record of it."""
     stamps = search_index._state(project).stamps  # its record, read only
-    return stamps.get("annotations") == search_index._stamp(project.conn)
+    return stamps.get("annotations") == connection_state(project.conn)
 
 
 def _vocabulary(project: Project, schema: str) -> list[tuple[str, int]]:

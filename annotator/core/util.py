@@ -92,6 +92,13 @@ def fetch_all(conn: sqlite3.Connection, sql: str, args: Sequence = ()) -> list[t
     return conn.execute(sql, args).fetchall()
 
 
+def connection_state(conn: sqlite3.Connection) -> tuple[int, int]:
+    """What a connection has written (``total_changes``) and seen others commit
+    (``PRAGMA data_version``): the same pair twice, the file did not change between
+    (what is kept derived from it still holds)."""
+    return conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0]
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while building many small objects (100k
