@@ -41,6 +41,10 @@ class OcrWorker(QThread):
     def cancel(self) -> None:
         self._stop.set()
 
+    @property
+    def cancelled(self) -> bool:
+        return self._stop.is_set()
+
     def run(self) -> None:
         from annotator.core import ocr
         from annotator.core.errors import AnnotatorError
@@ -185,7 +189,9 @@ class OcrController(QObject):
         from annotator.core.errors import AnnotatorError
 
         run = self._run
-        if not self.model.is_open:
+        if not self.model.is_open or (self.worker is not None and self.worker.cancelled):
+            # a page read while the scholar pressed Cancel arrives after it: what Cancel
+            # left stored is what stays, not one page more
             return
         try:
             result = ocr.store_page(self.model.p, run["doc"].id, page, label=run["label"],
