@@ -77,7 +77,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"annotator {__version__}")
         return EXIT_OK
     if args.command in (None, "gui"):
-        from annotator.gui.app import run
+        try:
+            from annotator.gui.app import run
+        except ImportError as exc:  # Qt's GUI module cannot load its system libraries
+            from annotator.desktop_libraries import why_no_window
+
+            print(f"annotator: {why_no_window(str(exc))}", file=sys.stderr)
+            return EXIT_ERROR
 
         # run() ends the process itself when the window closes (gui.quitting); a
         # caller that replaced it (a test) gets its status back, and its process lives

@@ -201,6 +201,10 @@ def launch(project: str | Path | None = None, author: str | None = None,
 def run(project: str | Path | None = None, author: str | None = None) -> int:
     """The `annotator` GUI entry point. Once the window has closed and everything is
     on disk the process ends at once (gui.quitting.leave), without Python's teardown."""
+    from annotator.gui.start_failure import explained_if_qt_cannot_start
+
+    with explained_if_qt_cannot_start():  # no display, no xcb libraries: said, not a core dump
+        make_app(stylesheet=False)
     app, _window = launch(project, author)
     from annotator.gui.quitting import leave
 
