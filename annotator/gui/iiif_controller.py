@@ -38,6 +38,10 @@ class IIIFWorker(QThread):
     def cancel(self) -> None:
         self._stop.set()
 
+    @property
+    def cancelled(self) -> bool:
+        return self._stop.is_set()
+
     def run(self) -> None:
         from annotator.core.errors import AnnotatorError
         from annotator.core.iiif import prepare_iiif
@@ -126,7 +130,9 @@ class IIIFController(QObject):
         from annotator.core.errors import AnnotatorError
         from annotator.core.iiif import store_iiif
 
-        if not self.model.is_open:
+        if not self.model.is_open or (self.worker is not None and self.worker.cancelled):
+            # Cancel pressed while the last page came in: nothing is imported (the pages
+            # fetched stay in the folder beside the project, for the next try)
             return
         try:
             result = store_iiif(self.model.p, ready)

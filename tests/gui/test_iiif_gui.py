@@ -34,3 +34,26 @@ def test_import_from_iiif_through_the_file_menu(window, qtbot, server, project_p
         assert [d.title for d in docs] == ["Letters to Briand"]
         assert docs[0].page_count == 2
         assert sum(a.document_id == docs[0].id for a in project.annotations.list()) == 2
+
+
+def test_cancel_as_the_last_page_arrives_imports_nothing(window, qtbot, server, project_path,
+                                                         monkeypatch):
+    """The scholar's Cancel lands after the worker fetched the last page, before the GUI
+    stored the document: Cancel wins, the project is as it was."""
+    from annotator.core import iiif
+
+    prepare = iiif.prepare_iiif
+
+    def fetched_then_cancelled(*args, **kwargs):
+        prepared = prepare(*args, **kwargs)
+        window.iiif.worker.cancel()  # the click, between the last page and the store
+        return prepared
+
+    monkeypatch.setattr(iiif, "prepare_iiif", fetched_then_cancelled)
+    with Project.open(project_path, read_only=True) as project:
+        before = len(project.documents.list())
+    window.iiif.start(v3_manifest(server, "cancelled.json"))
+    qtbot.waitUntil(lambda: window.iiif.worker is None, timeout=20_000)
+    window.close()
+    with Project.open(project_path, read_only=True) as project:
+        assert len(project.documents.list()) == before
