@@ -533,3 +533,50 @@ def test_the_window_fits_the_screen_it_opens_on(qtbot):
     assert win.frameGeometry().width() <= room.width()
     assert win.frameGeometry().height() <= room.height()
     assert room.contains(win.frameGeometry().topLeft())
+
+
+def test_cancel_during_an_import_stores_no_file_read_after_it(window, qtbot, tmp_path,
+                                                               monkeypatch, project_path):
+    """Cancel lands while a file is read: the files stored before it stay, that file
+    and the rest are not imported."""
+    import threading
+    from pathlib import Path
+
+    from annotator.core.project import Project
+    from annotator.gui.dialogs import importing
+
+    paths = []
+    for n in range(4):
+        path = tmp_path / f"letter-{n}.txt"
+        path.write_text(f"Letter {n} to the Quai d'Orsay, about the Georgian debt.",
+                        encoding="utf-8")
+        paths.append(str(path))
+    prepare, worker_class = importing.prepare_import, importing.ImportWorker
+
+    def cancel_while_reading_the_second(path, *args):
+        prepared = prepare(path, *args)
+        if path.name == "letter-1.txt":
+            assert first_stored.wait(10)
+            workers[-1].cancel()  # the click, after the first was stored
+        return prepared
+
+    workers, first_stored = [], threading.Event()
+    store = window.model.p.documents.store_import
+
+    def store_import(item):
+        result = store(item)
+        first_stored.set()
+        return result
+
+    monkeypatch.setattr(window.model.p.documents, "store_import", store_import)
+    monkeypatch.setattr(importing, "prepare_import", cancel_while_reading_the_second)
+    monkeypatch.setattr(importing, "ImportWorker", lambda *args: workers.append(
+        worker_class(*args)) or workers[-1])
+    before = len(window.model.documents())
+    reports = window.files.import_files(paths)
+    assert [Path(r.path).name for r in reports] == ["letter-0.txt"]
+    titles = sorted(d.filename for d in window.model.documents().values())
+    assert len(titles) == before + 1 and "letter-0.txt" in titles
+    window.close()
+    with Project.open(project_path, read_only=True) as project:
+        assert sorted(d.filename for d in project.documents.list()) == titles

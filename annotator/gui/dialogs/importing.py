@@ -12,6 +12,7 @@ redo brings the same ones back.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,10 +40,19 @@ class ImportWorker(QThread):
                  passwords: dict[str, str]) -> None:
         super().__init__()
         self.known, self.paths, self.passwords = frozenset(known), list(paths), passwords
+        self._stop = threading.Event()
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """Kept after the thread ends (Qt clears its own interruption flag then)."""
+        return self._stop.is_set()
 
     def run(self) -> None:
         for i, path in enumerate(self.paths):
-            if self.isInterruptionRequested():
+            if self._stop.is_set():
                 return
             self.starting.emit(i, path.name)
             self.prepared.emit(i, prepare_import(path, self.passwords.get(str(path)),
@@ -57,7 +67,8 @@ def _run_batch(parent: QWidget | None, model: ProjectModel, paths: list[Path],
                passwords: dict[str, str],
                changes: OpChanges) -> tuple[list[ImportReport], list[str]]:
     """One pass over ``paths`` under a progress dialog: reports in the files' order, and
-    the files that need a password."""
+    the files that need a password. After Cancel nothing more is stored: the files
+    stored before it stay (one undo step takes them back)."""
     n = len(paths)
     progress = QProgressDialog("Importing…", "Cancel", 0, n, parent)
     progress.setWindowTitle("Import documents")
@@ -72,6 +83,8 @@ def _run_batch(parent: QWidget | None, model: ProjectModel, paths: list[Path],
         progress.setLabelText(f"Importing {name} ({i + 1} of {n})…")
 
     def store(i: int, item: PreparedImport) -> None:
+        if worker.cancelled:  # read before Cancel, arrived after: not stored
+            return
         prepared[i] = item
         try:
             result = model.p.documents.store_import(item)
@@ -84,13 +97,15 @@ def _run_batch(parent: QWidget | None, model: ProjectModel, paths: list[Path],
     worker.starting.connect(starting)
     worker.prepared.connect(store)
     worker.finished.connect(loop.quit)
-    progress.canceled.connect(worker.requestInterruption)
+    progress.canceled.connect(worker.cancel)
     worker.start()
     loop.exec()
     worker.wait()
     progress.setValue(n)
     progress.deleteLater()
-    locked = [item.path for item in prepared.values() if item.needs_password]
+    # the passwords are asked for only in a batch the scholar let run to its end
+    locked = ([] if worker.cancelled
+              else [item.path for item in prepared.values() if item.needs_password])
     return [reports[i] for i in sorted(reports)], locked
 
 
