@@ -46,6 +46,12 @@ def _mismatches(project) -> list[str]:
         expected = (quote, note) if not deleted and (quote or note) else (None, None)
         if (iq, inote) != expected:
             wrong.append(ann_id)
+    # entries left behind by rows that are gone (an undone insert, a hard delete)
+    wrong += [f"entry of {a}" for (a,) in project.conn.execute(
+        "SELECT s.annotation_id FROM search_annotations s WHERE NOT EXISTS "
+        "(SELECT 1 FROM annotations a WHERE a.id = s.annotation_id)")]
+    wrong += [f"words of {r}" for (r,) in project.conn.execute(
+        "SELECT rowid FROM search_notes WHERE rowid NOT IN (SELECT id FROM search_annotations)")]
     return wrong
 
 
@@ -182,6 +188,32 @@ def test_the_vocabulary_is_brought_forward_on_a_readers_connection(tmp_path, mon
         assert search_index.settled(other.conn)
         assert table_words.word_candidates(other, "xqj") == [rowid]
         assert seen[-1] is None  # not brought forward: read again
+    finally:
+        other.close()
+        project.close()
+
+
+def test_links_are_recorded_only_once_a_vocabulary_is_held(tmp_path, monkeypatch):
+    """Without a table's vocabulary of the file in this process an action follows the
+    index without reading its state or recording what it indexed (a tenth of a plain
+    action, for nothing); once one is held, the next action's words bring it forward."""
+    project, doc = _open(tmp_path, "unwatched.annot")
+    states: list = []
+    real_state = search_follow.index_state
+    monkeypatch.setattr(search_follow, "index_state",
+                        lambda *a: states.append(1) or real_state(*a))
+    links = len(search_follow._LINKS)
+    other = reader(project.path)
+    try:
+        ann = project.annotations.add(doc, start=12, end=24, note="Pzrvk").value
+        assert search_index.settled(project.conn) and _mismatches(project) == []
+        assert states == [] and len(search_follow._LINKS) == links  # nothing recorded
+        seen = _spy(monkeypatch)
+        assert table_words.word_candidates(other, "zrv") is not None  # the vocabulary read
+        project.annotations.update(ann.id, note="Pzrvk Wqxtl")
+        assert table_words.word_candidates(other, "qxt") == table_words.rowids_of(
+            project, [ann.id])
+        assert seen[-1] == {"tchitcherine", "pzrvk", "wqxtl"}  # brought forward
     finally:
         other.close()
         project.close()

@@ -48,7 +48,18 @@ LINKS_KEPT = 5000
 #: The columns of an annotation the index holds (``deleted``: it holds live ones only).
 _INDEXED = frozenset({"exact", "note", "deleted"})
 
-_LINKS: OrderedDict[tuple[str, bytes], tuple[bytes, frozenset[str]]] = OrderedDict()
+#: (file, state after) -> (state before, the terms indexed, or the texts indexed when
+#: small: tokenized only when a vocabulary is brought forward, most actions never are)
+_LINKS: OrderedDict[tuple[str, bytes], tuple[bytes, frozenset[str] | tuple[str, ...]]] = \
+    OrderedDict()
+#: texts up to this many characters are kept as they are in a link, not as terms
+LAZY_TEXTS = 16_384
+#: the files (resolved paths) whose vocabulary a table holds in this process: only
+#: their actions record links (reading the index's state twice and the texts indexed
+#: costs a tenth of a plain action, for nothing when no vocabulary is brought forward)
+_WANTED: set[str] = set()
+#: up to this many annotations are re-indexed row by row, without the temporary table
+FEW = 8
 _LINKS_LOCK = threading.Lock()
 _FOLDER: sqlite3.Connection | None = None
 _FOLDER_LOCK = threading.Lock()
@@ -59,8 +70,8 @@ class Followed:
     """An action that followed the index, until its transaction commits."""
 
     path: str
-    before: bytes
-    terms: frozenset[str]
+    before: bytes | None  # None: no link is recorded (no vocabulary held for the file)
+    terms: frozenset[str] | tuple[str, ...]  # or the texts, see _LINKS
     stamp: str  # the journal's, as the mark written holds it
 
 
@@ -103,6 +114,9 @@ def follow(project: Project, changes: Iterable[Change], was_settled: bool,
         return None
     content: set[str] = set()  # their quote, note or liveness changed
     stamp_only: set[str] = set()  # other columns: the entry stays, its stamp moves
+    # may a row have left the table (its entry then goes too)? An undo or redo
+    # (no change set id) replays the changes either way: an insert undone is a delete
+    gone = changeset_id is None
     for c in changes:
         if c.staged:
             return None
@@ -110,21 +124,24 @@ def follow(project: Project, changes: Iterable[Change], was_settled: bool,
             continue
         if c.keys is not None:
             content.update(str(k[0]) for k in json.loads(c.keys))
+            gone = True
         elif c.op == "update" and isinstance(c.before, dict) and isinstance(c.after, dict) \
                 and not _INDEXED.intersection(c.before, c.after):
             stamp_only.add(str(c.key[0]))
         else:
             content.add(str(c.key[0]))
+            gone = gone or c.op not in ("insert", "update")
         if len(content) + len(stamp_only) > FOLLOW_UP_TO:
             return None
     stamp_only -= content
     conn = project.conn
-    before = index_state(conn)
-    if before is None:
+    path = _path(project)
+    before = index_state(conn) if path in _WANTED else None
+    if before is None and path in _WANTED:
         return None
-    terms: frozenset[str] = frozenset()
+    terms: frozenset[str] | tuple[str, ...] = frozenset()
     if content:
-        terms = _reindex(conn, sorted(content))
+        terms = _reindex(conn, sorted(content), gone)
     for chunk in _chunks(sorted(stamp_only)):
         conn.execute(
             "UPDATE search_annotations SET modified_at = (SELECT a.modified_at FROM "
@@ -134,7 +151,7 @@ def follow(project: Project, changes: Iterable[Change], was_settled: bool,
              if stamp_before is not None and changeset_id is not None else None)
     stamp = stamp or journal.stamp(conn)
     conn.execute("INSERT OR REPLACE INTO search_documents VALUES ('', ?)", (f"journal {stamp}",))
-    return Followed(_path(project), before, terms, stamp)
+    return Followed(path, before, terms if before is not None else frozenset(), stamp)
 
 
 def committed(project: Project, followed: Followed | None, journal_moved: bool) -> None:
@@ -153,9 +170,11 @@ def committed(project: Project, followed: Followed | None, journal_moved: bool) 
             if journal_moved or known is not None:  # the journal's stamp is read again
                 state.left = (now, False if journal_moved else known, None)
             return
-        after = index_state(project.conn)
         state.left = (now, True, followed.stamp)
         journal.remember_stamp(project.conn, now, followed.stamp)
+        if followed.before is None:  # no vocabulary to bring forward
+            return
+        after = index_state(project.conn)
     except sqlite3.Error:
         return
     if after is None or after == followed.before:
@@ -179,6 +198,13 @@ def index_state(conn: sqlite3.Connection, schema: str = "main") -> bytes | None:
     return hashlib.blake2b(whole, digest_size=16).digest()  # kept per action: small
 
 
+def want_links(project: Project) -> None:
+    """A vocabulary of this file's index is held (annotator.core.table_words): from now
+    on the actions that follow the index record what they indexed, to bring it forward."""
+    with _LINKS_LOCK:
+        _WANTED.add(_path(project))
+
+
 def terms_since(project: Project, then: bytes, now: bytes) -> set[str] | None:
     """The terms followed actions indexed between two states of the index (None: it
     was written otherwise too, or the way back is no longer kept)."""
@@ -187,9 +213,12 @@ def terms_since(project: Project, then: bytes, now: bytes) -> set[str] | None:
         for _ in range(len(_LINKS) + 1):
             if now == then:
                 return found
-            link = _LINKS.get((path, now))
+            key = (path, now)
+            link = _LINKS.get(key)
             if link is None:
                 return None
+            if isinstance(link[1], tuple):  # texts: their terms, kept from now on
+                link = _LINKS[key] = (link[0], frozenset(terms_of(link[1])))
             now = link[0]
             found |= link[1]
     return None
@@ -213,9 +242,13 @@ def terms_of(texts: Iterable[str]) -> set[str]:
     return found
 
 
-def _reindex(conn: sqlite3.Connection, ids: list[str]) -> frozenset[str]:
+def _reindex(conn: sqlite3.Connection, ids: list[str],
+             gone: bool = True) -> frozenset[str] | tuple[str, ...]:
     """These annotations' entries afresh, from their rows (one gone, an undone new
-    one, loses its entry); returns the terms of the texts indexed."""
+    one, loses its entry; ``gone`` False: none can be, none is looked for); returns
+    the texts indexed when small (see _LINKS), else their terms."""
+    if len(ids) <= FEW:
+        return _reindex_few(conn, ids, gone)
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS search_stale (rid INTEGER PRIMARY KEY, "
                  "indexed INTEGER)")
     conn.execute("DELETE FROM temp.search_stale")
@@ -225,16 +258,56 @@ def _reindex(conn: sqlite3.Connection, ids: list[str]) -> frozenset[str]:
         conn.execute("INSERT INTO temp.search_stale SELECT a.rowid, s.id FROM annotations a "
                      "LEFT JOIN search_annotations s ON s.annotation_id = a.id "
                      f"WHERE a.id IN ({marks})", chunk)
-        gone = f"SELECT s.id FROM search_annotations s WHERE s.annotation_id IN ({marks}) " \
-               "AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.id = s.annotation_id)"
-        conn.execute(f"DELETE FROM search_notes WHERE rowid IN ({gone})", chunk)
-        conn.execute(f"DELETE FROM search_annotations WHERE id IN ({gone})", chunk)
+        if gone:
+            left = f"SELECT s.id FROM search_annotations s WHERE s.annotation_id IN " \
+                   f"({marks}) AND NOT EXISTS (SELECT 1 FROM annotations a WHERE " \
+                   "a.id = s.annotation_id)"
+            conn.execute(f"DELETE FROM search_notes WHERE rowid IN ({left})", chunk)
+            conn.execute(f"DELETE FROM search_annotations WHERE id IN ({left})", chunk)
         for quote, note in conn.execute(
                 f"SELECT coalesce(exact, ''), note FROM annotations WHERE id IN ({marks}) "
                 "AND NOT deleted", chunk):
             texts += [quote, note or ""]
     search_index._reindex_annotations(conn, "main")
     conn.execute("DELETE FROM temp.search_stale")
+    texts = [t for t in texts if t]
+    if sum(map(len, texts)) <= LAZY_TEXTS:
+        return tuple(texts)
+    return frozenset(terms_of(texts))
+
+
+def _reindex_few(conn: sqlite3.Connection, ids: list[str],
+                 gone: bool) -> tuple[str, ...] | frozenset[str]:
+    """:func:`_reindex` for a few annotations (a tag, a note typed): the same entries,
+    row by row, in three statements for a new one instead of eight."""
+    marks = ",".join("?" * len(ids))
+    if gone:
+        conn.execute("DELETE FROM search_notes WHERE rowid IN (SELECT s.id FROM "
+                     f"search_annotations s WHERE s.annotation_id IN ({marks}) AND NOT "
+                     "EXISTS (SELECT 1 FROM annotations a WHERE a.id = s.annotation_id))", ids)
+        conn.execute("DELETE FROM search_annotations WHERE annotation_id IN "
+                     f"({marks}) AND NOT EXISTS (SELECT 1 FROM annotations a WHERE "
+                     "a.id = search_annotations.annotation_id)", ids)
+    texts: list[str] = []
+    for ann_id, modified, quote, note, deleted, indexed in conn.execute(
+            "SELECT a.id, a.modified_at, coalesce(a.exact, ''), a.note, a.deleted, s.id "
+            "FROM annotations a LEFT JOIN search_annotations s ON s.annotation_id = a.id "
+            f"WHERE a.id IN ({marks}) ORDER BY a.rowid", ids).fetchall():
+        if indexed is not None:
+            conn.execute("DELETE FROM search_notes WHERE rowid = ?", (indexed,))
+            conn.execute("UPDATE search_annotations SET modified_at = ? WHERE id = ?",
+                         (modified, indexed))
+        else:
+            indexed = conn.execute("INSERT INTO search_annotations (annotation_id, "
+                                   "modified_at) VALUES (?, ?)", (ann_id, modified)).lastrowid
+        if deleted:
+            continue
+        if quote or note:  # as _reindex_annotations: a live one with words in it
+            conn.execute("INSERT INTO search_notes (rowid, quote, note) VALUES (?, ?, ?)",
+                         (indexed, quote, note))
+        texts += [t for t in (quote, note) if t]
+    if sum(map(len, texts)) <= LAZY_TEXTS:
+        return tuple(texts)
     return frozenset(terms_of(texts))
 
 
@@ -244,4 +317,7 @@ def _chunks(ids: list[str], size: int = 500) -> Iterable[list[str]]:
 
 
 def _path(project: Project) -> str:
-    return str(Path(project.path).resolve())
+    state = search_index._state(project)
+    if not state.resolved:
+        state.resolved = str(Path(project.path).resolve())
+    return state.resolved

@@ -83,6 +83,9 @@ class _State:
     #: the journal's stamp before the action under way, when known (its mark is then
     #: made from it: journal.stamp_after_store)
     stamp_before: str | None = None
+    #: the project file's resolved path (annotator.core.search_follow keys its links by
+    #: it; resolving costs several lstat calls, once per action otherwise)
+    resolved: str = ""
 
 
 _STATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

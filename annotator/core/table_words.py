@@ -128,6 +128,7 @@ def _vocabulary(project: Project, schema: str) -> list[tuple[str, int]]:
     the count only decides whether to read the candidates through the index); read
     again when the index was written any other way."""
     conn = project.conn
+    search_follow.want_links(project)  # before the state is read: no action is missed
     now = search_follow.index_state(conn, schema)
     held = _VOCABULARIES.get(project)
     if held is not None and held[0] == (schema, now):
