@@ -19,6 +19,7 @@ from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QPalet
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from annotator.gui import settings
+from annotator.gui.scroll_bars import FlatScrollBars
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMenu, QWidget
@@ -107,7 +108,8 @@ def wants_dark(app: QGuiApplication, choice: str | None = None) -> bool:
 
 
 def apply(app: QApplication, choice: str | None = None, stylesheet: bool = True) -> None:
-    """Fusion and the palette of ``choice`` (the one in force when None). The style
+    """Fusion (flat scroll bars) and the palette of ``choice`` (the one in force when
+    None). The style
     sheet (it slows the first paint) is set again when asked: its palette(...) colours
     are resolved when it is set."""
     global _current, _found
@@ -116,8 +118,8 @@ def apply(app: QApplication, choice: str | None = None, stylesheet: bool = True)
     if _found is None:
         _found = QPalette(app.palette())
     _current = choice
-    if app.style().name().lower() != "fusion" and "Fusion" in QStyleFactory.keys():
-        app.setStyle("Fusion")
+    if not isinstance(app.style(), FlatScrollBars) and "Fusion" in QStyleFactory.keys():
+        app.setStyle(FlatScrollBars())  # Fusion, its scroll bars drawn flat (scroll_bars.py)
     app.setPalette(dark_palette() if wants_dark(app, choice) else app.style().standardPalette())
     if stylesheet:
         apply_stylesheet(app)
