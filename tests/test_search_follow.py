@@ -308,3 +308,29 @@ def test_the_journal_stamp_is_read_once_until_the_file_changes(tmp_path):
         project.conn.set_trace_callback(None)
         other.close()
         project.close()
+
+
+def test_a_search_after_followed_actions_does_not_scan_the_annotations(tmp_path,
+                                                                        monkeypatch):
+    """Searching quotes and notes after edits the index followed trusts it (the scan
+    for stale entries reads every annotation: ~1 s at 1M); after a write it did not
+    follow, the scan runs and finds the new words, writable or read-only."""
+    from annotator.core import search
+
+    project, doc = _open(tmp_path)
+    scans: list[str] = []
+    real = search_index._UPDATES["annotations"]
+    monkeypatch.setitem(search_index._UPDATES, "annotations",
+                        lambda conn, s: scans.append(s) or real(conn, s))
+    try:
+        project.annotations.add(doc, start=12, end=24, note="Qlorbix")
+        assert [h.annotation_id for h in search.search_annotations(project, "qlorbix")]
+        assert scans == []
+        monkeypatch.setattr(search_follow, "FOLLOW_UP_TO", 0)  # the next is not followed
+        project.annotations.add(doc, start=30, end=40, note="Vendrak")
+        with reader(project.path) as other:  # read-only: trusts only a settled index
+            assert search.search_annotations(other, "vendrak")
+        assert search.search_annotations(project, "vendrak")
+        assert scans == ["temp", "main"]
+    finally:
+        project.close()
