@@ -7,6 +7,7 @@ import gc
 import json
 import re
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -99,15 +100,40 @@ def connection_state(conn: sqlite3.Connection) -> tuple[int, int]:
     return conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0]
 
 
+#: the pauses of the cyclic collector under way (threads, windows) and whether it ran
+#: before the first: it runs again only when the last ends (two threads each saving
+#: and restoring it would leave it running while a window needs it off)
+_GC_PAUSES = {"count": 0, "restore": False}
+_GC_LOCK = threading.Lock()
+
+
+def pause_gc() -> None:
+    """Stop automatic collection until the matching :func:`resume_gc`."""
+    with _GC_LOCK:
+        if _GC_PAUSES["count"] == 0:
+            _GC_PAUSES["restore"] = gc.isenabled()
+            gc.disable()
+        _GC_PAUSES["count"] += 1
+
+
+def resume_gc() -> None:
+    """End one :func:`pause_gc`: the last one gives collection back as it was."""
+    with _GC_LOCK:
+        if _GC_PAUSES["count"] == 0:
+            return
+        _GC_PAUSES["count"] -= 1
+        if _GC_PAUSES["count"] == 0 and _GC_PAUSES["restore"]:
+            gc.enable()
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while building many small objects (100k
     annotations): it otherwise runs dozens of times over objects that cannot be
-    garbage, which made loading twice as slow as the query itself."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    garbage, which made loading twice as slow as the query itself. Nests and overlaps
+    with other threads' pauses and the window's (annotator.gui.collector)."""
+    pause_gc()
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        resume_gc()

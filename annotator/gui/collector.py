@@ -15,6 +15,8 @@ import gc
 
 from PySide6.QtCore import QObject, QTimer
 
+from annotator.core.util import pause_gc, resume_gc
+
 _INTERVAL_MS = 500
 
 
@@ -27,13 +29,11 @@ class GuiThreadCollector(QObject):
         self._timer.setInterval(_INTERVAL_MS)
         self._timer.timeout.connect(self.collect_due)
         self._holders = 0
-        self._was_enabled = True
 
     def hold(self) -> None:
         """A window opened: collect here from now on."""
         if self._holders == 0:
-            self._was_enabled = gc.isenabled()
-            gc.disable()
+            pause_gc()  # with the threads' own pauses (core.util.gc_paused): none undoes it
             self._timer.start()
         self._holders += 1
 
@@ -45,8 +45,7 @@ class GuiThreadCollector(QObject):
         if self._holders == 0:
             self._timer.stop()
             self.collect_due()
-            if self._was_enabled:
-                gc.enable()
+            resume_gc()
 
     def collect_due(self) -> None:
         counts = gc.get_count()

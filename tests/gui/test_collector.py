@@ -55,3 +55,36 @@ def test_closing_the_last_window_gives_collection_back(qtbot, project_path, dial
     assert not gc.isenabled()
     win.close()
     assert gc.isenabled() == was
+
+
+def test_a_thread_pausing_collection_as_a_window_opens_does_not_turn_it_back_on(
+        qtbot, dialogs):
+    """A render or reader thread pauses the collector while it builds many objects; if
+    a window opens meanwhile, the thread's end must not turn automatic collection back
+    on under the window (it did: each saved and restored it for itself)."""
+    from annotator.core.util import gc_paused
+    from annotator.gui.main_window import MainWindow
+
+    was = gc.isenabled()
+    inside, leave = threading.Event(), threading.Event()
+
+    def render() -> None:
+        with gc_paused():
+            inside.set()
+            leave.wait(10)
+
+    thread = threading.Thread(target=render, name="render")
+    gc.enable()
+    try:
+        thread.start()
+        assert inside.wait(10)
+        win = MainWindow(author="Test Historian", dialogs=dialogs)
+        qtbot.addWidget(win)
+        leave.set()
+        thread.join()
+        assert not gc.isenabled()  # the window's hold stands
+        win.close()
+        assert gc.isenabled()  # both ended: as it was before the first
+    finally:
+        leave.set()
+        gc.enable() if was else gc.disable()
