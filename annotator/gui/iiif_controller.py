@@ -8,10 +8,11 @@ next try), and the GUI thread stores the result in one action (undoable).
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
+
+from annotator.gui.cancellable import CancellableWorker
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMenu, QProgressDialog, QWidget
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 TITLE = "Import from IIIF"
 
 
-class IIIFWorker(QThread):
+class IIIFWorker(CancellableWorker):
     """Reads the manifest and fetches its pages; ``ready`` hands the result over."""
 
     step = Signal(int, int, str)
@@ -33,14 +34,6 @@ class IIIFWorker(QThread):
         super().__init__()
         self.setObjectName("annotator-iiif")
         self.ref, self.root, self.size = ref, root, size
-        self._stop = threading.Event()
-
-    def cancel(self) -> None:
-        self._stop.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._stop.is_set()
 
     def run(self) -> None:
         from annotator.core.errors import AnnotatorError
@@ -48,7 +41,7 @@ class IIIFWorker(QThread):
 
         def progress(done: int, total: int, what: str) -> bool:
             self.step.emit(done, total, what)
-            return not self._stop.is_set()
+            return not self.cancelled
 
         try:
             self.ready.emit(prepare_iiif(self.ref, self.root, size=self.size,

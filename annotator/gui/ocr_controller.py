@@ -8,10 +8,11 @@ cancelled run keeps its finished pages and the search sees them immediately.
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
+
+from annotator.gui.cancellable import CancellableWorker
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMenu, QProgressDialog, QStatusBar, QWidget
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 TITLE = "Recognise text"
 
 
-class OcrWorker(QThread):
+class OcrWorker(CancellableWorker):
     """Recognises the pages one by one; ``pageDone`` hands each to the GUI thread."""
 
     pageDone = Signal(object)  # RecognisedPage
@@ -36,14 +37,6 @@ class OcrWorker(QThread):
         super().__init__()
         self.setObjectName("annotator-ocr")
         self.document, self.data, self.pages, self.language = document, data, pages, language
-        self._stop = threading.Event()
-
-    def cancel(self) -> None:
-        self._stop.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._stop.is_set()
 
     def run(self) -> None:
         from annotator.core import ocr
@@ -60,7 +53,7 @@ class OcrWorker(QThread):
             return
         try:
             for number in self.pages:
-                if self._stop.is_set():
+                if self.cancelled:
                     return
                 page = ocr.recognise_page(pdoc, self.document, number, self.language,
                                           self.data, cancelled=self._stop.is_set)

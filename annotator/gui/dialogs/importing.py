@@ -12,16 +12,16 @@ redo brings the same ones back.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, Qt, QThread, Signal
+from PySide6.QtCore import QEventLoop, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from annotator.core.changes import OpChanges
 from annotator.core.errors import ImportFailed
 from annotator.core.prepared_import import ImportReport, PreparedImport, prepare_import
+from annotator.gui.cancellable import CancellableWorker
 from annotator.gui.dialogs.service import Dialogs
 from annotator.gui.project_model import ProjectModel
 
@@ -29,7 +29,7 @@ FILE_FILTER = ("Sources (*.txt *.md *.markdown *.html *.htm *.pdf *.png *.jpg *.
                "*.tiff *.gif *.bmp *.xml *.hocr);;All files (*)")
 
 
-class ImportWorker(QThread):
+class ImportWorker(CancellableWorker):
     """Reads and parses files one by one, with no connection to the project: the
     fingerprints of the sources it already has (read beforehand) spare parsing them."""
 
@@ -40,19 +40,10 @@ class ImportWorker(QThread):
                  passwords: dict[str, str]) -> None:
         super().__init__()
         self.known, self.paths, self.passwords = frozenset(known), list(paths), passwords
-        self._stop = threading.Event()
-
-    def cancel(self) -> None:
-        self._stop.set()
-
-    @property
-    def cancelled(self) -> bool:
-        """Kept after the thread ends (Qt clears its own interruption flag then)."""
-        return self._stop.is_set()
 
     def run(self) -> None:
         for i, path in enumerate(self.paths):
-            if self._stop.is_set():
+            if self.cancelled:
                 return
             self.starting.emit(i, path.name)
             self.prepared.emit(i, prepare_import(path, self.passwords.get(str(path)),
