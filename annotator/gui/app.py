@@ -55,7 +55,12 @@ def _defer_import(name: str) -> None:
 
 
 def make_app(argv: list[str] | None = None, stylesheet: bool = True) -> QApplication:
-    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app = QApplication.instance()
+    if app is None:
+        from annotator.gui.start_failure import explained_if_qt_cannot_start
+
+        with explained_if_qt_cannot_start():  # no display, no xcb libraries: said, not a core dump
+            app = QApplication(argv or sys.argv[:1])
     QCoreApplication.setApplicationName("annotator")
     QGuiApplication.setDesktopFileName("annotator")
     theme.apply(app, stylesheet=stylesheet)  # type: ignore[arg-type]
@@ -201,10 +206,6 @@ def launch(project: str | Path | None = None, author: str | None = None,
 def run(project: str | Path | None = None, author: str | None = None) -> int:
     """The `annotator` GUI entry point. Once the window has closed and everything is
     on disk the process ends at once (gui.quitting.leave), without Python's teardown."""
-    from annotator.gui.start_failure import explained_if_qt_cannot_start
-
-    with explained_if_qt_cannot_start():  # no display, no xcb libraries: said, not a core dump
-        make_app(stylesheet=False)
     app, _window = launch(project, author)
     from annotator.gui.quitting import leave
 

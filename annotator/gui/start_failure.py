@@ -2,10 +2,10 @@
 
 Qt ends the process (qFatal, then abort) when no platform plugin loads: a missing xcb
 library, no display. Its words name no package, or a wrong one ("xcb-cursor0 is needed"
-when there is no display). While the application object is
-made, a message handler catches that fatal message, explains it
-(annotator.desktop_libraries), and ends the process with the command line's error
-status; the handler is removed as soon as the application exists.
+when there is no display). While the application object is made (gui.app.make_app), a
+message handler catches that fatal message, explains it (annotator.desktop_libraries),
+and ends the process with the command line's error status; the handler is removed as
+soon as the application exists.
 """
 
 from __future__ import annotations
