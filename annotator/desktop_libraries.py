@@ -58,12 +58,17 @@ def _loads(soname: str) -> bool:
     return True
 
 
+def _asked(environ: Mapping[str, str]) -> str:
+    """The platform QT_QPA_PLATFORM asks Qt for first ("" when Qt chooses)."""
+    return environ.get("QT_QPA_PLATFORM", "").strip().lower().split(";")[0]
+
+
 def uses_x11(environ: Mapping[str, str]) -> bool:
     """Qt will draw through X11: asked for it, or left to choose outside a Wayland
     session (in one, Qt picks its Wayland plugin and X11 is not needed)."""
-    asked = environ.get("QT_QPA_PLATFORM", "").strip().lower()
+    asked = _asked(environ)
     if asked:
-        return asked.split(";")[0].startswith("xcb")
+        return asked.startswith("xcb")
     wayland = (environ.get("WAYLAND_DISPLAY")
                or environ.get("XDG_SESSION_TYPE", "").lower() == "wayland")
     return not wayland
@@ -90,7 +95,7 @@ def no_display(environ: Mapping[str, str] | None = None, platform: str | None = 
     environ = os.environ if environ is None else environ
     if not (platform or sys.platform).startswith("linux"):
         return False
-    asked = environ.get("QT_QPA_PLATFORM", "").strip().lower().split(";")[0]
+    asked = _asked(environ)
     x11, wayland = bool(environ.get("DISPLAY")), bool(environ.get("WAYLAND_DISPLAY"))
     if asked.startswith("xcb"):
         return not x11
@@ -103,8 +108,8 @@ def why_no_window(qt_said: str = "", environ: Mapping[str, str] | None = None,
                   loads: Callable[[str], bool] | None = None,
                   platform: str | None = None) -> str:
     """What to tell the scholar when Qt could not start (``qt_said``: its own words, or
-    the import error of its GUI module),
-    after the fact: nothing of this runs while the window opens as it should."""
+    the import error of its GUI module), after the fact: nothing of this runs while
+    the window opens as it should."""
     missing = missing_packages(environ, loads, platform)
     if missing:
         packages = " ".join(dict.fromkeys(missing.values()))
@@ -121,8 +126,9 @@ def why_no_window(qt_said: str = "", environ: Mapping[str, str] | None = None,
     said = " ".join(qt_said.split())
     unreachable = re.search(r"could not connect to display ?(\S*)", said)
     if unreachable:
-        return (f"the window cannot open: the display {unreachable.group(1) or ''} cannot be "
-                "reached (no X server answers there). Start annotator from a desktop "
-                "session, or use the command line: annotator --help.").replace("  ", " ")
+        display = " ".join(("the display", unreachable.group(1))).strip()
+        return (f"the window cannot open: {display} cannot be reached (no X server answers "
+                "there). Start annotator from a desktop session, or use the command line: "
+                "annotator --help.")
     return ("the window cannot open" + (f" (“{said}”)" if said else "") + ". The command "
             "line works without it: annotator --help.")

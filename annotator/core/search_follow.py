@@ -136,8 +136,9 @@ def follow(project: Project, changes: Iterable[Change], was_settled: bool,
     stamp_only -= content
     conn = project.conn
     path = _path(project)
-    before = index_state(conn) if path in _WANTED else None
-    if before is None and path in _WANTED:
+    linked = path in _WANTED
+    before = index_state(conn) if linked else None
+    if linked and before is None:
         return None
     terms: frozenset[str] | tuple[str, ...] = frozenset()
     if content:
@@ -259,21 +260,14 @@ def _reindex(conn: sqlite3.Connection, ids: list[str],
                      "LEFT JOIN search_annotations s ON s.annotation_id = a.id "
                      f"WHERE a.id IN ({marks})", chunk)
         if gone:
-            left = f"SELECT s.id FROM search_annotations s WHERE s.annotation_id IN " \
-                   f"({marks}) AND NOT EXISTS (SELECT 1 FROM annotations a WHERE " \
-                   "a.id = s.annotation_id)"
-            conn.execute(f"DELETE FROM search_notes WHERE rowid IN ({left})", chunk)
-            conn.execute(f"DELETE FROM search_annotations WHERE id IN ({left})", chunk)
+            _drop_gone(conn, chunk)
         for quote, note in conn.execute(
                 f"SELECT coalesce(exact, ''), note FROM annotations WHERE id IN ({marks}) "
                 "AND NOT deleted", chunk):
             texts += [quote, note or ""]
     search_index._reindex_annotations(conn, "main")
     conn.execute("DELETE FROM temp.search_stale")
-    texts = [t for t in texts if t]
-    if sum(map(len, texts)) <= LAZY_TEXTS:
-        return tuple(texts)
-    return frozenset(terms_of(texts))
+    return _as_link(texts)
 
 
 def _reindex_few(conn: sqlite3.Connection, ids: list[str],
@@ -282,12 +276,7 @@ def _reindex_few(conn: sqlite3.Connection, ids: list[str],
     row by row, in three statements for a new one instead of eight."""
     marks = ",".join("?" * len(ids))
     if gone:
-        conn.execute("DELETE FROM search_notes WHERE rowid IN (SELECT s.id FROM "
-                     f"search_annotations s WHERE s.annotation_id IN ({marks}) AND NOT "
-                     "EXISTS (SELECT 1 FROM annotations a WHERE a.id = s.annotation_id))", ids)
-        conn.execute("DELETE FROM search_annotations WHERE annotation_id IN "
-                     f"({marks}) AND NOT EXISTS (SELECT 1 FROM annotations a WHERE "
-                     "a.id = search_annotations.annotation_id)", ids)
+        _drop_gone(conn, ids)
     texts: list[str] = []
     for ann_id, modified, quote, note, deleted, indexed in conn.execute(
             "SELECT a.id, a.modified_at, coalesce(a.exact, ''), a.note, a.deleted, s.id "
@@ -305,7 +294,23 @@ def _reindex_few(conn: sqlite3.Connection, ids: list[str],
         if quote or note:  # as _reindex_annotations: a live one with words in it
             conn.execute("INSERT INTO search_notes (rowid, quote, note) VALUES (?, ?, ?)",
                          (indexed, quote, note))
-        texts += [t for t in (quote, note) if t]
+        texts += [quote, note]
+    return _as_link(texts)
+
+
+def _drop_gone(conn: sqlite3.Connection, ids: list[str]) -> None:
+    """The entries of those of ``ids`` (at most 500) whose row left the table."""
+    marks = ",".join("?" * len(ids))
+    left = (f"SELECT s.id FROM search_annotations s WHERE s.annotation_id IN ({marks}) "
+            "AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.id = s.annotation_id)")
+    conn.execute(f"DELETE FROM search_notes WHERE rowid IN ({left})", ids)
+    conn.execute(f"DELETE FROM search_annotations WHERE id IN ({left})", ids)
+
+
+def _as_link(texts: list[str]) -> tuple[str, ...] | frozenset[str]:
+    """What a link keeps of the texts indexed: themselves when small (see _LINKS),
+    else their terms."""
+    texts = [t for t in texts if t]
     if sum(map(len, texts)) <= LAZY_TEXTS:
         return tuple(texts)
     return frozenset(terms_of(texts))

@@ -109,9 +109,8 @@ def wants_dark(app: QGuiApplication, choice: str | None = None) -> bool:
 
 def apply(app: QApplication, choice: str | None = None, stylesheet: bool = True) -> None:
     """Fusion (flat scroll bars) and the palette of ``choice`` (the one in force when
-    None). The style
-    sheet (it slows the first paint) is set again when asked: its palette(...) colours
-    are resolved when it is set."""
+    None). The style sheet (it slows the first paint) is set again when asked: its
+    palette(...) colours are resolved when it is set."""
     global _current, _found
     choice = choice or current()
     _system_is_dark(app)
